@@ -1,0 +1,37 @@
+# vecimg — make targets. Each installs what it needs and is a quick no-op when
+# that is already there.
+#   make demo   ingest a few images into a throw-away store and query it
+#   make test   go vet + go test (installs ONNX Runtime into the user cache first)
+#   make build  ./vecimg
+#   make ort    ONNX Runtime (CPU) into ${XDG_CACHE_HOME:-~/.cache}/vecimg/onnxruntime/1.29.0
+#   make gpu    ONNX Runtime's CUDA provider beside it (CUDA 13, cuDNN 9 needed at run time)
+SHELL := /bin/bash
+GO ?= go
+DEMO_DB := .demo/vecimg.db
+ORT_LIB := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vecimg/onnxruntime/1.29.0/libonnxruntime.so.1
+
+.PHONY: build test demo ort gpu bench clean vet
+
+build:
+	$(GO) build -o vecimg .
+
+ort: $(ORT_LIB)
+$(ORT_LIB):
+	scripts/install-ort.sh
+
+gpu: ort
+	scripts/install-ort.sh --gpu
+
+vet:
+	$(GO) vet ./...
+
+# VECIMG_REQUIRE_ORT makes the tests that need ONNX Runtime fail instead of skip.
+test: ort
+	$(GO) vet ./...
+	VECIMG_REQUIRE_ORT=1 $(GO) test ./...
+
+demo: build ort
+	@scripts/demo.sh ./vecimg $(DEMO_DB)
+
+clean:
+	rm -rf vecimg .demo

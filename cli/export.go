@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urfave/cli/v2"
+)
+
+func exportCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "export",
+		Usage: "write the stored vectors as a NumPy .npz (ids, vectors, and labels when clustered)",
+		Description: "The archive holds ids (fixed-width unicode, N), vectors (float32, N×D) and, after\n" +
+			"`vecimg cluster`, labels (int32, N), in the same order (ids in natural order).\n" +
+			"Load it with numpy.load(path) — no pickle needed.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "vectors.npz", Usage: "output `FILE`"},
+		},
+		Action: func(c *cli.Context) error {
+			st, err := openStore(c, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			out := c.String("out")
+			tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+			if err != nil {
+				return fmt.Errorf("cannot write %s: %w", out, err)
+			}
+			defer os.Remove(tmp.Name())
+			n, dim, labeled, err := exportNPZ(c.Context, st, tmp)
+			if cerr := tmp.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return fmt.Errorf("exporting to %s: %w", out, err)
+			}
+			if err := os.Rename(tmp.Name(), out); err != nil {
+				return err
+			}
+			what := "ids, vectors"
+			if labeled {
+				what += ", labels"
+			}
+			fmt.Printf("wrote %s: %d × %d (%s)\n", out, n, dim, what)
+			return nil
+		},
+	}
+}

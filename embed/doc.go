@@ -1,0 +1,12 @@
+// Package embed turns image files into feature vectors: it finds and loads
+// ONNX Runtime, builds (through embed/vgg) and caches the VGG16 fc6 model from
+// torchvision weights, resolves the weights like torchvision does, picks the
+// device (CPU or CUDA), and runs the ingest pipeline — walk, read and hash,
+// decode and preprocess in parallel (embed/preprocess), batched inference,
+// hand-off to a Sink the caller provides.
+//
+// It is the only package that imports onnxruntime_go (cgo). It must not import
+// store, index, cluster or cli: the store reaches it through the Sink
+// interface, and nothing here prints — progress and bad files are reported
+// through callbacks.
+package embed

@@ -1,0 +1,487 @@
+package embed
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Item is one embedded image, ready to store.
+type Item struct {
+	ID     string
+	Path   string
+	SHA256 string // hex
+	Width  int
+	Height int
+	Vector []float32
+}
+
+// Stored is what the sink already holds under an id.
+type Stored struct {
+	SHA256 string
+	Path   string
+}
+
+// Runner computes vectors for a batch of preprocessed images; *Session is one.
+type Runner interface {
+	// Run embeds n images laid out back to back in in (n×3×S×S float32) and
+	// returns n×Dim() floats, reusing out's storage when it is large enough.
+	Run(in []float32, n int, out []float32) ([]float32, error)
+	Dim() int       // output width
+	InputSize() int // S
+	DeviceName() string
+}
+
+// Sink is where the pipeline delivers vectors; the consumer (the store)
+// implements it. Lookup and VectorByHash are called from several goroutines;
+// Write from one.
+type Sink interface {
+	// Lookup returns what is stored under id, if anything.
+	Lookup(id string) (Stored, bool, error)
+	// VectorByHash returns the vector of a stored image with this content
+	// hash, so that a copy of a known file needs no model run.
+	VectorByHash(sha string) ([]float32, bool, error)
+	// Write stores one batch; the batch is durable when Write returns.
+	Write(items []Item) error
+}
+
+// IngestOptions configure Ingest.
+type IngestOptions struct {
+	Batch    int // images per inference batch; default 16
+	Workers  int // decode/preprocess goroutines; default runtime.NumCPU()
+	Prep     Preparer
+	// OnStart, when set, is called once the folder is listed, with the number
+	// of image files found, before any other callback.
+	OnStart func(total int)
+	Progress func(IngestStats) // called after every committed batch and once at the end, from one goroutine
+	// OnBad, when set, is called for each bad file as it is found.
+	OnBad func(BadFile)
+	// MaxFileSize bounds the bytes read from one file; default 512 MiB.
+	MaxFileSize int64
+}
+
+// IngestStats counts what a run did.
+type IngestStats struct {
+	Total    int       `json:"total"`    // image files found
+	Stored   int       `json:"stored"`   // embedded and stored in this run
+	Copied   int       `json:"copied"`   // stored with the vector of an identical file already in the store
+	Replaced int       `json:"replaced"` // of Stored, records whose file had changed
+	Present  int       `json:"skipped_present"`
+	Bad      []BadFile `json:"bad"`
+	Seconds  float64   `json:"seconds"`
+	PerSec   float64   `json:"images_per_second"` // images embedded per second
+	Device   string    `json:"device,omitempty"`
+	Done     int       `json:"-"` // files handled so far (for progress)
+}
+
+// Ingest embeds every image under root that the sink does not hold yet and
+// writes the vectors to the sink, one committed batch at a time. Bad files are
+// reported in the stats and skipped; the first error of the model or the sink
+// stops the run (what was committed stays).
+func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOptions) (IngestStats, error) {
+	start := time.Now()
+	if o.Batch <= 0 {
+		o.Batch = 16
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.NumCPU()
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = 512 << 20
+	}
+	if o.Prep == nil {
+		return IngestStats{}, errors.New("embed: IngestOptions.Prep is nil")
+	}
+	if o.Prep.Size() != sess.InputSize() {
+		return IngestStats{}, fmt.Errorf("%w: preset feeds %d×%d but the model takes %d×%d", ErrModel, o.Prep.Size(), o.Prep.Size(), sess.InputSize(), sess.InputSize())
+	}
+	files, bad, err := Walk(root)
+	if err != nil {
+		return IngestStats{}, err
+	}
+	p := &pipeline{o: o, sess: sess, sink: sink, stats: IngestStats{Total: len(files), Device: sess.DeviceName()}}
+	if o.OnStart != nil {
+		o.OnStart(len(files) + len(bad))
+	}
+	for _, b := range bad {
+		p.addBad(b)
+	}
+	err = p.run(ctx, files)
+	p.stats.Seconds = time.Since(start).Seconds()
+	if p.embedded > 0 && p.stats.Seconds > 0 {
+		p.stats.PerSec = float64(p.embedded) / p.stats.Seconds
+	}
+	if o.Progress != nil {
+		o.Progress(p.snapshot())
+	}
+	return p.snapshot(), err
+}
+
+type pipeline struct {
+	o    IngestOptions
+	sess Runner
+	sink Sink
+
+	mu       sync.Mutex
+	stats    IngestStats
+	embedded int
+}
+
+func (p *pipeline) addBad(b BadFile) {
+	p.mu.Lock()
+	p.stats.Bad = append(p.stats.Bad, b)
+	p.stats.Done++
+	p.mu.Unlock()
+	if p.o.OnBad != nil {
+		p.o.OnBad(b)
+	}
+}
+
+func (p *pipeline) count(f func(s *IngestStats)) {
+	p.mu.Lock()
+	f(&p.stats)
+	p.mu.Unlock()
+}
+
+func (p *pipeline) snapshot() IngestStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stats
+	s.Bad = append([]BadFile(nil), p.stats.Bad...)
+	return s
+}
+
+// slotMeta is what a worker learned about the image in a batch slot.
+type slotMeta struct {
+	item     Item
+	replaced bool
+	ok       bool
+}
+
+type batch struct {
+	data   []float32
+	meta   []slotMeta
+	filled int // slots handed out
+	done   int // slots committed
+	sealed bool
+}
+
+// batcher hands out slots of reusable batch buffers to workers and passes a
+// batch on once it is sealed (full, or flushed at the end) and all its
+// handed-out slots are committed.
+type batcher struct {
+	size, per int
+	mu        sync.Mutex
+	cur       *batch
+	free      chan *batch
+	ready     chan *batch
+}
+
+func newBatcher(size, per, buffers int) *batcher {
+	b := &batcher{size: size, per: per, free: make(chan *batch, buffers), ready: make(chan *batch, buffers)}
+	for i := 0; i < buffers; i++ {
+		b.free <- &batch{data: make([]float32, size*per), meta: make([]slotMeta, size)}
+	}
+	return b
+}
+
+func (b *batcher) acquire(ctx context.Context) (*batch, int, error) {
+	b.mu.Lock()
+	for b.cur == nil {
+		b.mu.Unlock()
+		var nb *batch
+		select {
+		case nb = <-b.free:
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		}
+		b.mu.Lock()
+		if b.cur == nil {
+			nb.filled, nb.done, nb.sealed = 0, 0, false
+			b.cur = nb
+		} else {
+			b.free <- nb // cannot block: we took it from there
+		}
+	}
+	bt := b.cur
+	i := bt.filled
+	bt.filled++
+	if bt.filled == b.size {
+		bt.sealed = true
+		b.cur = nil
+	}
+	b.mu.Unlock()
+	return bt, i, nil
+}
+
+func (b *batcher) commit(ctx context.Context, bt *batch, i int, m slotMeta) error {
+	b.mu.Lock()
+	bt.meta[i] = m
+	bt.done++
+	send := bt.sealed && bt.done == bt.filled
+	b.mu.Unlock()
+	if send {
+		select {
+		case b.ready <- bt:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// flush seals the partly filled batch once no worker will acquire again.
+func (b *batcher) flush(ctx context.Context) error {
+	b.mu.Lock()
+	bt := b.cur
+	b.cur = nil
+	send := false
+	if bt != nil {
+		bt.sealed = true
+		send = bt.done == bt.filled
+	}
+	b.mu.Unlock()
+	if send {
+		select {
+		case b.ready <- bt:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (p *pipeline) run(ctx context.Context, files []FileEntry) error {
+	S := p.sess.InputSize()
+	per := 3 * S * S
+	bt := newBatcher(p.o.Batch, per, 3)
+	g, ctx := errgroup.WithContext(ctx)
+	jobs := make(chan FileEntry)
+	toWrite := make(chan []Item, 4)
+
+	g.Go(func() error {
+		defer close(jobs)
+		for _, f := range files {
+			select {
+			case jobs <- f:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	var wg sync.WaitGroup
+	for w := 0; w < p.o.Workers; w++ {
+		wg.Add(1)
+		g.Go(func() error {
+			defer wg.Done()
+			for f := range jobs {
+				if err := p.handle(ctx, f, bt, toWrite); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error { // after the workers: flush the last batch, then close the queue
+		defer close(bt.ready)
+		wg.Wait()
+		return bt.flush(ctx)
+	})
+	g.Go(func() error { // inference: one batch at a time, in the order they fill
+		defer close(toWrite)
+		var out []float32
+		for b := range bt.ready {
+			items, err := p.infer(b, &out)
+			bt.free <- b
+			if err != nil {
+				return err
+			}
+			if len(items) == 0 {
+				continue
+			}
+			select {
+			case toWrite <- items:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		return nil
+	})
+	g.Go(func() error { // store writes, off the inference goroutine
+		for items := range toWrite {
+			if err := p.sink.Write(items); err != nil {
+				return fmt.Errorf("writing to the store: %w", err)
+			}
+			p.count(func(s *IngestStats) {
+				s.Done += len(items)
+			})
+			if p.o.Progress != nil {
+				p.o.Progress(p.snapshot())
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// handle reads, checks and preprocesses one file into a batch slot (or hands
+// a copied vector straight to the writer).
+func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite chan<- []Item) (err error) {
+	if f.Size > p.o.MaxFileSize {
+		p.addBad(BadFile{f.Path, fmt.Sprintf("file too large (%d MiB > %d MiB limit)", f.Size>>20, p.o.MaxFileSize>>20)})
+		return nil
+	}
+	data, rerr := os.ReadFile(f.Path)
+	if rerr != nil {
+		p.addBad(BadFile{f.Path, "cannot read: " + errText(rerr)})
+		return nil
+	}
+	if len(data) == 0 {
+		p.addBad(BadFile{f.Path, "empty file"})
+		return nil
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	replaced := false
+	st, ok, lerr := p.sink.Lookup(f.ID)
+	if lerr != nil {
+		return fmt.Errorf("looking up %s in the store: %w", f.ID, lerr)
+	}
+	if ok {
+		switch {
+		case st.SHA256 == sha:
+			p.count(func(s *IngestStats) { s.Present++; s.Done++ })
+			return nil
+		case st.Path != f.Path && fileExists(st.Path):
+			p.addBad(BadFile{f.Path, fmt.Sprintf("duplicate id %q (stored from %s), skipped", f.ID, st.Path)})
+			return nil
+		default:
+			replaced = true // same file changed, or moved: replace the record
+		}
+	}
+	img, w, h, derr := p.decode(f.Path, data)
+	if derr != nil {
+		p.addBad(BadFile{f.Path, derr.Error()})
+		return nil
+	}
+	item := Item{ID: f.ID, Path: f.Path, SHA256: sha, Width: w, Height: h}
+	if vec, found, verr := p.sink.VectorByHash(sha); verr != nil {
+		return fmt.Errorf("looking up %s in the store: %w", f.Path, verr)
+	} else if found {
+		item.Vector = append([]float32(nil), vec...)
+		p.count(func(s *IngestStats) {
+			s.Copied++
+			if replaced {
+				s.Replaced++
+			}
+		})
+		select {
+		case toWrite <- []Item{item}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return nil
+	}
+	b, i, aerr := bt.acquire(ctx)
+	if aerr != nil {
+		return aerr
+	}
+	dst := b.data[i*bt.per : (i+1)*bt.per]
+	ok = true
+	if ferr := p.fill(dst, img); ferr != nil {
+		p.addBad(BadFile{f.Path, "preprocessing failed: " + ferr.Error()})
+		clear(dst)
+		ok = false
+	}
+	return bt.commit(ctx, b, i, slotMeta{item: item, replaced: replaced, ok: ok})
+}
+
+// decode and fill catch decoder panics per file.
+func (p *pipeline) decode(path string, data []byte) (img image.Image, w, h int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("decoder crashed: %v", r)
+		}
+	}()
+	return p.o.Prep.Decode(path, data)
+}
+
+func (p *pipeline) fill(dst []float32, img image.Image) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("crashed: %v", r)
+		}
+	}()
+	return p.o.Prep.Fill(dst, img)
+}
+
+// infer runs the model on a batch and returns the items with their vectors.
+func (p *pipeline) infer(b *batch, out *[]float32) ([]Item, error) {
+	n := b.filled
+	if n == 0 {
+		return nil, nil
+	}
+	vecs, err := p.sess.Run(b.data, n, *out)
+	if err != nil {
+		return nil, err
+	}
+	*out = vecs
+	dim := p.sess.Dim()
+	items := make([]Item, 0, n)
+	for i := 0; i < n; i++ {
+		m := b.meta[i]
+		if !m.ok {
+			continue
+		}
+		v := vecs[i*dim : (i+1)*dim]
+		if reason := checkVector(v); reason != "" {
+			p.addBad(BadFile{m.item.Path, reason})
+			continue
+		}
+		m.item.Vector = append([]float32(nil), v...)
+		items = append(items, m.item)
+		p.count(func(s *IngestStats) {
+			s.Stored++
+			if m.replaced {
+				s.Replaced++
+			}
+		})
+	}
+	p.mu.Lock()
+	p.embedded += n
+	p.mu.Unlock()
+	return items, nil
+}
+
+// checkVector returns why a model output is unusable, or "".
+func checkVector(v []float32) string {
+	zero := true
+	for _, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return "model output is not finite (NaN/Inf); check the weights"
+		}
+		if x != 0 {
+			zero = false
+		}
+	}
+	if zero {
+		return "model output is all zeros"
+	}
+	return ""
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

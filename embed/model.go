@@ -1,0 +1,227 @@
+package embed
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/vecimg/vecimg/embed/vgg"
+)
+
+// ModelSpec says which model computes the vectors.
+type ModelSpec struct {
+	// Weights is a torchvision-format VGG16 .pth; the fc6 graph is built from
+	// it in Go and cached. Ignored when ONNX is set.
+	Weights string
+	// ONNX is a ready ONNX image model (NCHW float32 input, one [N,D] output).
+	ONNX string
+	// Size is the square input size (the preset's).
+	Size int
+	// Precision is "fp32" (default) or "fp16" (built models only).
+	Precision string
+	// CacheDir holds built models; default CacheDir()/models.
+	CacheDir string
+}
+
+// Model is a model file ready for ONNX Runtime.
+type Model struct {
+	Path        string // the .onnx file
+	Fingerprint string // identifies the vectors it produces: same fingerprint, same vectors
+	Desc        string // human description
+	Input       string // input tensor name
+	Output      string // output tensor name
+	Size        int
+	Dim         int // output width; 0 when only known after a first run
+	Precision   string
+}
+
+// PrepareModel returns the ONNX model for spec, building and caching the fc6
+// graph from the weights when needed (keyed by the weights' SHA-256, the input
+// size, the precision and the builder version).
+func PrepareModel(ctx context.Context, spec ModelSpec) (*Model, error) {
+	if spec.Size <= 0 {
+		return nil, fmt.Errorf("%w: input size %d", ErrModel, spec.Size)
+	}
+	if spec.Precision == "" {
+		spec.Precision = "fp32"
+	}
+	if spec.Precision != "fp32" && spec.Precision != "fp16" {
+		return nil, fmt.Errorf("%w: precision %q: use fp32 or fp16", ErrModel, spec.Precision)
+	}
+	if spec.CacheDir == "" {
+		spec.CacheDir = filepath.Join(CacheDir(), "models")
+	}
+	if spec.ONNX != "" {
+		return externalModel(spec)
+	}
+	if spec.Weights == "" {
+		return nil, fmt.Errorf("%w: no weights given", ErrModel)
+	}
+	sum, err := fileSHA256Cached(spec.Weights, spec.CacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: hashing weights %s: %v", ErrWeights, spec.Weights, err)
+	}
+	key := fmt.Sprintf("vgg16-fc6-%s-s%d-%s-b%d", sum[:16], spec.Size, spec.Precision, vgg.BuilderVersion)
+	m := &Model{
+		Path:        filepath.Join(spec.CacheDir, key+".onnx"),
+		Fingerprint: fmt.Sprintf("vgg16-fc6:sha256=%s:size=%d:%s", sum[:16], spec.Size, spec.Precision),
+		Desc:        fmt.Sprintf("VGG16 fc6 from %s (sha256 %s…), %d×%d, %s", filepath.Base(spec.Weights), sum[:8], spec.Size, spec.Size, spec.Precision),
+		Input:       vgg.InputName,
+		Output:      vgg.OutputName,
+		Size:        spec.Size,
+		Precision:   spec.Precision,
+	}
+	meta := m.Path + ".json"
+	if b, err := os.ReadFile(meta); err == nil {
+		var cached Model
+		if json.Unmarshal(b, &cached) == nil && cached.Dim > 0 {
+			if _, err := os.Stat(m.Path); err == nil {
+				m.Dim = cached.Dim
+				return m, nil
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w, err := vgg.LoadPTH(spec.Weights)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrWeights, err)
+	}
+	onnx, err := vgg.Build(w, vgg.BuildOptions{Size: spec.Size, Precision: spec.Precision})
+	if err != nil {
+		return nil, fmt.Errorf("%w: building the fc6 graph from %s: %v", ErrModel, spec.Weights, err)
+	}
+	m.Dim = w.Dim()
+	if err := writeFileAtomic(m.Path, onnx); err != nil {
+		return nil, fmt.Errorf("%w: caching the model: %v", ErrModel, err)
+	}
+	b, _ := json.Marshal(m)
+	if err := writeFileAtomic(meta, b); err != nil {
+		return nil, fmt.Errorf("%w: caching the model: %v", ErrModel, err)
+	}
+	return m, nil
+}
+
+// BuildModelFile builds the fc6 graph from weights and writes it to out
+// (`vecimg model build`). It returns the model description.
+func BuildModelFile(weights, out string, size int, precision string) (*Model, error) {
+	w, err := vgg.LoadPTH(weights)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrWeights, err)
+	}
+	onnx, err := vgg.Build(w, vgg.BuildOptions{Size: size, Precision: precision})
+	if err != nil {
+		return nil, fmt.Errorf("%w: building the fc6 graph from %s: %v", ErrModel, weights, err)
+	}
+	if err := writeFileAtomic(out, onnx); err != nil {
+		return nil, fmt.Errorf("%w: writing %s: %v", ErrModel, out, err)
+	}
+	return &Model{Path: out, Input: vgg.InputName, Output: vgg.OutputName, Size: size, Dim: w.Dim(), Precision: precision}, nil
+}
+
+func externalModel(spec ModelSpec) (*Model, error) {
+	sum, err := fileSHA256Cached(spec.ONNX, spec.CacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading model %s: %v", ErrModel, spec.ONNX, err)
+	}
+	abs, _ := filepath.Abs(spec.ONNX)
+	return &Model{
+		Path:        abs,
+		Fingerprint: fmt.Sprintf("onnx:sha256=%s:size=%d", sum[:16], spec.Size),
+		Desc:        fmt.Sprintf("ONNX model %s (sha256 %s…), %d×%d", filepath.Base(spec.ONNX), sum[:8], spec.Size, spec.Size),
+		Size:        spec.Size,
+		Precision:   "model",
+	}, nil
+}
+
+// fileSHA256Cached hashes a (possibly large) file, remembering the result
+// keyed by absolute path, size and modification time.
+func fileSHA256Cached(path, cacheDir string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	abs, _ := filepath.Abs(path)
+	k := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|%d", abs, fi.Size(), fi.ModTime().UnixNano())))
+	memo := filepath.Join(cacheDir, "hashes", hex.EncodeToString(k[:8]))
+	if b, err := os.ReadFile(memo); err == nil && len(strings.TrimSpace(string(b))) == 64 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	_ = writeFileAtomic(memo, []byte(sum+"\n")) // only a cache
+	return sum, nil
+}
+
+// writeFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it into place, so readers never see a partial file.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// CachedModel finds the built model for a fingerprint in the model cache, so
+// that a store's own model can be loaded without its weights file (query by a
+// new image). ok is false when it is not cached (or the fingerprint is of an
+// external ONNX model).
+func CachedModel(fingerprint string) (*Model, bool) {
+	var sum, prec string
+	var size int
+	parts := strings.Split(fingerprint, ":")
+	if len(parts) != 4 || parts[0] != "vgg16-fc6" || !strings.HasPrefix(parts[1], "sha256=") || !strings.HasPrefix(parts[2], "size=") {
+		return nil, false
+	}
+	sum = strings.TrimPrefix(parts[1], "sha256=")
+	if _, err := fmt.Sscanf(strings.TrimPrefix(parts[2], "size="), "%d", &size); err != nil {
+		return nil, false
+	}
+	prec = parts[3]
+	key := fmt.Sprintf("vgg16-fc6-%s-s%d-%s-b%d", sum, size, prec, vgg.BuilderVersion)
+	path := filepath.Join(CacheDir(), "models", key+".onnx")
+	b, err := os.ReadFile(path + ".json")
+	if err != nil {
+		return nil, false
+	}
+	var m Model
+	if json.Unmarshal(b, &m) != nil || m.Fingerprint != fingerprint || m.Dim <= 0 {
+		return nil, false
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, false
+	}
+	m.Path = path
+	return &m, true
+}

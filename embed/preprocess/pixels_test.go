@@ -1,0 +1,115 @@
+package preprocess
+
+import (
+	"fmt"
+	"image"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// diffStats compares two packed 3-channel images sample by sample.
+type diffStats struct {
+	n, differing int
+	sumAbs       int64
+	maxAbs       int
+}
+
+func (d *diffStats) add(a, b []uint8) {
+	for i := range a {
+		v := int(a[i]) - int(b[i])
+		if v < 0 {
+			v = -v
+		}
+		d.n++
+		if v != 0 {
+			d.differing++
+			d.sumAbs += int64(v)
+			d.maxAbs = max(d.maxAbs, v)
+		}
+	}
+}
+
+func (d diffStats) String() string {
+	if d.n == 0 {
+		return "no samples"
+	}
+	return fmt.Sprintf("mean abs %.4f, max %d, %.3f%% of samples differ", float64(d.sumAbs)/float64(d.n), d.maxAbs, 100*float64(d.differing)/float64(d.n))
+}
+
+// nearestBGR converts like Go's own image/jpeg At(): replicated chroma and
+// Go's YCbCr→RGB; the "before" of the libjpeg-style conversion.
+func nearestBGR(img image.Image) *BGR {
+	b := img.Bounds()
+	out := NewBGR(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bb, _ := img.At(x, y).RGBA()
+			i := out.PixOffset(x-b.Min.X, y-b.Min.Y)
+			out.Pix[i], out.Pix[i+1], out.Pix[i+2] = uint8(bb>>8), uint8(g>>8), uint8(r>>8)
+		}
+	}
+	return out
+}
+
+// TestPixelsMatchCV2 decodes the odd-but-valid fixtures (orientation,
+// 16-bit, gray, palette, alpha, CMYK, every chroma subsampling, tiny sizes)
+// and compares the result with cv2.imread's array for the same file.
+// Lossless formats must match exactly; JPEGs within the IDCT's ±1 rounding.
+func TestPixelsMatchCV2(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "pixels", "*.cv2.npy"))
+	if err != nil || len(files) < 30 {
+		t.Fatalf("pixel fixtures missing (%d found, %v); run scripts/make_preprocess_goldens.py", len(files), err)
+	}
+	for _, npy := range files {
+		src := strings.TrimSuffix(npy, ".cv2.npy")
+		name := filepath.Base(src)
+		want, err := readNpy(npy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, info, err := Load(src, Limits{})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		got := ToBGR(img)
+		if len(want.shape) != 3 || want.shape[0] != info.Height || want.shape[1] != info.Width {
+			t.Errorf("%s: decoded %d×%d (orientation %d), cv2 shape %v", name, info.Width, info.Height, info.Orientation, want.shape)
+			continue
+		}
+		var d diffStats
+		d.add(got.Pix, want.u8)
+		lossy := info.Format == "jpeg"
+		switch {
+		case !lossy && d.differing > 0:
+			t.Errorf("%s: differs from cv2: %v", name, d)
+		case lossy && (d.maxAbs > 2 || float64(d.sumAbs)/float64(d.n) > 0.05):
+			t.Errorf("%s: too far from cv2: %v", name, d)
+		default:
+			t.Logf("%-18s %-4s %3d×%-3d orient %d: %v", name, info.Format, info.Width, info.Height, info.Orientation, d)
+		}
+	}
+}
+
+// TestJPEGUpsamplingImproves shows what the libjpeg-style conversion buys
+// on the committed 4:2:0 JPEG: nearest chroma with Go's conversion (what
+// image/jpeg's At gives) against libjpeg's fancy upsampling.
+func TestJPEGUpsamplingImproves(t *testing.T) {
+	img, _, err := Load(filepath.Join("testdata", "pixels", "sub420.jpg"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := readNpy(filepath.Join("testdata", "pixels", "sub420.jpg.cv2.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after diffStats
+	before.add(nearestBGR(img).Pix, want.u8)
+	after.add(ToBGR(img).Pix, want.u8)
+	t.Logf("Go's own conversion:   %v", before)
+	t.Logf("libjpeg-style (ours):  %v", after)
+	if after.sumAbs*4 > before.sumAbs {
+		t.Errorf("fancy upsampling should cut the mean error at least 4×: before %v, after %v", before, after)
+	}
+}

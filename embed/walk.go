@@ -1,0 +1,162 @@
+package embed
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// ImageExtensions are the file extensions ingest picks up (case-insensitive).
+var ImageExtensions = []string{".jpg", ".jpeg", ".png", ".gif"}
+
+// FileEntry is one image file found under the ingested folder.
+type FileEntry struct {
+	Path string // absolute path
+	ID   string // path relative to the root, without extension, '/'-separated
+	Size int64
+}
+
+// BadFile is an input that was skipped, with a one-line reason.
+type BadFile struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+func (b BadFile) Error() string { return b.Path + ": " + b.Reason }
+
+// IDFor maps a file under root to its id: the relative path without its
+// extension, with '/' separators ("data/test/123.jpg" under "data/test" → "123").
+func IDFor(root, path string) (string, error) {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		return "", err
+	}
+	rel = filepath.ToSlash(rel)
+	return strings.TrimSuffix(rel, filepath.Ext(rel)), nil
+}
+
+func isImageName(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, e := range ImageExtensions {
+		if ext == e {
+			return true
+		}
+	}
+	return false
+}
+
+// Walk lists the image files under root in lexical order, following symbolic
+// links to folders but never entering a folder twice (a directory loop is
+// reported as a BadFile). Unreadable folders and files are reported, not
+// fatal. Two files that map to the same id: the first in walk order is kept,
+// the later ones are reported as duplicates.
+func Walk(root string) ([]FileEntry, []BadFile, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read folder %s: %w", root, err)
+	}
+	if !fi.IsDir() {
+		return nil, nil, fmt.Errorf("%s is not a folder: pass the folder that holds the images", root)
+	}
+	w := &walker{root: abs, seenDirs: map[[2]uint64]string{}, ids: map[string]string{}}
+	w.dir(abs, abs)
+	return w.files, w.bad, nil
+}
+
+type walker struct {
+	root     string
+	seenDirs map[[2]uint64]string // (dev, inode) → first path
+	ids      map[string]string    // id → path that claimed it
+	files    []FileEntry
+	bad      []BadFile
+}
+
+func dirKey(fi os.FileInfo) ([2]uint64, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return [2]uint64{}, false
+	}
+	return [2]uint64{uint64(st.Dev), uint64(st.Ino)}, true
+}
+
+// dir walks the folder at real path p, named logical (the path under root as
+// the user sees it, through links).
+func (w *walker) dir(logical, p string) {
+	fi, err := os.Stat(p)
+	if err != nil {
+		w.bad = append(w.bad, BadFile{logical, "cannot read folder: " + errText(err)})
+		return
+	}
+	if k, ok := dirKey(fi); ok {
+		if first, seen := w.seenDirs[k]; seen {
+			w.bad = append(w.bad, BadFile{logical, "directory loop (same folder as " + first + "), skipped"})
+			return
+		}
+		w.seenDirs[k] = logical
+	}
+	entries, err := os.ReadDir(p)
+	if err != nil {
+		w.bad = append(w.bad, BadFile{logical, "cannot read folder: " + errText(err)})
+		return
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		name := e.Name()
+		lp := filepath.Join(logical, name)
+		rp := filepath.Join(p, name)
+		typ := e.Type()
+		if typ&fs.ModeSymlink != 0 {
+			target, err := os.Stat(rp)
+			if err != nil {
+				if isImageName(name) {
+					w.bad = append(w.bad, BadFile{lp, "broken symbolic link: " + errText(err)})
+				}
+				continue
+			}
+			if target.IsDir() {
+				w.dir(lp, rp)
+				continue
+			}
+			typ = target.Mode().Type()
+		}
+		if typ.IsDir() {
+			w.dir(lp, rp)
+			continue
+		}
+		if !typ.IsRegular() || !isImageName(name) {
+			continue
+		}
+		id, err := IDFor(w.root, lp)
+		if err != nil {
+			w.bad = append(w.bad, BadFile{lp, err.Error()})
+			continue
+		}
+		if prev, dup := w.ids[id]; dup {
+			w.bad = append(w.bad, BadFile{lp, fmt.Sprintf("duplicate id %q (already taken by %s), skipped", id, prev)})
+			continue
+		}
+		w.ids[id] = lp
+		var size int64
+		if info, err := os.Stat(rp); err == nil {
+			size = info.Size()
+		}
+		w.files = append(w.files, FileEntry{Path: lp, ID: id, Size: size})
+	}
+}
+
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,202 @@
+package index
+
+// Benchmarks on the seeded benchmark mixture (see benchMixture):
+//
+//	go test -bench . -run '^$' -benchtime 2000x -timeout 60m ./index/
+//
+// Size: VECIMG_BENCH_N base vectors (default 20000) and VECIMG_BENCH_QUERIES
+// held-out queries (default 200). Recall is measured against exact search over
+// all queries; latency is one query at a time on one goroutine. bench/index.sh
+// runs these next to hnswlib on the same vectors.
+
+import (
+	"fmt"
+	mrand "math/rand"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	coder "github.com/coder/hnsw"
+)
+
+// benchK is the k of recall@k and of every benchmark query.
+const benchK = 10
+
+var benchEfs = []int{10, 16, 24, 32, 48, 64, 96, 128, 200}
+
+type benchSet struct {
+	base, queries [][]float32
+	truth         [][]string // exact top-benchK ids per query
+}
+
+var (
+	benchDataOnce sync.Once
+	benchData     benchSet
+
+	benchIndexMu    sync.Mutex
+	benchIndexBuilt *Index
+)
+
+// loadBench generates the benchmark data and its exact ground truth once.
+func loadBench(tb testing.TB) *benchSet {
+	benchDataOnce.Do(func() {
+		n := envInt(tb, "VECIMG_BENCH_N", 20000)
+		nq := envInt(tb, "VECIMG_BENCH_QUERIES", 200)
+		m := benchMixture()
+		benchData.base, benchData.queries = m.generate(n, nq)
+		x, err := New(m.Dim, Config{})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		// Exact search needs no graph: fill the slab directly.
+		for i, v := range benchData.base {
+			if err := x.addUnlinked(idOf(i), v); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		benchData.truth = make([][]string, nq)
+		for i, q := range benchData.queries {
+			rs, err := x.SearchExact(q, benchK)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			for _, r := range rs {
+				benchData.truth[i] = append(benchData.truth[i], r.ID)
+			}
+		}
+	})
+	return &benchData
+}
+
+// recallAgainst returns recall@benchK of found (ids per query) against truth.
+func recallAgainst(truth, found [][]string) float64 {
+	hits, total := 0, 0
+	for i, want := range truth {
+		for _, id := range want {
+			if slices.Contains(found[i], id) {
+				hits++
+			}
+		}
+		total += len(want)
+	}
+	return float64(hits) / float64(total)
+}
+
+func buildBench(tb testing.TB, d *benchSet) *Index {
+	x, err := New(len(d.base[0]), Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i, v := range d.base {
+		if err := x.Add(idOf(i), v); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return x
+}
+
+// benchIndex returns the index built by BenchmarkBuild, building it if that
+// benchmark did not run.
+func benchIndex(b *testing.B) (*benchSet, *Index) {
+	d := loadBench(b)
+	benchIndexMu.Lock()
+	defer benchIndexMu.Unlock()
+	if benchIndexBuilt == nil {
+		benchIndexBuilt = buildBench(b, d)
+	}
+	return d, benchIndexBuilt
+}
+
+// BenchmarkBuild inserts all base vectors one by one (one goroutine) with the
+// default Config (M=16, EfConstruction=200).
+func BenchmarkBuild(b *testing.B) {
+	d := loadBench(b)
+	var x *Index
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		x = buildBench(b, d)
+	}
+	b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/build")
+	benchIndexMu.Lock()
+	benchIndexBuilt = x
+	benchIndexMu.Unlock()
+}
+
+// BenchmarkSearch measures graph search per ef: latency of one query at a
+// time and recall@10 against exact search over all queries.
+func BenchmarkSearch(b *testing.B) {
+	d, x := benchIndex(b)
+	for _, ef := range benchEfs {
+		b.Run(fmt.Sprintf("ef=%d", ef), func(b *testing.B) {
+			opt := SearchOptions{K: benchK, Ef: ef, Method: Graph}
+			found := make([][]string, len(d.queries))
+			for i, q := range d.queries {
+				rs, err := x.SearchWith(q, opt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, r := range rs {
+					found[i] = append(found[i], r.ID)
+				}
+			}
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				if _, err := x.SearchWith(d.queries[i%len(d.queries)], opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/1e3/float64(b.N), "ms/query")
+			b.ReportMetric(recallAgainst(d.truth, found), "recall@10")
+		})
+	}
+}
+
+// BenchmarkExact measures exact search (all cores) on the same queries.
+func BenchmarkExact(b *testing.B) {
+	d, x := benchIndex(b)
+	start := time.Now()
+	for i := range b.N {
+		if _, err := x.SearchExact(d.queries[i%len(d.queries)], benchK); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(time.Since(start).Microseconds())/1e3/float64(b.N), "ms/query")
+}
+
+// BenchmarkCoderHNSW measures github.com/coder/hnsw v0.6.1 on the same data:
+// M=16, its default Ml, cosine distance, EfSearch=200 while building (the
+// counterpart of EfConstruction), then recall@10 per EfSearch.
+func BenchmarkCoderHNSW(b *testing.B) {
+	d := loadBench(b)
+	g := coder.NewGraph[string]()
+	g.M = 16
+	g.Distance = coder.CosineDistance
+	g.Rng = mrand.New(mrand.NewSource(1))
+	g.EfSearch = 200
+	start := time.Now()
+	for i, v := range d.base {
+		g.Add(coder.MakeNode(idOf(i), v))
+	}
+	b.Logf("coder/hnsw v0.6.1: built %d vectors in %v", len(d.base), time.Since(start))
+	for _, ef := range benchEfs {
+		b.Run(fmt.Sprintf("ef=%d", ef), func(b *testing.B) {
+			g.EfSearch = ef
+			found := make([][]string, len(d.queries))
+			for i, q := range d.queries {
+				for _, nd := range g.Search(q, benchK) {
+					found[i] = append(found[i], nd.Key)
+				}
+			}
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				g.Search(d.queries[i%len(d.queries)], benchK)
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/1e3/float64(b.N), "ms/query")
+			b.ReportMetric(recallAgainst(d.truth, found), "recall@10")
+		})
+	}
+}

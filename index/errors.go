@@ -1,0 +1,30 @@
+package index
+
+import "errors"
+
+// Sentinel errors. Errors returned by this package wrap one of these (test
+// with errors.Is) and add what failed and on which id or file.
+var (
+	// ErrDimension: a vector's length differs from the index dimension, or
+	// a loaded index has a dimension the caller did not expect.
+	ErrDimension = errors.New("index: dimension mismatch")
+	// ErrInvalidVector: a vector is all zeros or contains NaN or ±Inf, so it
+	// has no direction and no cosine distance.
+	ErrInvalidVector = errors.New("index: invalid vector")
+	// ErrInvalidID: an id is empty or longer than MaxIDLen bytes.
+	ErrInvalidID = errors.New("index: invalid id")
+	// ErrInvalidK: k (the number of neighbours asked for) is not positive.
+	ErrInvalidK = errors.New("index: k must be positive")
+	// ErrConfig: a Config field is out of range.
+	ErrConfig = errors.New("index: invalid config")
+	// ErrNotFound: an id is not in the index.
+	ErrNotFound = errors.New("index: id not found")
+	// ErrFull: the index cannot hold more vectors (2^32-1 slots).
+	ErrFull = errors.New("index: index is full")
+	// ErrCorrupt: an index file is truncated, fails its checksum or holds
+	// inconsistent data. Such a file must not be trusted; rebuild it.
+	ErrCorrupt = errors.New("index: corrupt index file")
+	// ErrVersion: an index file was written in a format version this build
+	// does not read. Rebuild it.
+	ErrVersion = errors.New("index: unsupported index file version")
+)

@@ -1,0 +1,54 @@
+package index
+
+import (
+	"testing"
+	"time"
+)
+
+// TestRecallMixture is the acceptance check: recall@10 of the graph
+// against exact search ≥ 0.98 on 5,000 seeded 4096-d mixture vectors, with
+// the default EfSearch, for held-out queries and for stored vectors queried
+// by id (own id excluded).
+func TestRecallMixture(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 5,000 × 4096 index")
+	}
+	n := envInt(t, "VECIMG_TEST_N", 5000)
+	m := benchMixture()
+	base, qs := m.generate(n, 200)
+	// EfConstruction is lowered from the default 200 to keep the test fast;
+	// the graph is still good enough for the default EfSearch.
+	x := mustNew(t, m.Dim, Config{EfConstruction: 100, ExactBelow: -1})
+	start := time.Now()
+	for i, v := range base {
+		if err := x.Add(idOf(i), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("built %d × %d in %v", n, m.Dim, time.Since(start).Round(time.Millisecond))
+	r, err := x.Recall(qs, SearchOptions{K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 0, 200)
+	for i := 0; i < n; i += n / 200 {
+		ids = append(ids, idOf(i))
+	}
+	rid, err := x.RecallIDs(ids, SearchOptions{K: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recall@10 at EfSearch=%d: held-out queries %.4f, stored ids %.4f", x.Config().EfSearch, r, rid)
+	if r < 0.98 || rid < 0.98 {
+		t.Fatalf("recall@10 = %.4f (queries), %.4f (ids); want ≥ 0.98", r, rid)
+	}
+	// A deliberately starved search must score lower, or the check above
+	// could not fail.
+	low, err := x.Recall(qs, SearchOptions{K: 10, Ef: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if low >= r && r < 1 {
+		t.Errorf("recall at ef=10 (%.4f) not below recall at default ef (%.4f)", low, r)
+	}
+}

@@ -1,0 +1,271 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// maxProblems is how many problems Check reports before it stops looking.
+const maxProblems = 20
+
+// Check verifies the whole store from one snapshot: the schema, manifest and
+// counters decode; every record's data and metadata decode; every vector has
+// the manifest's dimension, is finite and not all zero; every record has its
+// hash and path index entries; every index entry names an existing record
+// whose hash or path agrees; the stored count equals the number of records;
+// and no key lies outside the layout. It returns nil, or an error matching
+// ErrCorrupt that joins up to 20 *CorruptError problems.
+//
+// Check reads every value once and looks up index entries by key; its memory
+// does not grow with the store.
+func (s *Store) Check() error {
+	c := checker{}
+	err := s.db.View(func(txn *badger.Txn) error {
+		c.txn = txn
+		c.meta()
+		c.records()
+		c.index(prefixHash)
+		c.index(prefixPath)
+		c.strays()
+		return c.stopErr
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return s.wrapf(err, "check")
+	}
+	if len(c.problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("store %q: check found %d problem(s): %w", s.path, len(c.problems), errors.Join(c.problems...))
+}
+
+var errStop = errors.New("too many problems")
+
+type checker struct {
+	txn      *badger.Txn
+	dim      int
+	problems []error
+	stopErr  error // errStop after maxProblems, or a read error
+}
+
+func (c *checker) add(key []byte, id, format string, args ...any) {
+	if c.stopErr != nil {
+		return
+	}
+	c.problems = append(c.problems, &CorruptError{Key: printableKey(key), ID: id, Reason: fmt.Sprintf(format, args...)})
+	if len(c.problems) >= maxProblems {
+		c.stopErr = errStop
+	}
+}
+
+func (c *checker) readErr(err error) {
+	var ce *CorruptError
+	switch {
+	case errors.As(err, &ce):
+		if c.stopErr == nil {
+			c.problems = append(c.problems, ce)
+			if len(c.problems) >= maxProblems {
+				c.stopErr = errStop
+			}
+		}
+	case err != nil && c.stopErr == nil:
+		c.stopErr = err
+	}
+}
+
+func (c *checker) meta() {
+	schema, ok, err := getUint(c.txn, keySchema)
+	c.readErr(err)
+	if err == nil && (!ok || schema < 1 || schema > SchemaVersion) {
+		c.add(keySchema, "", "schema %d (found %v)", schema, ok)
+	}
+	_, ok, err = getUint(c.txn, keyGen)
+	c.readErr(err)
+	if err == nil && !ok {
+		c.add(keyGen, "", "generation missing")
+	}
+	var m Manifest
+	ok, err = getJSON(c.txn, keyManifest, &m)
+	c.readErr(err)
+	if ok {
+		if m.Dim < 1 || m.Dim > MaxDim {
+			c.add(keyManifest, "", "dimension %d", m.Dim)
+		} else {
+			c.dim = m.Dim
+		}
+	}
+	var r ClusterRun
+	ok, err = getJSON(c.txn, keyCluster, &r)
+	c.readErr(err)
+	if ok {
+		if err := checkClusterRun(&r, c.dim); err != nil {
+			c.add(keyCluster, "", "%v", err)
+		}
+	}
+}
+
+// records checks every r/ key pair and the index entries each record needs.
+func (c *checker) records() {
+	it := scanIterator(c.txn)
+	defer it.Close()
+	var (
+		n        uint64
+		lastData string // id of the last data key without its meta yet
+		pending  bool
+		vec      []float32
+	)
+	missingMeta := func(id string) { c.add(recordKey(id, suffixMeta), id, "metadata missing") }
+	for it.Seek(prefixRecord); it.ValidForPrefix(prefixRecord) && c.stopErr == nil; it.Next() {
+		item := it.Item()
+		k := item.KeyCopy(nil)
+		idb, suffix, ok := parseRecordKey(k)
+		if !ok {
+			c.add(k, "", "malformed record key")
+			continue
+		}
+		id := string(idb)
+		if suffix == suffixMeta {
+			if !pending || id != lastData {
+				c.add(k, id, "metadata without record data")
+			}
+			pending = false
+			var m Meta
+			c.readErr(item.Value(func(v []byte) error { return decodeMetaAt(v, k, id, &m) }))
+			continue
+		}
+		if pending {
+			missingMeta(lastData)
+		}
+		lastData, pending = id, true
+		n++
+		var h dataHeader
+		err := item.Value(func(v []byte) error {
+			var err error
+			if h, err = decodeData(v); err != nil {
+				return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
+			}
+			h.path = bytes.Clone(h.path)
+			vec = decodeVector(vec, h.vec)
+			h.vec = nil
+			return nil
+		})
+		if err != nil {
+			c.readErr(err)
+			continue
+		}
+		if c.dim == 0 {
+			c.add(k, id, "record stored but the store has no manifest")
+		} else if err := checkVector(vec, c.dim); err != nil {
+			c.add(k, id, "%v", err)
+		}
+		if len(h.path) == 0 {
+			c.add(k, id, "empty path")
+		}
+		c.mustExist(hashKey(h.sha, id), id, "hash index entry missing")
+		c.mustExist(pathKey(string(h.path), id), id, "path index entry missing")
+	}
+	if pending && c.stopErr == nil {
+		missingMeta(lastData)
+	}
+	if c.stopErr != nil {
+		return
+	}
+	count, _, err := getUint(c.txn, keyCount)
+	c.readErr(err)
+	if err == nil && count != n {
+		c.add(keyCount, "", "count is %d, the store holds %d records", count, n)
+	}
+}
+
+func (c *checker) mustExist(key []byte, id, reason string) {
+	_, err := c.txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		c.add(key, id, "%s", reason)
+		return
+	}
+	c.readErr(err)
+}
+
+// index checks that every entry of the hash or path index names a record
+// whose hash or path is the entry's.
+func (c *checker) index(prefix []byte) {
+	o := badger.DefaultIteratorOptions
+	o.PrefetchValues = false
+	o.Prefix = prefix
+	it := c.txn.NewIterator(o)
+	defer it.Close()
+	for it.Seek(prefix); it.ValidForPrefix(prefix) && c.stopErr == nil; it.Next() {
+		k := it.Item().KeyCopy(nil)
+		var (
+			id      []byte
+			ok      bool
+			agrees  func(h *dataHeader) bool
+			sha     [32]byte
+			path    []byte
+			kindStr string
+		)
+		if prefix[0] == prefixHash[0] {
+			sha, id, ok = parseHashKey(k)
+			agrees = func(h *dataHeader) bool { return h.sha == sha }
+			kindStr = "hash"
+		} else {
+			path, id, ok = parsePathKey(k)
+			agrees = func(h *dataHeader) bool { return bytes.Equal(h.path, path) }
+			kindStr = "path"
+		}
+		if !ok {
+			c.add(k, "", "malformed %s index key", kindStr)
+			continue
+		}
+		if it.Item().ValueSize() != 0 {
+			c.add(k, string(id), "%s index entry has a value", kindStr)
+		}
+		item, err := c.txn.Get(recordKey(string(id), suffixData))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			c.add(k, string(id), "%s index entry names a missing record", kindStr)
+			continue
+		}
+		if err != nil {
+			c.readErr(err)
+			continue
+		}
+		err = item.Value(func(v []byte) error {
+			h, err := decodeData(v)
+			if err != nil {
+				return nil // reported by records
+			}
+			if !agrees(&h) {
+				c.add(k, string(id), "%s index entry disagrees with the record", kindStr)
+			}
+			return nil
+		})
+		c.readErr(err)
+	}
+}
+
+// strays reports keys outside the layout.
+func (c *checker) strays() {
+	o := badger.DefaultIteratorOptions
+	o.PrefetchValues = false
+	it := c.txn.NewIterator(o)
+	defer it.Close()
+	known := [][]byte{keySchema, keyManifest, keyGen, keyCount, keyCluster}
+	for it.Rewind(); it.Valid() && c.stopErr == nil; it.Next() {
+		k := it.Item().Key()
+		if bytes.HasPrefix(k, prefixRecord) || bytes.HasPrefix(k, prefixHash) || bytes.HasPrefix(k, prefixPath) {
+			continue
+		}
+		stray := true
+		for _, kk := range known {
+			if bytes.Equal(k, kk) {
+				stray = false
+				break
+			}
+		}
+		if stray {
+			c.add(bytes.Clone(k), "", "key outside the store layout")
+		}
+	}
+}

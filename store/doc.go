@@ -1,0 +1,23 @@
+// Package store is vecimg's embedded, on-disk store of image vectors, kept
+// in a badger (github.com/dgraph-io/badger/v4) database directory.
+//
+// It owns the persistence of everything vecimg knows about a folder of
+// images: one Record per image (id, source path, content hash, size, vector,
+// metadata such as the cluster label), the Manifest saying which model and
+// preprocessing made the vectors, the last ClusterRun, a generation counter
+// that tells saved indexes whether they are current, and the export of
+// vectors to NumPy's .npz format (WriteNPZ, Store.ExportNPZ).
+//
+// Guarantees:
+//   - Put commits one batch atomically and durably: a process killed at any
+//     moment leaves every batch whose Put returned and none of the batch in
+//     flight, and the store opens cleanly.
+//   - One writer at a time: a second Open while a writer or a reader holds
+//     the store fails with ErrLocked and a message naming the holder's pid.
+//   - No badger type appears in the API; errors are the sentinels and types
+//     of errors.go.
+//
+// Layout and encodings are described in keys.go and record.go. The package
+// must not import vecimg's embed, index, cluster or cli packages, nor
+// onnxruntime_go.
+package store

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors. Every error the package returns for one of these
+// conditions matches the sentinel with errors.Is; the typed errors below carry
+// the details.
+var (
+	// ErrNotFound: no record with the given id.
+	ErrNotFound = errors.New("not found")
+
+	// ErrManifestMismatch: the store was built with another model, preset or
+	// dimension than the caller wants. The error is a *MismatchError.
+	ErrManifestMismatch = errors.New("store manifest mismatch")
+
+	// ErrNoManifest: a write that needs the manifest (Put) on a store that has
+	// none yet; call EnsureManifest first.
+	ErrNoManifest = errors.New("store has no manifest")
+
+	// ErrLocked: another process (or another Open in this process) holds the
+	// store. The error is a *LockedError.
+	ErrLocked = errors.New("store is in use")
+
+	// ErrSchema: the store was written by a newer vecimg with a schema this
+	// build does not know.
+	ErrSchema = errors.New("unsupported store schema")
+
+	// ErrCorrupt: a stored value does not decode or the store's keys disagree.
+	// The error is a *CorruptError or, from Check, joins several of them.
+	ErrCorrupt = errors.New("store is corrupt")
+
+	// ErrNotStore: the path exists but is not a vecimg store (a regular file,
+	// a directory holding unrelated files, or another application's badger
+	// database).
+	ErrNotStore = errors.New("not a vecimg store")
+
+	// ErrInvalid: a record or argument the store refuses to write (empty id,
+	// NUL byte, bad hash, vector of the wrong length, non-finite or all-zero
+	// vector, ...). Nothing of the call is written.
+	ErrInvalid = errors.New("invalid input")
+
+	// ErrReadOnly: a write on a store opened with Options.ReadOnly.
+	ErrReadOnly = errors.New("store is open read-only")
+)
+
+// LockedError reports that the store directory is locked by another user.
+// It matches ErrLocked.
+type LockedError struct {
+	Path string // the store path as given to Open
+	PID  int    // the writer's process id from badger's LOCK file; 0 if unknown
+}
+
+func (e *LockedError) Error() string {
+	who := "another vecimg process"
+	if e.PID > 0 {
+		who += " (pid " + strconv.Itoa(e.PID) + ")"
+	}
+	return fmt.Sprintf("store %q is in use by %s; wait for it to finish or use another --db", e.Path, who)
+}
+
+// Unwrap makes errors.Is(err, ErrLocked) true.
+func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// FieldMismatch is one manifest field whose stored value differs from the
+// wanted one.
+type FieldMismatch struct {
+	Field  string // "model", "preset", "dim" or "input size"
+	Stored string
+	Wanted string
+}
+
+// MismatchError is returned by EnsureManifest when the store was built with a
+// different model, preset, dimension or input size. It matches
+// ErrManifestMismatch.
+type MismatchError struct {
+	Path   string
+	Fields []FieldMismatch // at least one
+}
+
+func (e *MismatchError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "store %q was built with ", e.Path)
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %q (wanted %q)", f.Field, f.Stored, f.Wanted)
+	}
+	b.WriteString("; vectors from different models or presets cannot be mixed: use the store's settings or another --db")
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrManifestMismatch) true.
+func (e *MismatchError) Unwrap() error { return ErrManifestMismatch }
+
+// CorruptError names a stored key whose value is unusable or inconsistent.
+// It matches ErrCorrupt.
+type CorruptError struct {
+	Key    string // printable form of the badger key
+	ID     string // the record id, when the key belongs to a record
+	Reason string
+}
+
+func (e *CorruptError) Error() string {
+	if e.ID != "" {
+		return fmt.Sprintf("store is corrupt: record %q (key %s): %s", e.ID, e.Key, e.Reason)
+	}
+	return fmt.Sprintf("store is corrupt: key %s: %s", e.Key, e.Reason)
+}
+
+// Unwrap makes errors.Is(err, ErrCorrupt) true.
+func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+
+// listIDs formats at most max ids for an error message.
+func listIDs(ids []string, max int) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i == max {
+			fmt.Fprintf(&b, " and %d more", len(ids)-max)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(id))
+	}
+	return b.String()
+}

@@ -1,0 +1,370 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	badger "github.com/dgraph-io/badger/v4"
+	"github.com/dgraph-io/badger/v4/options"
+)
+
+// SchemaVersion is the layout version this package writes. A store created
+// by a newer version is refused with ErrSchema.
+const SchemaVersion = 1
+
+// Options configures Open. The zero value is a durable read-write store with
+// a small memory and disk footprint and badger's logging silenced.
+type Options struct {
+	// ReadOnly opens the store for queries. Writes return ErrReadOnly. Badger
+	// takes a shared lock for a read-only open and an exclusive one for a
+	// writer, so any number of read-only users may share a store, but not
+	// while a writer has it open, and a writer cannot open it while a reader
+	// does: either way the later Open fails with ErrLocked. A read-only Open
+	// of a store whose last writer was killed first recovers it with a brief
+	// read-write open (see Open).
+	ReadOnly bool
+
+	// Log receives badger's informational, warning and error lines, one per
+	// line, prefixed "badger: ". Nil discards them.
+	Log io.Writer
+
+	// NoSync turns off the fsync after every committed write. A process that
+	// is killed still keeps every batch whose Put returned (badger writes
+	// through the page cache), but a machine crash or power loss may lose the
+	// last batches. Off by default: each Put is durable when it returns.
+	NoSync bool
+
+	// MemTableSize is badger's in-memory table size in bytes; its write-ahead
+	// log file is twice that (sparse). Default 16 MiB. It bounds one atomic
+	// batch: about 15% of it, counted as key sizes plus 20 bytes per value
+	// stored out of line (vectors are), which is thousands of records.
+	MemTableSize int64
+
+	// ValueLogFileSize is the size in bytes at which badger starts a new value
+	// log file (where vectors live); each file is created sparse at twice that.
+	// Default 64 MiB (badger's own default is 1 GiB).
+	ValueLogFileSize int64
+}
+
+// Defaults for the zero Options.
+const (
+	DefaultMemTableSize     = 16 << 20
+	DefaultValueLogFileSize = 64 << 20
+
+	// valueThreshold: values longer than this go to the value log. Vectors
+	// (4 bytes × dim) do, so the LSM tree holds only keys, metadata and small
+	// pointers: compactions stay cheap and label write-back never rewrites a
+	// vector.
+	valueThreshold = 256
+	blockCacheSize = 8 << 20
+)
+
+// Store is an open vecimg store. Its methods are safe for concurrent use;
+// writes are serialised.
+type Store struct {
+	db       *badger.DB
+	path     string
+	readOnly bool
+
+	mu          sync.Mutex // serialises writes and guards the fields below
+	manifest    Manifest
+	hasManifest bool
+	closed      bool
+}
+
+// Open opens the store at path, creating it (and its parent directories) when
+// it does not exist and opts.ReadOnly is false.
+//
+// Open refuses, with ErrNotStore, a path that is a regular file, a directory
+// holding files that are not a badger database, or a badger database that
+// was not written by vecimg. A read-only Open of a missing path fails with an
+// error matching fs.ErrNotExist.
+//
+// When another process has the store open (or this process has, through
+// another Store), Open fails with a *LockedError matching ErrLocked. When the
+// store's schema is newer than SchemaVersion it fails with ErrSchema.
+//
+// A store whose writer was killed is consistent (badger replays its log), but
+// badger cannot open it read-only until the log's unused tail is truncated.
+// A read-only Open therefore recovers such a store by opening it read-write
+// once (which takes the exclusive lock, so it fails with ErrLocked while any
+// other process uses the store), closing it, and opening it read-only again.
+func Open(path string, opts Options) (*Store, error) {
+	if path == "" {
+		return nil, fmt.Errorf("%w: empty store path", ErrInvalid)
+	}
+	if err := checkStoreDir(path, opts.ReadOnly); err != nil {
+		return nil, err
+	}
+	db, err := badger.Open(badgerOptions(path, opts))
+	if err != nil && opts.ReadOnly && strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error()) {
+		db, err = recoverThenOpen(path, opts)
+	}
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// recoverThenOpen truncates a killed writer's log with a read-write open,
+// then opens read-only.
+func recoverThenOpen(path string, opts Options) (*badger.DB, error) {
+	rw := opts
+	rw.ReadOnly = false
+	db, err := badger.Open(badgerOptions(path, rw))
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Close(); err != nil {
+		return nil, err
+	}
+	return badger.Open(badgerOptions(path, opts))
+}
+
+func badgerOptions(path string, opts Options) badger.Options {
+	mem := opts.MemTableSize
+	if mem <= 0 {
+		mem = DefaultMemTableSize
+	}
+	vlog := opts.ValueLogFileSize
+	if vlog <= 0 {
+		vlog = DefaultValueLogFileSize
+	}
+	bo := badger.DefaultOptions(path).
+		WithReadOnly(opts.ReadOnly).
+		WithSyncWrites(!opts.NoSync).
+		WithMemTableSize(mem).
+		WithNumMemtables(3).
+		WithValueLogFileSize(vlog).
+		WithValueThreshold(valueThreshold).
+		WithCompression(options.None).
+		WithBlockCacheSize(blockCacheSize).
+		WithNumCompactors(2).
+		WithMetricsEnabled(false).
+		WithDetectConflicts(false). // writes are serialised by Store.mu
+		WithLogger(nil)
+	if opts.Log != nil {
+		bo = bo.WithLogger(&badgerLog{w: opts.Log})
+	}
+	return bo
+}
+
+// checkStoreDir refuses paths that are not (and cannot become) a store.
+func checkStoreDir(path string, readOnly bool) error {
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if readOnly {
+			return fmt.Errorf("no store at %q: %w; create one with vecimg ingest or pass the right --db", path, fs.ErrNotExist)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("open store %q: %w", path, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: %q is a file; a store is a directory: use another --db", ErrNotStore, path)
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return fmt.Errorf("open store %q: %w", path, err)
+	}
+	if len(entries) == 0 {
+		if readOnly {
+			return fmt.Errorf("%w: %q is an empty directory; create a store with vecimg ingest or pass the right --db", ErrNotStore, path)
+		}
+		return nil
+	}
+	for _, e := range entries {
+		if e.Name() == badger.ManifestFilename && e.Type().IsRegular() {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: directory %q holds other files (such as %q) and no store; use a new or empty directory for --db",
+		ErrNotStore, path, entries[0].Name())
+}
+
+// openError turns badger's Open errors into the package's.
+func openError(path string, err error) error {
+	if strings.Contains(err.Error(), "Cannot acquire directory lock") || errors.Is(err, syscall.EWOULDBLOCK) {
+		return &LockedError{Path: path, PID: lockPID(path)}
+	}
+	return fmt.Errorf("open store %q: %w", path, err)
+}
+
+// lockPID reads the pid a badger writer leaves in its LOCK file; 0 when
+// there is none (a read-only holder writes none).
+func lockPID(path string) int {
+	b, err := os.ReadFile(filepath.Join(path, "LOCK"))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	return pid
+}
+
+// init checks or writes the schema key and loads the manifest.
+func (s *Store) init() error {
+	var schema uint64
+	var found bool
+	err := s.db.View(func(txn *badger.Txn) error {
+		var err error
+		schema, found, err = getUint(txn, keySchema)
+		if err != nil || found {
+			return err
+		}
+		if !isEmpty(txn) {
+			err = fmt.Errorf("%w: %q is a badger database without vecimg's schema key; use another --db", ErrNotStore, s.path)
+		}
+		return err
+	})
+	if err != nil {
+		return s.wrapf(err, "open")
+	}
+	switch {
+	case !found && s.readOnly:
+		return fmt.Errorf("%w: %q is an empty database; create a store with vecimg ingest", ErrNotStore, s.path)
+	case !found:
+		err = s.db.Update(func(txn *badger.Txn) error {
+			if err := txn.Set(keySchema, putUint(SchemaVersion)); err != nil {
+				return err
+			}
+			if err := txn.Set(keyGen, putUint(0)); err != nil {
+				return err
+			}
+			return txn.Set(keyCount, putUint(0))
+		})
+		if err != nil {
+			return s.wrapf(err, "initialise")
+		}
+	case schema > SchemaVersion:
+		return fmt.Errorf("%w: store %q has schema %d, this vecimg reads up to %d; upgrade vecimg", ErrSchema, s.path, schema, SchemaVersion)
+	case schema < 1:
+		return &CorruptError{Key: printableKey(keySchema), Reason: fmt.Sprintf("schema %d", schema)}
+	}
+	m, ok, err := s.readManifest()
+	if err != nil {
+		return err
+	}
+	s.manifest, s.hasManifest = m, ok
+	return nil
+}
+
+// isEmpty reports whether the database holds no keys at all.
+func isEmpty(txn *badger.Txn) bool {
+	o := badger.DefaultIteratorOptions
+	o.PrefetchValues = false
+	it := txn.NewIterator(o)
+	defer it.Close()
+	it.Rewind()
+	return !it.Valid()
+}
+
+// Path returns the store's path as given to Open.
+func (s *Store) Path() string { return s.path }
+
+// ReadOnly reports whether the store was opened read-only.
+func (s *Store) ReadOnly() bool { return s.readOnly }
+
+// Close flushes and closes the store and releases its lock. Closing twice is
+// a no-op.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store %q: %w", s.path, err)
+	}
+	return nil
+}
+
+// DiskSize returns the bytes the store's files occupy on disk (allocated
+// blocks where the platform reports them, so badger's sparse preallocated
+// files count for what they hold, not their length).
+func (s *Store) DiskSize() (int64, error) {
+	var total int64
+	err := filepath.WalkDir(s.path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		total += allocated(fi)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("size of store %q: %w", s.path, err)
+	}
+	return total, nil
+}
+
+// wrapf adds the operation and store path to err, mapping badger's
+// read-only error to ErrReadOnly.
+func (s *Store) wrapf(err error, op string) error {
+	if errors.Is(err, badger.ErrReadOnlyTxn) {
+		err = ErrReadOnly
+	}
+	return fmt.Errorf("store %q: %s: %w", s.path, op, err)
+}
+
+func putUint(v uint64) []byte { return binary.LittleEndian.AppendUint64(nil, v) }
+
+// getUint reads a uint64 key; found is false when the key is absent.
+func getUint(txn *badger.Txn, key []byte) (v uint64, found bool, err error) {
+	item, err := txn.Get(key)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	err = item.Value(func(b []byte) error {
+		if len(b) != 8 {
+			return &CorruptError{Key: printableKey(key), Reason: fmt.Sprintf("counter is %d bytes, want 8", len(b))}
+		}
+		v = binary.LittleEndian.Uint64(b)
+		return nil
+	})
+	return v, err == nil, err
+}
+
+// badgerLog routes badger's log to an io.Writer.
+type badgerLog struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *badgerLog) printf(level, format string, args []any) {
+	msg := strings.TrimRight(fmt.Sprintf(format, args...), "\n")
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fmt.Fprintf(l.w, "badger: %s: %s\n", level, msg)
+}
+
+func (l *badgerLog) Errorf(f string, a ...any)   { l.printf("error", f, a) }
+func (l *badgerLog) Warningf(f string, a ...any) { l.printf("warning", f, a) }
+func (l *badgerLog) Infof(f string, a ...any)    { l.printf("info", f, a) }
+func (l *badgerLog) Debugf(string, ...any)       {}

@@ -1,0 +1,371 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	badger "github.com/dgraph-io/badger/v4"
+)
+
+// Put stores recs as one atomic batch: after a crash, either all of them are
+// in the store or none (see the note on size below). A record whose ID is
+// already stored is replaced, and its old hash and path index entries are
+// removed. Put bumps the generation once per batch.
+//
+// Every record is validated first (see Record); one invalid record fails the
+// whole call with ErrInvalid and nothing is written. The store must have a
+// manifest (EnsureManifest) and every vector its dimension. Two records with
+// the same ID in one call are refused.
+//
+// Put ignores recs[i].Meta.Label and Distance: a new or replaced vector
+// starts unlabelled (NoLabel) until the next SetLabels. Meta.Extra is kept.
+//
+// Size: a batch is one badger transaction. Badger caps a transaction at
+// about 15% of Options.MemTableSize; with the defaults that is thousands of
+// records (vectors are stored out of line, so their size does not count).
+// Only when badger reports a batch too big does Put split it in halves,
+// each committed atomically on its own; the batch as a whole is then not
+// atomic. The documented batch sizes (tens to hundreds) never split.
+//
+// When Put returns nil, the batch survives the process being killed, and
+// with the default Options (not NoSync) also a machine crash.
+func (s *Store) Put(recs []Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	if s.readOnly {
+		return s.wrapf(ErrReadOnly, "put")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.hasManifest {
+		return s.wrapf(fmt.Errorf("%w: call EnsureManifest before Put", ErrNoManifest), "put")
+	}
+	shas := make([][32]byte, len(recs))
+	seen := make(map[string]struct{}, len(recs))
+	for i := range recs {
+		sha, err := checkRecord(&recs[i], s.manifest.Dim)
+		if err != nil {
+			return s.wrapf(err, "put")
+		}
+		if _, dup := seen[recs[i].ID]; dup {
+			return s.wrapf(fmt.Errorf("%w: record id %q twice in one batch", ErrInvalid, recs[i].ID), "put")
+		}
+		seen[recs[i].ID] = struct{}{}
+		shas[i] = sha
+	}
+	if err := s.putSplit(recs, shas, time.Now()); err != nil {
+		return s.wrapf(err, "put")
+	}
+	return nil
+}
+
+// putSplit commits recs in one transaction, halving only on ErrTxnTooBig.
+func (s *Store) putSplit(recs []Record, shas [][32]byte, now time.Time) error {
+	err := s.putTxn(recs, shas, now)
+	if errors.Is(err, badger.ErrTxnTooBig) && len(recs) > 1 {
+		h := len(recs) / 2
+		if err := s.putSplit(recs[:h], shas[:h], now); err != nil {
+			return err
+		}
+		return s.putSplit(recs[h:], shas[h:], now)
+	}
+	return err
+}
+
+func (s *Store) putTxn(recs []Record, shas [][32]byte, now time.Time) error {
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	gen, count, err := counters(txn)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		r := &recs[i]
+		dk := recordKey(r.ID, suffixData)
+		old, existed, err := oldHeader(txn, dk)
+		if err != nil {
+			return err
+		}
+		if existed {
+			if err := dropIndex(txn, r.ID, old); err != nil {
+				return err
+			}
+		} else {
+			count++
+		}
+		// Badger keeps references to the key and value slices until the
+		// commit, so every entry gets its own buffers.
+		rec := *r
+		if rec.Added.IsZero() {
+			rec.Added = now
+		}
+		meta := Meta{Label: NoLabel, Extra: r.Meta.Extra}
+		for _, e := range [...]struct{ k, v []byte }{
+			{dk, appendData(make([]byte, 0, 64+len(rec.Path)+4*len(rec.Vector)), &rec, shas[i])},
+			{recordKey(r.ID, suffixMeta), appendMeta(nil, &meta)},
+			{hashKey(shas[i], r.ID), nil},
+			{pathKey(r.Path, r.ID), nil},
+		} {
+			if err := txn.Set(e.k, e.v); err != nil {
+				return err
+			}
+		}
+	}
+	if err := setCounters(txn, gen+1, count); err != nil {
+		return err
+	}
+	return txn.Commit()
+}
+
+// oldHeader reads and decodes the data value at dk; existed is false when
+// there is none. A value that does not decode yields existed with a nil
+// header, so that the caller falls back to scanning the indexes.
+func oldHeader(txn *badger.Txn, dk []byte) (h *dataHeader, existed bool, err error) {
+	item, err := txn.Get(dk)
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	err = item.Value(func(v []byte) error {
+		d, derr := decodeData(v)
+		if derr == nil {
+			d.path = bytes.Clone(d.path)
+			d.vec = nil
+			h = &d
+		}
+		return nil
+	})
+	return h, true, err
+}
+
+// dropIndex deletes the hash and path index entries of record id, whose
+// previous data value decoded to old. When old is nil (that value does not
+// decode) it scans both indexes for entries naming id. Put calls it before
+// setting the new entries; a Set after a Delete of the same key in one
+// transaction wins, so unchanged entries survive.
+func dropIndex(txn *badger.Txn, id string, old *dataHeader) error {
+	if old != nil {
+		if err := txn.Delete(hashKey(old.sha, id)); err != nil {
+			return err
+		}
+		return txn.Delete(pathKey(string(old.path), id))
+	}
+	var doomed [][]byte
+	o := badger.DefaultIteratorOptions
+	o.PrefetchValues = false
+	it := txn.NewIterator(o)
+	suffix := append([]byte{sep}, id...)
+	for _, p := range [][]byte{prefixHash, prefixPath} {
+		for it.Seek(p); it.ValidForPrefix(p); it.Next() {
+			if k := it.Item().Key(); bytes.HasSuffix(k, suffix) {
+				doomed = append(doomed, it.Item().KeyCopy(nil))
+			}
+		}
+	}
+	it.Close()
+	for _, k := range doomed {
+		if err := txn.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes the records with the given ids, with their metadata and
+// index entries, in one atomic batch, and bumps the generation. If any id is
+// not stored, nothing is deleted and the error (matching ErrNotFound) lists
+// the missing ids.
+func (s *Store) Delete(ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if s.readOnly {
+		return s.wrapf(ErrReadOnly, "delete")
+	}
+	for _, id := range ids {
+		if err := checkID(id); err != nil {
+			return s.wrapf(err, "delete")
+		}
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.deleteSplit(ids); err != nil {
+		return s.wrapf(err, "delete")
+	}
+	return nil
+}
+
+func (s *Store) deleteSplit(ids []string) error {
+	err := s.deleteTxn(ids)
+	if errors.Is(err, badger.ErrTxnTooBig) && len(ids) > 1 {
+		h := len(ids) / 2
+		if err := s.deleteSplit(ids[:h]); err != nil {
+			return err
+		}
+		return s.deleteSplit(ids[h:])
+	}
+	return err
+}
+
+func (s *Store) deleteTxn(ids []string) error {
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	gen, count, err := counters(txn)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, id := range ids {
+		dk := recordKey(id, suffixData)
+		old, existed, err := oldHeader(txn, dk)
+		if err != nil {
+			return err
+		}
+		if !existed {
+			missing = append(missing, id)
+			continue
+		}
+		if len(missing) > 0 {
+			continue // only collecting the missing ones now
+		}
+		if err := dropIndex(txn, id, old); err != nil {
+			return err
+		}
+		if err := txn.Delete(dk); err != nil {
+			return err
+		}
+		if err := txn.Delete(recordKey(id, suffixMeta)); err != nil {
+			return err
+		}
+		count--
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: no record with id %s", ErrNotFound, listIDs(missing, 10))
+	}
+	if err := setCounters(txn, gen+1, count); err != nil {
+		return err
+	}
+	return txn.Commit()
+}
+
+// LabelUpdate sets the cluster label of one record.
+type LabelUpdate struct {
+	ID       string
+	Label    int32   // 0..k-1, or NoLabel
+	Distance float32 // distance to the cluster centre; finite
+}
+
+// labelChunk is how many metadata values SetLabels reads before handing them
+// to the write batch.
+const labelChunk = 4096
+
+// SetLabels writes cluster labels and distances into the records'
+// metadata, keeping Meta.Extra, without touching vectors or the generation.
+// If any id is not stored, nothing is written and the error (matching
+// ErrNotFound) lists the missing ids. If an id appears twice, the last update
+// wins.
+//
+// The writes go through a badger WriteBatch, which commits in several
+// transactions: a crash part-way through leaves some records with the new
+// labels and some with the old. Write the cluster run (PutClusterRun) after
+// SetLabels returns, so that a stored run always has its labels written.
+func (s *Store) SetLabels(updates []LabelUpdate) error {
+	if len(updates) == 0 {
+		return nil
+	}
+	if s.readOnly {
+		return s.wrapf(ErrReadOnly, "set labels")
+	}
+	for _, u := range updates {
+		if err := checkID(u.ID); err != nil {
+			return s.wrapf(err, "set labels")
+		}
+		if u.Label < NoLabel {
+			return s.wrapf(fmt.Errorf("%w: record %q: label %d", ErrInvalid, u.ID, u.Label), "set labels")
+		}
+		if d := float64(u.Distance); math.IsNaN(d) || math.IsInf(d, 0) {
+			return s.wrapf(fmt.Errorf("%w: record %q: distance %v", ErrInvalid, u.ID, u.Distance), "set labels")
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	// Pass 1: every id must exist.
+	var missing []string
+	err := s.db.View(func(txn *badger.Txn) error {
+		for _, u := range updates {
+			_, err := txn.Get(recordKey(u.ID, suffixMeta))
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				missing = append(missing, u.ID)
+			} else if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil && len(missing) > 0 {
+		err = fmt.Errorf("%w: no record with id %s", ErrNotFound, listIDs(missing, 10))
+	}
+	if err != nil {
+		return s.wrapf(err, "set labels")
+	}
+
+	// Pass 2: read-modify-write the metadata in chunks.
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	for start := 0; start < len(updates); start += labelChunk {
+		chunk := updates[start:min(start+labelChunk, len(updates))]
+		err := s.db.View(func(txn *badger.Txn) error {
+			for _, u := range chunk {
+				mk := recordKey(u.ID, suffixMeta)
+				item, err := txn.Get(mk)
+				if err != nil {
+					return err
+				}
+				var m Meta
+				if err := item.Value(func(v []byte) error { return decodeMeta(v, &m) }); err != nil {
+					return &CorruptError{Key: printableKey(mk), ID: u.ID, Reason: err.Error()}
+				}
+				m.Label, m.Distance = u.Label, u.Distance
+				if err := wb.Set(mk, appendMeta(nil, &m)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return s.wrapf(err, "set labels")
+		}
+	}
+	if err := wb.Flush(); err != nil {
+		return s.wrapf(err, "set labels")
+	}
+	return nil
+}
+
+// counters reads the generation and record count inside txn.
+func counters(txn *badger.Txn) (gen, count uint64, err error) {
+	gen, _, err = getUint(txn, keyGen)
+	if err != nil {
+		return 0, 0, err
+	}
+	count, _, err = getUint(txn, keyCount)
+	return gen, count, err
+}
+
+func setCounters(txn *badger.Txn, gen, count uint64) error {
+	if err := txn.Set(keyGen, putUint(gen)); err != nil {
+		return err
+	}
+	return txn.Set(keyCount, putUint(count))
+}
