@@ -13,7 +13,7 @@ func exportCommand() *cli.Command {
 		Name:  "export",
 		Usage: "write the stored vectors as a NumPy .npz (ids, vectors, and labels when clustered)",
 		Description: "The archive holds ids (fixed-width unicode, N), vectors (float32, N×D) and, after\n" +
-			"`vecimg cluster`, labels (int32, N), in the same order (ids in natural order).\n" +
+			"`vecimg cluster`, labels (int32, N; -1 = unlabelled); row i of each belongs to ids[i] (ids sorted).\n" +
 			"Load it with numpy.load(path) — no pickle needed.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Value: "vectors.npz", Usage: "output `FILE`"},
@@ -30,7 +30,7 @@ func exportCommand() *cli.Command {
 				return fmt.Errorf("cannot write %s: %w", out, err)
 			}
 			defer os.Remove(tmp.Name())
-			n, dim, labeled, err := exportNPZ(c.Context, st, tmp)
+			info, err := st.ExportNPZ(c.Context, tmp)
 			if cerr := tmp.Close(); err == nil {
 				err = cerr
 			}
@@ -41,10 +41,10 @@ func exportCommand() *cli.Command {
 				return err
 			}
 			what := "ids, vectors"
-			if labeled {
+			if info.Labels {
 				what += ", labels"
 			}
-			fmt.Printf("wrote %s: %d × %d (%s)\n", out, n, dim, what)
+			fmt.Printf("wrote %s: %d × %d (%s)\n", out, info.Records, info.Dim, what)
 			return nil
 		},
 	}

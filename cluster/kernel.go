@@ -43,15 +43,79 @@ func normalize(v []float32) {
 	}
 }
 
-// nearest returns the index of the centre nearest to x and the squared
-// distance to it, using ||x||² − 2x·c + ||c||² (clamped at 0). Ties go to the
-// lower centre index.
-func nearest(x []float32, xnorm float32, c *mat) (int32, float32) {
+// block is a set of centres laid out for the dot kernel: rows padded with
+// zero rows to a multiple of 4.
+type block struct {
+	x     []float32 // kp·d values
+	norms []float32 // squared norms of the k real rows
+	k, kp int
+	d     int
+}
+
+// newBlock copies the rows of c into a block.
+func newBlock(c *mat) *block {
+	k := c.rows()
+	kp := (k + 3) &^ 3
+	x := make([]float32, kp*c.d)
+	copy(x, c.x[:k*c.d])
+	return &block{x: x, norms: c.norms, k: k, kp: kp, d: c.d}
+}
+
+// eachDots calls fn(t, dots) for t in [lo, hi) with dots[j] = row(t)·c_j for
+// the k centres of b; dots is only valid during the call. The dot products
+// are computed two rows at a time; a row's values do not depend on which row
+// it was paired with, nor on lo and hi.
+func eachDots(row func(t int) []float32, lo, hi int, b *block, fn func(t int, dots []float32)) {
+	d, kp := b.d, b.kp
+	buf := make([]float32, 2*kp)
+	d0, d1 := buf[:kp], buf[kp:]
+	n8 := d &^ 7
+	var out [8]float32
+	for t := lo; t < hi; t += 2 {
+		x0 := row(t)
+		x1 := x0
+		if t+1 < hi {
+			x1 = row(t + 1)
+		}
+		if haveDots2x4 {
+			for j := 0; j < kp; j += 4 {
+				dots2x4(&x0[0], &x1[0], &b.x[j*d], d, n8, &out)
+				copy(d0[j:j+4], out[:4])
+				copy(d1[j:j+4], out[4:])
+			}
+			if n8 < d {
+				for j := range b.k {
+					c := b.x[j*d : (j+1)*d]
+					var s0, s1 float32
+					for q := n8; q < d; q++ {
+						s0 += x0[q] * c[q]
+						s1 += x1[q] * c[q]
+					}
+					d0[j] += s0
+					d1[j] += s1
+				}
+			}
+		} else {
+			for j := range b.k {
+				c := b.x[j*d : (j+1)*d]
+				d0[j] = vek32.Dot(x0, c)
+				d1[j] = vek32.Dot(x1, c)
+			}
+		}
+		fn(t, d0[:b.k])
+		if t+1 < hi {
+			fn(t+1, d1[:b.k])
+		}
+	}
+}
+
+// argminDist returns the centre with the smallest ||x||² − 2x·c + ||c||²
+// (ties: lower index) and that value clamped at 0.
+func argminDist(xnorm float32, dots []float32, cnorms []float32) (int32, float32) {
 	best := float32(math.Inf(1))
 	bi := 0
-	for j := range c.rows() {
-		v := xnorm - 2*vek32.Dot(x, c.row(j)) + c.norms[j]
-		if v < best {
+	for j, dt := range dots {
+		if v := xnorm - 2*dt + cnorms[j]; v < best {
 			best, bi = v, j
 		}
 	}
@@ -74,19 +138,22 @@ func assignRows(m *mat, idx []int, c *mat, labels []int32, dists []float32, exac
 	if idx != nil {
 		n = len(idx)
 	}
+	b := newBlock(c)
+	rowOf := func(t int) int {
+		if idx != nil {
+			return idx[t]
+		}
+		return t
+	}
 	parallel(workers, n, 16, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			r := t
-			if idx != nil {
-				r = idx[t]
-			}
-			x := m.row(r)
-			l, d := nearest(x, m.norms[r], c)
+		eachDots(func(t int) []float32 { return m.row(rowOf(t)) }, lo, hi, b, func(t int, dots []float32) {
+			r := rowOf(t)
+			l, d := argminDist(m.norms[r], dots, b.norms)
 			if exact {
-				d = sqDist(x, c.row(int(l)))
+				d = sqDist(m.row(r), c.row(int(l)))
 			}
 			labels[t], dists[t] = l, d
-		}
+		})
 	})
 }
 

@@ -48,23 +48,32 @@ type Result struct {
 // Fit clusters the vectors of src into opts.K clusters with mini-batch
 // k-means and returns the result with stable label numbering (see Result).
 //
-// The steps, for each of NInit initialisations: greedy k-means++ seeding on
-// a seeded uniform sample of SampleSize vectors; then up to MaxIter
-// mini-batch steps (Sculley 2010): each step draws BatchSize vectors, assigns
-// them to the nearest centre and moves every centre to the running mean of
-// all vectors it has been assigned so far, i.e. per-vector learning rate
-// 1/count; centres that win no vector for a while are re-seeded at a batch
-// vector drawn with probability proportional to its squared distance; the
-// steps stop early when centres move less than Tol allows. The
-// initialisation with the lowest inertia on the seeding sample is kept.
-// Finally up to Refine Lloyd passes (see Options.Refine) and one assigning
-// pass over all vectors give Labels, Distances and Inertia. A cluster left
-// empty by a pass is re-seeded with the vector farthest from its own centre
-// (taken from a cluster with at least two members), so no cluster is empty.
+// The steps:
+//
+//  1. Initialisation, NInit times: greedy k-means++ seeding (Arthur &
+//     Vassilvitskii 2007, 2+⌊ln K⌋ candidates per centre) on a seeded
+//     uniform sample of SampleSize vectors, then Lloyd iterations on that
+//     sample until no label changes (at most 100). The initialisation with
+//     the lowest inertia on the sample is kept.
+//  2. Mini-batch steps (Sculley 2010), skipped when the sample is the whole
+//     data: each step draws BatchSize vectors, assigns them to the nearest
+//     centre and moves every centre to the running mean of all vectors
+//     assigned to it so far (per-vector learning rate 1/count, counts
+//     starting from the sample cluster sizes). A centre that wins no
+//     vector for a while is re-seeded at a batch vector drawn with
+//     probability proportional to its squared distance. The steps stop
+//     after MaxIter or once centres move less than Tol allows.
+//  3. Up to Refine Lloyd passes over all vectors (see Options.Refine), then
+//     the assigning pass that yields Labels, Distances and Inertia.
+//
+// A cluster left empty by a pass is re-seeded with the vector farthest from
+// its own centre (taken from a cluster with at least two members), so no
+// cluster is empty; K must not exceed the number of vectors.
 //
 // Vectors are loaded once when they fit in Options.MemoryLimit and streamed
-// through src.Scan on every pass otherwise. The result depends only on
-// src's contents and order and on opts (not on Workers).
+// through src.Scan on every pass otherwise (mini-batches then come from a
+// random in-memory sample that is redrawn once used up). The result depends
+// only on src's contents and order and on opts, not on Workers.
 func Fit(ctx context.Context, src Source, opts Options) (*Result, error) {
 	if src == nil {
 		return nil, fmt.Errorf("%w: nil source", ErrEmptySource)

@@ -34,12 +34,13 @@ type Options struct {
 	// BatchSize is the number of vectors per mini-batch step (default 1024).
 	BatchSize int `json:"batch_size"`
 
-	// MaxIter caps the mini-batch steps per initialisation (default 100).
+	// MaxIter caps the mini-batch steps over the full data (default 100).
 	MaxIter int `json:"max_iter"`
 
-	// NInit is the number of initialisations (k-means++ seeding followed by
-	// mini-batch steps); the one with the lowest inertia on the seeding
-	// sample is refined and returned (default 10).
+	// NInit is the number of initialisations: each is greedy k-means++
+	// seeding on the seeding sample followed by Lloyd iterations on that
+	// sample; the one with the lowest inertia on the sample starts the
+	// mini-batch steps (default 10, like scikit-learn's KMeans).
 	NInit int `json:"n_init"`
 
 	// Tol stops the mini-batch steps early once the mean squared centre
@@ -77,8 +78,10 @@ type Options struct {
 	MemoryLimit int64 `json:"-"`
 
 	// SampleSize is the number of vectors sampled (seeded, uniformly) for
-	// k-means++ seeding and for comparing initialisations (default
-	// max(3·BatchSize, 10·K), capped at the number of vectors).
+	// the initialisations (default max(3·BatchSize, 10·K), capped at the
+	// number of vectors). Larger samples find better starting points on
+	// noisy data at a cost of NInit·SampleSize·K·Dim multiply-adds per
+	// Lloyd iteration on the sample.
 	SampleSize int `json:"sample_size"`
 
 	// SilhouetteSample is the number of vectors on which Sweep computes the

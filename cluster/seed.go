@@ -4,8 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-
-	"github.com/viterin/vek/vek32"
 )
 
 // seedPlusPlus picks k initial centres from the rows of s by greedy k-means++
@@ -24,10 +22,11 @@ func seedPlusPlus(s *mat, k int, rng *rand.Rand, workers int) *mat {
 	setCentre(0, rng.IntN(m))
 
 	closest := make([]float64, m)
+	first := newBlock(&mat{x: c.row(0), norms: c.norms[:1], d: d})
 	parallel(workers, m, 64, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			closest[i] = sqDistNorm(s.row(i), s.norms[i], c.row(0), c.norms[0])
-		}
+		eachDots(s.row, lo, hi, first, func(i int, dots []float32) {
+			closest[i] = sqDistNorm(s.norms[i], dots[0], c.norms[0])
+		})
 	})
 	trials := 2 + int(math.Log(float64(k)))
 	cum := make([]float64, m)
@@ -50,13 +49,18 @@ func seedPlusPlus(s *mat, k int, rng *rand.Rand, workers int) *mat {
 			r := rng.Float64() * pot
 			cand[t] = min(sort.Search(m, func(i int) bool { return cum[i] > r }), m-1)
 		}
+		cm := &mat{x: make([]float32, 0, trials*d), norms: make([]float32, trials), d: d}
+		for t, ci := range cand {
+			cm.x = append(cm.x, s.row(ci)...)
+			cm.norms[t] = s.norms[ci]
+		}
+		cb := newBlock(cm)
 		parallel(workers, m, 64, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				x, xn := s.row(i), s.norms[i]
-				for t, ci := range cand {
-					candDist[t][i] = min(closest[i], sqDistNorm(x, xn, s.row(ci), s.norms[ci]))
+			eachDots(s.row, lo, hi, cb, func(i int, dots []float32) {
+				for t := range cand {
+					candDist[t][i] = min(closest[i], sqDistNorm(s.norms[i], dots[t], cm.norms[t]))
 				}
-			}
+			})
 		})
 		best, bestPot := 0, math.Inf(1)
 		for t := range cand {
@@ -74,7 +78,8 @@ func seedPlusPlus(s *mat, k int, rng *rand.Rand, workers int) *mat {
 	return c
 }
 
-// sqDistNorm is ||x−y||² from the dot product and squared norms, clamped at 0.
-func sqDistNorm(x []float32, xn float32, y []float32, yn float32) float64 {
-	return max(float64(xn)-2*float64(vek32.Dot(x, y))+float64(yn), 0)
+// sqDistNorm is ||x−y||² from the squared norms and the dot product,
+// clamped at 0.
+func sqDistNorm(xn, dot, yn float32) float64 {
+	return max(float64(xn)-2*float64(dot)+float64(yn), 0)
 }

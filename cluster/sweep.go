@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/viterin/vek/vek32"
 )
 
 // maxKs bounds how many values of k ParseKs accepts.
@@ -159,15 +157,16 @@ func ParseKs(s string) ([]int, error) {
 func pairwiseDistances(s *mat, workers int) []float32 {
 	m := s.rows()
 	dist := make([]float32, m*m)
+	b := newBlock(s)
 	parallel(workers, m, 8, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			x := s.row(i)
-			for j := i + 1; j < m; j++ {
-				v := float32(math.Sqrt(max(float64(s.norms[i])-2*float64(vek32.Dot(x, s.row(j)))+float64(s.norms[j]), 0)))
-				dist[i*m+j] = v
+		eachDots(s.row, lo, hi, b, func(i int, dots []float32) {
+			for j, dt := range dots {
+				dist[i*m+j] = float32(math.Sqrt(sqDistNorm(s.norms[i], dt, s.norms[j])))
 			}
-		}
+			dist[i*m+i] = 0
+		})
 	})
+	// Make the matrix exactly symmetric (the two triangles round differently).
 	for i := range m {
 		for j := i + 1; j < m; j++ {
 			dist[j*m+i] = dist[i*m+j]

@@ -7,10 +7,10 @@ import (
 
 // mixture is a seeded synthetic Gaussian mixture with known labels.
 type mixture struct {
-	ids    []string
-	vecs   [][]float32
-	truth  []int32
-	means  [][]float32
+	ids   []string
+	vecs  [][]float32
+	truth []int32
+	means [][]float32
 }
 
 // gaussianMixture draws n points in d dimensions from k isotropic Gaussians

@@ -374,7 +374,7 @@ func (x *Index) decode(r io.Reader, size int64, whole bool) error {
 	if _, err := io.ReadFull(r, h[12:]); err != nil {
 		return truncated(err)
 	}
-	if got, want := crc32.Checksum(h[:80], castagnoli), le.Uint32(h[80:]); got != want {
+	if got, want := crc32.Checksum(h[:80], castagnoli), le.Uint32(h[80:]); got != want || le.Uint32(h[84:]) != 0 {
 		return fmt.Errorf("%w: header checksum mismatch", ErrCorrupt)
 	}
 	if m := le.Uint32(h[12:]); m != metricCos {
@@ -395,7 +395,7 @@ func (x *Index) decode(r io.Reader, size int64, whole bool) error {
 	top := int(le.Uint32(h[68:]))
 	bodyLen := le.Uint64(h[72:])
 
-	if dim < 1 || dim > math.MaxInt32/4 {
+	if dim < 1 || dim > MaxDim {
 		return fmt.Errorf("%w: dimension %d", ErrCorrupt, dim)
 	}
 	if cfg.M == 0 || cfg.EfConstruction == 0 || cfg.EfSearch == 0 || cfg.ExactBelow == 0 {

@@ -17,9 +17,9 @@ func (a cand) before(b cand) bool {
 // minHeap pops the nearest candidate first (the search frontier).
 type minHeap struct{ a []cand }
 
-func (h *minHeap) reset()     { h.a = h.a[:0] }
-func (h *minHeap) len() int   { return len(h.a) }
-func (h *minHeap) top() cand  { return h.a[0] }
+func (h *minHeap) reset()    { h.a = h.a[:0] }
+func (h *minHeap) len() int  { return len(h.a) }
+func (h *minHeap) top() cand { return h.a[0] }
 func (h *minHeap) push(c cand) {
 	h.a = append(h.a, c)
 	i := len(h.a) - 1

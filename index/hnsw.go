@@ -5,15 +5,16 @@ import "slices"
 // searchCtx holds the scratch state of one graph walk, reused through a
 // sync.Pool so that a search allocates nothing in its loop.
 type searchCtx struct {
-	seen  []uint32 // slot → stamp of the walk that last visited it
-	stamp uint32
-	cand  minHeap
-	res   maxHeap
-	w     []cand    // sorted results of the last layer
-	sel   []cand    // heuristic selection
-	nb    []cand    // neighbours chosen for the node being inserted
-	tmp   []cand    // candidates for shrinking or repairing a link list
-	q     []float32 // normalised query
+	seen   []uint32 // slot → stamp of the walk that last visited it
+	stamp  uint32
+	cand   minHeap
+	res    maxHeap
+	w      []cand    // sorted results of the last layer
+	sel    []cand    // heuristic selection
+	nb     []cand    // neighbours chosen for the node being inserted
+	layers [][]cand  // insertion candidates per layer
+	tmp    []cand    // candidates for shrinking or repairing a link list
+	q      []float32 // normalised query
 }
 
 // visitReset starts a new walk over n slots.
@@ -143,24 +144,45 @@ func (x *Index) insert(s uint32, level int) {
 		x.wctx = &searchCtx{}
 	}
 	c := x.wctx
-	q := x.vec(s)
-	ep := x.descend(q, level)
-	c.w = append(c.w[:0], ep)
+	c.layers = x.candidates(c, x.vec(s), level, c.layers)
 	for lc := min(level, x.top); lc >= 0; lc-- {
-		x.searchLayer(c, q, c.w, x.cfg.EfConstruction, lc)
-		c.w = c.res.drainSorted(c.w[:0])
-		c.nb = x.selectNeighbours(c.nb[:0], c.w, x.cfg.M)
-		b := x.block(s, lc)
-		b[0] = uint32(len(c.nb))
-		for i, n := range c.nb {
-			b[1+i] = n.s
-		}
-		for _, n := range c.nb {
-			x.link(c, n.s, s, n.d, lc)
-		}
+		x.connect(c, s, lc, c.layers[lc])
 	}
 	if level > x.top {
 		x.entry, x.top = s, level
+	}
+}
+
+// candidates runs the insertion search for a node with vector q and top
+// layer level: a greedy descent to layer level, then an
+// EfConstruction-bounded search on each layer min(level, top)..0, each
+// seeded with the previous layer's results. out[lc] receives layer lc's
+// candidates, nearest first; out is reused. The graph must not be empty.
+func (x *Index) candidates(c *searchCtx, q []float32, level int, out [][]cand) [][]cand {
+	low := min(level, x.top)
+	for len(out) <= low {
+		out = append(out, nil)
+	}
+	c.w = append(c.w[:0], x.descend(q, level))
+	for lc := low; lc >= 0; lc-- {
+		x.searchLayer(c, q, c.w, x.cfg.EfConstruction, lc)
+		c.w = c.res.drainSorted(c.w[:0])
+		out[lc] = append(out[lc][:0], c.w...)
+	}
+	return out
+}
+
+// connect gives slot s its links on layer lc, chosen by the heuristic from
+// cands (sorted, distances from s), and adds the reverse links.
+func (x *Index) connect(c *searchCtx, s uint32, lc int, cands []cand) {
+	c.nb = x.selectNeighbours(c.nb[:0], cands, x.cfg.M)
+	b := x.block(s, lc)
+	b[0] = uint32(len(c.nb))
+	for i, n := range c.nb {
+		b[1+i] = n.s
+	}
+	for _, n := range c.nb {
+		x.link(c, n.s, s, n.d, lc)
 	}
 }
 

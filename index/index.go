@@ -7,8 +7,13 @@ import (
 	"sync"
 )
 
-// MaxIDLen is the longest id, in bytes, an index accepts.
-const MaxIDLen = 4096
+// Limits on what an index accepts.
+const (
+	// MaxIDLen is the longest id, in bytes.
+	MaxIDLen = 4096
+	// MaxDim is the largest vector dimension.
+	MaxDim = 1 << 16
+)
 
 // noSlot marks "no node" (an empty index has no entry point).
 const noSlot = math.MaxUint32
@@ -51,8 +56,8 @@ type Index struct {
 // New returns an empty index for vectors of dimension dim. Zero fields of cfg
 // take their defaults (see Config).
 func New(dim int, cfg Config) (*Index, error) {
-	if dim < 1 || dim > math.MaxInt32/4 {
-		return nil, fmt.Errorf("%w: dimension %d, want 1..%d", ErrDimension, dim, math.MaxInt32/4)
+	if dim < 1 || dim > MaxDim {
+		return nil, fmt.Errorf("%w: dimension %d, want 1..%d", ErrDimension, dim, MaxDim)
 	}
 	c, err := cfg.withDefaults()
 	if err != nil {
@@ -184,14 +189,31 @@ func (x *Index) alloc() (uint32, error) {
 	if n >= noSlot {
 		return 0, fmt.Errorf("%w: %d slots in use", ErrFull, n)
 	}
-	x.vecs = slices.Grow(x.vecs, x.dim)[:(n+1)*x.dim]
+	stride := x.cfg.m0() + 1
+	if cap(x.ids) <= n || cap(x.vecs) < (n+1)*x.dim || cap(x.l0) < (n+1)*stride {
+		x.reserve(max(4, n)) // double
+	}
+	x.vecs = x.vecs[:(n+1)*x.dim]
 	x.ids = append(x.ids, "")
 	x.levels = append(x.levels, 0)
 	x.up = append(x.up, nil)
-	stride := x.cfg.m0() + 1
-	x.l0 = slices.Grow(x.l0, stride)[:(n+1)*stride]
+	x.l0 = x.l0[:(n+1)*stride]
 	clear(x.l0[n*stride:])
 	return uint32(n), nil
+}
+
+// reserve makes room for n more slots than are in use, so that adding them
+// does not copy the arrays again.
+func (x *Index) reserve(n int) {
+	n -= len(x.free)
+	if n <= 0 {
+		return
+	}
+	x.vecs = slices.Grow(x.vecs, n*x.dim)
+	x.ids = slices.Grow(x.ids, n)
+	x.levels = slices.Grow(x.levels, n)
+	x.up = slices.Grow(x.up, n)
+	x.l0 = slices.Grow(x.l0, n*(x.cfg.m0()+1))
 }
 
 // levelFor draws the top layer of the n-th insertion: floor(−ln(U)·mL) with

@@ -18,6 +18,11 @@ The network is torchvision's VGG16 with every layer 32x narrower (same keys),
 built by ../shared/ref/make_vgg16_weights.py when that file is there, with
 non-zero biases so that a bias bug shows.
 
+With --full WEIGHTS it writes nothing to testdata: it computes fc6 for one
+448x448 input (seed 7) from a full-size weights file (make_vgg16_weights.py
+--width 1) into --full-out, for embed/vgg's optional full-size ORT check
+(VECIMG_FULL_WEIGHTS / VECIMG_FULL_GOLDEN, see ort_golden_test.go).
+
 Inputs are not stored: both this script and the Go test derive them from a
 splitmix64 counter stream (see inputs() below and embed/vgg's golden test), so
 any input size can be checked without committing megabytes of pixels.
@@ -101,6 +106,20 @@ def fc6(model, x):
         return model.classifier[0](y)
 
 
+FULL_SEED, FULL_SIZE = 7, 448
+
+
+def full_golden(weights, out):
+    sd = torch.load(weights, map_location="cpu")
+    width = 64 // sd["features.0.weight"].shape[0]
+    m = build(width).eval()
+    m.load_state_dict(sd)
+    x = inputs(FULL_SEED, (1, 3, FULL_SIZE, FULL_SIZE))
+    y = fc6(m, torch.from_numpy(x)).numpy().astype("<f4")
+    y.tofile(out)
+    print(f"{weights}: width {width}, fc6 {tuple(y.shape)} for input seed {FULL_SEED} at {FULL_SIZE} -> {out}", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(HERE, "..", "embed", "vgg", "testdata"))
@@ -111,7 +130,11 @@ def main():
     # 32: F=1 (pool replicates), 64/96: F=2/3 (overlapping windows),
     # 224: F=7 (identity), 320: F=10 (uneven windows), 448: F=14 (2x2 average)
     ap.add_argument("--sizes", default="32,64,96,224,320,448")
+    ap.add_argument("--full", help="full-size weights file: write one fc6 golden for it and exit")
+    ap.add_argument("--full-out", default="/tmp/vgg16_full_fc6.f32")
     a = ap.parse_args()
+    if a.full:
+        return full_golden(a.full, a.full_out)
     os.makedirs(a.out, exist_ok=True)
 
     torch.manual_seed(a.seed)

@@ -6,14 +6,17 @@
 // metadata such as the cluster label), the Manifest saying which model and
 // preprocessing made the vectors, the last ClusterRun, a generation counter
 // that tells saved indexes whether they are current, and the export of
-// vectors to NumPy's .npz format (WriteNPZ, Store.ExportNPZ).
+// vectors to NumPy's .npz format (NPZWriter, Store.ExportNPZ).
 //
 // Guarantees:
 //   - Put commits one batch atomically and durably: a process killed at any
 //     moment leaves every batch whose Put returned and none of the batch in
 //     flight, and the store opens cleanly.
-//   - One writer at a time: a second Open while a writer or a reader holds
-//     the store fails with ErrLocked and a message naming the holder's pid.
+//   - One writer at a time: badger flocks the directory, exclusively for a
+//     writer and shared for a read-only Open. Readers share a store; any
+//     Open while a writer holds it (a query during an ingest), and a writer's
+//     Open while readers hold it, fail with ErrLocked and a message naming
+//     the writer's pid when known. This holds within one process too.
 //   - No badger type appears in the API; errors are the sentinels and types
 //     of errors.go.
 //

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -33,8 +32,8 @@ type Options struct {
 	// read-write open (see Open).
 	ReadOnly bool
 
-	// Log receives badger's informational, warning and error lines, one per
-	// line, prefixed "badger: ". Nil discards them.
+	// Log receives badger's informational, warning and error messages, each
+	// line prefixed "badger: <level>: ". Nil discards them.
 	Log io.Writer
 
 	// NoSync turns off the fsync after every committed write. A process that
@@ -45,8 +44,10 @@ type Options struct {
 
 	// MemTableSize is badger's in-memory table size in bytes; its write-ahead
 	// log file is twice that (sparse). Default 16 MiB. It bounds one atomic
-	// batch: about 15% of it, counted as key sizes plus 20 bytes per value
-	// stored out of line (vectors are), which is thousands of records.
+	// batch: badger takes at most 15% of it, and one entry per 96 bytes of
+	// that, in a transaction. A record is 4 entries (vectors are stored out
+	// of line and count as a pointer), so the default allows about 6,500
+	// records per Put before Put has to split the batch (see Put).
 	MemTableSize int64
 
 	// ValueLogFileSize is the size in bytes at which badger starts a new value
@@ -94,7 +95,8 @@ type Store struct {
 // store's schema is newer than SchemaVersion it fails with ErrSchema.
 //
 // A store whose writer was killed is consistent (badger replays its log), but
-// badger cannot open it read-only until the log's unused tail is truncated.
+// badger refuses to open it read-only until the log's unused tail is
+// truncated (ErrTruncateNeeded; it did after every kill in TestKilledWriter).
 // A read-only Open therefore recovers such a store by opening it read-write
 // once (which takes the exclusive lock, so it fails with ErrLocked while any
 // other process uses the store), closing it, and opening it read-only again.
@@ -187,18 +189,41 @@ func checkStoreDir(path string, readOnly bool) error {
 		}
 		return nil
 	}
+	foreign := ""
 	for _, e := range entries {
 		if e.Name() == badger.ManifestFilename && e.Type().IsRegular() {
-			return nil
+			return nil // a badger database; init checks it is vecimg's
+		}
+		if foreign == "" && !isBadgerFile(e.Name()) {
+			foreign = e.Name()
 		}
 	}
+	if foreign == "" {
+		return nil // only badger's files: a store whose creation was cut short
+	}
 	return fmt.Errorf("%w: directory %q holds other files (such as %q) and no store; use a new or empty directory for --db",
-		ErrNotStore, path, entries[0].Name())
+		ErrNotStore, path, foreign)
 }
 
-// openError turns badger's Open errors into the package's.
+// isBadgerFile reports whether name is one of the files badger keeps in its
+// directory.
+func isBadgerFile(name string) bool {
+	switch name {
+	case badger.ManifestFilename, "KEYREGISTRY", "DISCARD", lockFile:
+		return true
+	}
+	ext := filepath.Ext(name)
+	return ext == ".vlog" || ext == ".sst" || ext == ".mem"
+}
+
+// lockFile is the file in which badger's writer leaves its pid.
+const lockFile = "LOCK"
+
+// openError turns badger's Open errors into the package's. Badger formats
+// the flock error into its message without wrapping it, so the lock is
+// recognised by its text.
 func openError(path string, err error) error {
-	if strings.Contains(err.Error(), "Cannot acquire directory lock") || errors.Is(err, syscall.EWOULDBLOCK) {
+	if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 		return &LockedError{Path: path, PID: lockPID(path)}
 	}
 	return fmt.Errorf("open store %q: %w", path, err)
@@ -207,7 +232,7 @@ func openError(path string, err error) error {
 // lockPID reads the pid a badger writer leaves in its LOCK file; 0 when
 // there is none (a read-only holder writes none).
 func lockPID(path string) int {
-	b, err := os.ReadFile(filepath.Join(path, "LOCK"))
+	b, err := os.ReadFile(filepath.Join(path, lockFile))
 	if err != nil {
 		return 0
 	}
@@ -282,7 +307,7 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) ReadOnly() bool { return s.readOnly }
 
 // Close flushes and closes the store and releases its lock. Closing twice is
-// a no-op.
+// a no-op. Other methods must not run concurrently with Close or after it.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -359,9 +384,13 @@ type badgerLog struct {
 
 func (l *badgerLog) printf(level, format string, args []any) {
 	msg := strings.TrimRight(fmt.Sprintf(format, args...), "\n")
+	var b strings.Builder
+	for line := range strings.SplitSeq(msg, "\n") {
+		fmt.Fprintf(&b, "badger: %s: %s\n", level, line)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.w, "badger: %s: %s\n", level, msg)
+	io.WriteString(l.w, b.String())
 }
 
 func (l *badgerLog) Errorf(f string, a ...any)   { l.printf("error", f, a) }

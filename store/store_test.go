@@ -546,6 +546,16 @@ func TestNotAStore(t *testing.T) {
 		t.Fatalf("Open(empty dir) = %v; an empty directory becomes a store", err)
 	}
 	s.Close()
+
+	// A creation cut short before badger wrote its MANIFEST leaves only its
+	// lock file: that is finished, not refused.
+	cut := filepath.Join(dir, "cut")
+	os.Mkdir(cut, 0o755)
+	os.WriteFile(filepath.Join(cut, "LOCK"), []byte("12345\n"), 0o644)
+	if s, err = Open(cut, Options{}); err != nil {
+		t.Fatalf("Open(dir with a stale LOCK only) = %v", err)
+	}
+	s.Close()
 }
 
 func TestNewerSchema(t *testing.T) {
@@ -658,5 +668,106 @@ func TestDiskSizeSmall(t *testing.T) {
 	// 4.7 MiB of vectors; badger's defaults would preallocate a 2 GiB value log.
 	if size > 32<<20 {
 		t.Errorf("DiskSize %d bytes for 4.7 MiB of vectors", size)
+	}
+}
+
+func TestBigBatchSplits(t *testing.T) {
+	// A 1 MiB memtable caps a transaction at about 1,600 entries, so 1,000
+	// records (4 entries each) make badger report ErrTxnTooBig and Put
+	// splits the batch.
+	path := filepath.Join(t.TempDir(), "db")
+	s, err := Open(path, Options{MemTableSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.EnsureManifest(testManifest(testDim)); err != nil {
+		t.Fatal(err)
+	}
+	mustPut(t, s, testRecords(1000, 1, testDim))
+	if n, _ := s.Count(); n != 1000 {
+		t.Errorf("Count = %d", n)
+	}
+	if g, _ := s.Generation(); g < 2 {
+		t.Errorf("generation %d: the batch was not split", g)
+	}
+	if err := s.Check(); err != nil {
+		t.Error(err)
+	}
+	if err := s.Delete(slices.Collect(func(yield func(string) bool) {
+		for i := range 1000 {
+			if !yield(fmt.Sprintf("%05d", i)) {
+				return
+			}
+		}
+	})...); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Count(); n != 0 {
+		t.Errorf("Count after deleting all = %d", n)
+	}
+	if err := s.Check(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestLogOption(t *testing.T) {
+	var log strings.Builder
+	path := filepath.Join(t.TempDir(), "db")
+	s, err := Open(path, Options{Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if log.Len() == 0 {
+		t.Fatal("badger logged nothing to Options.Log")
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(log.String(), "\n"), "\n") {
+		if !strings.HasPrefix(line, "badger: ") {
+			t.Errorf("log line %q", line)
+		}
+	}
+}
+
+func TestConcurrentScanAndPut(t *testing.T) {
+	s := openTestStore(t)
+	done := make(chan error, 1)
+	go func() {
+		for b := range 20 {
+			recs := make([]Record, 10)
+			for j := range recs {
+				recs[j] = testRecord(fmt.Sprintf("%03d", b*10+j), 1, testDim)
+			}
+			if err := s.Put(recs); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for finished := false; !finished; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			finished = true
+		default:
+		}
+		// Each scan reads one snapshot: whole batches only.
+		n := 0
+		err := s.ScanVectors(context.Background(), func(id string, v []float32) error {
+			if !slices.Equal(v, testRecord(id, 1, testDim).Vector) {
+				return fmt.Errorf("%s: wrong vector", id)
+			}
+			n++
+			return nil
+		})
+		if err != nil || n%10 != 0 {
+			t.Fatalf("scan during writes: %d records, %v", n, err)
+		}
+	}
+	if n, _ := s.Count(); n != 200 {
+		t.Errorf("Count = %d", n)
 	}
 }

@@ -24,12 +24,12 @@ import (
 // Put ignores recs[i].Meta.Label and Distance: a new or replaced vector
 // starts unlabelled (NoLabel) until the next SetLabels. Meta.Extra is kept.
 //
-// Size: a batch is one badger transaction. Badger caps a transaction at
-// about 15% of Options.MemTableSize; with the defaults that is thousands of
-// records (vectors are stored out of line, so their size does not count).
-// Only when badger reports a batch too big does Put split it in halves,
+// Size: a batch is one badger transaction, and badger caps a transaction's
+// entries (see Options.MemTableSize): about 6,500 records with the defaults,
+// whatever the dimension, since vectors are stored out of line. Only when
+// badger reports a batch too big (ErrTxnTooBig) does Put split it in halves,
 // each committed atomically on its own; the batch as a whole is then not
-// atomic. The documented batch sizes (tens to hundreds) never split.
+// atomic. Ingest-sized batches (tens to hundreds) never split.
 //
 // When Put returns nil, the batch survives the process being killed, and
 // with the default Options (not NoSync) also a machine crash.

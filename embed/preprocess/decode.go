@@ -138,7 +138,10 @@ func Decode(data []byte, name string, lim Limits) (img image.Image, info Info, e
 			cfg.Width, cfg.Height, megapixels(px), megapixels(max))
 	}
 
-	img, format, err = safeDecode(data)
+	img, f, err := safeDecode(data)
+	if f != "" {
+		format = f
+	}
 	if err != nil {
 		return nil, Info{}, decodeError(name, format, err)
 	}

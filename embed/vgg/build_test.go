@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/x448/float16"
@@ -56,7 +57,7 @@ func dims(v *onnxpb.ValueInfoProto) []string {
 
 func TestBuildModelStructure(t *testing.T) {
 	w := fixtureWeights(t)
-	for _, prec := range []string{PrecisionFP32, PrecisionFP16} {
+	for _, prec := range []string{PrecisionFP32, PrecisionFP16, PrecisionMixed} {
 		for _, size := range []int{32, 96, 224, 448} {
 			t.Run(fmt.Sprintf("%s/%d", prec, size), func(t *testing.T) {
 				b, err := Build(w, BuildOptions{Size: size, Precision: prec})
@@ -157,14 +158,25 @@ func checkModel(t *testing.T, m *onnxpb.ModelProto, w *Weights, size int, prec s
 			t.Errorf("feature map %d: pooling ops %v", f, ops)
 		}
 	}
-	if prec == PrecisionFP16 {
-		first, last := g.GetNode()[0], g.GetNode()[len(g.GetNode())-1]
+	nodes := g.GetNode()
+	first, last := nodes[0], nodes[len(nodes)-1]
+	switch prec {
+	case PrecisionFP32:
+		if ops["Cast"] != 0 {
+			t.Errorf("fp32 model has casts: %v", seq)
+		}
+	case PrecisionFP16:
 		if ops["Cast"] != 2 || first.GetOpType() != "Cast" || attr(first, "to").GetI() != int64(onnxpb.TensorProto_FLOAT16) ||
 			last.GetOpType() != "Cast" || attr(last, "to").GetI() != int64(onnxpb.TensorProto_FLOAT) {
 			t.Errorf("fp16 casts: %v", seq)
 		}
-	} else if ops["Cast"] != 0 {
-		t.Errorf("fp32 model has casts: %v", seq)
+	case PrecisionMixed:
+		// Cast to half first; back to float32 right before Flatten and Gemm.
+		back := nodes[len(nodes)-3]
+		if ops["Cast"] != 2 || first.GetOpType() != "Cast" || attr(first, "to").GetI() != int64(onnxpb.TensorProto_FLOAT16) ||
+			back.GetOpType() != "Cast" || attr(back, "to").GetI() != int64(onnxpb.TensorProto_FLOAT) || last.GetOpType() != "Gemm" {
+			t.Errorf("mixed casts: %v", seq)
+		}
 	}
 
 	// Initializers hold the weights, exactly (fp32) or rounded to half.
@@ -188,11 +200,12 @@ func checkModel(t *testing.T, m *onnxpb.ModelProto, w *Weights, size int, prec s
 		if !slices.Equal(in.GetDims(), shapes[in.GetName()]) {
 			t.Errorf("%s dims %v, want %v", in.GetName(), in.GetDims(), shapes[in.GetName()])
 		}
-		if !bytes.Equal(in.GetRawData(), encode(data, prec)) {
+		half := prec == PrecisionFP16 || prec == PrecisionMixed && !strings.HasPrefix(in.GetName(), fc6Key)
+		if !bytes.Equal(in.GetRawData(), encode(data, half)) {
 			t.Errorf("%s: raw data differs from the weights", in.GetName())
 		}
 		wantType := onnxpb.TensorProto_FLOAT
-		if prec == PrecisionFP16 {
+		if half {
 			wantType = onnxpb.TensorProto_FLOAT16
 		}
 		if in.GetDataType() != int32(wantType) {
@@ -205,10 +218,10 @@ func checkModel(t *testing.T, m *onnxpb.ModelProto, w *Weights, size int, prec s
 }
 
 // encode is an independent little-endian encoding of v.
-func encode(v []float32, prec string) []byte {
+func encode(v []float32, half bool) []byte {
 	var buf bytes.Buffer
 	for _, x := range v {
-		if prec == PrecisionFP16 {
+		if half {
 			binary.Write(&buf, binary.LittleEndian, float16.Fromfloat32(x).Bits())
 		} else {
 			binary.Write(&buf, binary.LittleEndian, math.Float32bits(x))

@@ -133,25 +133,84 @@ func TestORTGoldenFP32(t *testing.T) {
 	}
 }
 
-func TestORTFP16AgainstFP32(t *testing.T) {
+// TestORTHalfPrecision compares the fp16 and mixed models with PyTorch's
+// fp32 outputs. On x86-64 the CPU provider has no half Conv: it widens the
+// half weights and runs the convolutions in float32, so this measures the
+// weights' rounding and the half MatMul/Gemm; half activations throughout
+// are only measured on a GPU.
+func TestORTHalfPrecision(t *testing.T) {
 	requireORT(t)
 	g := loadGolden(t)
 	w, err := LoadPTH(fixturePath(g.Zip))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range g.Cases {
-		x := goldenInput(c.InputSeed, c.Batch*3*c.Size*c.Size)
-		m16, err := Build(w, BuildOptions{Size: c.Size, Precision: PrecisionFP16})
+	for _, prec := range []string{PrecisionFP16, PrecisionMixed} {
+		for _, c := range g.Cases {
+			x := goldenInput(c.InputSeed, c.Batch*3*c.Size*c.Size)
+			m, err := Build(w, BuildOptions{Size: c.Size, Precision: prec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := runModel(t, m, x, c.Batch, c.Size)
+			want := readF32(t, c.Output)
+			cos := minCosine(got, want, c.Dim)
+			t.Logf("%-5s size %3d: vs PyTorch fp32: min cosine %.7f, max rel error %.3g", prec, c.Size, cos, maxRelErr(got, want))
+			if cos < 0.9999 {
+				t.Errorf("%s size %d: cosine to fp32 %.6f < 0.9999", prec, c.Size, cos)
+			}
+		}
+	}
+}
+
+// TestORTFullSize checks a full-size (width 1) weights file, which is too
+// big to commit, against PyTorch on one 448×448 input:
+//
+//	/usr/bin/python3 ../shared/ref/make_vgg16_weights.py --width 1 --bias-std 0.01 /tmp/vgg16_w1.pth
+//	/usr/bin/python3 scripts/make_model_fixtures.py --full /tmp/vgg16_w1.pth --full-out /tmp/vgg16_w1_fc6.f32
+//	VECIMG_FULL_WEIGHTS=/tmp/vgg16_w1.pth VECIMG_FULL_GOLDEN=/tmp/vgg16_w1_fc6.f32 go test -tags ort -run FullSize -v ./embed/vgg/
+func TestORTFullSize(t *testing.T) {
+	weights, goldenPath := os.Getenv("VECIMG_FULL_WEIGHTS"), os.Getenv("VECIMG_FULL_GOLDEN")
+	if weights == "" || goldenPath == "" {
+		t.Skip("set VECIMG_FULL_WEIGHTS and VECIMG_FULL_GOLDEN")
+	}
+	requireORT(t)
+	const seed, size = 7, 448 // as in the script's full_golden
+	gb, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]float32, len(gb)/4)
+	for i := range want {
+		want[i] = math.Float32frombits(uint32(gb[4*i]) | uint32(gb[4*i+1])<<8 | uint32(gb[4*i+2])<<16 | uint32(gb[4*i+3])<<24)
+	}
+	w, err := LoadPTH(weights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := goldenInput(seed, 3*size*size)
+	var fp32 []float32
+	for _, prec := range []string{PrecisionFP32, PrecisionFP16, PrecisionMixed} {
+		m, err := Build(w, BuildOptions{Size: size, Precision: prec})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := runModel(t, m16, x, c.Batch, c.Size)
-		want := readF32(t, c.Output)
-		cos := minCosine(got, want, c.Dim)
-		t.Logf("size %3d: fp16 vs PyTorch fp32: min cosine %.7f, max rel error %.3g", c.Size, cos, maxRelErr(got, want))
-		if cos < 0.999 {
-			t.Errorf("size %d: fp16 cosine to fp32 %.6f < 0.999", c.Size, cos)
+		got := runModel(t, m, x, 1, size)
+		if len(got) != len(want) {
+			t.Fatalf("%d outputs, PyTorch gave %d", len(got), len(want))
+		}
+		e, cos := maxRelErr(got, want), minCosine(got, want, len(want))
+		t.Logf("%s: %d-byte model, vs PyTorch fp32: max rel error %.3g, cosine %.8f", prec, len(m), e, cos)
+		if prec == PrecisionFP32 {
+			fp32 = got
+			if e > 1e-4 {
+				t.Errorf("fp32 max relative error %.3g > 1e-4", e)
+			}
+		} else {
+			t.Logf("%s vs vecimg fp32: cosine %.8f", prec, minCosine(got, fp32, len(fp32)))
+			if cos < 0.999 {
+				t.Errorf("%s cosine %.6f < 0.999", prec, cos)
+			}
 		}
 	}
 }

@@ -60,11 +60,10 @@ type storage struct {
 	key   string
 	dt    dtype
 	numel int64
-	// Where its bytes are, set when the container is indexed: off ≥ 0 is
-	// an absolute offset in the file; entry is set for a compressed zip
-	// record instead. crc/crcBytes (zip only) allow checking whole reads.
+	// off is the absolute file offset of its first byte, -1 until the
+	// container is indexed. crc and crcBytes (zip only) are its record's
+	// CRC-32 and length, to check reads of the whole storage.
 	off      int64
-	entry    *zip.File
 	crc      uint32
 	crcBytes int64
 }
@@ -230,20 +229,20 @@ func (p *pthFile) zipStorage(pid any, prefix string, records map[string]*zip.Fil
 	if numel > int64(rec.UncompressedSize64/uint64(dt.size)) {
 		return nil, fmt.Errorf("storage %q: %d %s elements do not fit its %d-byte record", key, numel, dt.name, rec.UncompressedSize64)
 	}
-	st := &storage{key: key, dt: dt, numel: numel, off: -1}
-	if rec.Method == zip.Store {
-		off, err := rec.DataOffset()
-		if err != nil {
-			return nil, fmt.Errorf("storage %q: %v", key, err)
-		}
-		if rec.CompressedSize64 != rec.UncompressedSize64 || off < 0 || uint64(off)+rec.CompressedSize64 > uint64(p.size) {
-			return nil, fmt.Errorf("storage %q: record runs past the end of the file", key)
-		}
-		st.off = off
-		st.crc, st.crcBytes = rec.CRC32, int64(rec.UncompressedSize64)
-	} else {
-		st.entry = rec
+	// torch.save stores storages uncompressed (so that they can be mapped);
+	// a compressed one could claim any size, so it is refused rather than
+	// inflated into memory its header asks for.
+	if rec.Method != zip.Store {
+		return nil, fmt.Errorf("storage %q is compressed (zip method %d); torch.save writes storages uncompressed: load and save the file with torch again", key, rec.Method)
 	}
+	off, err := rec.DataOffset()
+	if err != nil {
+		return nil, fmt.Errorf("storage %q: %v", key, err)
+	}
+	if rec.CompressedSize64 != rec.UncompressedSize64 || off < 0 || uint64(off)+rec.CompressedSize64 > uint64(p.size) {
+		return nil, fmt.Errorf("storage %q: record runs past the end of the file", key)
+	}
+	st := &storage{key: key, dt: dt, numel: numel, off: off, crc: rec.CRC32, crcBytes: int64(rec.UncompressedSize64)}
 	p.storages[key] = st
 	return storageView{st: st}, nil
 }
@@ -487,7 +486,7 @@ func (p *pthFile) readFloat32(key string, t *tensorRef) ([]float32, error) {
 		}
 		want *= t.shape[i]
 	}
-	if st.off < 0 && st.entry == nil {
+	if st.off < 0 {
 		return nil, p.corrupt("%s: storage %q has no data in the file", key, st.key)
 	}
 	dst := make([]float32, n)
@@ -496,21 +495,8 @@ func (p *pthFile) readFloat32(key string, t *tensorRef) ([]float32, error) {
 	}
 	nbytes := n * st.dt.size
 	byteOff := t.offset * st.dt.size
-	var src io.Reader
-	if st.entry != nil {
-		rc, err := st.entry.Open()
-		if err != nil {
-			return nil, p.corrupt("%s: opening %s: %v", key, st.entry.Name, err)
-		}
-		defer rc.Close()
-		if _, err := io.CopyN(io.Discard, rc, byteOff); err != nil {
-			return nil, p.corrupt("%s: reading %s: %v", key, st.entry.Name, err)
-		}
-		src = rc
-	} else {
-		src = io.NewSectionReader(p.r, st.off+byteOff, nbytes)
-	}
-	whole := st.entry == nil && st.crcBytes > 0 && byteOff == 0 && nbytes == st.crcBytes
+	src := io.NewSectionReader(p.r, st.off+byteOff, nbytes)
+	whole := st.crcBytes > 0 && byteOff == 0 && nbytes == st.crcBytes
 	var err error
 	if st.dt.name == "FloatStorage" && nativeLittleEndian {
 		b := float32Bytes(dst)

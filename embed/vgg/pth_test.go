@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -264,4 +265,54 @@ func TestDecodeFloats(t *testing.T) {
 			t.Errorf("%s: got %v, want [1.5 -2]", name, dst)
 		}
 	}
+}
+
+// rezip rewrites the zip fixture with Go's zip writer, every record with
+// the given method.
+func rezip(t *testing.T, method uint16) []byte {
+	t.Helper()
+	b := readFixture(t, "vgg16_w32_zip.pth")
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.Name, Method: method})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(w, rc); err != nil {
+			t.Fatal(err)
+		}
+		rc.Close()
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func TestReadPTHOtherZipWriter(t *testing.T) {
+	want, err := LoadPTH(fixturePath("vgg16_w32_zip.pth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := readBytes(rezip(t, zip.Store), "rezipped.pth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := tensorsByKey(want), tensorsByKey(got)
+	for k := range a {
+		if !equalF32(a[k], b[k]) {
+			t.Errorf("%s differs after rezipping", k)
+		}
+	}
+	_, err = readBytes(rezip(t, zip.Deflate), "deflated.pth")
+	wantErr(t, err, ErrCorrupt, "deflated.pth", "compressed")
 }

@@ -1,0 +1,31 @@
+// Package cluster groups image vectors with mini-batch k-means and helps
+// look at and hand in the result.
+//
+// It owns:
+//
+//   - k-means: Fit streams vectors from a Source (loading them once when
+//     they fit in Options.MemoryLimit), runs seeded k-means++
+//     initialisations on a sample, mini-batch steps (Sculley 2010) and
+//     Lloyd refinement, and returns centres, labels, distances and
+//     inertia. Squared Euclidean distance on raw vectors by default,
+//     spherical (cosine) k-means with Options.Normalize.
+//   - label numbering: clusters are numbered 0..K−1 by size, largest
+//     first, ties broken by the cluster whose smallest id in NaturalLess
+//     order comes first, so the same clustering always gets the same
+//     numbers.
+//   - choosing k: Sweep reports inertia and silhouette per k, Suggest
+//     picks one, ParseKs reads "2..12"-style lists.
+//   - export: WriteSubmission writes ImageID,label CSV files, following a
+//     template's rows when given one.
+//   - contact sheets: WriteSheets draws a PNG per cluster of the images
+//     nearest its centre, and an index.html.
+//   - AdjustedRandIndex, to compare clusterings.
+//
+// Distances use an AVX2/FMA kernel on amd64 (github.com/viterin/vek
+// elsewhere) and run on Options.Workers goroutines; results do not depend
+// on the number of workers.
+//
+// The package reads vectors only through the Source interface and images
+// only through a loader function. It must not import the store, index,
+// embed or cli packages, badger or onnxruntime; it never prints or exits.
+package cluster

@@ -1,0 +1,32 @@
+package cluster
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestNaturalLess(t *testing.T) {
+	sorted := []string{"", "0", "01", "1", "2", "007", "10", "11", "99", "100", "1000000000000000000000",
+		"a", "a1", "a2", "a10", "a10b", "a10c", "ab", "b", "img2.jpg", "img10.jpg", "img010.png"}
+	for i := range sorted {
+		for j := range sorted {
+			if got, want := NaturalLess(sorted[i], sorted[j]), i < j; got != want {
+				t.Errorf("NaturalLess(%q, %q) = %v, want %v", sorted[i], sorted[j], got, want)
+			}
+		}
+	}
+	shuffled := slices.Clone(sorted)
+	slices.Reverse(shuffled)
+	slices.SortFunc(shuffled, func(a, b string) int {
+		switch {
+		case NaturalLess(a, b):
+			return -1
+		case NaturalLess(b, a):
+			return 1
+		}
+		return 0
+	})
+	if !slices.Equal(shuffled, sorted) {
+		t.Errorf("sorted: %q", shuffled)
+	}
+}

@@ -1,0 +1,154 @@
+package preprocess
+
+// libjpeg's "islow" inverse DCT, bit for bit.
+//
+// libjpeg-turbo decodes with the accurate integer IDCT by default (JDCT_ISLOW):
+// the Loeffler–Ligtenberg–Moschytz factorisation with 13-bit fixed-point
+// constants, two extra bits of precision carried between the column pass and
+// the row pass, and a final descale by 2^(13+2+3) with rounding. Go's
+// image/jpeg uses the same factorisation with other precisions, which rounds
+// about 2% of samples differently. This file repeats libjpeg's arithmetic
+// step by step; the constants are round(x * 2^13) of the usual cosines.
+
+const (
+	idctConstBits = 13
+	idctPass1Bits = 2
+
+	fix0_298631336 = 2446
+	fix0_390180644 = 3196
+	fix0_541196100 = 4433
+	fix0_765366865 = 6270
+	fix0_899976223 = 7373
+	fix1_175875602 = 9633
+	fix1_501321110 = 12299
+	fix1_847759065 = 15137
+	fix1_961570560 = 16069
+	fix2_053119869 = 16819
+	fix2_562915447 = 20995
+	fix3_072711026 = 25172
+)
+
+// idctRangeLimit maps a descaled IDCT output (centred on 0) to a sample the
+// way libjpeg's range-limit table does: the value is masked to 10 bits, and
+// -128..127 become 0..255, larger values 255, smaller 0 (and, as in libjpeg,
+// values beyond ±512 wrap around; only corrupt data gets there).
+func idctRangeLimit(x int64) uint8 {
+	i := int(x) & 1023
+	switch {
+	case i < 128:
+		return uint8(128 + i)
+	case i < 512:
+		return 255
+	case i < 896:
+		return 0
+	}
+	return uint8(i - 896)
+}
+
+// idctIslow transforms one block of quantised coefficients (natural order)
+// with its quantisation table and writes 8×8 samples to out (rows stride
+// bytes apart).
+func idctIslow(coef *[64]int16, q *[64]int32, out []uint8, stride int) {
+	var ws [64]int32
+
+	// Pass 1: columns, from the coefficients into the workspace, scaled up
+	// by 2^PASS1_BITS.
+	for c := range 8 {
+		if coef[8+c]|coef[16+c]|coef[24+c]|coef[32+c]|coef[40+c]|coef[48+c]|coef[56+c] == 0 {
+			dc := (int32(coef[c]) * q[c]) << idctPass1Bits
+			for r := range 8 {
+				ws[8*r+c] = dc
+			}
+			continue
+		}
+		deq := func(r int) int64 { return int64(int32(coef[8*r+c]) * q[8*r+c]) }
+
+		// Even part.
+		z2, z3 := deq(2), deq(6)
+		z1 := (z2 + z3) * fix0_541196100
+		tmp2 := z1 + z3*(-fix1_847759065)
+		tmp3 := z1 + z2*fix0_765366865
+		z2, z3 = deq(0), deq(4)
+		tmp0 := (z2 + z3) << idctConstBits
+		tmp1 := (z2 - z3) << idctConstBits
+		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+
+		// Odd part.
+		o0, o1, o2, o3 := deq(7), deq(5), deq(3), deq(1)
+		odd(&o0, &o1, &o2, &o3)
+
+		const n = idctConstBits - idctPass1Bits
+		const half = 1 << (n - 1)
+		ws[8*0+c] = int32((tmp10 + o3 + half) >> n)
+		ws[8*7+c] = int32((tmp10 - o3 + half) >> n)
+		ws[8*1+c] = int32((tmp11 + o2 + half) >> n)
+		ws[8*6+c] = int32((tmp11 - o2 + half) >> n)
+		ws[8*2+c] = int32((tmp12 + o1 + half) >> n)
+		ws[8*5+c] = int32((tmp12 - o1 + half) >> n)
+		ws[8*3+c] = int32((tmp13 + o0 + half) >> n)
+		ws[8*4+c] = int32((tmp13 - o0 + half) >> n)
+	}
+
+	// Pass 2: rows, from the workspace to samples, descaled by
+	// 2^(CONST_BITS+PASS1_BITS+3) (the 3 is the IDCT's factor of 8).
+	const n = idctConstBits + idctPass1Bits + 3
+	const half = 1 << (n - 1)
+	for r := range 8 {
+		w := ws[8*r : 8*r+8 : 8*r+8]
+		o := out[r*stride : r*stride+8 : r*stride+8]
+		if w[1]|w[2]|w[3]|w[4]|w[5]|w[6]|w[7] == 0 {
+			v := idctRangeLimit((int64(w[0]) + (1 << (idctPass1Bits + 2))) >> (idctPass1Bits + 3))
+			for i := range o {
+				o[i] = v
+			}
+			continue
+		}
+		z2, z3 := int64(w[2]), int64(w[6])
+		z1 := (z2 + z3) * fix0_541196100
+		tmp2 := z1 + z3*(-fix1_847759065)
+		tmp3 := z1 + z2*fix0_765366865
+		tmp0 := (int64(w[0]) + int64(w[4])) << idctConstBits
+		tmp1 := (int64(w[0]) - int64(w[4])) << idctConstBits
+		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
+		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
+
+		o0, o1, o2, o3 := int64(w[7]), int64(w[5]), int64(w[3]), int64(w[1])
+		odd(&o0, &o1, &o2, &o3)
+
+		o[0] = idctRangeLimit((tmp10 + o3 + half) >> n)
+		o[7] = idctRangeLimit((tmp10 - o3 + half) >> n)
+		o[1] = idctRangeLimit((tmp11 + o2 + half) >> n)
+		o[6] = idctRangeLimit((tmp11 - o2 + half) >> n)
+		o[2] = idctRangeLimit((tmp12 + o1 + half) >> n)
+		o[5] = idctRangeLimit((tmp12 - o1 + half) >> n)
+		o[3] = idctRangeLimit((tmp13 + o0 + half) >> n)
+		o[4] = idctRangeLimit((tmp13 - o0 + half) >> n)
+	}
+}
+
+// odd computes the odd part of the 1-D IDCT in place: on entry the inputs
+// at positions 7, 5, 3, 1; on exit the terms libjpeg calls tmp0..tmp3.
+func odd(t0, t1, t2, t3 *int64) {
+	z1 := *t0 + *t3
+	z2 := *t1 + *t2
+	z3 := *t0 + *t2
+	z4 := *t1 + *t3
+	z5 := (z3 + z4) * fix1_175875602
+
+	a0 := *t0 * fix0_298631336
+	a1 := *t1 * fix2_053119869
+	a2 := *t2 * fix3_072711026
+	a3 := *t3 * fix1_501321110
+	z1 *= -fix0_899976223
+	z2 *= -fix2_562915447
+	z3 *= -fix1_961570560
+	z4 *= -fix0_390180644
+	z3 += z5
+	z4 += z5
+
+	*t0 = a0 + z1 + z3
+	*t1 = a1 + z2 + z4
+	*t2 = a2 + z2 + z3
+	*t3 = a3 + z1 + z4
+}

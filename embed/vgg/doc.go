@@ -1,0 +1,24 @@
+// Package vgg turns torchvision VGG16 weights into the ONNX model vecimg
+// embeds images with: VGG16's "fc6" vectors (classifier.0, before its ReLU).
+//
+// It owns two things:
+//
+//   - Reading .pth state_dicts (LoadPTH, ReadPTH) in both formats torch.save
+//     has written: the legacy pickle-plus-storages format of torchvision's
+//     vgg16-397923af.pth and the zip format of current torch. The reader is
+//     its own small, bounded unpickler (pickle.go) that executes nothing;
+//     only the tensors the model needs are read, each straight into a
+//     []float32. Shapes are checked against VGG16's structure with channel
+//     counts taken from the tensors, so a narrower VGG16 with the same keys
+//     loads too.
+//   - Building the fc6 graph (Build) as a serialized ONNX ModelProto (types
+//     from embed/onnxpb): 13 Conv+Relu, 5 MaxPool, PyTorch's adaptive average
+//     pool to 7×7 for any input size that is a multiple of 32, Flatten and
+//     Gemm, in float32, half or mixed precision, with a dynamic batch.
+//
+// Running the model is package embed's job: vgg is pure Go and must not
+// import onnxruntime_go (no cgo), nor store, index, cluster or cli. Its
+// numeric golden tests, which need ONNX Runtime, are behind the "ort" build
+// tag (go test -tags ort ./embed/vgg/). The committed fixtures in testdata
+// and their PyTorch outputs come from scripts/make_model_fixtures.py.
+package vgg
