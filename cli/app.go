@@ -40,7 +40,7 @@ func App() *cli.App {
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
 			return usagef("%v (see --help)", err)
 		},
-		ExitErrHandler: func(*cli.Context, error) {}, // main decides exit codes
+		ExitErrHandler:  func(*cli.Context, error) {}, // main decides exit codes
 		HideHelpCommand: true,
 	}
 }

@@ -184,26 +184,26 @@ func runCluster(c *cli.Context, opts cluster.Options) error {
 		}
 		out.Sheets = sh.Index
 		if len(sh.Unreadable) > 0 && !c.Bool("json") {
-			fmt.Fprintf(os.Stderr, "warning: %d images could not be read for the sheets (grey tiles), e.g. %s\n", len(sh.Unreadable), sh.Unreadable[0])
+			fmt.Fprintf(c.App.ErrWriter, "warning: %d images could not be read for the sheets (grey tiles), e.g. %s\n", len(sh.Unreadable), sh.Unreadable[0])
 		}
 	}
 	if c.Bool("json") {
-		return printJSON(os.Stdout, out)
+		return printJSON(c.App.Writer, out)
 	}
-	fmt.Printf("k=%d over %d images: inertia %.6g, %d mini-batch steps, %d refine passes, %.2fs\n", out.K, out.N, out.Inertia, out.Iterations, out.Refine, out.Seconds)
-	t := newTable(os.Stdout, "LABEL", "IMAGES")
+	fmt.Fprintf(c.App.Writer, "k=%d over %d images: inertia %.6g, %d mini-batch steps, %d refine passes, %.2fs\n", out.K, out.N, out.Inertia, out.Iterations, out.Refine, out.Seconds)
+	t := newTable(c.App.Writer, "LABEL", "IMAGES")
 	for l, n := range res.Sizes {
 		t.row(l, n)
 	}
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Println("labels written to the store")
+	fmt.Fprintln(c.App.Writer, "labels written to the store")
 	if out.Export != "" {
-		fmt.Printf("wrote %s\n", out.Export)
+		fmt.Fprintf(c.App.Writer, "wrote %s\n", out.Export)
 	}
 	if out.Sheets != "" {
-		fmt.Printf("contact sheets: %s\n", out.Sheets)
+		fmt.Fprintf(c.App.Writer, "contact sheets: %s\n", out.Sheets)
 	}
 	return nil
 }
@@ -259,12 +259,12 @@ func runSweep(c *cli.Context, ks []int, opts cluster.Options) error {
 	}
 	best := cluster.Suggest(rows)
 	if c.Bool("json") {
-		return printJSON(os.Stdout, struct {
+		return printJSON(c.App.Writer, struct {
 			Rows      []cluster.SweepRow `json:"rows"`
 			Suggested int                `json:"suggested_k"`
 		}{rows, best})
 	}
-	t := newTable(os.Stdout, "K", "INERTIA", "SILHOUETTE", "SIZES")
+	t := newTable(c.App.Writer, "K", "INERTIA", "SILHOUETTE", "SIZES")
 	for _, r := range rows {
 		sil := "n/a"
 		if !math.IsNaN(r.Silhouette) {
@@ -279,6 +279,6 @@ func runSweep(c *cli.Context, ks []int, opts cluster.Options) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Printf("suggested k: %d (highest silhouette on a sample; ties → smaller k)\n", best)
+	fmt.Fprintf(c.App.Writer, "suggested k: %d (highest silhouette on a sample; ties → smaller k)\n", best)
 	return nil
 }

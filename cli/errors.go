@@ -14,7 +14,7 @@ var (
 
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e usageError) Error() string   { return e.msg }
 func (e usageError) Is(t error) bool { return t == ErrUsage }
 
 func usagef(format string, a ...any) error {

@@ -44,7 +44,7 @@ func exportCommand() *cli.Command {
 			if info.Labels {
 				what += ", labels"
 			}
-			fmt.Printf("wrote %s: %d × %d (%s)\n", out, info.Records, info.Dim, what)
+			fmt.Fprintf(c.App.Writer, "wrote %s: %d × %d (%s)\n", out, info.Records, info.Dim, what)
 			return nil
 		},
 	}

@@ -65,12 +65,12 @@ func openIndex(c *cli.Context, st *store.Store, quiet bool) (*index.Index, error
 	if !quiet {
 		switch {
 		case info.Rebuilt && info.Loaded:
-			fmt.Fprintf(os.Stderr, "index rebuilt (%s)\n", info.Reason)
+			fmt.Fprintf(c.App.ErrWriter, "index rebuilt (%s)\n", info.Reason)
 		case info.Rebuilt && info.Reason != "no index file yet":
-			fmt.Fprintf(os.Stderr, "index file not usable (%s): rebuilt it\n", info.Reason)
+			fmt.Fprintf(c.App.ErrWriter, "index file not usable (%s): rebuilt it\n", info.Reason)
 		}
 		if info.SaveErr != nil {
-			fmt.Fprintf(os.Stderr, "warning: could not save the index (%v); it will be rebuilt next time\n", info.SaveErr)
+			fmt.Fprintf(c.App.ErrWriter, "warning: could not save the index (%v); it will be rebuilt next time\n", info.SaveErr)
 		}
 	}
 	return x, nil

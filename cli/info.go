@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -71,9 +70,9 @@ func infoCommand() *cli.Command {
 				in.Cluster = &clusterInfo{K: run.K, Seed: run.Seed, Inertia: run.Inertia, Sizes: run.Sizes, Params: run.Params, At: run.At, Stale: run.Generation != in.Generation}
 			}
 			if c.Bool("json") {
-				return printJSON(os.Stdout, in)
+				return printJSON(c.App.Writer, in)
 			}
-			t := newTable(os.Stdout)
+			t := newTable(c.App.Writer)
 			t.row("store", in.Path)
 			t.row("images", in.Count)
 			t.row("dimension", in.Dim)

@@ -149,7 +149,7 @@ func runIngest(ctx context.Context, c *cli.Context, dir string) error {
 	}
 	defer sess.Close()
 	if !quiet {
-		fmt.Fprintf(os.Stderr, "model: %s\ndevice: %s (%s)\n", mc.model.Desc, sess.Device, sess.Why)
+		fmt.Fprintf(c.App.ErrWriter, "model: %s\ndevice: %s (%s)\n", mc.model.Desc, sess.Device, sess.Why)
 	}
 	if sess.Dim() == 0 {
 		if _, err := sess.Run(make([]float32, 3*mc.preset.Size()*mc.preset.Size()), 1, nil); err != nil {
@@ -191,11 +191,11 @@ func runIngest(ctx context.Context, c *cli.Context, dir string) error {
 		return err
 	}
 	if c.Bool("json") {
-		if err := printJSON(os.Stdout, stats); err != nil {
+		if err := printJSON(c.App.Writer, stats); err != nil {
 			return err
 		}
 	} else {
-		printIngestSummary(os.Stdout, dir, stats)
+		printIngestSummary(c.App.Writer, dir, stats)
 	}
 	if c.Bool("strict") && len(stats.Bad) > 0 {
 		return fmt.Errorf("%w: %d bad files (listed above)", ErrBadFiles, len(stats.Bad))

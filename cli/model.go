@@ -34,7 +34,7 @@ func modelCommand() *cli.Command {
 				if fi != nil {
 					size = fi.Size()
 				}
-				fmt.Printf("wrote %s: input %s [N,3,%d,%d] → output %s [N,%d], %s, %s\n", m.Path, m.Input, m.Size, m.Size, m.Output, m.Dim, m.Precision, humanBytes(size))
+				fmt.Fprintf(c.App.Writer, "wrote %s: input %s [N,3,%d,%d] → output %s [N,%d], %s, %s\n", m.Path, m.Input, m.Size, m.Size, m.Output, m.Dim, m.Precision, humanBytes(size))
 				return nil
 			},
 		}},

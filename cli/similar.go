@@ -134,9 +134,9 @@ func runSimilar(c *cli.Context, q string) error {
 		out.Results = append(out.Results, sr)
 	}
 	if asJSON {
-		return printJSON(os.Stdout, out)
+		return printJSON(c.App.Writer, out)
 	}
-	t := newTable(os.Stdout, "RANK", "ID", "DISTANCE", "PATH")
+	t := newTable(c.App.Writer, "RANK", "ID", "DISTANCE", "PATH")
 	for i, r := range out.Results {
 		t.row(i+1, r.ID, fmt.Sprintf("%.4f", r.Distance), r.Path)
 	}
@@ -207,8 +207,8 @@ func runSimilarCheck(c *cli.Context) error {
 	}
 	out := checkOutput{Queries: n, K: c.Int("k"), Ef: ef, Recall: rec, Vectors: x.Len()}
 	if c.Bool("json") {
-		return printJSON(os.Stdout, out)
+		return printJSON(c.App.Writer, out)
 	}
-	fmt.Printf("recall@%d of the HNSW index against exact search: %.4f (%d stored images as queries, ef=%d, %d vectors)\n", out.K, out.Recall, out.Queries, out.Ef, out.Vectors)
+	fmt.Fprintf(c.App.Writer, "recall@%d of the HNSW index against exact search: %.4f (%d stored images as queries, ef=%d, %d vectors)\n", out.K, out.Recall, out.Queries, out.Ef, out.Vectors)
 	return nil
 }

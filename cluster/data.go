@@ -45,10 +45,22 @@ func newDataset(ctx context.Context, src Source, o Options) (*dataset, error) {
 	rowBytes := int64(d) * 4
 	if int64(n)*rowBytes <= o.MemoryLimit {
 		ds.inMemory = true
-		ds.all = &mat{x: make([]float32, n*d), norms: make([]float32, n), d: d}
+		// FromSlices vectors stay valid, so they are used in place unless
+		// they are to be normalised; anything else is copied.
+		_, direct := src.(*sliceSource)
+		direct = direct && !o.Normalize
+		if direct {
+			ds.all = &mat{r: make([][]float32, n), norms: make([]float32, n), d: d}
+		} else {
+			ds.all = newMat(n, d)
+		}
 		ds.ids = make([]string, n)
 		err := ds.scan(ctx, func(i int, id string, v []float32) error {
-			copy(ds.all.row(i), v)
+			if direct {
+				ds.all.r[i] = v[:d:d]
+			} else {
+				copy(ds.all.row(i), v)
+			}
 			ds.ids[i] = id
 			return nil
 		})
@@ -105,18 +117,18 @@ func (ds *dataset) chunks(ctx context.Context, fn func(start int, ids []string, 
 				return err
 			}
 			end := min(start+memChunkRows, ds.n)
-			m := &mat{x: ds.all.x[start*ds.d : end*ds.d], norms: ds.all.norms[start:end], d: ds.d}
+			m := &mat{r: ds.all.r[start:end], norms: ds.all.norms[start:end], d: ds.d}
 			if err := fn(start, ds.ids[start:end], m); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	buf := &mat{x: make([]float32, ds.chunkRows*ds.d), norms: make([]float32, ds.chunkRows), d: ds.d}
+	buf := newMat(ds.chunkRows, ds.d)
 	ids := make([]string, 0, ds.chunkRows)
 	start := 0
 	flush := func() error {
-		m := &mat{x: buf.x[:len(ids)*ds.d], norms: buf.norms[:len(ids)], d: ds.d}
+		m := &mat{r: buf.r[:len(ids)], norms: buf.norms[:len(ids)], d: ds.d}
 		if ds.normalize {
 			parallel(ds.workers, m.rows(), 64, func(lo, hi int) { normalizeRows(m, lo, hi) })
 		}
@@ -169,7 +181,7 @@ func pickIndices(rng *rand.Rand, n, m int) []int {
 // rows copies the rows with the given ascending indices into a new matrix
 // (normalised when the dataset is), streaming one Scan when not in memory.
 func (ds *dataset) rows(ctx context.Context, idx []int) (*mat, error) {
-	out := &mat{x: make([]float32, len(idx)*ds.d), norms: make([]float32, len(idx)), d: ds.d}
+	out := newMat(len(idx), ds.d)
 	if ds.inMemory {
 		for t, i := range idx {
 			copy(out.row(t), ds.all.row(i))

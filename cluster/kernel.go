@@ -7,16 +7,26 @@ import (
 	"github.com/viterin/vek/vek32"
 )
 
-// mat is a dense row-major matrix of vectors with their squared norms.
+// mat is a list of vectors of dimension d with their squared norms.
 type mat struct {
-	x     []float32 // rows·d values
-	norms []float32 // squared norm of each row
+	r     [][]float32 // the rows, each of length d
+	norms []float32   // squared norm of each row
 	d     int
+}
+
+// newMat returns a zero n×d matrix backed by one allocation.
+func newMat(n, d int) *mat {
+	x := make([]float32, n*d)
+	m := &mat{r: make([][]float32, n), norms: make([]float32, n), d: d}
+	for i := range m.r {
+		m.r[i] = x[i*d : (i+1)*d : (i+1)*d]
+	}
+	return m
 }
 
 func (m *mat) rows() int { return len(m.norms) }
 
-func (m *mat) row(i int) []float32 { return m.x[i*m.d : (i+1)*m.d] }
+func (m *mat) row(i int) []float32 { return m.r[i] }
 
 // setNorms computes the squared norm of every row (in parallel).
 func (m *mat) setNorms(workers int) {
@@ -57,7 +67,9 @@ func newBlock(c *mat) *block {
 	k := c.rows()
 	kp := (k + 3) &^ 3
 	x := make([]float32, kp*c.d)
-	copy(x, c.x[:k*c.d])
+	for j := range k {
+		copy(x[j*c.d:], c.row(j))
+	}
 	return &block{x: x, norms: c.norms, k: k, kp: kp, d: c.d}
 }
 

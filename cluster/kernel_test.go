@@ -9,9 +9,11 @@ import (
 )
 
 func randMat(rng *rand.Rand, rows, d int) *mat {
-	m := &mat{x: make([]float32, rows*d), norms: make([]float32, rows), d: d}
-	for i := range m.x {
-		m.x[i] = float32(rng.NormFloat64())
+	m := newMat(rows, d)
+	for _, r := range m.r {
+		for q := range r {
+			r[q] = float32(rng.NormFloat64())
+		}
 	}
 	m.setNorms(1)
 	return m

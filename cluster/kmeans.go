@@ -127,10 +127,10 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 			best = r
 		}
 	}
-	c := &mat{x: make([]float32, 0, o.K*ds.d), norms: make([]float32, o.K), d: ds.d}
+	c := newMat(o.K, ds.d)
 	counts := make([]float64, o.K)
 	for j, cj := range best.Centers {
-		c.x = append(c.x, cj...)
+		copy(c.row(j), cj)
 		c.norms[j] = vek32.Dot(cj, cj)
 		counts[j] = float64(best.Sizes[j])
 	}

@@ -14,7 +14,7 @@ import (
 // rows (duplicates; Fit re-seeds the clusters that stay empty).
 func seedPlusPlus(s *mat, k int, rng *rand.Rand, workers int) *mat {
 	m, d := s.rows(), s.d
-	c := &mat{x: make([]float32, k*d), norms: make([]float32, k), d: d}
+	c := newMat(k, d)
 	setCentre := func(j, row int) {
 		copy(c.row(j), s.row(row))
 		c.norms[j] = s.norms[row]
@@ -22,7 +22,7 @@ func seedPlusPlus(s *mat, k int, rng *rand.Rand, workers int) *mat {
 	setCentre(0, rng.IntN(m))
 
 	closest := make([]float64, m)
-	first := newBlock(&mat{x: c.row(0), norms: c.norms[:1], d: d})
+	first := newBlock(&mat{r: c.r[:1], norms: c.norms[:1], d: d})
 	parallel(workers, m, 64, func(lo, hi int) {
 		eachDots(s.row, lo, hi, first, func(i int, dots []float32) {
 			closest[i] = sqDistNorm(s.norms[i], dots[0], c.norms[0])
@@ -49,9 +49,9 @@ func seedPlusPlus(s *mat, k int, rng *rand.Rand, workers int) *mat {
 			r := rng.Float64() * pot
 			cand[t] = min(sort.Search(m, func(i int) bool { return cum[i] > r }), m-1)
 		}
-		cm := &mat{x: make([]float32, 0, trials*d), norms: make([]float32, trials), d: d}
+		cm := newMat(trials, d)
 		for t, ci := range cand {
-			cm.x = append(cm.x, s.row(ci)...)
+			copy(cm.row(t), s.row(ci))
 			cm.norms[t] = s.norms[ci]
 		}
 		cb := newBlock(cm)

@@ -42,7 +42,7 @@ func TestSweepSuggestsTrueK(t *testing.T) {
 func TestSilhouetteKnownValue(t *testing.T) {
 	// Points 0, 1 (cluster 0) and 5 (cluster 1) on a line:
 	// s(0) = 1 − 1/5, s(1) = 1 − 1/4, s(5) = 0 (singleton).
-	s := &mat{x: []float32{0, 1, 5}, norms: make([]float32, 3), d: 1}
+	s := &mat{r: [][]float32{{0}, {1}, {5}}, norms: make([]float32, 3), d: 1}
 	s.setNorms(1)
 	dist := pairwiseDistances(s, 2)
 	got := silhouette(dist, []int32{0, 0, 1}, 2, 2)

@@ -57,12 +57,12 @@ type Sink interface {
 
 // IngestOptions configure Ingest.
 type IngestOptions struct {
-	Batch    int // images per inference batch; default 16
-	Workers  int // decode/preprocess goroutines; default runtime.NumCPU()
-	Prep     Preparer
+	Batch   int // images per inference batch; default 16
+	Workers int // decode/preprocess goroutines; default runtime.NumCPU()
+	Prep    Preparer
 	// OnStart, when set, is called once the folder is listed, with the number
 	// of image files found, before any other callback.
-	OnStart func(total int)
+	OnStart  func(total int)
 	Progress func(IngestStats) // called after every committed batch and once at the end, from one goroutine
 	// OnBad, when set, is called for each bad file as it is found.
 	OnBad func(BadFile)

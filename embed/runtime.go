@@ -135,4 +135,3 @@ func firstLine(s string) string {
 	}
 	return s
 }
-

@@ -138,9 +138,16 @@ func Decode(data []byte, name string, lim Limits) (img image.Image, info Info, e
 			cfg.Width, cfg.Height, megapixels(px), megapixels(max))
 	}
 
-	img, f, err := safeDecode(data)
-	if f != "" {
-		format = f
+	if format == "jpeg" {
+		// Exact to libjpeg where it applies; any failure falls back to Go's.
+		img, err = safeDecodeJPEG(data)
+	}
+	if img == nil || err != nil {
+		var f string
+		img, f, err = safeDecode(data)
+		if f != "" {
+			format = f
+		}
 	}
 	if err != nil {
 		return nil, Info{}, decodeError(name, format, err)
@@ -177,6 +184,15 @@ func safeDecode(data []byte) (img image.Image, format string, err error) {
 		}
 	}()
 	return image.Decode(bytes.NewReader(data))
+}
+
+func safeDecodeJPEG(data []byte) (img image.Image, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			img, err = nil, errPanic{v}
+		}
+	}()
+	return decodeJPEG(data)
 }
 
 // decodeError maps a decoder's error to a *BadImageError with a short reason.

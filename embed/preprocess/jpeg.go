@@ -191,7 +191,7 @@ func (d *jpegDecoder) frame(b []byte, progressive bool) error {
 	d.h = int(binary.BigEndian.Uint16(b[1:]))
 	d.w = int(binary.BigEndian.Uint16(b[3:]))
 	nc := int(b[5])
-	if d.w == 0 || d.h == 0 || (nc != 1 && nc != 3) || len(b) < 6+3*nc {
+	if d.w == 0 || d.h == 0 || (nc != 1 && nc != 3 && nc != 4) || len(b) < 6+3*nc {
 		return errJPEGFallback
 	}
 	d.comps = make([]jpegComponent, nc)
@@ -208,7 +208,24 @@ func (d *jpegDecoder) frame(b []byte, progressive bool) error {
 		}
 		d.hmax, d.vmax = max(d.hmax, c.h), max(d.vmax, c.v)
 	}
-	if nc == 3 {
+	d.mcux = (d.w + 8*d.hmax - 1) / (8 * d.hmax)
+	d.mcuy = (d.h + 8*d.vmax - 1) / (8 * d.vmax)
+	for i := range d.comps {
+		c := &d.comps[i]
+		c.bw, c.bh = d.mcux*c.h, d.mcuy*c.v
+		// The component's own size, ceil(w*h/hmax), in blocks.
+		c.cw = ((d.w*c.h+d.hmax-1)/d.hmax + 7) / 8
+		c.ch = ((d.h*c.v+d.vmax-1)/d.vmax + 7) / 8
+		c.coef = make([]int16, c.bw*c.bh*64)
+	}
+	return nil
+}
+
+// colorSpace checks, once all header markers are in (at the first scan, as
+// libjpeg decides), that the frame is one this decoder reproduces exactly.
+func (d *jpegDecoder) colorSpace() error {
+	switch len(d.comps) {
+	case 3:
 		// Only YCbCr with the luma carrying the largest factors and equal
 		// chroma factors (what image.YCbCr can hold); RGB-coded files
 		// (Adobe transform 0, or ids 'R','G','B' without JFIF) go to Go.
@@ -227,16 +244,17 @@ func (d *jpegDecoder) frame(b []byte, progressive bool) error {
 		default:
 			return errJPEGFallback
 		}
-	}
-	d.mcux = (d.w + 8*d.hmax - 1) / (8 * d.hmax)
-	d.mcuy = (d.h + 8*d.vmax - 1) / (8 * d.vmax)
-	for i := range d.comps {
-		c := &d.comps[i]
-		c.bw, c.bh = d.mcux*c.h, d.mcuy*c.v
-		// The component's own size, ceil(w*h/hmax), in blocks.
-		c.cw = ((d.w*c.h+d.hmax-1)/d.hmax + 7) / 8
-		c.ch = ((d.h*c.v+d.vmax-1)/d.vmax + 7) / 8
-		c.coef = make([]int16, c.bw*c.bh*64)
+	case 4:
+		// CMYK (Adobe transform 0, or no Adobe marker), without subsampling.
+		// YCCK is left to Go's decoder: no fixture here can check it.
+		if d.adobe && d.adobeXform != 0 {
+			return errJPEGFallback
+		}
+		for _, c := range d.comps {
+			if c.h != d.hmax || c.v != d.vmax {
+				return errJPEGFallback
+			}
+		}
 	}
 	return nil
 }
@@ -332,12 +350,17 @@ func (d *jpegDecoder) scan(b []byte) error {
 	if !d.sof || len(b) < 1 {
 		return errJPEGFallback
 	}
+	if d.scans == 0 {
+		if err := d.colorSpace(); err != nil {
+			return err
+		}
+	}
 	ns := int(b[0])
 	if ns < 1 || ns > len(d.comps) || len(b) < 1+2*ns+3 {
 		return errJPEGFallback
 	}
-	var sc [3]*jpegComponent
-	var td, ta [3]uint8
+	var sc [4]*jpegComponent
+	var td, ta [4]uint8
 	for i := range ns {
 		id := b[1+2*i]
 		for j := range d.comps {
@@ -372,10 +395,9 @@ func (d *jpegDecoder) scan(b []byte) error {
 		}
 		c.seen = true
 		c.pred = 0
-		if ss == 0 && ah == 0 && !d.dc[td[i]].ok {
-			return errJPEGFallback
-		}
-		if se > 0 && (!d.progressive || ah == 0 || ss > 0) && !d.ac[ta[i]].ok && (ss > 0 || !d.progressive) {
+		needDC := ss == 0 && ah == 0 // sequential scans and first DC scans
+		needAC := !d.progressive || ss > 0
+		if (needDC && !d.dc[td[i]].ok) || (needAC && !d.ac[ta[i]].ok) {
 			return errJPEGFallback
 		}
 	}
@@ -759,8 +781,8 @@ func (d *jpegDecoder) reconstruct() (image.Image, error) {
 		c := &d.comps[i]
 		stride := 8 * c.bw
 		p := make([]uint8, stride*8*c.bh)
-		for by := range c.bh {
-			for bx := range c.bw {
+		for by := range c.ch {
+			for bx := range c.cw {
 				bi := by*c.bw + bx
 				idctIslow((*[64]int16)(c.coef[64*bi:64*bi+64]), &c.q, p[8*by*stride+8*bx:], stride)
 			}
@@ -771,6 +793,9 @@ func (d *jpegDecoder) reconstruct() (image.Image, error) {
 	r := image.Rect(0, 0, d.w, d.h)
 	if len(d.comps) == 1 {
 		return &image.Gray{Pix: planes[0], Stride: 8 * d.comps[0].bw, Rect: r}, nil
+	}
+	if len(d.comps) == 4 {
+		return d.cmyk(planes, 8*d.comps[0].bw), nil
 	}
 	var ratio image.YCbCrSubsampleRatio
 	switch [2]int{d.comps[0].h, d.comps[0].v} {
@@ -794,4 +819,19 @@ func (d *jpegDecoder) reconstruct() (image.Image, error) {
 		YStride: 8 * d.comps[0].bw, CStride: 8 * d.comps[1].bw,
 		SubsampleRatio: ratio, Rect: r,
 	}, nil
+}
+
+// cmyk assembles a CMYK image. libjpeg hands out the stored samples;
+// image.CMYK follows Go's convention, their inverse (see cmykRegion).
+func (d *jpegDecoder) cmyk(planes [][]uint8, stride int) *image.CMYK {
+	m := image.NewCMYK(image.Rect(0, 0, d.w, d.h))
+	for y := range d.h {
+		out := m.Pix[y*m.Stride : y*m.Stride+4*d.w]
+		p0, p1, p2, p3 := planes[0][y*stride:], planes[1][y*stride:], planes[2][y*stride:], planes[3][y*stride:]
+		for x := range d.w {
+			o := out[4*x : 4*x+4 : 4*x+4]
+			o[0], o[1], o[2], o[3] = 255-p0[x], 255-p1[x], 255-p2[x], 255-p3[x]
+		}
+	}
+	return m
 }

@@ -3,6 +3,8 @@ package preprocess
 import (
 	"fmt"
 	"image"
+	"image/jpeg"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,7 +57,8 @@ func nearestBGR(img image.Image) *BGR {
 // TestPixelsMatchCV2 decodes the odd-but-valid fixtures (orientation,
 // 16-bit, gray, palette, alpha, CMYK, every chroma subsampling, tiny sizes)
 // and compares the result with cv2.imread's array for the same file.
-// Lossless formats must match exactly; JPEGs within the IDCT's ±1 rounding.
+// All must match exactly, except JPEGs that fall back to Go's image/jpeg
+// (none among these), which are allowed the IDCT's ±1 rounding.
 func TestPixelsMatchCV2(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "pixels", "*.cv2.npy"))
 	if err != nil || len(files) < 30 {
@@ -92,24 +95,47 @@ func TestPixelsMatchCV2(t *testing.T) {
 	}
 }
 
-// TestJPEGUpsamplingImproves shows what the libjpeg-style conversion buys
-// on the committed 4:2:0 JPEG: nearest chroma with Go's conversion (what
-// image/jpeg's At gives) against libjpeg's fancy upsampling.
-func TestJPEGUpsamplingImproves(t *testing.T) {
-	img, _, err := Load(filepath.Join("testdata", "pixels", "sub420.jpg"), Limits{})
+// stdlibJPEG decodes with Go's image/jpeg alone.
+func stdlibJPEG(t testing.TB, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := readNpy(filepath.Join("testdata", "pixels", "sub420.jpg.cv2.npy"))
+	defer f.Close()
+	img, err := jpeg.Decode(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var before, after diffStats
-	before.add(nearestBGR(img).Pix, want.u8)
-	after.add(ToBGR(img).Pix, want.u8)
-	t.Logf("Go's own conversion:   %v", before)
-	t.Logf("libjpeg-style (ours):  %v", after)
-	if after.sumAbs*4 > before.sumAbs {
-		t.Errorf("fancy upsampling should cut the mean error at least 4×: before %v, after %v", before, after)
+	return img
+}
+
+// TestJPEGStepsImprove shows what each step buys on the committed 4:2:0
+// JPEG: Go's image/jpeg with its own colour conversion (nearest chroma),
+// image/jpeg's planes with libjpeg-style upsampling and colour tables, and
+// our decoder (libjpeg's integer IDCT) with the same.
+func TestJPEGStepsImprove(t *testing.T) {
+	path := filepath.Join("testdata", "pixels", "sub420.jpg")
+	want, err := readNpy(path + ".cv2.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	std := stdlibJPEG(t, path)
+	ours, _, err := Load(path, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var goOwn, fancy, exact diffStats
+	goOwn.add(nearestBGR(std).Pix, want.u8)
+	fancy.add(ToBGR(std).Pix, want.u8)
+	exact.add(ToBGR(ours).Pix, want.u8)
+	t.Logf("image/jpeg + Go colour:       %v", goOwn)
+	t.Logf("image/jpeg + libjpeg colour:  %v", fancy)
+	t.Logf("our decoder + libjpeg colour: %v", exact)
+	if fancy.sumAbs*4 > goOwn.sumAbs {
+		t.Errorf("fancy upsampling should cut the mean error at least 4×: %v → %v", goOwn, fancy)
+	}
+	if exact.differing != 0 {
+		t.Errorf("our decoder differs from cv2: %v", exact)
 	}
 }

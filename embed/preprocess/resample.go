@@ -25,7 +25,7 @@ import "math"
 // box-reduction step precedes this for BILINEAR.
 
 const (
-	precisionBits = 32 - 8 - 2
+	precisionBits   = 32 - 8 - 2
 	bilinearSupport = 1.0
 )
 

@@ -66,4 +66,3 @@ func looksLikeText(b []byte) bool {
 	}
 	return true
 }
-

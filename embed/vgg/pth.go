@@ -18,7 +18,7 @@ import (
 // This file reads the two container formats torch.save writes:
 //
 //   - zip (torch ≥ 1.6): <dir>/data.pkl is the pickled object; each storage
-//     is its own record <dir>/data/<key>, usually stored uncompressed.
+//     is its own uncompressed record <dir>/data/<key>.
 //   - legacy (what torchvision's vgg16-397923af.pth is): five pickles in a
 //     row (magic number, protocol version 1001, system info, the object,
 //     the sorted list of storage keys), then each storage in that order as
@@ -239,7 +239,7 @@ func (p *pthFile) zipStorage(pid any, prefix string, records map[string]*zip.Fil
 	if err != nil {
 		return nil, fmt.Errorf("storage %q: %v", key, err)
 	}
-	if rec.CompressedSize64 != rec.UncompressedSize64 || off < 0 || uint64(off)+rec.CompressedSize64 > uint64(p.size) {
+	if rec.CompressedSize64 != rec.UncompressedSize64 || off < 0 || off > p.size || rec.CompressedSize64 > uint64(p.size-off) {
 		return nil, fmt.Errorf("storage %q: record runs past the end of the file", key)
 	}
 	st := &storage{key: key, dt: dt, numel: numel, off: off, crc: rec.CRC32, crcBytes: int64(rec.UncompressedSize64)}
@@ -325,7 +325,7 @@ func (p *pthFile) indexLegacy() error {
 		if pos > p.size-8 {
 			return p.corrupt("truncated: storage %q should start at byte %d of %d", key, pos, p.size)
 		}
-		if _, err := p.r.ReadAt(hdr[:], pos); err != nil {
+		if n, err := p.r.ReadAt(hdr[:], pos); n < len(hdr) {
 			return p.corrupt("reading storage %q at byte %d: %v", key, pos, err)
 		}
 		n := int64(binary.LittleEndian.Uint64(hdr[:]))
