@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/urfave/cli/v2"
 
@@ -27,6 +28,7 @@ func App() *cli.App {
 			"   vecimg cluster --k 5 --export submission_1.csv   # k-means labels as CSV",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "db", Value: "vecimg.db", EnvVars: []string{"VECIMG_DB"}, Usage: "store `PATH` (a folder)"},
+			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for developers)"},
 			&cli.StringFlag{Name: "ort-lib", EnvVars: []string{"ONNXRUNTIME_SHARED_LIBRARY_PATH"}, Usage: "ONNX Runtime shared library `PATH` (default: the vecimg cache, then the system library path)"},
 		},
 		Commands: []*cli.Command{
@@ -36,6 +38,24 @@ func App() *cli.App {
 			exportCommand(),
 			infoCommand(),
 			modelCommand(),
+		},
+		Before: func(c *cli.Context) error {
+			if p := c.String("cpuprofile"); p != "" {
+				f, err := os.Create(p)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		After: func(c *cli.Context) error {
+			if c.String("cpuprofile") != "" {
+				pprof.StopCPUProfile()
+			}
+			return nil
 		},
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
 			return usagef("%v (see --help)", err)

@@ -25,10 +25,11 @@ type progress struct {
 	last    time.Time
 	every   time.Duration
 	lastVal int64
+	printed int64 // value of the last plain line; -1 before the first
 }
 
 func newProgress(total int64, label string, quiet bool) *progress {
-	p := &progress{w: os.Stderr, quiet: quiet, total: total, label: label, start: time.Now(), every: 5 * time.Second}
+	p := &progress{w: os.Stderr, quiet: quiet, total: total, label: label, start: time.Now(), every: 5 * time.Second, printed: -1}
 	p.tty = term.IsTerminal(int(os.Stderr.Fd()))
 	if !quiet && p.tty {
 		p.bar = progressbar.NewOptions64(total,
@@ -62,10 +63,10 @@ func (p *progress) set(done int64, extra string) {
 		return
 	}
 	now := time.Now()
-	if now.Sub(p.last) < p.every && done < p.total {
+	if done == p.printed || (now.Sub(p.last) < p.every && done < p.total) {
 		return
 	}
-	p.last = now
+	p.last, p.printed = now, done
 	p.line(done, extra)
 }
 

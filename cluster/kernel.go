@@ -134,6 +134,9 @@ func argminDist(xnorm float32, dots []float32, cnorms []float32) (int32, float32
 	return int32(bi), max(best, 0)
 }
 
+// dot is x·y.
+func dot(x, y []float32) float32 { return vek32.Dot(x, y) }
+
 // sqDist is the squared Euclidean distance, computed directly (no
 // cancellation error), used where distances are reported.
 func sqDist(x, y []float32) float32 {

@@ -127,6 +127,9 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 			best = r
 		}
 	}
+	if best, err = sample.repair(ctx, best); err != nil {
+		return nil, err
+	}
 	c := newMat(o.K, ds.d)
 	counts := make([]float64, o.K)
 	for j, cj := range best.Centers {

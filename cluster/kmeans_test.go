@@ -164,7 +164,7 @@ func TestRefineLowersInertia(t *testing.T) {
 	const n, d, k = 3000, 16, 10
 	m := gaussianMixture(4, n, d, k, 0.8, 1.0)
 	raw := fitOrFatal(t, FromSlices(m.ids, m.vecs), Options{K: k, Refine: -1, MaxIter: 3, BatchSize: 64, NInit: 1})
-	ref := fitOrFatal(t, FromSlices(m.ids, m.vecs), Options{K: k, MaxIter: 3, BatchSize: 64, NInit: 1})
+	ref := fitOrFatal(t, FromSlices(m.ids, m.vecs), Options{K: k, MaxIter: 3, BatchSize: 64, NInit: 1, Refine: 500})
 	if raw.RefinePasses != 0 || ref.RefinePasses == 0 {
 		t.Fatalf("refine passes: %d without, %d with refinement", raw.RefinePasses, ref.RefinePasses)
 	}

@@ -140,7 +140,7 @@ func Decode(data []byte, name string, lim Limits) (img image.Image, info Info, e
 
 	if format == "jpeg" {
 		// Exact to libjpeg where it applies; any failure falls back to Go's.
-		img, err = safeDecodeJPEG(data)
+		img, err = safeDecodeJPEG(data, cfg.Width, cfg.Height)
 	}
 	if img == nil || err != nil {
 		var f string
@@ -186,13 +186,13 @@ func safeDecode(data []byte) (img image.Image, format string, err error) {
 	return image.Decode(bytes.NewReader(data))
 }
 
-func safeDecodeJPEG(data []byte) (img image.Image, err error) {
+func safeDecodeJPEG(data []byte, w, h int) (img image.Image, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			img, err = nil, errPanic{v}
 		}
 	}()
-	return decodeJPEG(data)
+	return decodeJPEG(data, w, h)
 }
 
 // decodeError maps a decoder's error to a *BadImageError with a short reason.

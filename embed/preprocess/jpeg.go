@@ -34,7 +34,8 @@ type jpegComponent struct {
 	tq     uint8
 	bw, bh int     // blocks stored per row / column (whole MCUs)
 	cw, ch int     // blocks covering the component's own samples
-	coef   []int16 // bw*bh blocks of 64 coefficients, natural order
+	coef   []int16 // progressive: bw*bh blocks of 64 coefficients, natural order
+	plane  []uint8 // samples, 8*bw wide and 8*bh high
 	pred   int32   // DC predictor
 	q      [64]int32
 	qSet   bool // q latched (at the component's first scan, as libjpeg does)
@@ -62,29 +63,33 @@ type jpegDecoder struct {
 	padding int  // how many of those bits are zero padding past a marker or the end
 	stopped bool // reached a marker (or the end): only padding from now on
 
-	w, h        int
-	comps       []jpegComponent
-	hmax, vmax  int
-	mcux, mcuy  int
-	progressive bool
-	sof         bool
-	qt          [4][64]int32
-	qtSet       [4]bool
-	dc, ac      [4]huffTable
-	restart     int
-	eobrun      int
-	adobe       bool
-	adobeXform  uint8
-	jfif        bool
-	scans       int
+	w, h         int
+	wantW, wantH int
+	comps        []jpegComponent
+	hmax, vmax   int
+	mcux, mcuy   int
+	progressive  bool
+	sof          bool
+	qt           [4][64]int32
+	qtSet        [4]bool
+	dc, ac       [4]huffTable
+	restart      int
+	eobrun       int
+	block        [64]int16 // scratch block for sequential scans
+	adobe        bool
+	adobeXform   uint8
+	jfif         bool
+	scans        int
 }
 
 var errJPEGShort = errors.New("jpeg: entropy data ends early")
 
 // decodeJPEG decodes data, or returns errJPEGFallback (or another error,
-// treated the same by the caller) for what it does not handle.
-func decodeJPEG(data []byte) (image.Image, error) {
-	d := &jpegDecoder{data: data}
+// treated the same by the caller) for what it does not handle. The frame
+// must be w×h pixels (the size the caller checked against its limits):
+// nothing is allocated for any other size.
+func decodeJPEG(data []byte, w, h int) (image.Image, error) {
+	d := &jpegDecoder{data: data, wantW: w, wantH: h}
 	if len(data) < 4 || data[0] != 0xff || data[1] != 0xd8 {
 		return nil, errJPEGFallback
 	}
@@ -191,6 +196,9 @@ func (d *jpegDecoder) frame(b []byte, progressive bool) error {
 	d.h = int(binary.BigEndian.Uint16(b[1:]))
 	d.w = int(binary.BigEndian.Uint16(b[3:]))
 	nc := int(b[5])
+	if d.w != d.wantW || d.h != d.wantH {
+		return errJPEGFallback
+	}
 	if d.w == 0 || d.h == 0 || (nc != 1 && nc != 3 && nc != 4) || len(b) < 6+3*nc {
 		return errJPEGFallback
 	}
@@ -216,7 +224,10 @@ func (d *jpegDecoder) frame(b []byte, progressive bool) error {
 		// The component's own size, ceil(w*h/hmax), in blocks.
 		c.cw = ((d.w*c.h+d.hmax-1)/d.hmax + 7) / 8
 		c.ch = ((d.h*c.v+d.vmax-1)/d.vmax + 7) / 8
-		c.coef = make([]int16, c.bw*c.bh*64)
+		c.plane = make([]uint8, 64*c.bw*c.bh)
+		if progressive {
+			c.coef = make([]int16, c.bw*c.bh*64)
+		}
 	}
 	return nil
 }
@@ -445,11 +456,23 @@ func (d *jpegDecoder) scan(b []byte) error {
 						} else {
 							bi = my*c.bw + mx
 						}
-						blk := (*[64]int16)(c.coef[64*bi : 64*bi+64])
 						var err error
+						if !d.progressive {
+							// Sequential: each block is complete once decoded;
+							// transform it straight into the plane.
+							blk := &d.block
+							*blk = [64]int16{}
+							if err := d.blockBaseline(blk, c, &d.dc[td[i]], &d.ac[ta[i]]); err != nil {
+								return err
+							}
+							if bx, by := bi%c.bw, bi/c.bw; bx < c.cw && by < c.ch {
+								stride := 8 * c.bw
+								idctIslow(blk, &c.q, c.plane[8*by*stride+8*bx:], stride)
+							}
+							continue
+						}
+						blk := (*[64]int16)(c.coef[64*bi : 64*bi+64])
 						switch {
-						case !d.progressive:
-							err = d.blockBaseline(blk, c, &d.dc[td[i]], &d.ac[ta[i]])
 						case ss == 0 && ah == 0:
 							err = d.blockDCFirst(blk, c, &d.dc[td[i]], al)
 						case ss == 0:
@@ -774,21 +797,23 @@ func (d *jpegDecoder) blockACRefine(blk *[64]int16, ac *huffTable, ss, se, al in
 
 // --- samples ---
 
-// reconstruct runs the IDCT over every block and assembles the image.
+// reconstruct finishes the planes (the IDCT of progressive JPEGs runs here,
+// once all scans are in) and assembles the image.
 func (d *jpegDecoder) reconstruct() (image.Image, error) {
 	planes := make([][]uint8, len(d.comps))
 	for i := range d.comps {
 		c := &d.comps[i]
-		stride := 8 * c.bw
-		p := make([]uint8, stride*8*c.bh)
-		for by := range c.ch {
-			for bx := range c.cw {
-				bi := by*c.bw + bx
-				idctIslow((*[64]int16)(c.coef[64*bi:64*bi+64]), &c.q, p[8*by*stride+8*bx:], stride)
+		if d.progressive {
+			stride := 8 * c.bw
+			for by := range c.ch {
+				for bx := range c.cw {
+					bi := by*c.bw + bx
+					idctIslow((*[64]int16)(c.coef[64*bi:64*bi+64]), &c.q, c.plane[8*by*stride+8*bx:], stride)
+				}
 			}
+			c.coef = nil
 		}
-		planes[i] = p
-		c.coef = nil
+		planes[i] = c.plane
 	}
 	r := image.Rect(0, 0, d.w, d.h)
 	if len(d.comps) == 1 {

@@ -171,19 +171,34 @@ func (rs *resampler) horizontal(dst []uint8, dstStride int, src []uint8, srcStri
 	a := &rs.h
 	const half = 1 << (precisionBits - 1)
 	for y := range rows {
-		in := src[y*srcStride:]
+		in := src[y*srcStride : (y+1)*srcStride]
 		out := dst[y*dstStride:][:3*dw]
 		for i := range dw {
 			xx := x0 + i
 			lo, n := int(a.start[xx]), int(a.n[xx])
-			k := a.k[xx*a.ksize:][:n]
-			p := in[3*lo:][:3*n]
+			k := a.k[xx*a.ksize:][:3:3] // ksize is at least 3
 			s0, s1, s2 := int32(half), int32(half), int32(half)
-			for j, w := range k {
-				q := p[3*j : 3*j+3 : 3*j+3]
-				s0 += int32(q[0]) * w
-				s1 += int32(q[1]) * w
-				s2 += int32(q[2]) * w
+			p := 3 * lo
+			switch n {
+			case 2: // the common cases when shrinking a little, unrolled
+				q := in[p : p+6 : p+6]
+				w0, w1 := k[0], k[1]
+				s0 += int32(q[0])*w0 + int32(q[3])*w1
+				s1 += int32(q[1])*w0 + int32(q[4])*w1
+				s2 += int32(q[2])*w0 + int32(q[5])*w1
+			case 3:
+				q := in[p : p+9 : p+9]
+				w0, w1, w2 := k[0], k[1], k[2]
+				s0 += int32(q[0])*w0 + int32(q[3])*w1 + int32(q[6])*w2
+				s1 += int32(q[1])*w0 + int32(q[4])*w1 + int32(q[7])*w2
+				s2 += int32(q[2])*w0 + int32(q[5])*w1 + int32(q[8])*w2
+			default:
+				q := in[p : p+3*n]
+				for j, w := range a.k[xx*a.ksize:][:n] {
+					s0 += int32(q[3*j]) * w
+					s1 += int32(q[3*j+1]) * w
+					s2 += int32(q[3*j+2]) * w
+				}
 			}
 			o := out[3*i : 3*i+3 : 3*i+3]
 			o[0], o[1], o[2] = clip8(s0), clip8(s1), clip8(s2)
@@ -197,24 +212,39 @@ func (rs *resampler) vertical(dst []uint8, mid []uint8, midStride, r0, y0, dw, d
 	a := &rs.v
 	const half = 1 << (precisionBits - 1)
 	width := 3 * dw
-	rs.acc = growInt32(rs.acc, width)
-	acc := rs.acc[:width]
 	for i := range dh {
 		yy := y0 + i
 		lo, n := int(a.start[yy])-r0, int(a.n[yy])
 		k := a.k[yy*a.ksize:][:n]
-		for j := range acc {
-			acc[j] = half
-		}
-		for j, w := range k {
-			row := mid[(lo+j)*midStride:][:width]
-			for x, v := range row {
-				acc[x] += int32(v) * w
+		out := dst[i*width : (i+1)*width]
+		row := func(j int) []uint8 { return mid[(lo+j)*midStride:][:width] }
+		switch n {
+		case 2:
+			a0, a1 := row(0)[:len(out)], row(1)[:len(out)]
+			w0, w1 := k[0], k[1]
+			for x := range out {
+				out[x] = clip8(half + int32(a0[x])*w0 + int32(a1[x])*w1)
 			}
-		}
-		out := dst[i*width:][:width]
-		for x, v := range acc {
-			out[x] = clip8(v)
+		case 3:
+			a0, a1, a2 := row(0)[:len(out)], row(1)[:len(out)], row(2)[:len(out)]
+			w0, w1, w2 := k[0], k[1], k[2]
+			for x := range out {
+				out[x] = clip8(half + int32(a0[x])*w0 + int32(a1[x])*w1 + int32(a2[x])*w2)
+			}
+		default:
+			rs.acc = growInt32(rs.acc, width)
+			acc := rs.acc[:width]
+			for j := range acc {
+				acc[j] = half
+			}
+			for j, w := range k {
+				for x, v := range row(j) {
+					acc[x] += int32(v) * w
+				}
+			}
+			for x, v := range acc {
+				out[x] = clip8(v)
+			}
 		}
 	}
 }
