@@ -5,7 +5,7 @@
 #   - sklearn MiniBatchKMeans(k, batch_size=1024, random_state=42, n_init=3)
 #   - vecimg cluster.Fit with default options, vectors in memory
 #   - vecimg cluster.Fit streaming from the .npy file on every pass
-#     (MemoryLimit = a quarter of the data, so it cannot load it)
+#     (MemoryLimit = half the data, so it cannot load it)
 # plus each method's inertia and time relative to KMeans, and ARI against
 # KMeans (and against the true components for the synthetic mixture).
 # Inertia is recomputed for every method the same way (float64).
@@ -55,7 +55,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "go: $(go version | cut -d' ' -f3), GOMAXPROCS default $(nproc)"
 
 "$OUT/clusterbench" run -in "$X" -k "$K" -name vecimg -out "$OUT/${name}_k${K}_memory"
-"$OUT/clusterbench" run -in "$X" -k "$K" -name vecimg -stream -memlimit $((bytes / 4)) \
+"$OUT/clusterbench" run -in "$X" -k "$K" -name vecimg -stream -memlimit $((bytes / 2)) \
 	-out "$OUT/${name}_k${K}_stream"
 
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/cluster_sklearn.py \

@@ -73,7 +73,7 @@ def main():
         lab = np.load(p + "_labels.npy")
         cen = np.load(p + "_centers.npy")
         add(f"{rep['name']} ({rep['mode']})", rep["wall_s"], lab, cen, rep["inertia"],
-            f"steps={rep['iterations']} refine={rep['refine_passes']} converged={rep['converged']}")
+            f"swaps={rep['swaps']} steps={rep['iterations']} refine={rep['refine_passes']} converged={rep['converged']}")
 
     ref = rows[0]
     print()

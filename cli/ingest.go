@@ -21,7 +21,7 @@ func modelFlags() []cli.Flag {
 		&cli.StringFlag{Name: "weights", Usage: "torchvision VGG16 weights `FILE` (.pth); default: $VECIMG_WEIGHTS, the cache, then download " + embed.VGG16WeightsFile},
 		&cli.StringFlag{Name: "model", Usage: "a ready ONNX image model `FILE` instead of VGG16 fc6 (say how to feed it with --preset)"},
 		&cli.StringFlag{Name: "preset", Usage: "preprocessing `NAME`: " + strings.Join(embed.PresetNames(), ", ") + " (default: the store's, else blitz)"},
-		&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32 or fp16 (fp16: half-precision weights and activations, for GPUs)"},
+		&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32, fp16 (half-precision weights and activations, for GPUs) or mixed (convolutions in half, fc6 in float32)"},
 		&cli.BoolFlag{Name: "no-download", Usage: "never download weights"},
 	}
 }
@@ -95,7 +95,7 @@ func chooseModel(ctx context.Context, c *cli.Context, man *store.Manifest, quiet
 			NoDownload: c.Bool("no-download"),
 			Progress: func(done, total int64) {
 				if bar == nil {
-					bar = newProgress(total, "downloading "+embed.VGG16WeightsFile, quiet)
+					bar = newProgress(total, "downloading "+embed.VGG16WeightsFile, "B", quiet)
 				}
 				bar.set(done, "")
 			},
@@ -166,7 +166,7 @@ func runIngest(ctx context.Context, c *cli.Context, dir string) error {
 		Batch:   c.Int("batch"),
 		Workers: c.Int("workers"),
 		Prep:    mc.preset,
-		OnStart: func(total int) { bar = newProgress(int64(total), "ingest", quiet) },
+		OnStart: func(total int) { bar = newProgress(int64(total), "ingest", "img", quiet) },
 		Progress: func(s embed.IngestStats) {
 			extra := ""
 			if len(s.Bad) > 0 {

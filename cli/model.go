@@ -22,7 +22,7 @@ func modelCommand() *cli.Command {
 				&cli.StringFlag{Name: "weights", Required: true, Usage: "VGG16 weights `FILE` (.pth)"},
 				&cli.StringFlag{Name: "out", Value: "fc6.onnx", Usage: "output `FILE`"},
 				&cli.IntFlag{Name: "size", Value: 448, Usage: "input size (a multiple of 32; 448 for the blitz preset, 224 for imagenet)"},
-				&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32 or fp16"},
+				&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32, fp16 or mixed (convolutions in half, fc6 in float32)"},
 			},
 			Action: func(c *cli.Context) error {
 				m, err := embed.BuildModelFile(c.String("weights"), c.String("out"), c.Int("size"), c.String("precision"))

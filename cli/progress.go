@@ -21,6 +21,7 @@ type progress struct {
 	quiet   bool
 	total   int64
 	label   string
+	unit    string
 	start   time.Time
 	last    time.Time
 	every   time.Duration
@@ -28,21 +29,20 @@ type progress struct {
 	printed int64 // value of the last plain line; -1 before the first
 }
 
-func newProgress(total int64, label string, quiet bool) *progress {
-	p := &progress{w: os.Stderr, quiet: quiet, total: total, label: label, start: time.Now(), every: 5 * time.Second, printed: -1}
+func newProgress(total int64, label, unit string, quiet bool) *progress {
+	p := &progress{w: os.Stderr, quiet: quiet, total: total, label: label, unit: unit, start: time.Now(), every: 5 * time.Second, printed: -1}
 	p.tty = term.IsTerminal(int(os.Stderr.Fd()))
 	if !quiet && p.tty {
 		p.bar = progressbar.NewOptions64(total,
 			progressbar.OptionSetWriter(os.Stderr),
 			progressbar.OptionSetDescription(label),
 			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("img"),
-			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionFullWidth(),
 			progressbar.OptionClearOnFinish(),
 		)
+		_ = p.bar.RenderBlank()
 	}
 	return p
 }
@@ -56,9 +56,7 @@ func (p *progress) set(done int64, extra string) {
 	defer p.mu.Unlock()
 	p.lastVal = done
 	if p.bar != nil {
-		if extra != "" {
-			p.bar.Describe(p.label + " (" + extra + ")")
-		}
+		p.bar.Describe(p.label + " (" + p.rateText(done, extra) + ")")
 		_ = p.bar.Set64(done)
 		return
 	}
@@ -71,6 +69,11 @@ func (p *progress) set(done int64, extra string) {
 }
 
 func (p *progress) line(done int64, extra string) {
+	fmt.Fprintf(p.w, "%s: %d/%d (%s)\n", p.label, done, p.total, p.rateText(done, extra))
+}
+
+// rateText is "12.3 img/s, ETA 4s" plus extra.
+func (p *progress) rateText(done int64, extra string) string {
 	el := time.Since(p.start).Seconds()
 	rate := 0.0
 	if el > 0 {
@@ -83,7 +86,7 @@ func (p *progress) line(done int64, extra string) {
 	if extra != "" {
 		extra = ", " + extra
 	}
-	fmt.Fprintf(p.w, "%s: %d/%d (%.1f img/s, ETA %s%s)\n", p.label, done, p.total, rate, eta, extra)
+	return fmt.Sprintf("%.1f %s/s, ETA %s%s", rate, p.unit, eta, extra)
 }
 
 // note prints a line above the bar.

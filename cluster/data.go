@@ -30,6 +30,8 @@ type dataset struct {
 
 	chunkRows int // rows per streamed chunk
 	bufRows   int // rows in one mini-batch buffer when streaming
+
+	zeros []float32 // d zeros, for the finiteness check
 }
 
 // newDataset checks src and loads it when it fits in o.MemoryLimit.
@@ -41,7 +43,7 @@ func newDataset(ctx context.Context, src Source, o Options) (*dataset, error) {
 	if n <= 0 || d <= 0 {
 		return nil, fmt.Errorf("%w: %d vectors of dimension %d", ErrEmptySource, n, d)
 	}
-	ds := &dataset{src: src, n: n, d: d, normalize: o.Normalize, workers: o.Workers}
+	ds := &dataset{src: src, n: n, d: d, normalize: o.Normalize, workers: o.Workers, zeros: make([]float32, d)}
 	rowBytes := int64(d) * 4
 	if int64(n)*rowBytes <= o.MemoryLimit {
 		ds.inMemory = true
@@ -90,9 +92,13 @@ func (ds *dataset) scan(ctx context.Context, fn func(i int, id string, v []float
 		if len(v) != ds.d {
 			return fmt.Errorf("%w: id %q has %d values, expected %d", ErrBadVector, id, len(v), ds.d)
 		}
-		for j, x := range v {
-			if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-				return fmt.Errorf("%w: id %q has %v at position %d; re-embed or remove it", ErrBadVector, id, x, j)
+		// x·0 is 0 for finite x and NaN for NaN or ±Inf, so one SIMD dot
+		// product with zeros checks the whole vector.
+		if dot(v, ds.zeros) != 0 {
+			for j, x := range v {
+				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+					return fmt.Errorf("%w: id %q has %v at position %d; re-embed or remove it", ErrBadVector, id, x, j)
+				}
 			}
 		}
 		next++
@@ -178,17 +184,19 @@ func pickIndices(rng *rand.Rand, n, m int) []int {
 	return idx
 }
 
-// rows copies the rows with the given ascending indices into a new matrix
-// (normalised when the dataset is), streaming one Scan when not in memory.
+// rows returns the rows with the given ascending indices (normalised when
+// the dataset is): shared with the dataset when it is in memory (callers
+// must not modify them), else copied during one Scan.
 func (ds *dataset) rows(ctx context.Context, idx []int) (*mat, error) {
-	out := newMat(len(idx), ds.d)
 	if ds.inMemory {
+		out := &mat{r: make([][]float32, len(idx)), norms: make([]float32, len(idx)), d: ds.d}
 		for t, i := range idx {
-			copy(out.row(t), ds.all.row(i))
+			out.r[t] = ds.all.row(i)
 			out.norms[t] = ds.all.norms[i]
 		}
 		return out, nil
 	}
+	out := newMat(len(idx), ds.d)
 	t := 0
 	err := ds.scan(ctx, func(i int, _ string, v []float32) error {
 		if t < len(idx) && idx[t] == i {
@@ -207,7 +215,8 @@ func (ds *dataset) rows(ctx context.Context, idx []int) (*mat, error) {
 	return out, nil
 }
 
-// sample returns m uniformly chosen distinct rows (copied) and their indices.
+// sample returns m uniformly chosen distinct rows (see rows) and their
+// indices.
 func (ds *dataset) sample(ctx context.Context, rng *rand.Rand, m int) (*mat, []int, error) {
 	idx := pickIndices(rng, ds.n, m)
 	s, err := ds.rows(ctx, idx)

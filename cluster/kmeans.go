@@ -30,7 +30,11 @@ type Result struct {
 	Sizes []int `json:"sizes"`
 	// Inertia is the sum of Distances.
 	Inertia float64 `json:"inertia"`
-	// Iterations is the number of mini-batch steps of the kept initialisation.
+	// Swaps is the number of swap repairs kept on the seeding sample
+	// (centres moved from a cluster that was not needed to one that held
+	// two groups).
+	Swaps int `json:"swaps"`
+	// Iterations is the number of mini-batch steps run over all vectors.
 	Iterations int `json:"iterations"`
 	// RefinePasses is the number of Lloyd centre updates made after the
 	// mini-batch phase.
@@ -50,21 +54,26 @@ type Result struct {
 //
 // The steps:
 //
-//  1. Initialisation, NInit times: greedy k-means++ seeding (Arthur &
-//     Vassilvitskii 2007, 2+⌊ln K⌋ candidates per centre) on a seeded
-//     uniform sample of SampleSize vectors, then Lloyd iterations on that
-//     sample until no label changes (at most 100). The initialisation with
-//     the lowest inertia on the sample is kept.
-//  2. Mini-batch steps (Sculley 2010), skipped when the sample is the whole
-//     data: each step draws BatchSize vectors, assigns them to the nearest
-//     centre and moves every centre to the running mean of all vectors
-//     assigned to it so far (per-vector learning rate 1/count, counts
-//     starting from the sample cluster sizes). A centre that wins no
-//     vector for a while is re-seeded at a batch vector drawn with
-//     probability proportional to its squared distance. The steps stop
-//     after MaxIter or once centres move less than Tol allows.
-//  3. Up to Refine Lloyd passes over all vectors (see Options.Refine), then
-//     the assigning pass that yields Labels, Distances and Inertia.
+//  1. Initialisation, NInit times, on a seeded uniform sample of
+//     SampleSize vectors held in memory: greedy k-means++ seeding (Arthur
+//     & Vassilvitskii 2007; 2+⌊ln K⌋ candidates per centre, rounded up to
+//     a multiple of 4), then Lloyd iterations on the sample until no label
+//     changes (at most 30). The initialisation with the lowest inertia on
+//     the sample is kept.
+//  2. Swap repair on the sample: while splitting some cluster in two is
+//     estimated to gain more than removing another costs, the cheap centre
+//     is moved into the split cluster and Lloyd iterations rerun; the swap
+//     is kept only if the sample inertia drops (at most 2·K tries, ending
+//     after 3 rejected swaps in a row). This fixes the local optima where
+//     one centre covers two groups and two centres share one.
+//  3. Mini-batch steps (Sculley 2010) over all vectors, skipped when the
+//     sample is the whole data: each step draws BatchSize vectors, assigns
+//     them to the nearest centre and moves every centre to the running
+//     mean of all vectors assigned to it so far (per-vector learning rate
+//     1/count, counts starting from the sample cluster sizes). The steps
+//     stop after MaxIter or once centres move less than Tol allows.
+//  4. Up to Refine Lloyd passes over all vectors (see Options.Refine), the
+//     last of which yields Labels, Distances and Inertia.
 //
 // A cluster left empty by a pass is re-seeded with the vector farthest from
 // its own centre (taken from a cluster with at least two members), so no
@@ -101,7 +110,7 @@ type fitter struct {
 
 // samplePasses caps the Lloyd passes each initialisation runs on the
 // seeding sample.
-const samplePasses = 100
+const samplePasses = 30
 
 func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 	if ds.n < o.K {
@@ -118,6 +127,9 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 		inMemory: true, all: s, ids: make([]string, s.rows())}
 	var best *Result
 	for in := range o.NInit {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		c := seedPlusPlus(s, o.K, rand.New(rand.NewPCG(o.Seed, uint64(in)+1)), o.Workers)
 		r, err := sample.lloyd(ctx, c, samplePasses)
 		if err != nil {
@@ -127,7 +139,8 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 			best = r
 		}
 	}
-	if best, err = sample.repair(ctx, best); err != nil {
+	best, swaps, err := sample.repair(ctx, best)
+	if err != nil {
 		return nil, err
 	}
 	c := newMat(o.K, ds.d)
@@ -148,6 +161,7 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Iterations = iters
+	res.Swaps = swaps
 	res.Options = o
 	res.renumber()
 	return res, nil
@@ -196,7 +210,6 @@ func (f *fitter) minibatch(ctx context.Context, c *mat, counts []float64, rng *r
 	sums := make([]float32, k*d)
 	nb := make([]int, k)
 	old := make([]float32, d)
-	since, checkEvery := 0, max(o.BatchSize, 100*k)
 	for it := range o.MaxIter {
 		if err := ctx.Err(); err != nil {
 			return it, err
@@ -243,52 +256,11 @@ func (f *fitter) minibatch(ctx context.Context, c *mat, counts []float64, rng *r
 			shift += float64(sqDist(cj, old))
 			counts[j] = tot
 		}
-		since += bs
-		if since >= checkEvery {
-			since = 0
-			if reseedDead(c, counts, buf, batch, dists, rng) {
-				continue
-			}
-		}
 		if o.Tol > 0 && shift/float64(k) <= o.Tol*f.totalVar {
 			return it + 1, nil
 		}
 	}
 	return o.MaxIter, nil
-}
-
-// reseedDead moves every centre that has not won a single vector yet to a
-// vector of the batch drawn with probability proportional to its squared
-// distance to its nearest centre (without replacement). It reports whether
-// any centre moved.
-func reseedDead(c *mat, counts []float64, buf *mat, batch []int, dists []float32, rng *rand.Rand) bool {
-	moved := false
-	w := slices.Clone(dists)
-	for j, n := range counts {
-		if n > 0 {
-			continue
-		}
-		total := 0.0
-		for _, v := range w {
-			total += float64(v)
-		}
-		if total <= 0 {
-			break
-		}
-		r := rng.Float64() * total
-		t := 0
-		for acc := 0.0; t < len(w)-1; t++ {
-			acc += float64(w[t])
-			if acc > r {
-				break
-			}
-		}
-		w[t] = 0
-		copy(c.row(j), buf.row(batch[t]))
-		c.norms[j] = buf.norms[batch[t]]
-		moved = true
-	}
-	return moved
 }
 
 // lloyd runs passes from centres c (modified): assign every vector, re-seed

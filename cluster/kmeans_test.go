@@ -334,3 +334,45 @@ func TestAdjustedRandIndex(t *testing.T) {
 		t.Errorf("length mismatch: %v", err)
 	}
 }
+
+func TestFitSingleCluster(t *testing.T) {
+	m := gaussianMixture(6, 50, 3, 2, 1, 1)
+	res := fitOrFatal(t, FromSlices(m.ids, m.vecs), Options{K: 1})
+	checkResult(t, res, 50)
+	for q := range 3 {
+		mean := 0.0
+		for _, v := range m.vecs {
+			mean += float64(v[q]) / 50
+		}
+		if math.Abs(float64(res.Centers[0][q])-mean) > 1e-5 {
+			t.Errorf("centre[%d] = %g, want the mean %g", q, res.Centers[0][q], mean)
+		}
+	}
+}
+
+// BenchmarkFit clusters 5000 vectors of dimension 512 into 20 clusters with
+// the default options, in memory and streaming.
+func BenchmarkFit(b *testing.B) {
+	m := gaussianMixture(8, 5000, 512, 20, 0.15, 1)
+	for _, tc := range []struct {
+		name  string
+		limit int64
+	}{{"memory", 0}, {"stream", streamLimit(5000, 512)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Fit(context.Background(), FromSlices(m.ids, m.vecs), Options{K: 20, MemoryLimit: tc.limit}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestDefaultOptionsMatchZeroValues(t *testing.T) {
+	m := gaussianMixture(13, 400, 8, 3, 2, 1)
+	a := fitOrFatal(t, FromSlices(m.ids, m.vecs), DefaultOptions(3))
+	b := fitOrFatal(t, FromSlices(m.ids, m.vecs), Options{K: 3})
+	if a.Options != b.Options || !slices.Equal(a.Labels, b.Labels) || a.Inertia != b.Inertia {
+		t.Errorf("DefaultOptions(3) gave %+v, Options{K: 3} gave %+v", a.Options, b.Options)
+	}
+}

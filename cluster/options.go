@@ -26,9 +26,9 @@ type Options struct {
 	K int `json:"k"`
 
 	// Seed seeds every random choice: the seeding sample, k-means++, the
-	// mini-batches and re-seeding of empty clusters (default 42; 0 also
-	// means 42). The same Seed, Options and Source order give the same
-	// result, whatever Workers is.
+	// mini-batches and Sweep's silhouette sample (default 42; 0 also means
+	// 42). The same Seed, Options and Source contents and order give the
+	// same result on the same machine, whatever Workers is.
 	Seed uint64 `json:"seed"`
 
 	// BatchSize is the number of vectors per mini-batch step (default 1024).
@@ -39,8 +39,9 @@ type Options struct {
 
 	// NInit is the number of initialisations: each is greedy k-means++
 	// seeding on the seeding sample followed by Lloyd iterations on that
-	// sample; the one with the lowest inertia on the sample starts the
-	// mini-batch steps (default 10, like scikit-learn's KMeans).
+	// sample; the one with the lowest inertia on the sample is repaired
+	// (see Fit) and starts the mini-batch steps (default 10, like
+	// scikit-learn's KMeans).
 	NInit int `json:"n_init"`
 
 	// Tol stops the mini-batch steps early once the mean squared centre
@@ -52,9 +53,10 @@ type Options struct {
 	// Refine is the maximum number of Lloyd passes after the mini-batch
 	// phase. Each pass streams over every vector once, assigns it to its
 	// nearest centre and moves each centre to the mean of its members; the
-	// passes stop early once no label changes, so the result is a full
-	// k-means local optimum. Default 20; negative skips refinement (the
-	// result then comes from the mini-batch centres plus one assigning pass).
+	// passes stop early once no label changes (Result.Converged), and the
+	// result is then a Lloyd fixed point, as full k-means returns. Default
+	// 20; negative skips refinement (the result then comes from the
+	// mini-batch centres plus one assigning pass).
 	Refine int `json:"refine"`
 
 	// Normalize scales every vector (and every centre) to unit length, which
@@ -73,8 +75,11 @@ type Options struct {
 	// it Fit streams: each pass calls Source.Scan, mini-batches are drawn
 	// from a random sample of at most MemoryLimit/2 bytes that is redrawn
 	// by a new Scan once used up, and passes buffer at most MemoryLimit/4
-	// bytes at a time. Labels, distances and ids (about 8 bytes plus the id
-	// per vector) are kept in memory in both modes.
+	// bytes at a time. In both modes Fit also keeps the seeding sample
+	// (SampleSize vectors, plus for Sweep SilhouetteSample vectors and
+	// their SilhouetteSample² distance matrix) and labels, distances and
+	// ids (about 8 bytes plus the id per vector). Vectors from FromSlices
+	// are used in place, not copied, unless Normalize is set.
 	MemoryLimit int64 `json:"-"`
 
 	// SampleSize is the number of vectors sampled (seeded, uniformly) for

@@ -20,18 +20,26 @@ import (
 // data without such defects the estimated gains stay below the costs, so
 // nothing is tried.
 
-// repairTrials caps the swaps repair tries, as a multiple of K.
-const repairTrials = 2
+// repairTrials caps the swaps repair tries, as a multiple of K;
+// repairFailures stops it after that many rejected swaps in a row.
+const (
+	repairTrials   = 2
+	repairFailures = 3
+)
 
 // repair improves the converged clustering r of the in-memory dataset ds
 // (labels equal to centre indices, not renumbered) and returns the best
-// result found.
-func (ds *dataset) repair(ctx context.Context, r *Result) (*Result, error) {
+// result found and the number of swaps kept.
+func (ds *dataset) repair(ctx context.Context, r *Result) (*Result, int, error) {
 	k := r.K
 	tried := make([]bool, k)
+	swaps, failures := 0, 0
 	for range repairTrials * k {
+		if failures == repairFailures {
+			break
+		}
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		c := newMat(k, ds.d)
 		for j, cj := range r.Centers {
@@ -67,16 +75,19 @@ func (ds *dataset) repair(ctx context.Context, r *Result) (*Result, error) {
 		c.norms[v] = dot(c.row(v), c.row(v))
 		next, err := ds.lloyd(ctx, c, samplePasses)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if next.Inertia < r.Inertia*(1-1e-9) {
 			r = next
 			clear(tried)
+			swaps++
+			failures = 0
 		} else {
 			tried[t] = true
+			failures++
 		}
 	}
-	return r, nil
+	return r, swaps, nil
 }
 
 // removalCosts returns, per centre, the inertia increase if it were removed

@@ -2,13 +2,13 @@ package embed
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vecimg/vecimg/embed/internal/fixture"
 )
 
 type e2eMeta struct {
@@ -22,34 +22,11 @@ type e2eMeta struct {
 
 func readF32(t *testing.T, path string) []float32 {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	out, err := fixture.ReadF32(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
 	return out
-}
-
-func maxRelErr(got, want []float32) float64 {
-	var maxDiff, maxRef float64
-	for i := range want {
-		maxDiff = math.Max(maxDiff, math.Abs(float64(got[i]-want[i])))
-		maxRef = math.Max(maxRef, math.Abs(float64(want[i])))
-	}
-	return maxDiff / maxRef
-}
-
-func cosine(a, b []float32) float64 {
-	var ab, aa, bb float64
-	for i := range a {
-		ab += float64(a[i]) * float64(b[i])
-		aa += float64(a[i]) * float64(a[i])
-		bb += float64(b[i]) * float64(b[i])
-	}
-	return ab / math.Sqrt(aa*bb)
 }
 
 // TestGoldenEndToEnd checks image file → fc6 vector against what PyTorch
@@ -97,12 +74,12 @@ func TestGoldenEndToEnd(t *testing.T) {
 						t.Fatal(err)
 					}
 					w := want[i*dim : (i+1)*dim]
-					rel, cos := maxRelErr(got, w), cosine(got, w)
+					rel, cos := fixture.MaxRelErr(got, w), fixture.Cosine(got, w)
 					t.Logf("%s: max rel err %.2e, cosine %.8f", name, rel, cos)
-					if strings.HasSuffix(name, ".png") && rel > 1e-4 {
+					if strings.HasSuffix(name, ".png") && !(rel <= 1e-4) {
 						t.Errorf("%s: max relative error %.3g > 1e-4", name, rel)
 					}
-					if cos < 0.999 {
+					if !(cos >= 0.999) {
 						t.Errorf("%s: cosine %.6f < 0.999", name, cos)
 					}
 				}
@@ -149,7 +126,7 @@ func TestBatchEqualsSingle(t *testing.T) {
 	}
 	d := sess.Dim()
 	for i := range names {
-		if rel := maxRelErr(out[i*d:(i+1)*d], singles[i]); rel > 1e-5 {
+		if rel := fixture.MaxRelErr(out[i*d:(i+1)*d], singles[i]); !(rel <= 1e-5) {
 			t.Errorf("%s: batch vs single max rel err %.3g", names[i], rel)
 		}
 	}

@@ -23,7 +23,9 @@ type ModelSpec struct {
 	ONNX string
 	// Size is the square input size (the preset's).
 	Size int
-	// Precision is "fp32" (default) or "fp16" (built models only).
+	// Precision of a built model (ignored for ONNX): "fp32" (default),
+	// "fp16" (half weights and activations) or "mixed" (half convolutions,
+	// float32 fc6); see the vgg.Precision constants.
 	Precision string
 	// CacheDir holds built models; default CacheDir()/models.
 	CacheDir string
@@ -48,12 +50,11 @@ func PrepareModel(ctx context.Context, spec ModelSpec) (*Model, error) {
 	if spec.Size <= 0 {
 		return nil, fmt.Errorf("%w: input size %d", ErrModel, spec.Size)
 	}
-	if spec.Precision == "" {
-		spec.Precision = "fp32"
+	prec, err := checkPrecision(spec.Precision)
+	if err != nil {
+		return nil, err
 	}
-	if spec.Precision != "fp32" && spec.Precision != "fp16" {
-		return nil, fmt.Errorf("%w: precision %q: use fp32 or fp16", ErrModel, spec.Precision)
-	}
+	spec.Precision = prec
 	if spec.CacheDir == "" {
 		spec.CacheDir = filepath.Join(CacheDir(), "models")
 	}
@@ -109,9 +110,26 @@ func PrepareModel(ctx context.Context, spec ModelSpec) (*Model, error) {
 	return m, nil
 }
 
+// checkPrecision returns the precision a built model gets for p ("" means
+// fp32), or ErrModel when vgg cannot build it.
+func checkPrecision(p string) (string, error) {
+	switch p {
+	case "":
+		return vgg.PrecisionFP32, nil
+	case vgg.PrecisionFP32, vgg.PrecisionFP16, vgg.PrecisionMixed:
+		return p, nil
+	}
+	return "", fmt.Errorf("%w: precision %q: use %s, %s or %s", ErrModel, p, vgg.PrecisionFP32, vgg.PrecisionFP16, vgg.PrecisionMixed)
+}
+
 // BuildModelFile builds the fc6 graph from weights and writes it to out
-// (`vecimg model build`). It returns the model description.
+// (`vecimg model build`). precision is as in ModelSpec. It returns the model
+// description.
 func BuildModelFile(weights, out string, size int, precision string) (*Model, error) {
+	precision, err := checkPrecision(precision)
+	if err != nil {
+		return nil, err
+	}
 	w, err := vgg.LoadPTH(weights)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrWeights, err)

@@ -83,13 +83,25 @@ func recallAgainst(truth, found [][]string) float64 {
 	return float64(hits) / float64(total)
 }
 
-func buildBench(tb testing.TB, d *benchSet) *Index {
+// buildBench builds the benchmark index with the default Config: with
+// AddBatch (all cores), or serially with one Add per vector.
+func buildBench(tb testing.TB, d *benchSet, serial bool) *Index {
 	x, err := New(len(d.base[0]), Config{})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	ids := make([]string, len(d.base))
+	for i := range ids {
+		ids[i] = idOf(i)
+	}
+	if !serial {
+		if err := x.AddBatch(ids, d.base); err != nil {
+			tb.Fatal(err)
+		}
+		return x
+	}
 	for i, v := range d.base {
-		if err := x.Add(idOf(i), v); err != nil {
+		if err := x.Add(ids[i], v); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -103,25 +115,51 @@ func benchIndex(b *testing.B) (*benchSet, *Index) {
 	benchIndexMu.Lock()
 	defer benchIndexMu.Unlock()
 	if benchIndexBuilt == nil {
-		benchIndexBuilt = buildBench(b, d)
+		benchIndexBuilt = buildBench(b, d, false)
 	}
 	return d, benchIndexBuilt
 }
 
-// BenchmarkBuild inserts all base vectors one by one (one goroutine) with the
-// default Config (M=16, EfConstruction=200).
+// BenchmarkBuild builds the index with AddBatch (GOMAXPROCS goroutines) and
+// the default Config (M=16, EfConstruction=200). The search benchmarks use
+// the index it builds.
 func BenchmarkBuild(b *testing.B) {
 	d := loadBench(b)
 	var x *Index
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		x = buildBench(b, d)
+		x = buildBench(b, d, false)
 	}
 	b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/build")
 	benchIndexMu.Lock()
 	benchIndexBuilt = x
 	benchIndexMu.Unlock()
+}
+
+// BenchmarkBuildSerial builds the same index with one Add per vector, on one
+// goroutine.
+func BenchmarkBuildSerial(b *testing.B) {
+	d := loadBench(b)
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		buildBench(b, d, true)
+	}
+	b.ReportMetric(time.Since(start).Seconds()/float64(b.N), "s/build")
+}
+
+// recallCache keeps recall per benchmark name: the testing package calls a
+// benchmark function several times while it sizes b.N.
+var recallCache sync.Map
+
+func cachedRecall(name string, f func() float64) float64 {
+	if r, ok := recallCache.Load(name); ok {
+		return r.(float64)
+	}
+	r := f()
+	recallCache.Store(name, r)
+	return r
 }
 
 // BenchmarkSearch measures graph search per ef: latency of one query at a
@@ -131,16 +169,19 @@ func BenchmarkSearch(b *testing.B) {
 	for _, ef := range benchEfs {
 		b.Run(fmt.Sprintf("ef=%d", ef), func(b *testing.B) {
 			opt := SearchOptions{K: benchK, Ef: ef, Method: Graph}
-			found := make([][]string, len(d.queries))
-			for i, q := range d.queries {
-				rs, err := x.SearchWith(q, opt)
-				if err != nil {
-					b.Fatal(err)
+			recall := cachedRecall(b.Name(), func() float64 {
+				found := make([][]string, len(d.queries))
+				for i, q := range d.queries {
+					rs, err := x.SearchWith(q, opt)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, r := range rs {
+						found[i] = append(found[i], r.ID)
+					}
 				}
-				for _, r := range rs {
-					found[i] = append(found[i], r.ID)
-				}
-			}
+				return recallAgainst(d.truth, found)
+			})
 			b.ResetTimer()
 			start := time.Now()
 			for i := range b.N {
@@ -149,7 +190,7 @@ func BenchmarkSearch(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(time.Since(start).Microseconds())/1e3/float64(b.N), "ms/query")
-			b.ReportMetric(recallAgainst(d.truth, found), "recall@10")
+			b.ReportMetric(recall, "recall@10")
 		})
 	}
 }
@@ -171,6 +212,42 @@ func BenchmarkExact(b *testing.B) {
 // counterpart of EfConstruction), then recall@10 per EfSearch.
 func BenchmarkCoderHNSW(b *testing.B) {
 	d := loadBench(b)
+	g := coderGraph(b, d)
+	for _, ef := range benchEfs {
+		b.Run(fmt.Sprintf("ef=%d", ef), func(b *testing.B) {
+			g.EfSearch = ef
+			recall := cachedRecall(b.Name(), func() float64 {
+				found := make([][]string, len(d.queries))
+				for i, q := range d.queries {
+					for _, nd := range g.Search(q, benchK) {
+						found[i] = append(found[i], nd.Key)
+					}
+				}
+				return recallAgainst(d.truth, found)
+			})
+			b.ResetTimer()
+			start := time.Now()
+			for i := range b.N {
+				g.Search(d.queries[i%len(d.queries)], benchK)
+			}
+			b.ReportMetric(float64(time.Since(start).Microseconds())/1e3/float64(b.N), "ms/query")
+			b.ReportMetric(recall, "recall@10")
+		})
+	}
+}
+
+var (
+	coderOnce  sync.Once
+	coderBuilt *coder.Graph[string]
+)
+
+// coderGraph builds the coder/hnsw graph once and logs its build time.
+func coderGraph(b *testing.B, d *benchSet) *coder.Graph[string] {
+	coderOnce.Do(func() { coderBuilt = buildCoder(b, d) })
+	return coderBuilt
+}
+
+func buildCoder(b *testing.B, d *benchSet) *coder.Graph[string] {
 	g := coder.NewGraph[string]()
 	g.M = 16
 	g.Distance = coder.CosineDistance
@@ -180,23 +257,39 @@ func BenchmarkCoderHNSW(b *testing.B) {
 	for i, v := range d.base {
 		g.Add(coder.MakeNode(idOf(i), v))
 	}
-	b.Logf("coder/hnsw v0.6.1: built %d vectors in %v", len(d.base), time.Since(start))
-	for _, ef := range benchEfs {
-		b.Run(fmt.Sprintf("ef=%d", ef), func(b *testing.B) {
-			g.EfSearch = ef
-			found := make([][]string, len(d.queries))
-			for i, q := range d.queries {
-				for _, nd := range g.Search(q, benchK) {
-					found[i] = append(found[i], nd.Key)
+	fmt.Printf("coder/hnsw v0.6.1: built %d vectors in %.1f s (one goroutine)\n", len(d.base), time.Since(start).Seconds())
+	return g
+}
+
+// BenchmarkCrossover compares exact search (all cores) with graph search at
+// the default EfSearch on small indexes, to place Config.ExactBelow: below
+// the size where the graph gets faster, exact search is used.
+func BenchmarkCrossover(b *testing.B) {
+	m := benchMixture()
+	base, qs := m.generate(4000, 100)
+	ids := make([]string, len(base))
+	for i := range ids {
+		ids[i] = idOf(i)
+	}
+	for _, n := range []int{250, 500, 1000, 2000, 4000} {
+		x, err := New(m.Dim, Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := x.AddBatch(ids[:n], base[:n]); err != nil {
+			b.Fatal(err)
+		}
+		for _, method := range []Method{Exact, Graph} {
+			b.Run(fmt.Sprintf("n=%d/%v", n, method), func(b *testing.B) {
+				opt := SearchOptions{K: benchK, Method: method}
+				start := time.Now()
+				for i := range b.N {
+					if _, err := x.SearchWith(qs[i%len(qs)], opt); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			b.ResetTimer()
-			start := time.Now()
-			for i := range b.N {
-				g.Search(d.queries[i%len(d.queries)], benchK)
-			}
-			b.ReportMetric(float64(time.Since(start).Microseconds())/1e3/float64(b.N), "ms/query")
-			b.ReportMetric(recallAgainst(d.truth, found), "recall@10")
-		})
+				b.ReportMetric(float64(time.Since(start).Microseconds())/1e3/float64(b.N), "ms/query")
+			})
+		}
 	}
 }

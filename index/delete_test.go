@@ -104,8 +104,9 @@ func TestDeletesAndUpdatesKeepRecall(t *testing.T) {
 		}
 	}
 	for id, v := range updated {
-		rs, err := x.SearchWith(v, SearchOptions{K: 1, Method: Exact})
-		if err != nil || rs[0].Distance != 0 {
+		// Several ids may have moved onto the same query vector.
+		rs, err := x.SearchWith(v, SearchOptions{K: 20, Method: Exact})
+		if err != nil || !slices.ContainsFunc(rs, func(r Result) bool { return r.ID == id && r.Distance < 1e-6 }) {
 			t.Fatalf("updated %s: exact search for its new vector: %v %v", id, rs, err)
 		}
 	}

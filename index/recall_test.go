@@ -17,20 +17,30 @@ func TestRecallMixture(t *testing.T) {
 	m := benchMixture()
 	base, qs := m.generate(n, 200)
 	// EfConstruction is lowered from the default 200 to keep the test fast;
-	// the graph is still good enough for the default EfSearch.
+	// the graph is still good enough for the default EfSearch. The first
+	// half goes in one by one (Add), the rest in parallel (AddBatch).
 	x := mustNew(t, m.Dim, Config{EfConstruction: 100, ExactBelow: -1})
 	start := time.Now()
+	var ids []string
 	for i, v := range base {
-		if err := x.Add(idOf(i), v); err != nil {
-			t.Fatal(err)
+		if i < n/2 {
+			if err := x.Add(idOf(i), v); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			ids = append(ids, idOf(i))
 		}
 	}
+	if err := x.AddBatch(ids, base[n/2:]); err != nil {
+		t.Fatal(err)
+	}
+	checkGraph(t, x)
 	t.Logf("built %d × %d in %v", n, m.Dim, time.Since(start).Round(time.Millisecond))
 	r, err := x.Recall(qs, SearchOptions{K: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]string, 0, 200)
+	ids = ids[:0]
 	for i := 0; i < n; i += n / 200 {
 		ids = append(ids, idOf(i))
 	}

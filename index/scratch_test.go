@@ -6,33 +6,37 @@ import (
 	"time"
 )
 
-func TestScratch(t *testing.T) {
+func BenchmarkScratchDot(b *testing.B) {
 	if os.Getenv("SCRATCH") == "" {
-		t.Skip()
+		b.Skip()
 	}
-	m := benchMixture()
-	n := envInt(t, "N", 5000)
-	base, qs := m.generate(n, 200)
-	ids := make([]string, n)
-	for i := range ids {
-		ids[i] = idOf(i)
+	n := envInt(b, "N", 20000)
+	dim := 4096
+	slab := make([]float32, n*dim)
+	for i := range slab {
+		slab[i] = float32(i%7) * 0.1
 	}
-	for _, batch := range []bool{true, false} {
-		x, _ := New(m.Dim, Config{EfConstruction: envInt(t, "EFC", 200), ExactBelow: -1})
-		t0 := time.Now()
-		if batch {
-			if err := x.AddBatch(ids, base); err != nil {
-				t.Fatal(err)
+	q := slab[:dim]
+	for _, cnt := range []int{100, 2000, n} {
+		b.Run("rand"+idOf(cnt), func(b *testing.B) {
+			var s float32
+			start := time.Now()
+			k := 0
+			for i := 0; i < b.N; i++ {
+				k = (k*7919 + 104729) % cnt
+				s += dot(q, slab[k*dim:(k+1)*dim])
 			}
-		} else {
-			for i, v := range base {
-				x.Add(ids[i], v)
+			b.ReportMetric(float64(time.Since(start).Nanoseconds())/float64(b.N), "ns/dot")
+			_ = s
+		})
+		b.Run("randGo"+idOf(cnt), func(b *testing.B) {
+			var s float32
+			k := 0
+			for i := 0; i < b.N; i++ {
+				k = (k*7919 + 104729) % cnt
+				s += dotGo(q, slab[k*dim:(k+1)*dim])
 			}
-		}
-		t.Logf("batch=%v build %v", batch, time.Since(t0))
-		for _, ef := range []int{10, 16, 24, 32, 64} {
-			r, _ := x.Recall(qs, SearchOptions{K: 10, Ef: ef})
-			t.Logf("ef=%d recall=%.4f", ef, r)
-		}
+			_ = s
+		})
 	}
 }

@@ -20,12 +20,14 @@ non-zero biases so that a bias bug shows.
 
 With --full WEIGHTS it writes nothing to testdata: it computes fc6 for one
 448x448 input (seed 7) from a full-size weights file (make_vgg16_weights.py
---width 1) into --full-out, for embed/vgg's optional full-size ORT check
-(VECIMG_FULL_WEIGHTS / VECIMG_FULL_GOLDEN, see ort_golden_test.go).
+--width 1) into --full-out, for the optional full-size ONNX Runtime check
+(VECIMG_FULL_WEIGHTS / VECIMG_FULL_GOLDEN, TestORTFullSize in
+embed/graph_golden_test.go).
 
-Inputs are not stored: both this script and the Go test derive them from a
-splitmix64 counter stream (see inputs() below and embed/vgg's golden test), so
-any input size can be checked without committing megabytes of pixels.
+Inputs are not stored: both this script and the Go tests derive them from a
+splitmix64 counter stream (see inputs() below and GoldenInput in
+embed/internal/fixture), so any input size can be checked without committing
+megabytes of pixels.
 """
 import argparse
 import hashlib

@@ -20,10 +20,15 @@ It writes, all deterministic (seeded):
                                        each 8-bit level: [0] ToTensor, [1] ToTensor+Normalize
                                        (ImageNet mean/std), per channel
     pixels/<name>.<ext> + <name>.cv2.npy   odd files (orientation, 16-bit, gray, palette,
-                                       alpha, CMYK, 4:2:2 / 4:4:0 / 4:4:4 JPEGs, tiny sizes) and
-                                       the array cv2.imread returns for each
+                                       alpha, CMYK, every chroma subsampling, progressive,
+                                       restart markers, tiny sizes) and the array
+                                       cv2.imread returns for each (cjpeg, from
+                                       libjpeg-turbo-progs, writes some of them)
     bad/                               fuzz seeds and bad-file cases (empty, truncated,
-                                       text, bombs)
+                                       text, HTML, bombs, arithmetic-coded JPEG)
+    region/                            larger JPEGs (progressive 4:2:0, 4:2:2, gray) for the
+                                       test that decoding only blitz's crop window changes
+                                       nothing
 
 The full-tensor goldens are stored as the uint8 images they are made from, so the
 fixtures stay small; the script checks that torchvision's float tensor equals
@@ -136,6 +141,7 @@ def pixels():
     """Odd but valid files, each with the array cv2.imread gives for it."""
     d = os.path.join(TD, "pixels")
     os.makedirs(d, exist_ok=True)
+    os.makedirs(os.path.join(TD, "bad"), exist_ok=True)
     for f in glob.glob(os.path.join(d, "*")):
         os.remove(f)
     rng = np.random.default_rng(11)
@@ -153,6 +159,16 @@ def pixels():
         ex[0x0112] = o
         add(f"orient{o}.png", lambda p, ex=ex: Image.fromarray(base).save(p, exif=ex.tobytes()))
         add(f"orient{o}.jpg", lambda p, ex=ex: Image.fromarray(base).save(p, quality=95, subsampling=0, exif=ex.tobytes()))
+    # cv2 applies a PNG's eXIf chunk even when it follows the image data.
+    def late_exif(p):
+        Image.fromarray(base).save(p)
+        data = open(p, "rb").read()
+        ex = Image.Exif()
+        ex[0x0112] = 6
+        tiff = ex.tobytes()[6:]  # drop the "Exif\0\0" prefix
+        i = data.index(b"IEND") - 4
+        open(p, "wb").write(data[:i] + png_chunk(b"eXIf", tiff) + data[i:])
+    add("orient6_after_idat.png", late_exif)
     g = rng.integers(0, 256, (37, 53), dtype=np.uint8)
     add("gray.png", lambda p: Image.fromarray(g, "L").save(p))
     add("gray_alpha.png", lambda p: Image.fromarray(np.dstack([g, g[::-1]]), "LA").save(p))
@@ -173,7 +189,23 @@ def pixels():
     Image.fromarray(base).save(ppm)
     add("sub440.jpg", lambda p: os.system(f"cjpeg -quality 85 -sample 1x2,1x1,1x1 -outfile {p} {ppm}") == 0 or exit("cjpeg failed"))
     add("progressive.jpg", lambda p: Image.fromarray(base).save(p, quality=85, progressive=True))
+    # More libjpeg-written variants: restart markers, 4:1:1, progressive with
+    # restarts, gray progressive, optimised Huffman tables, RGB-coded (which
+    # our decoder leaves to Go's image/jpeg).
+    gray_ppm = os.path.join(d, "tmp.pgm")
+    Image.fromarray(base).convert("L").save(gray_ppm)
+    for name, args, src in [
+        ("restart.jpg", "-quality 80 -restart 3B", ppm),
+        ("sub411.jpg", "-quality 85 -sample 4x1,1x1,1x1", ppm),
+        ("progressive_restart.jpg", "-quality 85 -progressive -restart 2B", ppm),
+        ("progressive_gray.jpg", "-quality 85 -progressive", gray_ppm),
+        ("optimized.jpg", "-quality 75 -optimize -sample 2x2,1x1,1x1", ppm),
+        ("rgb.jpg", "-quality 90 -rgb", ppm),
+    ]:
+        add(name, lambda p, args=args, src=src: os.system(f"cjpeg {args} -outfile {p} {src}") == 0 or exit("cjpeg failed"))
+    os.system(f"cjpeg -quality 85 -arithmetic -outfile {os.path.join(TD, 'bad', 'arithmetic.jpg')} {ppm}")
     os.remove(ppm)
+    os.remove(gray_ppm)
     # Tiny 4:2:0 JPEGs: libjpeg replicates chroma when a plane is <= 2 samples wide.
     for w, h in [(1, 1), (2, 3), (3, 2), (4, 4), (5, 3), (6, 7), (17, 9)]:
         add(f"tiny{w}x{h}.jpg", lambda p, w=w, h=h: Image.fromarray(base[:h, :w].copy()).save(p, quality=80, subsampling=2))
@@ -189,13 +221,25 @@ def pixels():
     print(len(files), "pixel fixtures")
 
 
+def region():
+    """Larger JPEGs whose blitz crop window lies inside the image, in layouts
+    where decoding only the window must give the same tensor as decoding all."""
+    d = os.path.join(TD, "region")
+    os.makedirs(d, exist_ok=True)
+    rgb = cv2.cvtColor(synth(777, 601, 6), cv2.COLOR_BGR2RGB)
+    Image.fromarray(rgb).save(os.path.join(d, "progressive420_777x601.jpg"), quality=70, subsampling=2, progressive=True)
+    rgb = cv2.cvtColor(synth(641, 690, 7), cv2.COLOR_BGR2RGB)
+    Image.fromarray(rgb).save(os.path.join(d, "baseline422_641x690.jpg"), quality=70, subsampling=1)
+    Image.fromarray(rgb).convert("L").save(os.path.join(d, "gray_641x690.jpg"), quality=70)
+    print("region files:", sorted(os.listdir(d)))
+
+
 def png_chunk(typ, data):
     return struct.pack(">I", len(data)) + typ + data + struct.pack(">I", zlib.crc32(typ + data) & 0xFFFFFFFF)
 
 
 def bad():
     d = os.path.join(TD, "bad")
-    os.makedirs(d, exist_ok=True)
     jpg = open(os.path.join(TD, "images", "4.jpg"), "rb").read()
     with open(os.path.join(d, "empty.jpg"), "wb"):
         pass
@@ -244,6 +288,7 @@ def main():
     goldens(luts())
     pixels()
     bad()
+    region()
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ type report struct {
 	Mode         string          `json:"mode"`
 	WallSeconds  float64         `json:"wall_s"`
 	Inertia      float64         `json:"inertia"`
+	Swaps        int             `json:"swaps"`
 	Iterations   int             `json:"iterations"`
 	RefinePasses int             `json:"refine_passes"`
 	Converged    bool            `json:"converged"`
@@ -215,7 +216,7 @@ func run(args []string) error {
 	if err := writeF32(*out+"_centers.npy", centers, res.K, m.d); err != nil {
 		return err
 	}
-	rep := report{Name: *name, Mode: mode, WallSeconds: wall, Inertia: res.Inertia, Iterations: res.Iterations,
+	rep := report{Name: *name, Mode: mode, WallSeconds: wall, Inertia: res.Inertia, Swaps: res.Swaps, Iterations: res.Iterations,
 		RefinePasses: res.RefinePasses, Converged: res.Converged, Reseeded: res.Reseeded,
 		GOMAXPROCS: runtime.GOMAXPROCS(0), Options: res.Options}
 	js, err := json.MarshalIndent(rep, "", "  ")
@@ -225,7 +226,7 @@ func run(args []string) error {
 	if err := os.WriteFile(*out+".json", js, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("%s (%s): %.3f s, inertia %.6g, %d mini-batch steps, %d refine passes, converged %v\n",
-		*name, mode, wall, res.Inertia, res.Iterations, res.RefinePasses, res.Converged)
+	fmt.Printf("%s (%s): %.3f s, inertia %.6g, %d swaps, %d mini-batch steps, %d refine passes, converged %v\n",
+		*name, mode, wall, res.Inertia, res.Swaps, res.Iterations, res.RefinePasses, res.Converged)
 	return nil
 }

@@ -9,7 +9,8 @@ import (
 // bytes, following cv2.imread's IMREAD_COLOR conventions. It keeps scratch
 // buffers between calls and is not safe for concurrent use.
 type converter struct {
-	cbSum, crSum []int32
+	cbSum, crSum []int32 // chroma column sums of one row
+	cbRow, crRow []uint8 // upsampled chroma of one row
 }
 
 // region writes the pixels of img inside r (absolute coordinates, within

@@ -15,14 +15,14 @@ import (
 	"strings"
 
 	// Registered formats. JPEG and PNG are what the reference reads; GIF is
-	// read too (first frame; OpenCV 4.6 itself has no GIF reader). BMP, TIFF
-	// and WebP come with golang.org/x/image at no cost; their pixels are not
-	// checked against cv2.
+	// read too (first frame; OpenCV 4.6 itself has no GIF reader), and BMP.
+	// TIFF and WebP are deliberately not registered: golang.org/x/image's
+	// readers size buffers from fields the header check cannot see (TIFF
+	// strip sizes, LZW/deflate output, a WebP frame larger than its canvas),
+	// so the pixel limit could not bound their memory.
 	_ "image/gif"
 
 	_ "golang.org/x/image/bmp"
-	_ "golang.org/x/image/tiff"
-	_ "golang.org/x/image/webp"
 )
 
 // Default limits.
@@ -63,7 +63,7 @@ func (l Limits) maxFileBytes() int64 {
 
 // Info describes a decoded image.
 type Info struct {
-	Format      string // "jpeg", "png", "gif", "bmp", "tiff" or "webp"
+	Format      string // "jpeg", "png", "gif" or "bmp"
 	Width       int    // after EXIF orientation, i.e. as cv2.imread returns it
 	Height      int
 	Orientation int // the EXIF orientation that was applied, 1 when none
@@ -111,7 +111,13 @@ func DecodeReader(r io.Reader, name string, lim Limits) (image.Image, Info, erro
 // returned image is whatever the decoder produced (or a *BGR when it had to
 // be reoriented); pass it to a Preset's Fill or to ToBGR. Every error is a
 // *BadImageError.
-func Decode(data []byte, name string, lim Limits) (img image.Image, info Info, err error) {
+func Decode(data []byte, name string, lim Limits) (image.Image, Info, error) {
+	return decode(data, name, lim, nil)
+}
+
+// decode is Decode; when only is not nil, it may leave the pixels of a JPEG
+// outside only(width, height) (in display orientation) unreconstructed.
+func decode(data []byte, name string, lim Limits, only func(w, h int) image.Rectangle) (img image.Image, info Info, err error) {
 	if len(data) == 0 {
 		return nil, Info{}, badImage(name, "", ErrEmpty, nil, "empty file")
 	}
@@ -124,6 +130,9 @@ func Decode(data []byte, name string, lim Limits) (img image.Image, info Info, e
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
 			return nil, Info{}, sniffUnknown(name, data)
+		}
+		if f := jpegFeature(data); f != "" {
+			return nil, Info{}, badImage(name, "jpeg", ErrUnsupported, err, "unsupported JPEG: %s", f)
 		}
 		return nil, Info{}, decodeError(name, format, err)
 	}
@@ -138,11 +147,17 @@ func Decode(data []byte, name string, lim Limits) (img image.Image, info Info, e
 			cfg.Width, cfg.Height, megapixels(px), megapixels(max))
 	}
 
+	o := orientationOf(format, data)
+	var ownErr error
 	if format == "jpeg" {
 		// Exact to libjpeg where it applies; any failure falls back to Go's.
-		img, err = safeDecodeJPEG(data, cfg.Width, cfg.Height)
+		var region image.Rectangle
+		if only != nil && o == 1 {
+			region = only(cfg.Width, cfg.Height)
+		}
+		img, ownErr = safeDecodeJPEG(data, cfg.Width, cfg.Height, region)
 	}
-	if img == nil || err != nil {
+	if img == nil || ownErr != nil {
 		var f string
 		img, f, err = safeDecode(data)
 		if f != "" {
@@ -150,6 +165,9 @@ func Decode(data []byte, name string, lim Limits) (img image.Image, info Info, e
 		}
 	}
 	if err != nil {
+		if f := jpegFeature(data); format == "jpeg" && f != "" {
+			return nil, Info{}, badImage(name, format, ErrUnsupported, err, "unsupported JPEG: %s", f)
+		}
 		return nil, Info{}, decodeError(name, format, err)
 	}
 	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
@@ -157,7 +175,6 @@ func Decode(data []byte, name string, lim Limits) (img image.Image, info Info, e
 		return nil, Info{}, badImage(name, format, ErrCorrupt, nil,
 			"corrupt %s: header says %d×%d, data %d×%d", formatName(format), cfg.Width, cfg.Height, b.Dx(), b.Dy())
 	}
-	o := orientationOf(format, data)
 	img = orient(img, o)
 	b := img.Bounds()
 	return img, Info{Format: format, Width: b.Dx(), Height: b.Dy(), Orientation: o}, nil
@@ -186,13 +203,13 @@ func safeDecode(data []byte) (img image.Image, format string, err error) {
 	return image.Decode(bytes.NewReader(data))
 }
 
-func safeDecodeJPEG(data []byte, w, h int) (img image.Image, err error) {
+func safeDecodeJPEG(data []byte, w, h int, region image.Rectangle) (img image.Image, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			img, err = nil, errPanic{v}
 		}
 	}()
-	return decodeJPEG(data, w, h)
+	return decodeJPEG(data, w, h, region)
 }
 
 // decodeError maps a decoder's error to a *BadImageError with a short reason.
@@ -256,10 +273,6 @@ func formatName(format string) string {
 		return "GIF"
 	case "bmp":
 		return "BMP"
-	case "tiff":
-		return "TIFF"
-	case "webp":
-		return "WebP"
 	case "":
 		return "image"
 	}

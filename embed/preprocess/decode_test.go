@@ -23,6 +23,7 @@ func TestBadFiles(t *testing.T) {
 		{"truncated.jpg", ErrTruncated, "truncated JPEG"},
 		{"header_only.jpg", ErrTruncated, "truncated JPEG"},
 		{"text.jpg", ErrNotImage, "not an image (looks like text)"},
+		{"arithmetic.jpg", ErrUnsupported, "unsupported JPEG: arithmetic coding"},
 		{"page.png", ErrNotImage, "not an image (looks like HTML)"},
 		{"bomb.png", ErrTooLarge, "too large: 100000×100000 = 10000 MP > 100 MP limit (raise with --max-pixels)"},
 		{"bomb.jpg", ErrTooLarge, "too large: 65000×65000 = 4225 MP > 100 MP limit"},
@@ -65,6 +66,8 @@ func TestBadInputsInMemory(t *testing.T) {
 		reason string
 	}{
 		{"heic", append([]byte("\x00\x00\x00\x18ftypheic"), make([]byte, 40)...), ErrUnsupported, "unsupported format (HEIC)"},
+		{"tiff", []byte("II*\x00\x08\x00\x00\x00\x00\x00"), ErrUnsupported, "unsupported format (TIFF)"},
+		{"webp", []byte("RIFF\x24\x00\x00\x00WEBPVP8 "), ErrUnsupported, "unsupported format (WebP)"},
 		{"pdf", []byte("%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj"), ErrNotImage, "not an image (a PDF document)"},
 		{"binary", []byte{0x01, 0x02, 0x03, 0x00, 0xfe}, ErrNotImage, "not an image (unrecognised content, starts with 01 02 03 00)"},
 		{"svg", []byte("<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\"/>"), ErrUnsupported, "unsupported format (SVG)"},

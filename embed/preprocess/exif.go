@@ -15,7 +15,7 @@ import (
 const tagOrientation = 0x0112
 
 // orientationOf returns the EXIF orientation (1..8) stored in a JPEG's
-// first Exif APP1 segment or a PNG's eXIf chunk (before IDAT); 1 if none.
+// first Exif APP1 segment or a PNG's first eXIf chunk; 1 if none.
 func orientationOf(format string, data []byte) int {
 	switch format {
 	case "jpeg":
@@ -62,7 +62,8 @@ func jpegExif(data []byte) []byte {
 	return nil
 }
 
-// pngExif returns the payload of the first eXIf chunk before IDAT, or nil.
+// pngExif returns the payload of the first eXIf chunk, or nil. cv2 applies
+// an eXIf chunk wherever it sits, after the image data too.
 func pngExif(data []byte) []byte {
 	const sig = "\x89PNG\r\n\x1a\n"
 	if !bytes.HasPrefix(data, []byte(sig)) {
@@ -75,7 +76,7 @@ func pngExif(data []byte) []byte {
 		if n < 0 || n > len(data)-p-12 {
 			return nil
 		}
-		if typ == "IDAT" || typ == "IEND" {
+		if typ == "IEND" {
 			return nil
 		}
 		if typ == "eXIf" {

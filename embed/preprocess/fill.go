@@ -102,7 +102,49 @@ func (pp *Preprocessor) Fill(dst []float32, img image.Image) error {
 		return fmt.Errorf("preset %s: unknown pipeline %d", p.Name, p.Pipeline)
 	}
 	pp.writeTensor(dst)
+	pp.trim()
 	return nil
+}
+
+// maxKeptScratch is the most scratch memory (per buffer) a Preprocessor
+// keeps between images: a huge image's buffers are dropped after use rather
+// than held by a pooled Preprocessor for good.
+const maxKeptScratch = 32 << 20
+
+func (pp *Preprocessor) trim() {
+	if cap(pp.src) > maxKeptScratch {
+		pp.src = nil
+	}
+	if cap(pp.rs.tmp) > maxKeptScratch {
+		pp.rs.tmp = nil
+	}
+}
+
+// DecodeFill decodes an image file's bytes (as Decode does, with the same
+// errors) and fills dst with it, preprocessed (as Fill does). The result is
+// identical to Decode followed by Fill, but a JPEG's pixels that the preset
+// never reads (outside blitz's centre crop) are not reconstructed, which
+// saves much of the decoding time of large photos.
+func (pp *Preprocessor) DecodeFill(dst []float32, data []byte, name string, lim Limits) (Info, error) {
+	if len(dst) != pp.p.TensorLen() {
+		return Info{}, fmt.Errorf("preset %s: %w: got %d floats, want %d", pp.p.Name, ErrTensorSize, len(dst), pp.p.TensorLen())
+	}
+	img, info, err := decode(data, name, lim, pp.p.sourceRegion)
+	if err != nil {
+		return Info{}, err
+	}
+	return info, pp.Fill(dst, img)
+}
+
+// sourceRegion returns the pixels of a w×h image that Fill reads: the crop
+// window for CropThenResize, everything otherwise.
+func (p Preset) sourceRegion(w, h int) image.Rectangle {
+	all := image.Rect(0, 0, w, h)
+	if p.Pipeline != CropThenResize {
+		return all
+	}
+	ox, oy := cropOrigin(w, p.CropSize), cropOrigin(h, p.CropSize)
+	return image.Rect(ox, oy, ox+p.CropSize, oy+p.CropSize).Intersect(all)
 }
 
 // writeTensor converts pp.out (packed B, G, R) to CHW floats.
@@ -145,9 +187,8 @@ func resizedSize(w, h, size int) (int, int) {
 
 var pools sync.Map // Preset → *sync.Pool of *Preprocessor
 
-// Fill writes img, preprocessed by p, into dst (p.TensorLen() floats, CHW).
-// It is safe for concurrent use; scratch buffers come from a pool.
-func (p Preset) Fill(dst []float32, img image.Image) error {
+// pooled runs f with a Preprocessor for p taken from a pool.
+func (p Preset) pooled(f func(*Preprocessor) error) error {
 	v, ok := pools.Load(p)
 	if !ok {
 		if err := p.Validate(); err != nil {
@@ -163,7 +204,23 @@ func (p Preset) Fill(dst []float32, img image.Image) error {
 			return err
 		}
 	}
-	err := pp.Fill(dst, img)
+	err := f(pp)
 	pool.Put(pp)
 	return err
+}
+
+// Fill writes img, preprocessed by p, into dst (p.TensorLen() floats, CHW).
+// It is safe for concurrent use; scratch buffers come from a pool.
+func (p Preset) Fill(dst []float32, img image.Image) error {
+	return p.pooled(func(pp *Preprocessor) error { return pp.Fill(dst, img) })
+}
+
+// DecodeFill is Preprocessor.DecodeFill with a pooled Preprocessor; it is
+// safe for concurrent use.
+func (p Preset) DecodeFill(dst []float32, data []byte, name string, lim Limits) (info Info, err error) {
+	err = p.pooled(func(pp *Preprocessor) error {
+		info, err = pp.DecodeFill(dst, data, name, lim)
+		return err
+	})
+	return info, err
 }

@@ -61,22 +61,18 @@ func idctIslow(coef *[64]int16, q *[64]int32, out []uint8, stride int) {
 			}
 			continue
 		}
-		deq := func(r int) int64 { return int64(int32(coef[8*r+c]) * q[8*r+c]) }
+		// Dequantise (in 32 bits, as libjpeg's int multiply), then widen.
+		d0 := int64(int32(coef[c]) * q[c])
+		d1 := int64(int32(coef[8+c]) * q[8+c])
+		d2 := int64(int32(coef[16+c]) * q[16+c])
+		d3 := int64(int32(coef[24+c]) * q[24+c])
+		d4 := int64(int32(coef[32+c]) * q[32+c])
+		d5 := int64(int32(coef[40+c]) * q[40+c])
+		d6 := int64(int32(coef[48+c]) * q[48+c])
+		d7 := int64(int32(coef[56+c]) * q[56+c])
 
-		// Even part.
-		z2, z3 := deq(2), deq(6)
-		z1 := (z2 + z3) * fix0_541196100
-		tmp2 := z1 + z3*(-fix1_847759065)
-		tmp3 := z1 + z2*fix0_765366865
-		z2, z3 = deq(0), deq(4)
-		tmp0 := (z2 + z3) << idctConstBits
-		tmp1 := (z2 - z3) << idctConstBits
-		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
-		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
-
-		// Odd part.
-		o0, o1, o2, o3 := deq(7), deq(5), deq(3), deq(1)
-		odd(&o0, &o1, &o2, &o3)
+		tmp10, tmp11, tmp12, tmp13 := idctEven(d0, d2, d4, d6)
+		o0, o1, o2, o3 := idctOdd(d7, d5, d3, d1)
 
 		const n = idctConstBits - idctPass1Bits
 		const half = 1 << (n - 1)
@@ -104,17 +100,8 @@ func idctIslow(coef *[64]int16, q *[64]int32, out []uint8, stride int) {
 			}
 			continue
 		}
-		z2, z3 := int64(w[2]), int64(w[6])
-		z1 := (z2 + z3) * fix0_541196100
-		tmp2 := z1 + z3*(-fix1_847759065)
-		tmp3 := z1 + z2*fix0_765366865
-		tmp0 := (int64(w[0]) + int64(w[4])) << idctConstBits
-		tmp1 := (int64(w[0]) - int64(w[4])) << idctConstBits
-		tmp10, tmp13 := tmp0+tmp3, tmp0-tmp3
-		tmp11, tmp12 := tmp1+tmp2, tmp1-tmp2
-
-		o0, o1, o2, o3 := int64(w[7]), int64(w[5]), int64(w[3]), int64(w[1])
-		odd(&o0, &o1, &o2, &o3)
+		tmp10, tmp11, tmp12, tmp13 := idctEven(int64(w[0]), int64(w[2]), int64(w[4]), int64(w[6]))
+		o0, o1, o2, o3 := idctOdd(int64(w[7]), int64(w[5]), int64(w[3]), int64(w[1]))
 
 		o[0] = idctRangeLimit((tmp10 + o3 + half) >> n)
 		o[7] = idctRangeLimit((tmp10 - o3 + half) >> n)
@@ -127,28 +114,27 @@ func idctIslow(coef *[64]int16, q *[64]int32, out []uint8, stride int) {
 	}
 }
 
-// odd computes the odd part of the 1-D IDCT in place: on entry the inputs
-// at positions 7, 5, 3, 1; on exit the terms libjpeg calls tmp0..tmp3.
-func odd(t0, t1, t2, t3 *int64) {
-	z1 := *t0 + *t3
-	z2 := *t1 + *t2
-	z3 := *t0 + *t2
-	z4 := *t1 + *t3
-	z5 := (z3 + z4) * fix1_175875602
+// idctEven is the even part of the 1-D IDCT of inputs 0, 2, 4, 6: the terms
+// libjpeg calls tmp10, tmp11, tmp12, tmp13.
+func idctEven(x0, x2, x4, x6 int64) (t10, t11, t12, t13 int64) {
+	z1 := (x2 + x6) * fix0_541196100
+	t2 := z1 + x6*(-fix1_847759065)
+	t3 := z1 + x2*fix0_765366865
+	t0 := (x0 + x4) << idctConstBits
+	t1 := (x0 - x4) << idctConstBits
+	return t0 + t3, t1 + t2, t1 - t2, t0 - t3
+}
 
-	a0 := *t0 * fix0_298631336
-	a1 := *t1 * fix2_053119869
-	a2 := *t2 * fix3_072711026
-	a3 := *t3 * fix1_501321110
-	z1 *= -fix0_899976223
-	z2 *= -fix2_562915447
-	z3 *= -fix1_961570560
-	z4 *= -fix0_390180644
-	z3 += z5
-	z4 += z5
-
-	*t0 = a0 + z1 + z3
-	*t1 = a1 + z2 + z4
-	*t2 = a2 + z2 + z3
-	*t3 = a3 + z1 + z4
+// idctOdd is the odd part of the 1-D IDCT of inputs 7, 5, 3, 1: the terms
+// libjpeg calls tmp0..tmp3.
+func idctOdd(t0, t1, t2, t3 int64) (int64, int64, int64, int64) {
+	z1 := (t0 + t3) * -fix0_899976223
+	z2 := (t1 + t2) * -fix2_562915447
+	z5 := (t0 + t1 + t2 + t3) * fix1_175875602 // (z3 + z4) * FIX(1.175875602)
+	z3 := (t0+t2)*-fix1_961570560 + z5
+	z4 := (t1+t3)*-fix0_390180644 + z5
+	return t0*fix0_298631336 + z1 + z3,
+		t1*fix2_053119869 + z2 + z4,
+		t2*fix3_072711026 + z2 + z3,
+		t3*fix1_501321110 + z1 + z4
 }

@@ -10,13 +10,20 @@ import (
 // A JPEG decoder for the common case, exact to libjpeg-turbo.
 //
 // It handles Huffman-coded baseline, extended-sequential and progressive
-// JPEGs with 8-bit samples and one (gray) or three (YCbCr) components, and
-// reconstructs samples with libjpeg's integer IDCT (idct.go); chroma
-// upsampling and colour conversion then happen in ycc.go. Everything else
-// (CMYK/YCCK, RGB-coded, arithmetic-coded, 12-bit, lossless, odd sampling
-// factors) returns errJPEGFallback, and Decode uses Go's image/jpeg instead.
-// Any error here also falls back, so this decoder can only make pixels
-// closer to cv2's, never turn a file Go can read into a failure.
+// JPEGs with 8-bit samples: gray, YCbCr (luma factors 1x1, 2x1, 2x2, 1x2,
+// 4x1 or 4x2 over 1x1 chroma) and unsubsampled CMYK. Samples come from
+// libjpeg's integer IDCT (idct.go); chroma upsampling and colour conversion
+// then happen in ycc.go. Everything else (YCCK, RGB-coded, other sampling
+// factors) returns errJPEGFallback and Decode uses Go's image/jpeg instead;
+// arithmetic, lossless, hierarchical and 12-bit JPEGs, which neither reads,
+// return a jpegFeatureError naming the feature. Any error here falls back
+// the same way, so this decoder can only bring pixels closer to cv2's, never
+// turn a file that Go's decoder reads into a failure.
+//
+// Written from the JPEG specification (ITU-T T.81: markers, canonical
+// Huffman codes, the progressive refinement procedures). Where libjpeg pads
+// an entropy-coded segment that ends early with zero bits and carries on,
+// this decoder stops, and the file is reported as truncated.
 
 var errJPEGFallback = errors.New("jpeg: left to image/jpeg")
 
@@ -32,14 +39,17 @@ type jpegComponent struct {
 	id     uint8
 	h, v   int
 	tq     uint8
-	bw, bh int     // blocks stored per row / column (whole MCUs)
-	cw, ch int     // blocks covering the component's own samples
-	coef   []int16 // progressive: bw*bh blocks of 64 coefficients, natural order
-	plane  []uint8 // samples, 8*bw wide and 8*bh high
-	pred   int32   // DC predictor
-	q      [64]int32
-	qSet   bool // q latched (at the component's first scan, as libjpeg does)
-	seen   bool // appeared in a scan
+	bw, bh int // blocks stored per row / column (whole MCUs)
+	cw, ch int // blocks covering the component's own samples
+	// Blocks [bx0, bx1) × [by0, by1) are reconstructed: all of them unless
+	// the caller asked for a region only.
+	bx0, bx1, by0, by1 int
+	coef               []int16 // progressive: bw*bh blocks of 64 coefficients, natural order
+	plane              []uint8 // samples, 8*bw wide and 8*bh high
+	pred               int32   // DC predictor
+	q                  [64]int32
+	qSet               bool // q latched (at the component's first scan, as libjpeg does)
+	seen               bool // appeared in a scan
 }
 
 type huffTable struct {
@@ -65,6 +75,7 @@ type jpegDecoder struct {
 
 	w, h         int
 	wantW, wantH int
+	region       image.Rectangle // pixels the caller will read; empty means all
 	comps        []jpegComponent
 	hmax, vmax   int
 	mcux, mcuy   int
@@ -84,12 +95,19 @@ type jpegDecoder struct {
 
 var errJPEGShort = errors.New("jpeg: entropy data ends early")
 
+// jpegFeatureError names a JPEG feature that neither decoder supports.
+type jpegFeatureError string
+
+func (e jpegFeatureError) Error() string { return "jpeg: unsupported " + string(e) }
+
 // decodeJPEG decodes data, or returns errJPEGFallback (or another error,
 // treated the same by the caller) for what it does not handle. The frame
 // must be w×h pixels (the size the caller checked against its limits):
-// nothing is allocated for any other size.
-func decodeJPEG(data []byte, w, h int) (image.Image, error) {
-	d := &jpegDecoder{data: data, wantW: w, wantH: h}
+// nothing is allocated for any other size. When region is not empty, only
+// the blocks that pixels in region depend on (through chroma upsampling
+// too) are reconstructed; the others stay zero.
+func decodeJPEG(data []byte, w, h int, region image.Rectangle) (image.Image, error) {
+	d := &jpegDecoder{data: data, wantW: w, wantH: h, region: region}
 	if len(data) < 4 || data[0] != 0xff || data[1] != 0xd8 {
 		return nil, errJPEGFallback
 	}
@@ -162,7 +180,7 @@ func (d *jpegDecoder) segment(m byte) error {
 	case m == 0xc0 || m == 0xc1 || m == 0xc2:
 		return d.frame(body, m == 0xc2)
 	case m >= 0xc3 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc:
-		return errJPEGFallback // lossless, hierarchical or arithmetic coding
+		return jpegFeatureError(sofFeature(m))
 	case m == 0xc4:
 		return d.huffman(body)
 	case m == 0xdb:
@@ -188,9 +206,55 @@ func (d *jpegDecoder) segment(m byte) error {
 	return nil
 }
 
+// sofFeature names the coding of a frame marker that neither this decoder
+// nor image/jpeg reads (SOF3, SOF5-7, SOF9-11, SOF13-15).
+func sofFeature(m byte) string {
+	switch {
+	case m >= 0xc9:
+		return "arithmetic coding"
+	case m == 0xc3 || m == 0xc7:
+		return "lossless coding"
+	}
+	return "hierarchical coding"
+}
+
+// jpegFeature names the unsupported coding of a JPEG's frame (arithmetic,
+// lossless, hierarchical, not 8-bit), or returns "" when the frame header
+// is an ordinary one or cannot be found. It reads marker segments only.
+func jpegFeature(data []byte) string {
+	if len(data) < 4 || data[0] != 0xff || data[1] != 0xd8 {
+		return ""
+	}
+	d := &jpegDecoder{data: data, pos: 2}
+	for {
+		m, err := d.nextMarker()
+		if err != nil || m == 0xda || m == 0xd9 || d.pos+2 > len(data) {
+			return ""
+		}
+		n := int(binary.BigEndian.Uint16(data[d.pos:]))
+		if n < 2 || d.pos+n > len(data) {
+			return ""
+		}
+		body := data[d.pos+2 : d.pos+n]
+		d.pos += n
+		switch {
+		case m == 0xc0 || m == 0xc1 || m == 0xc2:
+			if len(body) > 0 && body[0] != 8 {
+				return fmt.Sprintf("%d-bit samples", body[0])
+			}
+			return ""
+		case m >= 0xc3 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc:
+			return sofFeature(m)
+		}
+	}
+}
+
 func (d *jpegDecoder) frame(b []byte, progressive bool) error {
-	if d.sof || len(b) < 6 || b[0] != 8 {
-		return errJPEGFallback // a second frame, or not 8-bit
+	if d.sof || len(b) < 6 {
+		return errJPEGFallback
+	}
+	if b[0] != 8 {
+		return jpegFeatureError(fmt.Sprintf("%d-bit samples", b[0]))
 	}
 	d.sof, d.progressive = true, progressive
 	d.h = int(binary.BigEndian.Uint16(b[1:]))
@@ -224,6 +288,17 @@ func (d *jpegDecoder) frame(b []byte, progressive bool) error {
 		// The component's own size, ceil(w*h/hmax), in blocks.
 		c.cw = ((d.w*c.h+d.hmax-1)/d.hmax + 7) / 8
 		c.ch = ((d.h*c.v+d.vmax-1)/d.vmax + 7) / 8
+		c.bx0, c.bx1, c.by0, c.by1 = 0, c.cw, 0, c.ch
+		if !d.region.Empty() {
+			// Samples under the region, one more each side for the chroma
+			// filters, in blocks.
+			sx0 := d.region.Min.X*c.h/d.hmax
+			sx1 := (d.region.Max.X*c.h+d.hmax-1)/d.hmax
+			sy0 := d.region.Min.Y*c.v/d.vmax
+			sy1 := (d.region.Max.Y*c.v+d.vmax-1)/d.vmax
+			c.bx0, c.bx1 = max(sx0, 0)/8, min((sx1+7)/8, c.cw)
+			c.by0, c.by1 = max(sy0, 0)/8, min((sy1+7)/8, c.ch)
+		}
 		c.plane = make([]uint8, 64*c.bw*c.bh)
 		if progressive {
 			c.coef = make([]int16, c.bw*c.bh*64)
@@ -465,7 +540,7 @@ func (d *jpegDecoder) scan(b []byte) error {
 							if err := d.blockBaseline(blk, c, &d.dc[td[i]], &d.ac[ta[i]]); err != nil {
 								return err
 							}
-							if bx, by := bi%c.bw, bi/c.bw; bx < c.cw && by < c.ch {
+							if bx, by := bi%c.bw, bi/c.bw; bx >= c.bx0 && bx < c.bx1 && by >= c.by0 && by < c.by1 {
 								stride := 8 * c.bw
 								idctIslow(blk, &c.q, c.plane[8*by*stride+8*bx:], stride)
 							}
@@ -805,8 +880,8 @@ func (d *jpegDecoder) reconstruct() (image.Image, error) {
 		c := &d.comps[i]
 		if d.progressive {
 			stride := 8 * c.bw
-			for by := range c.ch {
-				for bx := range c.cw {
+			for by := c.by0; by < c.by1; by++ {
+				for bx := c.bx0; bx < c.bx1; bx++ {
 					bi := by*c.bw + bx
 					idctIslow((*[64]int16)(c.coef[64*bi:64*bi+64]), &c.q, c.plane[8*by*stride+8*bx:], stride)
 				}

@@ -39,6 +39,12 @@ type axis struct {
 	n       []int32
 	k       []int32
 	pre     []float64
+	// t3 (used by the horizontal pass), when every output has at most 3 taps (any shrink by less than
+	// 2×, or an enlargement), holds per output 4 values: the first input
+	// index of a 3-tap window and its 3 weights. Windows are moved left at
+	// the right edge (with a zero weight first) so that all have 3 taps;
+	// the extra tap adds 0 and leaves every sum as it was.
+	t3 []int32
 }
 
 // set computes the taps for resizing in samples to out samples. It reuses
@@ -92,6 +98,28 @@ func (a *axis) set(in, out int) {
 		a.start[i] = int32(lo)
 		a.n[i] = int32(n)
 	}
+	a.t3 = a.t3[:0]
+	if in < 3 {
+		return
+	}
+	for i := range out {
+		if a.n[i] > 3 {
+			a.t3 = a.t3[:0]
+			return
+		}
+	}
+	a.t3 = growInt32(a.t3, 4*out)
+	for i := range out {
+		lo, n := int(a.start[i]), int(a.n[i])
+		k := a.k[i*a.ksize:][:n]
+		t := a.t3[4*i : 4*i+4 : 4*i+4]
+		t[1], t[2], t[3] = 0, 0, 0
+		shift := max(lo+3-in, 0) // taps moved right within the window
+		t[0] = int32(lo - shift)
+		for j, w := range k {
+			t[1+shift+j] = w
+		}
+	}
 }
 
 func triangle(x float64) float64 {
@@ -139,8 +167,8 @@ func (rs *resampler) resize(dst []uint8, src []uint8, sw, sh, ow, oh, x0, y0, dw
 	// Rows of src the vertical pass will read.
 	r0, r1 := y0, y0+dh
 	if needV {
-		r0 = int(rs.v.start[y0])
 		last := y0 + dh - 1
+		r0 = int(rs.v.start[y0])
 		r1 = int(rs.v.start[last] + rs.v.n[last])
 	}
 	// Horizontal pass into tmp: rows [r0, r1), output columns [x0, x0+dw).
@@ -170,6 +198,24 @@ func (rs *resampler) resize(dst []uint8, src []uint8, sw, sh, ow, oh, x0, y0, dw
 func (rs *resampler) horizontal(dst []uint8, dstStride int, src []uint8, srcStride, rows, x0, dw int) {
 	a := &rs.h
 	const half = 1 << (precisionBits - 1)
+	if len(a.t3) > 0 {
+		t3 := a.t3[4*x0 : 4*(x0+dw)]
+		for y := range rows {
+			in := src[y*srcStride : (y+1)*srcStride]
+			out := dst[y*dstStride:][:3*dw]
+			for i := range dw {
+				t := t3[4*i : 4*i+4 : 4*i+4]
+				p := 3 * int(t[0])
+				q := in[p : p+9 : p+9]
+				w0, w1, w2 := t[1], t[2], t[3]
+				o := out[3*i : 3*i+3 : 3*i+3]
+				o[0] = clip8(half + int32(q[0])*w0 + int32(q[3])*w1 + int32(q[6])*w2)
+				o[1] = clip8(half + int32(q[1])*w0 + int32(q[4])*w1 + int32(q[7])*w2)
+				o[2] = clip8(half + int32(q[2])*w0 + int32(q[5])*w1 + int32(q[8])*w2)
+			}
+		}
+		return
+	}
 	for y := range rows {
 		in := src[y*srcStride : (y+1)*srcStride]
 		out := dst[y*dstStride:][:3*dw]

@@ -39,18 +39,20 @@ func init() {
 	}
 }
 
-func clamp255(v int32) uint8 {
-	if uint32(v) <= 255 {
-		return uint8(v)
+// clampTab[(v+256)&1023] is v clamped to 0..255, for v in -256..767 (the
+// conversions below stay within -227..482).
+var clampTab [1024]uint8
+
+func init() {
+	for i := range clampTab {
+		clampTab[i] = uint8(min(max(i-256, 0), 255))
 	}
-	if v < 0 {
-		return 0
-	}
-	return 255
 }
 
+func clamp255(v int32) uint8 { return clampTab[(v+256)&1023] }
+
 // putYCC writes one pixel as B, G, R.
-func putYCC(d []uint8, y, cb, cr int32) {
+func putYCC(d []uint8, y int32, cb, cr uint8) {
 	d = d[:3:3]
 	d[0] = clamp255(y + cbToB[cb])
 	d[1] = clamp255(y + ((cbToG[cb] + crToG[cr]) >> yccScaleBits))
@@ -62,7 +64,6 @@ func putYCC(d []uint8, y, cb, cr int32) {
 func (cv *converter) yccRegion(dst []uint8, stride int, m *image.YCbCr, r image.Rectangle) {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
 	// Chroma plane size as libjpeg sees it: ceil(w*h_samp/h_max).
-	cw, ch := w, h
 	hs, vs := 1, 1
 	switch m.SubsampleRatio {
 	case image.YCbCrSubsampleRatio422:
@@ -76,8 +77,8 @@ func (cv *converter) yccRegion(dst []uint8, stride int, m *image.YCbCr, r image.
 	case image.YCbCrSubsampleRatio410:
 		hs, vs = 4, 2
 	}
-	cw = (w + hs - 1) / hs
-	ch = (h + vs - 1) / vs
+	cw := (w + hs - 1) / hs
+	ch := (h + vs - 1) / vs
 
 	// The fancy filters apply to 2:1 ratios (horizontal ones only when the
 	// chroma row is wider than 2 samples, as in libjpeg-turbo); 4:1 ratios
@@ -95,96 +96,108 @@ func (cv *converter) yccRegion(dst []uint8, stride int, m *image.YCbCr, r image.
 			yi := m.YOffset(r.Min.X, y)
 			ci := m.COffset(r.Min.X, y)
 			for x := 0; x < r.Dx(); x++ {
-				putYCC(row[3*x:], int32(m.Y[yi+x]), int32(m.Cb[ci+x]), int32(m.Cr[ci+x]))
+				putYCC(row[3*x:], int32(m.Y[yi+x]), m.Cb[ci+x], m.Cr[ci+x])
 			}
 		}
 		return
 	}
 
-	// Chroma columns needed for output columns [r.Min.X, r.Max.X): the
-	// samples under them plus one neighbour on each side.
-	c0 := r.Min.X/hs - 1
-	c1 := (r.Max.X-1)/hs + 1
-	c0 = max(c0, 0)
-	c1 = min(c1, cw-1)
-	n := c1 - c0 + 1
+	// Chroma columns under the output columns [r.Min.X, r.Max.X), and one
+	// more on each side, clamped to the plane (libjpeg replicates the edge
+	// samples; the clamping reproduces its edge formulas).
+	c0, c1 := r.Min.X/hs, (r.Max.X-1)/hs
+	n := c1 - c0 + 3
 	cv.cbSum = growInt32(cv.cbSum, n)
 	cv.crSum = growInt32(cv.crSum, n)
 	cbSum, crSum := cv.cbSum[:n], cv.crSum[:n]
+	dw := r.Dx()
+	cv.cbRow = growUint8(cv.cbRow, dw)
+	cv.crRow = growUint8(cv.crRow, dw)
+	cbRow, crRow := cv.cbRow[:dw], cv.crRow[:dw]
 
 	for y := r.Min.Y; y < r.Max.Y; y++ {
-		row := dst[(y-r.Min.Y)*stride:]
-		yrow := m.Y[y*m.YStride:]
-		// Vertical step: weighted column sums (3*near + far), or the plain
-		// row times 4 when there is no vertical subsampling, so that both
-		// cases carry the same scale into the horizontal step.
+		// Vertical step: column sums 3*near + far (4*sample without
+		// vertical subsampling), so both cases reach the horizontal step
+		// at the same scale.
 		cy := y / vs
-		near := cy * m.CStride
+		near := m.Cb[cy*m.CStride:][:cw]
+		nearR := m.Cr[cy*m.CStride:][:cw]
+		far, farR := near, nearR
 		if fancyV {
-			far := cy - 1
+			fy := cy - 1
 			if y&1 == 1 {
-				far = cy + 1
+				fy = cy + 1
 			}
-			far = min(max(far, 0), ch-1) * m.CStride
-			cbN, cbF := m.Cb[near+c0:near+c1+1], m.Cb[far+c0:far+c1+1]
-			crN, crF := m.Cr[near+c0:near+c1+1], m.Cr[far+c0:far+c1+1]
-			for i := range cbSum {
-				cbSum[i] = 3*int32(cbN[i]) + int32(cbF[i])
-				crSum[i] = 3*int32(crN[i]) + int32(crF[i])
-			}
-		} else {
-			cbN := m.Cb[near+c0 : near+c1+1]
-			crN := m.Cr[near+c0 : near+c1+1]
-			for i := range cbSum {
-				cbSum[i] = 4 * int32(cbN[i])
-				crSum[i] = 4 * int32(crN[i])
-			}
+			fy = min(max(fy, 0), ch-1)
+			far, farR = m.Cb[fy*m.CStride:][:cw], m.Cr[fy*m.CStride:][:cw]
+		}
+		// cbSum[i] is column c0-1+i; the interior needs no clamping.
+		lo, hi := max(c0-1, 0), min(c0-1+n, cw) // columns inside the plane
+		nb, fb, nr, fr := near[lo:hi], far[lo:hi], nearR[lo:hi], farR[lo:hi]
+		sb, sr := cbSum[lo-(c0-1):][:len(nb)], crSum[lo-(c0-1):][:len(nb)]
+		for i := range nb {
+			sb[i] = 3*int32(nb[i]) + int32(fb[i])
+			sr[i] = 3*int32(nr[i]) + int32(fr[i])
+		}
+		if c0 == 0 { // left of the plane: replicate column 0
+			cbSum[0], crSum[0] = cbSum[1], crSum[1]
+		}
+		if c0-1+n > cw { // right of the plane: replicate the last column
+			cbSum[n-1], crSum[n-1] = cbSum[n-2], crSum[n-2]
 		}
 
 		switch {
-		case hs == 1: // 4:4:0, vertical only: (3*near + far + bias) >> 2.
+		case hs == 1: // 4:4:0, vertical only: (3*near + far + 1|2) >> 2.
 			bias := int32(1)
 			if y&1 == 1 {
 				bias = 2
 			}
-			for x := r.Min.X; x < r.Max.X; x++ {
-				i := x - c0
-				// cbSum holds 3*near+far here (scale 4).
-				putYCC(row[3*(x-r.Min.X):], int32(yrow[x]), (cbSum[i]+bias)>>2, (crSum[i]+bias)>>2)
+			for i := range cbRow {
+				cbRow[i] = uint8((cbSum[i+1] + bias) >> 2)
+				crRow[i] = uint8((crSum[i+1] + bias) >> 2)
 			}
-		case vs == 1: // 4:2:2, horizontal only, on 4*sample: (3*c + n + 1|2) >> 2.
-			for x := r.Min.X; x < r.Max.X; x++ {
-				cx := x >> 1
-				i := cx - c0
-				var cb, cr int32
-				if x&1 == 0 {
-					j := max(cx-1, 0) - c0
-					cb = (3*cbSum[i] + cbSum[j] + 4) >> 4
-					cr = (3*crSum[i] + crSum[j] + 4) >> 4
-				} else {
-					j := min(cx+1, cw-1) - c0
-					cb = (3*cbSum[i] + cbSum[j] + 8) >> 4
-					cr = (3*crSum[i] + crSum[j] + 8) >> 4
-				}
-				putYCC(row[3*(x-r.Min.X):], int32(yrow[x]), cb, cr)
-			}
-		default: // 4:2:0: (3*this + neighbour + 8|7) >> 4 on the column sums.
-			for x := r.Min.X; x < r.Max.X; x++ {
-				cx := x >> 1
-				i := cx - c0
-				var cb, cr int32
-				if x&1 == 0 {
-					j := max(cx-1, 0) - c0
-					cb = (3*cbSum[i] + cbSum[j] + 8) >> 4
-					cr = (3*crSum[i] + crSum[j] + 8) >> 4
-				} else {
-					j := min(cx+1, cw-1) - c0
-					cb = (3*cbSum[i] + cbSum[j] + 7) >> 4
-					cr = (3*crSum[i] + crSum[j] + 7) >> 4
-				}
-				putYCC(row[3*(x-r.Min.X):], int32(yrow[x]), cb, cr)
-			}
+		case vs == 1: // 4:2:2 on 4*sample: (3*c + neighbour + 1|2) >> 2.
+			upsampleH(cbRow, cbSum, r.Min.X, c0, 4, 8)
+			upsampleH(crRow, crSum, r.Min.X, c0, 4, 8)
+		default: // 4:2:0 on column sums: (3*c + neighbour + 8|7) >> 4.
+			upsampleH(cbRow, cbSum, r.Min.X, c0, 8, 7)
+			upsampleH(crRow, crSum, r.Min.X, c0, 8, 7)
 		}
+
+		ys := m.Y[y*m.YStride+r.Min.X:][:dw]
+		out := dst[(y-r.Min.Y)*stride:][:3*dw]
+		cbRow, crRow := cbRow[:len(ys)], crRow[:len(ys)]
+		for i, yv := range ys {
+			// putYCC, inlined by hand (the compiler will not).
+			y, cb, cr := int32(yv), cbRow[i], crRow[i]
+			o := out[3*i : 3*i+3 : 3*i+3]
+			o[0] = clampTab[(y+cbToB[cb]+256)&1023]
+			o[1] = clampTab[(y+((cbToG[cb]+crToG[cr])>>yccScaleBits)+256)&1023]
+			o[2] = clampTab[(y+crToR[cr]+256)&1023]
+		}
+	}
+}
+
+// upsampleH doubles a row of chroma with libjpeg's triangle filter: output
+// x (from x0 on) is (3*s[cx] + s[cx∓1] + bias) >> 4 with cx = x/2, the left
+// neighbour and biasEven for even x, the right one and biasOdd for odd x.
+// s holds the column sums of chroma columns c0-1 ... (edge-clamped).
+func upsampleH(dst []uint8, s []int32, x0, c0 int, biasEven, biasOdd int32) {
+	o, x := 0, x0
+	if x&1 == 1 && o < len(dst) {
+		i := x>>1 - c0 + 1
+		dst[o] = uint8((3*s[i] + s[i+1] + biasOdd) >> 4)
+		o, x = o+1, x+1
+	}
+	for ; o+1 < len(dst); o, x = o+2, x+2 {
+		i := x>>1 - c0 + 1
+		t := 3 * s[i]
+		dst[o] = uint8((t + s[i-1] + biasEven) >> 4)
+		dst[o+1] = uint8((t + s[i+1] + biasOdd) >> 4)
+	}
+	if o < len(dst) {
+		i := x>>1 - c0 + 1
+		dst[o] = uint8((3*s[i] + s[i-1] + biasEven) >> 4)
 	}
 }
 
@@ -194,7 +207,7 @@ func (cv *converter) yccNearest(dst []uint8, stride int, m *image.YCbCr, r image
 		row := dst[(y-r.Min.Y)*stride:]
 		for x := r.Min.X; x < r.Max.X; x++ {
 			yi, ci := m.YOffset(x, y), m.COffset(x, y)
-			putYCC(row[3*(x-r.Min.X):], int32(m.Y[yi]), int32(m.Cb[ci]), int32(m.Cr[ci]))
+			putYCC(row[3*(x-r.Min.X):], int32(m.Y[yi]), m.Cb[ci], m.Cr[ci])
 		}
 	}
 }

@@ -17,8 +17,10 @@
 //     Gemm, in float32, half or mixed precision, with a dynamic batch.
 //
 // Running the model is package embed's job: vgg is pure Go and must not
-// import onnxruntime_go (no cgo), nor store, index, cluster or cli. Its
-// numeric golden tests, which need ONNX Runtime, are behind the "ort" build
-// tag (go test -tags ort ./embed/vgg/). The committed fixtures in testdata
-// and their PyTorch outputs come from scripts/make_model_fixtures.py.
+// import onnxruntime_go (no cgo), nor store, index, cluster or cli. The
+// numeric golden tests of the built graph, which need ONNX Runtime, are
+// therefore in package embed (embed/graph_golden_test.go); they and this
+// package's tests read the committed fixtures in testdata through
+// embed/internal/fixture. The fixtures and their PyTorch outputs come from
+// scripts/make_model_fixtures.py.
 package vgg
