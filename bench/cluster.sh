@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark vecimg's k-means (package cluster) against scikit-learn on the
-# same vectors, in one run: wall time and inertia of
+# same vectors, in one run: wall time, CPU time and inertia of
 #   - sklearn KMeans(k, random_state=42, n_init=10)
 #   - sklearn MiniBatchKMeans(k, batch_size=1024, random_state=42, n_init=3)
 #   - vecimg cluster.Fit with default options, vectors in memory

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of the index package against hnswlib (Debian's
-# python3-hnswlib) and github.com/coder/hnsw v0.6.1, on the same seeded data:
-# VECIMG_BENCH_N base vectors (default 20000) and VECIMG_BENCH_QUERIES
-# held-out queries (default 200) of a 50-component mixture in 4096-d.
+# python3-hnswlib, M=16, ef_construction=200) and github.com/coder/hnsw
+# v0.6.1, on the same seeded data: VECIMG_BENCH_N base vectors (default
+# 20000) and VECIMG_BENCH_QUERIES held-out queries (default 200) drawn from a
+# 50-component mixture in 4096-d (index/mixture_test.go).
 #
-#   bench/index.sh            # everything (about 15-30 min on 2 cores)
-#   GO_BENCH='Build$|Search|Exact' bench/index.sh   # skip coder/hnsw and the serial build
+#   bench/index.sh                  # about 10-20 minutes on 2 cores
+#   ROUNDS=5 bench/index.sh         # more query rounds
 #
-# Latency is one query at a time on one thread for every library; builds use
-# all cores except BuildSerial and coder/hnsw (one goroutine). Output goes to
-# $VECIMG_BENCH_DIR (default .bench/index) and a table is printed at the end.
+# 1. builds: vecimg with AddBatch (all cores) and with Add (one goroutine),
+#    hnswlib with HNSWLIB_THREADS threads (default: all cores);
+# 2. ROUNDS (default 3) alternating query rounds: Go, then hnswlib, so that
+#    both see the same machine load; every query runs alone on one thread;
+#    the table shows the median ms/query over the rounds;
+# 3. coder/hnsw v0.6.1 (build on one goroutine, then queries), and exact
+#    search against graph search on small indexes (Config.ExactBelow).
+#
+# Output files go to $VECIMG_BENCH_DIR (default .bench/index).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,45 +24,90 @@ export VECIMG_BENCH_N=${VECIMG_BENCH_N:-20000}
 export VECIMG_BENCH_QUERIES=${VECIMG_BENCH_QUERIES:-200}
 dir=${VECIMG_BENCH_DIR:-.bench/index}
 threads=${HNSWLIB_THREADS:-$(nproc)}
+rounds=${ROUNDS:-3}
 mkdir -p "$dir"
 dump=$dir/data-$VECIMG_BENCH_N-$VECIMG_BENCH_QUERIES.bin
+export VECIMG_BENCH_INDEX=$dir/vecimg-$VECIMG_BENCH_N.hnsw
+hnswlib_index=$dir/hnswlib-$VECIMG_BENCH_N.bin
+gotest() { "$dir/index.test" -test.run '^$' -test.timeout 3h "$@"; }
 
 go test -c -o "$dir/index.test" ./index/
 if [ ! -s "$dump" ]; then
 	VECIMG_BENCH_DUMP=$dump.tmp "$dir/index.test" -test.run '^TestDumpBenchData$' -test.v
 	mv "$dump.tmp" "$dump"
 fi
+rm -f "$dir"/round-*.txt
 
-echo "== hnswlib (build threads=$threads, queries on 1 thread)"
-/usr/bin/python3 bench/index_hnswlib.py "$dump" --threads "$threads" | tee "$dir/hnswlib.txt"
+echo "== builds"
+gotest -test.bench '^BenchmarkBuild(Serial)?$' | tee "$dir/build-go.txt"
+/usr/bin/python3 bench/index_hnswlib.py "$dump" --threads "$threads" --save "$hnswlib_index" --no-search |
+	tee "$dir/build-hnswlib.txt"
 
-echo "== vecimg index and coder/hnsw (go test -bench)"
-"$dir/index.test" -test.run '^$' -test.bench "${GO_BENCH:-.}" -test.benchtime "${BENCHTIME:-2s}" \
-	-test.timeout 3h | tee "$dir/go.txt"
+for r in $(seq "$rounds"); do
+	echo "== query round $r of $rounds"
+	gotest -test.bench '^Benchmark(Search|Exact)$' -test.benchtime "${BENCHTIME:-1s}" | tee "$dir/round-$r-go.txt"
+	/usr/bin/python3 bench/index_hnswlib.py "$dump" --load "$hnswlib_index" --repeat 3 | tee "$dir/round-$r-hnswlib.txt"
+done
 
-/usr/bin/python3 - "$dir/go.txt" "$dir/hnswlib.txt" <<'PY'
-import re, sys
-go, hl = open(sys.argv[1]).read(), open(sys.argv[2]).read()
-def grab(pat, text):
-    return {m.group(1): m.groups()[1:] for m in re.finditer(pat, text)}
-ours = grab(r"BenchmarkSearch/ef=(\d+)-\d+\s+\d+\s+\S+ ns/op\s+(\S+) ms/query\s+(\S+) recall@10", go)
-coder = grab(r"BenchmarkCoderHNSW/ef=(\d+)-\d+\s+\d+\s+\S+ ns/op\s+(\S+) ms/query\s+(\S+) recall@10", go)
-hnsw = grab(r"hnswlib search ef=(\d+) threads=1 ms/query=(\S+) recall@10=(\S+)", hl)
-def cell(d, ef):
-    return "%8s %9s" % (d[ef][1], d[ef][0]) if ef in d else "%8s %9s" % ("-", "-")
+echo "== coder/hnsw v0.6.1; exact against graph search on small indexes"
+gotest -test.bench '^Benchmark(CoderHNSW|Crossover)$' -test.benchtime "${BENCHTIME:-1s}" | tee "$dir/other-go.txt"
+
+/usr/bin/python3 - "$dir" <<'PY'
+import glob, re, statistics, sys
+d = sys.argv[1]
+read = lambda p: "".join(open(f).read() for f in sorted(glob.glob(f"{d}/{p}")))
+GO = r"(\S+?)-\d+\s+\d+\s+\S+ ns/op((?:\s+\S+ \S+)*)"
+
+def go_metrics(text):
+    out = {}
+    for m in re.finditer(GO, text):
+        metrics = dict((u, float(v)) for v, u in re.findall(r"(\S+) (\S+)", m.group(2)))
+        out.setdefault(m.group(1), []).append(metrics)
+    return out
+
+rounds_go = go_metrics(read("round-*-go.txt"))
+other = go_metrics(read("other-go.txt"))
+build = go_metrics(read("build-go.txt"))
+hl = {}
+for m in re.finditer(r"hnswlib search ef=(\d+) threads=1 ms/query=(\S+) recall@10=(\S+)", read("round-*-hnswlib.txt")):
+    hl.setdefault(int(m.group(1)), []).append((float(m.group(2)), float(m.group(3))))
+
+def med(runs, key):
+    return statistics.median(r[key] for r in runs)
+
 print()
-print("%5s | %18s | %18s | %18s" % ("ef", "vecimg index", "hnswlib", "coder/hnsw v0.6.1"))
-print("%5s | %8s %9s | %8s %9s | %8s %9s" % ("", "recall", "ms/query", "recall", "ms/query", "recall", "ms/query"))
-for ef in sorted(set(ours) | set(hnsw) | set(coder), key=int):
-    print("%5s | %s | %s | %s" % (ef, cell(ours, ef), cell(hnsw, ef), cell(coder, ef)))
+print("recall@10 and median ms/query over the rounds (one query at a time, one thread)")
+print("%5s | %17s | %17s | %17s" % ("ef", "vecimg index", "hnswlib", "coder/hnsw v0.6.1"))
+print("%5s | %7s %9s | %7s %9s | %7s %9s" % ("", "recall", "ms/query", "recall", "ms/query", "recall", "ms/query"))
+efs = sorted({int(k.split("=")[1]) for k in list(rounds_go) + list(other) if "/ef=" in k} | set(hl))
+for ef in efs:
+    row = []
+    for runs in (rounds_go.get(f"BenchmarkSearch/ef={ef}"),
+                 [{"recall@10": r, "ms/query": t} for t, r in hl.get(ef, [])] or None,
+                 other.get(f"BenchmarkCoderHNSW/ef={ef}")):
+        row.append("%7.4f %9.3f" % (med(runs, "recall@10"), med(runs, "ms/query")) if runs else "%7s %9s" % ("-", "-"))
+    print("%5d | %s" % (ef, " | ".join(row)))
 print()
-for label, pat, text in [
-    ("vecimg build (AddBatch, all cores)", r"BenchmarkBuild-\d+\s+\d+\s+\S+ ns/op\s+(\S+) s/build", go),
-    ("vecimg build (Add, one goroutine)", r"BenchmarkBuildSerial-\d+\s+\d+\s+\S+ ns/op\s+(\S+) s/build", go),
-    ("hnswlib build", r"hnswlib build threads=\d+ n=\d+ dim=\d+ seconds=(\S+)", hl),
-    ("coder/hnsw build (one goroutine)", r"coder/hnsw v0.6.1: built \d+ vectors in (\S+) s", go),
-    ("vecimg exact search, ms/query", r"BenchmarkExact-\d+\s+\d+\s+\S+ ns/op\s+(\S+) ms/query", go),
-]:
-    m = re.search(pat, text)
-    print("%-36s %s" % (label, m.group(1) if m else "-"))
+def line(label, value):
+    print("%-44s %s" % (label, value))
+for name, label in [("BenchmarkBuild", "vecimg build, AddBatch (all cores), s"),
+                    ("BenchmarkBuildSerial", "vecimg build, Add (one goroutine), s")]:
+    if name in build:
+        line(label, "%.1f" % build[name][0]["s/build"])
+m = re.search(r"hnswlib build threads=(\d+) .* seconds=(\S+)", read("build-hnswlib.txt"))
+if m:
+    line(f"hnswlib build ({m.group(1)} threads), s", m.group(2))
+m = re.search(r"coder/hnsw v0.6.1: built \d+ vectors in (\S+) s", read("other-go.txt"))
+if m:
+    line("coder/hnsw build (one goroutine), s", m.group(1))
+if "BenchmarkExact" in rounds_go:
+    line("vecimg exact search (all cores), ms/query", "%.2f" % med(rounds_go["BenchmarkExact"], "ms/query"))
+cross = {k: v for k, v in other.items() if k.startswith("BenchmarkCrossover/")}
+if cross:
+    print()
+    print("small indexes: ms/query of exact search (all cores) and graph search (EfSearch 64)")
+    sizes = sorted({int(re.search(r"n=(\d+)", k).group(1)) for k in cross})
+    for n in sizes:
+        e, g = cross.get(f"BenchmarkCrossover/n={n}/exact"), cross.get(f"BenchmarkCrossover/n={n}/graph")
+        print("  n=%-6d exact %7.3f   graph %7.3f" % (n, med(e, "ms/query"), med(g, "ms/query")))
 PY

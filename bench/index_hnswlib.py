@@ -14,6 +14,9 @@ Queries are issued one at a time (knn_query on one vector, num_threads=1),
 so latency is comparable with the Go benchmark's single-goroutine loop.
 Run with Debian's python3 (python3-hnswlib, python3-numpy):
     /usr/bin/python3 bench/index_hnswlib.py FILE [--threads N]
+With --save PATH --no-search it only builds and saves the index; with
+--load PATH it skips the build (bench/index.sh uses both to alternate
+hnswlib and Go query rounds).
 """
 
 import argparse
@@ -49,27 +52,37 @@ def main():
                     help="threads for building (default: all cores)")
     ap.add_argument("--repeat", type=int, default=5,
                     help="passes over the queries per ef when timing")
+    ap.add_argument("--save", help="save the built index to this file")
+    ap.add_argument("--load", help="load the index from this file instead of building")
+    ap.add_argument("--no-search", action="store_true", help="build (and save) only")
     args = ap.parse_args()
 
     base, queries, truth = load(args.dump)
     n, dim = base.shape
     k = truth.shape[1]
 
-    # The Go side's exact neighbours must agree with numpy's.
-    def unit(a):
-        return a / np.linalg.norm(a, axis=1, keepdims=True)
-    sims = unit(queries.astype(np.float64)) @ unit(base.astype(np.float64)).T
-    np_truth = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-    agree = np.mean([len(set(a) & set(b)) / k for a, b in zip(np_truth, truth)])
-    print(f"hnswlib check exact-agreement={agree:.4f}")
-
     index = hnswlib.Index(space="cosine", dim=dim)
-    index.init_index(max_elements=n, ef_construction=200, M=16, random_seed=100)
-    index.set_num_threads(args.threads)
-    start = time.perf_counter()
-    index.add_items(base, np.arange(n), num_threads=args.threads)
-    build = time.perf_counter() - start
-    print(f"hnswlib build threads={args.threads} n={n} dim={dim} seconds={build:.2f}")
+    if args.load:
+        index.load_index(args.load, max_elements=n)
+    else:
+        # The Go side's exact neighbours must agree with numpy's.
+        def unit(a):
+            return a / np.linalg.norm(a, axis=1, keepdims=True)
+        sims = unit(queries.astype(np.float64)) @ unit(base.astype(np.float64)).T
+        np_truth = np.argsort(-sims, axis=1, kind="stable")[:, :k]
+        agree = np.mean([len(set(a) & set(b)) / k for a, b in zip(np_truth, truth)])
+        print(f"hnswlib check exact-agreement={agree:.4f}")
+
+        index.init_index(max_elements=n, ef_construction=200, M=16, random_seed=100)
+        index.set_num_threads(args.threads)
+        start = time.perf_counter()
+        index.add_items(base, np.arange(n), num_threads=args.threads)
+        build = time.perf_counter() - start
+        print(f"hnswlib build threads={args.threads} n={n} dim={dim} seconds={build:.2f}", flush=True)
+        if args.save:
+            index.save_index(args.save)
+    if args.no_search:
+        return
 
     index.set_num_threads(1)
     for ef in EFS:

@@ -9,8 +9,8 @@ import (
 )
 
 // foldRows is the block size, in rows, at which per-centre sums are folded
-// from float32 into float64. Chunks always start at multiples of it, so sums
-// (and therefore results) do not depend on Workers, MemoryLimit or the mode.
+// from float32 into float64. Chunks always start at multiples of it, so the
+// sums of a Lloyd pass do not depend on Workers or on the chunk size.
 const foldRows = 256
 
 // memChunkRows is the number of rows per chunk handed out in memory mode.

@@ -5,9 +5,9 @@
 //
 //   - k-means: Fit streams vectors from a Source (loading them once when
 //     they fit in Options.MemoryLimit), runs seeded k-means++
-//     initialisations on a sample, mini-batch steps (Sculley 2010) and
-//     Lloyd refinement, and returns centres, labels, distances and
-//     inertia. Squared Euclidean distance on raw vectors by default,
+//     initialisations and a swap repair of local optima on a sample, then
+//     mini-batch steps (Sculley 2010) and Lloyd refinement over all
+//     vectors, and returns centres, labels, distances and inertia. Squared Euclidean distance on raw vectors by default,
 //     spherical (cosine) k-means with Options.Normalize.
 //   - label numbering: clusters are numbered 0..K−1 by size, largest
 //     first, ties broken by the cluster whose smallest id in NaturalLess

@@ -43,9 +43,10 @@ func (r SweepRow) MarshalJSON() ([]byte, error) {
 }
 
 // Sweep fits every k in ks (each with opts, K replaced) and scores it by
-// inertia and silhouette; rows come back in the order of ks. The vectors are
-// loaded (or streamed) once for all k. Every k must be at least 2 and at
-// most the number of vectors.
+// inertia and silhouette; rows come back in the order of ks. Vectors that
+// fit in Options.MemoryLimit are loaded once for all k, and the silhouette
+// sample and its distances are computed once. Every k must be at least 2
+// and at most the number of vectors.
 func Sweep(ctx context.Context, src Source, ks []int, opts Options) ([]SweepRow, error) {
 	if len(ks) == 0 {
 		return nil, fmt.Errorf("%w: no k to try", ErrBadKRange)

@@ -34,14 +34,17 @@ func (x *Index) AddBatch(ids []string, vecs [][]float32) error {
 		}
 		last[id] = i
 	}
+	// Normalise in parallel before taking the write lock, so that searches
+	// are not held up; the dimension is checked again under the lock.
+	dim := x.Dim()
 	norm := make([][]float32, len(vecs))
 	errs := make([]error, len(vecs))
 	parallelFor(len(vecs), func(i int) {
 		if last[ids[i]] != i {
 			return
 		}
-		norm[i] = make([]float32, x.dim)
-		errs[i] = normalise(norm[i], vecs[i], x.dim)
+		norm[i] = make([]float32, dim)
+		errs[i] = normalise(norm[i], vecs[i], dim)
 	})
 	for i, err := range errs {
 		if err != nil {
@@ -51,6 +54,12 @@ func (x *Index) AddBatch(ids []string, vecs [][]float32) error {
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if x.dim != dim {
+		return fmt.Errorf("add batch: %w: the index was replaced by one of dimension %d while adding", ErrDimension, x.dim)
+	}
+	if len(x.slots)+len(last) >= noSlot {
+		return fmt.Errorf("add batch: %w: %d vectors held, %d more asked for", ErrFull, len(x.slots), len(last))
+	}
 	var todo []int // items to insert, in input order
 	for i, id := range ids {
 		if norm[i] == nil {

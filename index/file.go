@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // Index file format, version 1. All integers are little-endian.
@@ -261,7 +262,16 @@ func (x *Index) writeLocked(w io.Writer, gen uint64) (int64, error) {
 			return cw.n, err
 		}
 	}
+	if err := flush(true); err != nil {
+		return cw.n, err
+	}
 	for _, s := range order {
+		if nativeLittleEndian {
+			if _, err := cw.Write(floatBytes(x.vec(s))); err != nil {
+				return cw.n, err
+			}
+			continue
+		}
 		for _, f := range x.vec(s) {
 			buf = le.AppendUint32(buf, math.Float32bits(f))
 			if len(buf) == cap(buf) {
@@ -298,7 +308,6 @@ type decoder struct {
 	r    io.Reader
 	crc  hash.Hash32
 	left uint64 // body bytes not yet read
-	n    int64  // bytes read in total
 	buf  []byte
 }
 
@@ -311,14 +320,33 @@ func (d *decoder) next(n int) ([]byte, error) {
 		d.buf = make([]byte, n)
 	}
 	b := d.buf[:n]
-	m, err := io.ReadFull(d.r, b)
-	d.n += int64(m)
-	if err != nil {
+	if _, err := io.ReadFull(d.r, b); err != nil {
 		return nil, truncated(err)
 	}
 	d.left -= uint64(n)
 	d.crc.Write(b)
 	return b, nil
+}
+
+// into fills dst with the next len(dst) body bytes.
+func (d *decoder) into(dst []byte) error {
+	if uint64(len(dst)) > d.left {
+		return fmt.Errorf("%w: body ends %d bytes before the data it describes", ErrCorrupt, uint64(len(dst))-d.left)
+	}
+	if _, err := io.ReadFull(d.r, dst); err != nil {
+		return truncated(err)
+	}
+	d.left -= uint64(len(dst))
+	d.crc.Write(dst)
+	return nil
+}
+
+// nativeLittleEndian: float32 slices have the file's byte layout in memory.
+var nativeLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// floatBytes views f's memory as bytes (no copy).
+func floatBytes(f []float32) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
 }
 
 func truncated(err error) error {
@@ -461,29 +489,33 @@ func (x *Index) decode(r io.Reader, size int64, whole bool) error {
 	}
 
 	x.vecs = make([]float32, 0, growCap(count, sizeKnown)*dim)
-	const chunk = 16 << 10 // floats per read
+	const chunk = 64 << 10 // floats per read
 	for left := count * dim; left > 0; {
 		m := min(left, chunk)
-		b, err := d.next(4 * m)
-		if err != nil {
-			return err
-		}
 		at := len(x.vecs)
 		x.vecs = slices.Grow(x.vecs, m)[:at+m]
 		dst := x.vecs[at:]
-		for i := range dst {
-			dst[i] = math.Float32frombits(le.Uint32(b[4*i:]))
+		if nativeLittleEndian {
+			// The file's layout is the memory layout: read straight in.
+			if err := d.into(floatBytes(dst)); err != nil {
+				return err
+			}
+		} else {
+			b, err := d.next(4 * m)
+			if err != nil {
+				return err
+			}
+			for i := range dst {
+				dst[i] = math.Float32frombits(le.Uint32(b[4*i:]))
+			}
 		}
 		left -= m
 	}
 	for i := range count {
+		// A NaN or ±Inf component makes the squared norm NaN or +Inf, so
+		// this also rejects non-finite vectors.
 		v := x.vec(uint32(i))
-		for _, f := range v {
-			if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-				return fmt.Errorf("%w: vector of %q is not finite", ErrCorrupt, x.ids[i])
-			}
-		}
-		if nn := dot(v, v); math.Abs(float64(nn)-1) > 1e-3 {
+		if nn := dot(v, v); !(math.Abs(float64(nn)-1) <= 1e-3) {
 			return fmt.Errorf("%w: vector of %q has squared norm %g, want 1", ErrCorrupt, x.ids[i], nn)
 		}
 	}

@@ -13,6 +13,7 @@ type searchCtx struct {
 	sel    []cand    // heuristic selection
 	nb     []cand    // neighbours chosen for the node being inserted
 	layers [][]cand  // insertion candidates per layer
+	batch  []uint32  // unvisited neighbours of the node being expanded
 	tmp    []cand    // candidates for shrinking or repairing a link list
 	q      []float32 // normalised query
 }
@@ -80,6 +81,12 @@ func (x *Index) greedy(q []float32, ep cand, lc int) cand {
 	return ep
 }
 
+// prefetchMax is how many cache lines (of 64 bytes) at the head of the next
+// vector a walk asks for ahead of time (a variable only so that
+// BenchmarkPrefetch can turn it off): 4 to 16 lines gave the same gain,
+// 64 and 256 less.
+var prefetchMax = 16
+
 // searchLayer is the paper's algorithm 2: a best-first walk of layer lc from
 // the entry points eps, keeping the ef nearest nodes found in c.res. It stops
 // when the nearest unexpanded candidate is farther than the farthest kept
@@ -87,6 +94,7 @@ func (x *Index) greedy(q []float32, ep cand, lc int) cand {
 func (x *Index) searchLayer(c *searchCtx, q []float32, eps []cand, ef, lc int) {
 	c.visitReset(len(x.ids))
 	seen, stamp := c.seen, c.stamp
+	lines := min(prefetchMax, (x.dim*4+63)/64)
 	c.cand.reset()
 	c.res.reset()
 	for _, e := range eps {
@@ -105,11 +113,25 @@ func (x *Index) searchLayer(c *searchCtx, q []float32, eps []cand, ef, lc int) {
 		if cur.d > c.res.top().d {
 			break
 		}
+		nb := c.batch[:0]
 		for _, n := range x.links(cur.s, lc) {
-			if seen[n] == stamp {
-				continue
+			if seen[n] != stamp {
+				seen[n] = stamp
+				nb = append(nb, n)
 			}
-			seen[n] = stamp
+		}
+		c.batch = nb
+		// Start loading the head of the next vector while the current
+		// one is multiplied: the walk jumps around the slab, so the
+		// hardware prefetcher cannot guess the next address
+		// (BenchmarkPrefetch).
+		if len(nb) > 0 {
+			prefetchLines(&x.vecs[int(nb[0])*x.dim], lines)
+		}
+		for i, n := range nb {
+			if i+1 < len(nb) {
+				prefetchLines(&x.vecs[int(nb[i+1])*x.dim], lines)
+			}
 			d := x.dist(q, n)
 			if c.res.len() < ef || d < c.res.top().d {
 				e := cand{d, n}

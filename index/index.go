@@ -23,7 +23,8 @@ const noSlot = math.MaxUint32
 const maxLevel = 31
 
 // Index is an HNSW graph over unit-normalised vectors, with exact search
-// beside it. Create one with New or Load; the zero value is not usable.
+// beside it. Create one with New or Load. The zero value is an index of
+// dimension 0 that rejects every vector until ReadFrom fills it.
 //
 // Storage: vectors live in one contiguous []float32 slab (slot i at
 // [i*dim:(i+1)*dim]); bottom-layer links in one []uint32 array with a fixed
@@ -68,10 +69,18 @@ func New(dim int, cfg Config) (*Index, error) {
 }
 
 // Dim returns the vector dimension.
-func (x *Index) Dim() int { return x.dim }
+func (x *Index) Dim() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.dim
+}
 
 // Config returns the configuration in use (defaults filled in).
-func (x *Index) Config() Config { return x.cfg }
+func (x *Index) Config() Config {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.cfg
+}
 
 // Len returns the number of vectors in the index.
 func (x *Index) Len() int {
@@ -120,12 +129,12 @@ func (x *Index) Add(id string, vec []float32) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
 	v := make([]float32, x.dim)
 	if err := normalise(v, vec, x.dim); err != nil {
 		return fmt.Errorf("add %q: %w", id, err)
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
 	if s, ok := x.slots[id]; ok {
 		if slices.Equal(x.vec(s), v) {
 			return nil

@@ -71,8 +71,8 @@ func (x *Index) SearchExact(q []float32, k int) ([]Result, error) {
 // the results (on top of opt.Exclude). It fails with ErrNotFound if id is
 // not in the index.
 func (x *Index) SearchID(id string, opt SearchOptions) ([]Result, error) {
-	if opt.K <= 0 {
-		return nil, fmt.Errorf("%w: k = %d", ErrInvalidK, opt.K)
+	if err := opt.check(); err != nil {
+		return nil, fmt.Errorf("search by id %q: %w", id, err)
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -89,18 +89,28 @@ func (x *Index) SearchID(id string, opt SearchOptions) ([]Result, error) {
 
 // SearchWith is Search with options.
 func (x *Index) SearchWith(q []float32, opt SearchOptions) ([]Result, error) {
-	if opt.K <= 0 {
-		return nil, fmt.Errorf("%w: k = %d", ErrInvalidK, opt.K)
+	if err := opt.check(); err != nil {
+		return nil, fmt.Errorf("search: %w", err)
 	}
 	c := x.getCtx()
 	defer x.putCtx(c)
+	x.mu.RLock()
+	defer x.mu.RUnlock()
 	c.q = slices.Grow(c.q[:0], x.dim)[:x.dim]
 	if err := normalise(c.q, q, x.dim); err != nil {
 		return nil, fmt.Errorf("search: query: %w", err)
 	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
 	return x.searchLocked(c, c.q, opt), nil
+}
+
+func (o SearchOptions) check() error {
+	if o.K <= 0 {
+		return fmt.Errorf("%w: k = %d", ErrInvalidK, o.K)
+	}
+	if o.Method < Auto || o.Method > Exact {
+		return fmt.Errorf("%w: unknown search method %d", ErrConfig, int(o.Method))
+	}
+	return nil
 }
 
 // searchLocked runs a search for the unit vector q; the caller holds the

@@ -21,6 +21,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/vecimg/vecimg/cluster"
@@ -133,6 +134,7 @@ type report struct {
 	Name         string          `json:"name"`
 	Mode         string          `json:"mode"`
 	WallSeconds  float64         `json:"wall_s"`
+	CPUSeconds   float64         `json:"cpu_s"`
 	Inertia      float64         `json:"inertia"`
 	Swaps        int             `json:"swaps"`
 	Iterations   int             `json:"iterations"`
@@ -197,9 +199,9 @@ func run(args []string) error {
 			return err
 		}
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuSeconds()
 	res, err := cluster.Fit(context.Background(), src, o)
-	wall := time.Since(start).Seconds()
+	wall, cpu := time.Since(start).Seconds(), cpuSeconds()-cpu0
 	if *cpuprofile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -216,7 +218,7 @@ func run(args []string) error {
 	if err := writeF32(*out+"_centers.npy", centers, res.K, m.d); err != nil {
 		return err
 	}
-	rep := report{Name: *name, Mode: mode, WallSeconds: wall, Inertia: res.Inertia, Swaps: res.Swaps, Iterations: res.Iterations,
+	rep := report{Name: *name, Mode: mode, WallSeconds: wall, CPUSeconds: cpu, Inertia: res.Inertia, Swaps: res.Swaps, Iterations: res.Iterations,
 		RefinePasses: res.RefinePasses, Converged: res.Converged, Reseeded: res.Reseeded,
 		GOMAXPROCS: runtime.GOMAXPROCS(0), Options: res.Options}
 	js, err := json.MarshalIndent(rep, "", "  ")
@@ -226,7 +228,17 @@ func run(args []string) error {
 	if err := os.WriteFile(*out+".json", js, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("%s (%s): %.3f s, inertia %.6g, %d swaps, %d mini-batch steps, %d refine passes, converged %v\n",
-		*name, mode, wall, res.Inertia, res.Swaps, res.Iterations, res.RefinePasses, res.Converged)
+	fmt.Printf("%s (%s): %.3f s wall, %.3f s CPU, inertia %.6g, %d swaps, %d mini-batch steps, %d refine passes, converged %v\n",
+		*name, mode, wall, cpu, res.Inertia, res.Swaps, res.Iterations, res.RefinePasses, res.Converged)
 	return nil
+}
+
+// cpuSeconds is the user plus system CPU time of this process so far, all
+// threads together.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return math.NaN()
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

@@ -112,12 +112,13 @@ func DecodeReader(r io.Reader, name string, lim Limits) (image.Image, Info, erro
 // be reoriented); pass it to a Preset's Fill or to ToBGR. Every error is a
 // *BadImageError.
 func Decode(data []byte, name string, lim Limits) (image.Image, Info, error) {
-	return decode(data, name, lim, nil)
+	return decode(data, name, lim, nil, nil)
 }
 
 // decode is Decode; when only is not nil, it may leave the pixels of a JPEG
-// outside only(width, height) (in display orientation) unreconstructed.
-func decode(data []byte, name string, lim Limits, only func(w, h int) image.Rectangle) (img image.Image, info Info, err error) {
+// outside only(width, height) (in display orientation) unreconstructed, and
+// with scratch set, a JPEG's planes may live in *scratch (see decodeJPEG).
+func decode(data []byte, name string, lim Limits, only func(w, h int) image.Rectangle, scratch *[]uint8) (img image.Image, info Info, err error) {
 	if len(data) == 0 {
 		return nil, Info{}, badImage(name, "", ErrEmpty, nil, "empty file")
 	}
@@ -155,7 +156,7 @@ func decode(data []byte, name string, lim Limits, only func(w, h int) image.Rect
 		if only != nil && o == 1 {
 			region = only(cfg.Width, cfg.Height)
 		}
-		img, ownErr = safeDecodeJPEG(data, cfg.Width, cfg.Height, region)
+		img, ownErr = safeDecodeJPEG(data, cfg.Width, cfg.Height, region, scratch)
 	}
 	if img == nil || ownErr != nil {
 		var f string
@@ -203,13 +204,13 @@ func safeDecode(data []byte) (img image.Image, format string, err error) {
 	return image.Decode(bytes.NewReader(data))
 }
 
-func safeDecodeJPEG(data []byte, w, h int, region image.Rectangle) (img image.Image, err error) {
+func safeDecodeJPEG(data []byte, w, h int, region image.Rectangle, scratch *[]uint8) (img image.Image, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			img, err = nil, errPanic{v}
 		}
 	}()
-	return decodeJPEG(data, w, h, region)
+	return decodeJPEG(data, w, h, region, scratch)
 }
 
 // decodeError maps a decoder's error to a *BadImageError with a short reason.

@@ -16,7 +16,8 @@ import (
 // and is skipped otherwise. It reports the pixel differences from cv2 of
 // Go's image/jpeg with its own colour conversion (nearest chroma), of
 // image/jpeg's planes with libjpeg-style upsampling and colour, and of our
-// decoder, and those of the blitz uint8 image before ToTensor; it fails
+// decoder, and those of the blitz uint8 image before ToTensor (made with
+// DecodeFill, which decodes only the crop window); it fails
 // unless ours are bit-exact. With VECIMG_GO_BLITZ_OUT=DIR it also writes our
 // blitz uint8 images there (<id>.goblitz.npy), to push both through a model.
 func TestDevSetParity(t *testing.T) {
@@ -53,7 +54,12 @@ func TestDevSetParity(t *testing.T) {
 		goOwn.add(nearestBGR(std).Pix, want.u8)
 		goFancy.add(ToBGR(std).Pix, want.u8)
 		ours.add(ToBGR(img).Pix, want.u8)
-		if err := pp.Fill(tensor, img); err != nil {
+		// The blitz image through DecodeFill (decoding only the crop window).
+		data, err := os.ReadFile(filepath.Join(images, stem+".jpg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pp.DecodeFill(tensor, data, stem, Limits{}); err != nil {
 			t.Fatal(err)
 		}
 		if out := os.Getenv("VECIMG_GO_BLITZ_OUT"); out != "" {

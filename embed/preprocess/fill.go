@@ -12,12 +12,13 @@ import (
 // use: give each worker goroutine its own (or call Preset.Fill, which pools
 // them).
 type Preprocessor struct {
-	p   Preset
-	lut [3][256]float32 // tensor value of each 8-bit sample, per tensor channel
-	cv  converter
-	rs  resampler
-	src []uint8 // packed BGR input to the resampler
-	out []uint8 // packed BGR, InputSize² pixels
+	p      Preset
+	lut    [3][256]float32 // tensor value of each 8-bit sample, per tensor channel
+	cv     converter
+	rs     resampler
+	src    []uint8 // packed BGR input to the resampler
+	planes []uint8 // DecodeFill's JPEG sample planes
+	out    []uint8 // packed BGR, InputSize² pixels
 }
 
 // New returns a Preprocessor for p.
@@ -77,27 +78,13 @@ func (pp *Preprocessor) Fill(dst []float32, img image.Image) error {
 	case ResizeThenCrop:
 		pp.src = growUint8(pp.src, 3*w*h)
 		pp.cv.region(pp.src, 3*w, img, b)
+		// Resize(R), then CenterCrop(C): the resized image's shorter side
+		// is R >= C (Validate), so the crop never pads; only the C×C
+		// window of the resized image is computed.
 		rw, rh := resizedSize(w, h, p.ResizeSize)
 		C := p.CropSize
 		ox, oy := cropOrigin(rw, C), cropOrigin(rh, C)
-		win := image.Rect(ox, oy, ox+C, oy+C)
-		in := win.Intersect(image.Rect(0, 0, rw, rh))
-		if in != win {
-			clear(pp.out)
-		}
-		if !in.Empty() {
-			if in == win {
-				pp.rs.resize(pp.out, pp.src, w, h, rw, rh, ox, oy, C, C)
-			} else {
-				// Only possible for a preset whose crop exceeds the resized
-				// image; resize the visible part, then place it.
-				tmp := make([]uint8, 3*in.Dx()*in.Dy())
-				pp.rs.resize(tmp, pp.src, w, h, rw, rh, in.Min.X, in.Min.Y, in.Dx(), in.Dy())
-				for y := range in.Dy() {
-					copy(pp.out[((in.Min.Y-oy+y)*C+in.Min.X-ox)*3:], tmp[y*3*in.Dx():][:3*in.Dx()])
-				}
-			}
-		}
+		pp.rs.resize(pp.out, pp.src, w, h, rw, rh, ox, oy, C, C)
 	default:
 		return fmt.Errorf("preset %s: unknown pipeline %d", p.Name, p.Pipeline)
 	}
@@ -118,18 +105,22 @@ func (pp *Preprocessor) trim() {
 	if cap(pp.rs.tmp) > maxKeptScratch {
 		pp.rs.tmp = nil
 	}
+	if cap(pp.planes) > maxKeptScratch {
+		pp.planes = nil
+	}
 }
 
 // DecodeFill decodes an image file's bytes (as Decode does, with the same
 // errors) and fills dst with it, preprocessed (as Fill does). The result is
 // identical to Decode followed by Fill, but a JPEG's pixels that the preset
 // never reads (outside blitz's centre crop) are not reconstructed, which
-// saves much of the decoding time of large photos.
+// saves much of the decoding time of large photos, and its sample planes
+// reuse the Preprocessor's memory instead of being allocated per image.
 func (pp *Preprocessor) DecodeFill(dst []float32, data []byte, name string, lim Limits) (Info, error) {
 	if len(dst) != pp.p.TensorLen() {
 		return Info{}, fmt.Errorf("preset %s: %w: got %d floats, want %d", pp.p.Name, ErrTensorSize, len(dst), pp.p.TensorLen())
 	}
-	img, info, err := decode(data, name, lim, pp.p.sourceRegion)
+	img, info, err := decode(data, name, lim, pp.p.sourceRegion, &pp.planes)
 	if err != nil {
 		return Info{}, err
 	}

@@ -103,7 +103,7 @@ func FuzzDecodeJPEG(f *testing.F) {
 			return
 		}
 		var img image.Image
-		if n := allocated(func() { img, err = decodeJPEG(data, cfg.Width, cfg.Height, image.Rectangle{}) }); n > allocBudget(fuzzLimit, len(data)) {
+		if n := allocated(func() { img, err = decodeJPEG(data, cfg.Width, cfg.Height, image.Rectangle{}, nil) }); n > allocBudget(fuzzLimit, len(data)) {
 			t.Fatalf("decodeJPEG allocated %d bytes", n)
 		}
 		if err != nil {

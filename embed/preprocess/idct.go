@@ -32,17 +32,23 @@ const (
 // way libjpeg's range-limit table does: the value is masked to 10 bits, and
 // -128..127 become 0..255, larger values 255, smaller 0 (and, as in libjpeg,
 // values beyond ±512 wrap around; only corrupt data gets there).
-func idctRangeLimit(x int64) uint8 {
-	i := int(x) & 1023
-	switch {
-	case i < 128:
-		return uint8(128 + i)
-	case i < 512:
-		return 255
-	case i < 896:
-		return 0
+func idctRangeLimit(x int64) uint8 { return idctRange[x&1023] }
+
+var idctRange [1024]uint8
+
+func init() {
+	for i := range idctRange {
+		switch {
+		case i < 128:
+			idctRange[i] = uint8(128 + i)
+		case i < 512:
+			idctRange[i] = 255
+		case i < 896:
+			idctRange[i] = 0
+		default:
+			idctRange[i] = uint8(i - 896)
+		}
 	}
-	return uint8(i - 896)
 }
 
 // idctIslow transforms one block of quantised coefficients (natural order)
@@ -137,4 +143,17 @@ func idctOdd(t0, t1, t2, t3 int64) (int64, int64, int64, int64) {
 		t1*fix2_053119869 + z2 + z4,
 		t2*fix3_072711026 + z2 + z3,
 		t3*fix1_501321110 + z1 + z4
+}
+
+// idctDC is idctIslow for a block whose AC coefficients are all zero: both
+// passes take their all-zero shortcuts and every sample gets the same value.
+func idctDC(dc int16, q int32, out []uint8, stride int) {
+	ws := (int32(dc) * q) << idctPass1Bits
+	v := idctRangeLimit((int64(ws) + (1 << (idctPass1Bits + 2))) >> (idctPass1Bits + 3))
+	for r := range 8 {
+		o := out[r*stride : r*stride+8 : r*stride+8]
+		for i := range o {
+			o[i] = v
+		}
+	}
 }

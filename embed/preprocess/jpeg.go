@@ -76,6 +76,7 @@ type jpegDecoder struct {
 	w, h         int
 	wantW, wantH int
 	region       image.Rectangle // pixels the caller will read; empty means all
+	scratch      *[]uint8        // when set, planes are carved from (and grow) it
 	comps        []jpegComponent
 	hmax, vmax   int
 	mcux, mcuy   int
@@ -106,8 +107,12 @@ func (e jpegFeatureError) Error() string { return "jpeg: unsupported " + string(
 // nothing is allocated for any other size. When region is not empty, only
 // the blocks that pixels in region depend on (through chroma upsampling
 // too) are reconstructed; the others stay zero.
-func decodeJPEG(data []byte, w, h int, region image.Rectangle) (image.Image, error) {
-	d := &jpegDecoder{data: data, wantW: w, wantH: h, region: region}
+//
+// With scratch set, the sample planes live in *scratch (grown as needed)
+// instead of fresh memory, so the image is only valid until the next use of
+// scratch, and samples of blocks outside region are left as they were.
+func decodeJPEG(data []byte, w, h int, region image.Rectangle, scratch *[]uint8) (image.Image, error) {
+	d := &jpegDecoder{data: data, wantW: w, wantH: h, region: region, scratch: scratch}
 	if len(data) < 4 || data[0] != 0xff || data[1] != 0xd8 {
 		return nil, errJPEGFallback
 	}
@@ -292,17 +297,32 @@ func (d *jpegDecoder) frame(b []byte, progressive bool) error {
 		if !d.region.Empty() {
 			// Samples under the region, one more each side for the chroma
 			// filters, in blocks.
-			sx0 := d.region.Min.X*c.h/d.hmax
-			sx1 := (d.region.Max.X*c.h+d.hmax-1)/d.hmax
-			sy0 := d.region.Min.Y*c.v/d.vmax
-			sy1 := (d.region.Max.Y*c.v+d.vmax-1)/d.vmax
+			sx0 := d.region.Min.X*c.h/d.hmax - 1
+			sx1 := (d.region.Max.X*c.h+d.hmax-1)/d.hmax + 1
+			sy0 := d.region.Min.Y*c.v/d.vmax - 1
+			sy1 := (d.region.Max.Y*c.v+d.vmax-1)/d.vmax + 1
 			c.bx0, c.bx1 = max(sx0, 0)/8, min((sx1+7)/8, c.cw)
 			c.by0, c.by1 = max(sy0, 0)/8, min((sy1+7)/8, c.ch)
 		}
-		c.plane = make([]uint8, 64*c.bw*c.bh)
 		if progressive {
 			c.coef = make([]int16, c.bw*c.bh*64)
 		}
+	}
+	total := 0
+	for i := range d.comps {
+		total += 64 * d.comps[i].bw * d.comps[i].bh
+	}
+	var buf []uint8
+	if d.scratch != nil {
+		*d.scratch = growUint8(*d.scratch, total)
+		buf = *d.scratch
+	} else {
+		buf = make([]uint8, total)
+	}
+	for i := range d.comps {
+		c := &d.comps[i]
+		n := 64 * c.bw * c.bh
+		c.plane, buf = buf[:n:n], buf[n:]
 	}
 	return nil
 }
@@ -537,12 +557,17 @@ func (d *jpegDecoder) scan(b []byte) error {
 							// transform it straight into the plane.
 							blk := &d.block
 							*blk = [64]int16{}
-							if err := d.blockBaseline(blk, c, &d.dc[td[i]], &d.ac[ta[i]]); err != nil {
+							hasAC, err := d.blockBaseline(blk, c, &d.dc[td[i]], &d.ac[ta[i]])
+							if err != nil {
 								return err
 							}
 							if bx, by := bi%c.bw, bi/c.bw; bx >= c.bx0 && bx < c.bx1 && by >= c.by0 && by < c.by1 {
 								stride := 8 * c.bw
-								idctIslow(blk, &c.q, c.plane[8*by*stride+8*bx:], stride)
+								if hasAC {
+									idctIslow(blk, &c.q, c.plane[8*by*stride+8*bx:], stride)
+								} else {
+									idctDC(blk[0], c.q[0], c.plane[8*by*stride+8*bx:], stride)
+								}
 							}
 							continue
 						}
@@ -687,41 +712,44 @@ func (d *jpegDecoder) endScan() error {
 
 // --- blocks ---
 
-func (d *jpegDecoder) blockBaseline(blk *[64]int16, c *jpegComponent, dc, ac *huffTable) error {
+// blockBaseline decodes a sequential block; hasAC reports whether any AC
+// coefficient is non-zero.
+func (d *jpegDecoder) blockBaseline(blk *[64]int16, c *jpegComponent, dc, ac *huffTable) (hasAC bool, err error) {
 	t, err := d.decodeHuff(dc)
 	if err != nil {
-		return err
+		return false, err
 	}
 	diff, err := d.receiveExtend(t)
 	if err != nil {
-		return err
+		return false, err
 	}
 	c.pred += diff
 	blk[0] = int16(c.pred)
 	for k := 1; k < 64; k++ {
 		rs, err := d.decodeHuff(ac)
 		if err != nil {
-			return err
+			return false, err
 		}
 		r, s := rs>>4, rs&15
 		if s == 0 {
 			if r != 15 {
-				return nil // end of block
+				return hasAC, nil // end of block
 			}
 			k += 15
 			continue
 		}
 		k += r
 		if k > 63 {
-			return errJPEGFallback
+			return false, errJPEGFallback
 		}
 		v, err := d.receiveExtend(s)
 		if err != nil {
-			return err
+			return false, err
 		}
 		blk[unzig[k]] = int16(v)
+		hasAC = true
 	}
-	return nil
+	return hasAC, nil
 }
 
 func (d *jpegDecoder) blockDCFirst(blk *[64]int16, c *jpegComponent, dc *huffTable, al int) error {

@@ -1,0 +1,7 @@
+package index
+
+// prefetchLines asks the CPU to start loading lines 64-byte cache lines
+// starting at p into cache, without waiting for them.
+//
+//go:noescape
+func prefetchLines(p *float32, lines int)
