@@ -235,19 +235,19 @@ func (k *storeSink) Lookup(id string) (embed.Stored, bool, error) {
 	return embed.Stored{SHA256: r.SHA256, Path: r.Path}, true, nil
 }
 
-func (k *storeSink) VectorByHash(sha string) ([]float32, bool, error) {
+func (k *storeSink) ByHash(sha string) (embed.Item, bool, error) {
 	id, ok, err := k.s.ByHash(sha)
 	if err != nil || !ok {
-		return nil, false, err
+		return embed.Item{}, false, err
 	}
 	r, err := k.s.Get(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, false, nil
+		return embed.Item{}, false, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return embed.Item{}, false, err
 	}
-	return r.Vector, true, nil
+	return embed.Item{ID: r.ID, Path: r.Path, SHA256: r.SHA256, Width: r.Width, Height: r.Height, Vector: r.Vector}, true, nil
 }
 
 func (k *storeSink) Write(items []embed.Item) error {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"image"
 	"math"
 	"os"
 	"runtime"
@@ -48,9 +47,9 @@ type Runner interface {
 type Sink interface {
 	// Lookup returns what is stored under id, if anything.
 	Lookup(id string) (Stored, bool, error)
-	// VectorByHash returns the vector of a stored image with this content
-	// hash, so that a copy of a known file needs no model run.
-	VectorByHash(sha string) ([]float32, bool, error)
+	// ByHash returns a stored image with this content hash (its vector and
+	// size), so that a copy of a known file needs no model run.
+	ByHash(sha string) (Item, bool, error)
 	// Write stores one batch; the batch is durable when Write returns.
 	Write(items []Item) error
 }
@@ -370,16 +369,11 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 			replaced = true // same file changed, or moved: replace the record
 		}
 	}
-	img, w, h, derr := p.decode(f.Path, data)
-	if derr != nil {
-		p.addBad(BadFile{f.Path, derr.Error()})
-		return nil
-	}
-	item := Item{ID: f.ID, Path: f.Path, SHA256: sha, Width: w, Height: h}
-	if vec, found, verr := p.sink.VectorByHash(sha); verr != nil {
+	if known, found, verr := p.sink.ByHash(sha); verr != nil {
 		return fmt.Errorf("looking up %s in the store: %w", f.Path, verr)
-	} else if found {
-		item.Vector = append([]float32(nil), vec...)
+	} else if found { // an identical file is stored: reuse its vector, no model run
+		item := Item{ID: f.ID, Path: f.Path, SHA256: sha, Width: known.Width, Height: known.Height,
+			Vector: append([]float32(nil), known.Vector...)}
 		p.count(func(s *IngestStats) {
 			s.Copied++
 			if replaced {
@@ -398,38 +392,35 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 		return aerr
 	}
 	dst := b.data[i*bt.per : (i+1)*bt.per]
-	ok = true
-	if ferr := p.fill(dst, img); ferr != nil {
-		p.addBad(BadFile{f.Path, "preprocessing failed: " + ferr.Error()})
-		clear(dst)
-		ok = false
+	w, h, derr := p.decodeFill(dst, f.Path, data)
+	if derr != nil {
+		p.addBad(BadFile{f.Path, derr.Error()})
+		clear(dst) // the slot still goes through the model; its result is dropped
 	}
-	return bt.commit(ctx, b, i, slotMeta{item: item, replaced: replaced, ok: ok})
+	item := Item{ID: f.ID, Path: f.Path, SHA256: sha, Width: w, Height: h}
+	return bt.commit(ctx, b, i, slotMeta{item: item, replaced: replaced, ok: derr == nil})
 }
 
-// decode and fill catch decoder panics per file.
-func (p *pipeline) decode(path string, data []byte) (img image.Image, w, h int, err error) {
+// decodeFill decodes one file into its batch slot, catching decoder panics.
+func (p *pipeline) decodeFill(dst []float32, path string, data []byte) (w, h int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder crashed: %v", r)
 		}
 	}()
-	return p.o.Prep.Decode(path, data)
-}
-
-func (p *pipeline) fill(dst []float32, img image.Image) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("crashed: %v", r)
-		}
-	}()
-	return p.o.Prep.Fill(dst, img)
+	return p.o.Prep.DecodeFill(dst, path, data)
 }
 
 // infer runs the model on a batch and returns the items with their vectors.
 func (p *pipeline) infer(b *batch, out *[]float32) ([]Item, error) {
 	n := b.filled
-	if n == 0 {
+	good := 0
+	for i := 0; i < n; i++ {
+		if b.meta[i].ok {
+			good++
+		}
+	}
+	if good == 0 { // only files that failed to decode: nothing to run
 		return nil, nil
 	}
 	vecs, err := p.sess.Run(b.data, n, *out)

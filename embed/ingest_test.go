@@ -22,20 +22,17 @@ type fakePrep struct{ size int }
 
 func (p fakePrep) Name() string { return "fake" }
 func (p fakePrep) Size() int    { return p.size }
-func (p fakePrep) Decode(path string, data []byte) (image.Image, int, int, error) {
+func (p fakePrep) DecodeFill(dst []float32, path string, data []byte) (int, int, error) {
 	img, err := png.Decode(bytes.NewReader(data))
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("not a PNG: %v", err)
+		return 0, 0, fmt.Errorf("not a PNG: %v", err)
 	}
-	b := img.Bounds()
-	return img, b.Dx(), b.Dy(), nil
-}
-func (p fakePrep) Fill(dst []float32, img image.Image) error {
 	r, _, _, _ := img.At(0, 0).RGBA()
 	for i := range dst {
 		dst[i] = float32(r>>8) + 1
 	}
-	return nil
+	b := img.Bounds()
+	return b.Dx(), b.Dy(), nil
 }
 
 // fakeRunner returns, per image, [mean of its input, 2*mean, 3].
@@ -84,15 +81,15 @@ func (s *memSink) Lookup(id string) (Stored, bool, error) {
 	it, ok := s.recs[id]
 	return Stored{SHA256: it.SHA256, Path: it.Path}, ok, nil
 }
-func (s *memSink) VectorByHash(sha string) ([]float32, bool, error) {
+func (s *memSink) ByHash(sha string) (Item, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, it := range s.recs {
 		if it.SHA256 == sha {
-			return it.Vector, true, nil
+			return it, true, nil
 		}
 	}
-	return nil, false, nil
+	return Item{}, false, nil
 }
 func (s *memSink) Write(items []Item) error {
 	s.mu.Lock()

@@ -3,7 +3,6 @@ package embed
 import (
 	"errors"
 	"fmt"
-	"image"
 	"os"
 
 	"github.com/vecimg/vecimg/embed/preprocess"
@@ -15,11 +14,10 @@ import (
 type Preparer interface {
 	Name() string // the preset's name, recorded in the store
 	Size() int    // the square input size S it produces
-	// Decode reads an image and returns it with its size in pixels. The error
-	// text is a one-line reason shown to the user.
-	Decode(path string, data []byte) (img image.Image, width, height int, err error)
-	// Fill writes the 3×S×S float32 input for img into dst.
-	Fill(dst []float32, img image.Image) error
+	// DecodeFill decodes an image file's bytes and writes its 3×S×S float32
+	// input into dst. It returns the image's size in pixels; its error text is
+	// a one-line reason shown to the user.
+	DecodeFill(dst []float32, path string, data []byte) (width, height int, err error)
 }
 
 // DefaultMaxPixels is the default decompression-bomb limit (see --max-pixels).
@@ -46,19 +44,17 @@ type presetPrep struct {
 func (pp presetPrep) Name() string { return pp.p.Name }
 func (pp presetPrep) Size() int    { return pp.p.InputSize }
 
-func (pp presetPrep) Decode(path string, data []byte) (image.Image, int, int, error) {
-	img, info, err := preprocess.Decode(data, path, pp.lim)
+func (pp presetPrep) DecodeFill(dst []float32, path string, data []byte) (int, int, error) {
+	info, err := pp.p.DecodeFill(dst, data, path, pp.lim)
 	if err != nil {
 		var bad *preprocess.BadImageError
 		if errors.As(err, &bad) {
-			return nil, 0, 0, errors.New(bad.Reason)
+			return 0, 0, errors.New(bad.Reason)
 		}
-		return nil, 0, 0, err
+		return 0, 0, err
 	}
-	return img, info.Width, info.Height, nil
+	return info.Width, info.Height, nil
 }
-
-func (pp presetPrep) Fill(dst []float32, img image.Image) error { return pp.p.Fill(dst, img) }
 
 // EmbedFile computes the vector of one image file with a session and preset
 // (a query image that is not in the store).
@@ -67,14 +63,10 @@ func EmbedFile(r Runner, prep Preparer, path string) ([]float32, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, _, _, err := prep.Decode(path, data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
-	}
 	S := prep.Size()
 	in := make([]float32, 3*S*S)
-	if err := prep.Fill(in, img); err != nil {
-		return nil, fmt.Errorf("%s: preprocessing: %v", path, err)
+	if _, _, err := prep.DecodeFill(in, path, data); err != nil {
+		return nil, fmt.Errorf("%s: %v", path, err)
 	}
 	out, err := r.Run(in, 1, nil)
 	if err != nil {
