@@ -53,7 +53,7 @@ r = ref.astype(np.float64)
 cos = (v * r).sum(1) / (np.linalg.norm(v, axis=1) * np.linalg.norm(r, axis=1))
 rel = np.abs(v - r).max(1) / np.abs(r).max(1)
 worst = np.argsort(cos)[:3]
-print(f"reference (seed_pipeline.py, torch {__import__('torch').__version__}, {__import__('torch').get_num_threads()} threads): {ref_s:7.2f} s  ({len(ids)/ref_s:6.1f} img/s)")
+print(f"reference (seed_pipeline.py, torch {__import__("torch").__version__}):           {ref_s:7.2f} s  ({len(ids)/ref_s:6.1f} img/s)")
 print(f"vecimg ingest:                                        {vec_s:7.2f} s  ({len(ids)/vec_s:6.1f} img/s)")
 print(f"ratio vecimg/reference: {vec_s/ref_s:.3f}")
 print(f"parity over {len(ids)} images: cosine min {cos.min():.6f} mean {cos.mean():.6f}; max rel err min/median/max {rel.min():.2e}/{np.median(rel):.2e}/{rel.max():.2e}")
