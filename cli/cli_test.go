@@ -217,6 +217,7 @@ func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"ingest"},
 		{"ingest", "a", "b"},
+		{"similar", "1.jpg", "-k", "3"},
 		{"similar", "-k", "0", "x"},
 		{"cluster", "--k", "zero"},
 		{"--nope"},

@@ -55,7 +55,7 @@ func ingestCommand() *cli.Command {
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return usagef("ingest takes one folder, got %d arguments", c.NArg())
+				return argCountError("ingest", "folder", c.Args().Slice())
 			}
 			return runIngest(c.Context, c, c.Args().First())
 		},

@@ -45,7 +45,7 @@ func similarCommand() *cli.Command {
 				return runSimilarCheck(c)
 			}
 			if c.NArg() != 1 {
-				return usagef("similar takes one QUERY (an id, a file name or an image path), got %d arguments", c.NArg())
+				return argCountError("similar", "QUERY (an id, a file name or an image path)", c.Args().Slice())
 			}
 			return runSimilar(c, c.Args().First())
 		},
