@@ -81,6 +81,20 @@ type storeSource struct {
 	dim int
 }
 
+// openSource opens the --db store and its vectors as a cluster.Source.
+func openSource(c *cli.Context, readOnly bool) (*store.Store, *storeSource, error) {
+	st, err := openStore(c, readOnly)
+	if err != nil {
+		return nil, nil, err
+	}
+	src, err := newStoreSource(st)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, src, nil
+}
+
 func newStoreSource(st *store.Store) (*storeSource, error) {
 	man, ok, err := st.Manifest()
 	if err != nil {
@@ -128,15 +142,11 @@ type clusterOutput struct {
 }
 
 func runCluster(c *cli.Context, opts cluster.Options) error {
-	st, err := openStore(c, false)
+	st, src, err := openSource(c, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	src, err := newStoreSource(st)
-	if err != nil {
-		return err
-	}
 	if opts.K > src.n {
 		return usagef("--k %d is more than the %d stored images", opts.K, src.n)
 	}
@@ -244,15 +254,11 @@ func storeImageLoader(st *store.Store) func(id string) (image.Image, error) {
 }
 
 func runSweep(c *cli.Context, ks []int, opts cluster.Options) error {
-	st, err := openStore(c, true)
+	st, src, err := openSource(c, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	src, err := newStoreSource(st)
-	if err != nil {
-		return err
-	}
 	rows, err := cluster.Sweep(c.Context, src, ks, opts)
 	if err != nil {
 		return err
