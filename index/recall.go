@@ -2,7 +2,6 @@ package index
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sync"
 )
@@ -49,38 +48,29 @@ func (x *Index) recall(n int, opt SearchOptions, run func(int, SearchOptions) (g
 		mu          sync.Mutex
 		hits, total int
 		firstErr    error
-		next        int
-		wg          sync.WaitGroup
 	)
-	for range min(n, runtime.GOMAXPROCS(0)) {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= n {
-					return
-				}
-				got, want, err := run(i, opt)
-				h := 0
-				for _, w := range want {
-					if slices.ContainsFunc(got, func(g Result) bool { return g.ID == w.ID }) {
-						h++
-					}
-				}
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-					next = n // stop the other workers
-				}
-				hits += h
-				total += len(want)
-				mu.Unlock()
+	parallelFor(n, func(i int) {
+		mu.Lock()
+		failed := firstErr != nil
+		mu.Unlock()
+		if failed { // an earlier query failed: skip the rest
+			return
+		}
+		got, want, err := run(i, opt)
+		h := 0
+		for _, w := range want {
+			if slices.ContainsFunc(got, func(g Result) bool { return g.ID == w.ID }) {
+				h++
 			}
-		})
-	}
-	wg.Wait()
+		}
+		mu.Lock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		hits += h
+		total += len(want)
+		mu.Unlock()
+	})
 	if firstErr != nil {
 		return 0, fmt.Errorf("recall: %w", firstErr)
 	}
