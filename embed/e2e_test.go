@@ -1,7 +1,6 @@
 package embed
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -53,15 +52,7 @@ func TestGoldenEndToEnd(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				m, err := PrepareModel(context.Background(), ModelSpec{Weights: weights, Size: prep.Size(), CacheDir: cache})
-				if err != nil {
-					t.Fatal(err)
-				}
-				sess, err := NewSession(rt, m, SessionOptions{Device: "cpu"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer sess.Close()
+				sess := cpuSession(t, rt, ModelSpec{Weights: weights, Size: prep.Size(), CacheDir: cache})
 				want := readF32(t, filepath.Join("testdata", g.File))
 				dim := g.Shape[1]
 				if sess.Dim() != dim {
@@ -88,15 +79,7 @@ func TestGoldenEndToEnd(t *testing.T) {
 func TestBatchEqualsSingle(t *testing.T) {
 	rt := testRuntime(t)
 	prep, _ := NewPreparer("blitz", 0)
-	m, err := PrepareModel(context.Background(), ModelSpec{Weights: "vgg/testdata/vgg16_w32_zip.pth", Size: prep.Size(), CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sess, err := NewSession(rt, m, SessionOptions{Device: "cpu"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
+	sess := cpuSession(t, rt, ModelSpec{Weights: "vgg/testdata/vgg16_w32_zip.pth", Size: prep.Size(), CacheDir: t.TempDir()})
 	names := []string{"1.png", "2.png", "3.png"}
 	per := 3 * prep.Size() * prep.Size()
 	in := make([]float32, len(names)*per)

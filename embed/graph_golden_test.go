@@ -7,7 +7,6 @@ package embed
 // skip, or fail when VECIMG_REQUIRE_ORT is set (see testRuntime).
 
 import (
-	"context"
 	"os"
 	"testing"
 
@@ -31,18 +30,11 @@ func loadFC6Goldens(t *testing.T) *fixture.Golden {
 // prec in cache, and runs it on the CPU on the batch x of n images.
 func runFC6(t *testing.T, rt Runtime, cache, weights, prec string, size, n int, x []float32) []float32 {
 	t.Helper()
-	m, err := PrepareModel(context.Background(), ModelSpec{Weights: weights, Size: size, Precision: prec, CacheDir: cache})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Precision != prec {
+	sess := cpuSession(t, rt, ModelSpec{Weights: weights, Size: size, Precision: prec, CacheDir: cache})
+	defer sess.Close() // now, not at the end of the test: full-size models are large
+	if m := sess.Model(); m.Precision != prec {
 		t.Fatalf("PrepareModel made a %s model, asked for %s", m.Precision, prec)
 	}
-	sess, err := NewSession(rt, m, SessionOptions{Device: "cpu"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sess.Close()
 	out, err := sess.Run(x, n, nil)
 	if err != nil {
 		t.Fatalf("%s, %s, size %d: %v", weights, prec, size, err)

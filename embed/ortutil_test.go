@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"context"
 	"os"
 	"testing"
 )
@@ -17,4 +18,20 @@ func testRuntime(t testing.TB) Runtime {
 		t.Skipf("ONNX Runtime not available (run `make ort`): %v", err)
 	}
 	return rt
+}
+
+// cpuSession builds (or takes from spec.CacheDir) the model of spec and opens
+// it on the CPU; the session is closed when the test ends.
+func cpuSession(t testing.TB, rt Runtime, spec ModelSpec) *Session {
+	t.Helper()
+	m, err := PrepareModel(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := NewSession(rt, m, SessionOptions{Device: "cpu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	return sess
 }
