@@ -787,13 +787,8 @@ func (d *jpegDecoder) blockACFirst(blk *[64]int16, ac *huffTable, ss, se, al int
 		r, s := rs>>4, rs&15
 		if s == 0 {
 			if r < 15 {
-				d.eobrun = 1 << r
-				if r > 0 {
-					extra, err := d.getBits(r)
-					if err != nil {
-						return err
-					}
-					d.eobrun += int(extra)
+				if err := d.readEOBRun(r); err != nil {
+					return err
 				}
 				d.eobrun--
 				return nil
@@ -854,13 +849,8 @@ func (d *jpegDecoder) blockACRefine(blk *[64]int16, ac *huffTable, ss, se, al in
 					val = p1
 				}
 			} else if r != 15 {
-				d.eobrun = 1 << r
-				if r > 0 {
-					extra, err := d.getBits(r)
-					if err != nil {
-						return err
-					}
-					d.eobrun += int(extra)
+				if err := d.readEOBRun(r); err != nil {
+					return err
 				}
 				break
 			}
@@ -962,4 +952,18 @@ func (d *jpegDecoder) cmyk(planes [][]uint8, stride int) *image.CMYK {
 		}
 	}
 	return m
+}
+
+// readEOBRun sets the end-of-band run that an EOBr symbol starts: 2^r plus r
+// more bits read from the stream (progressive AC scans).
+func (d *jpegDecoder) readEOBRun(r int) error {
+	d.eobrun = 1 << r
+	if r > 0 {
+		extra, err := d.getBits(r)
+		if err != nil {
+			return err
+		}
+		d.eobrun += int(extra)
+	}
+	return nil
 }
