@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -228,19 +227,9 @@ func exportSubmission(path, template string, res *cluster.Result) error {
 		defer f.Close()
 		tpl = f
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := cluster.WriteSubmission(tmp, res.IDs, res.Labels, tpl); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return writeFileAtomic(path, func(w io.Writer) error {
+		return cluster.WriteSubmission(w, res.IDs, res.Labels, tpl)
+	})
 }
 
 func storeImageLoader(st *store.Store) func(id string) (image.Image, error) {

@@ -2,10 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/vecimg/vecimg/store"
 )
 
 func exportCommand() *cli.Command {
@@ -25,19 +26,13 @@ func exportCommand() *cli.Command {
 			}
 			defer st.Close()
 			out := c.String("out")
-			tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*.tmp")
+			var info store.ExportInfo
+			err = writeFileAtomic(out, func(w io.Writer) error {
+				var err error
+				info, err = st.ExportNPZ(c.Context, w)
+				return err
+			})
 			if err != nil {
-				return fmt.Errorf("cannot write %s: %w", out, err)
-			}
-			defer os.Remove(tmp.Name())
-			info, err := st.ExportNPZ(c.Context, tmp)
-			if cerr := tmp.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("exporting to %s: %w", out, err)
-			}
-			if err := os.Rename(tmp.Name(), out); err != nil {
 				return err
 			}
 			what := "ids, vectors"
