@@ -16,7 +16,7 @@ import (
 // Exit codes.
 const (
 	exitOK       = 0
-	exitError    = 1 // the command failed
+	exitError    = 1 // the command failed, or check found problems
 	exitUsage    = 2 // bad flags or arguments
 	exitBadFiles = 3 // --strict and some input files were bad
 	exitBusy     = 4 // the store is in use by another process
@@ -24,7 +24,7 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := cli.App().RunContext(ctx, os.Args)
+	err := cli.Run(ctx, cli.App(), os.Args)
 	stop()
 	os.Exit(exitCode(err))
 }

@@ -1,34 +1,41 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of the index package against hnswlib (Debian's
-# python3-hnswlib, M=16, ef_construction=200) and github.com/coder/hnsw
-# v0.6.1, on the same seeded data: VECIMG_BENCH_N base vectors (default
-# 20000) and VECIMG_BENCH_QUERIES held-out queries (default 200) drawn from a
-# 50-component mixture in 4096-d (index/mixture_test.go).
+# python3-hnswlib, M=16, ef_construction=200, float32 in RAM) and
+# github.com/coder/hnsw v0.6.1, on the same seeded data: VECIMG_BENCH_N base
+# vectors (default 20000) and VECIMG_BENCH_QUERIES held-out queries (default
+# 200). VECIMG_BENCH_DATA=mixture (default: the 50-component 4096-d mixture
+# of index/mixture_test.go, the set of the README's tables, near-isotropic:
+# the worst case for compressed codes) or fc6 (fc6-like spectrum and mean,
+# index/synth_test.go).
 #
-#   bench/index.sh                  # about 10-20 minutes on 2 cores
-#   ROUNDS=5 bench/index.sh         # more query rounds
+#   bench/index.sh                          # about 10-20 minutes on 2 cores
+#   VECIMG_BENCH_DATA=fc6 bench/index.sh
+#   ROUNDS=5 bench/index.sh                 # more query rounds
 #
-# 1. builds: vecimg with AddBatch (all cores) and with Add (one goroutine),
+# 1. builds: vecimg with Build (all cores: codebook, codes, graph),
 #    hnswlib with HNSWLIB_THREADS threads (default: all cores);
 # 2. ROUNDS (default 3) alternating query rounds: Go, then hnswlib, so that
 #    both see the same machine load; every query runs alone on one thread;
 #    the table shows the median ms/query over the rounds;
-# 3. coder/hnsw v0.6.1 (build on one goroutine, then queries), and exact
-#    search against graph search on small indexes (Config.ExactBelow).
+# 3. re-rank depths at the default ef, coder/hnsw v0.6.1 (build on one
+#    goroutine, then queries), and the code scan against graph search on
+#    small indexes (Config.ExactBelow).
 #
 # Output files go to $VECIMG_BENCH_DIR (default .bench/index).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export VECIMG_BENCH_N=${VECIMG_BENCH_N:-20000}
+export VECIMG_BENCH_DATA=${VECIMG_BENCH_DATA:-mixture}
 export VECIMG_BENCH_QUERIES=${VECIMG_BENCH_QUERIES:-200}
 dir=${VECIMG_BENCH_DIR:-.bench/index}
 threads=${HNSWLIB_THREADS:-$(nproc)}
 rounds=${ROUNDS:-3}
 mkdir -p "$dir"
-dump=$dir/data-$VECIMG_BENCH_N-$VECIMG_BENCH_QUERIES.bin
-export VECIMG_BENCH_INDEX=$dir/vecimg-$VECIMG_BENCH_N.hnsw
-hnswlib_index=$dir/hnswlib-$VECIMG_BENCH_N.bin
+tag=$VECIMG_BENCH_DATA-$VECIMG_BENCH_N
+dump=$dir/data-$tag-$VECIMG_BENCH_QUERIES.bin
+export VECIMG_BENCH_INDEX=$dir/vecimg-$tag.idx
+hnswlib_index=$dir/hnswlib-$tag.bin
 gotest() { "$dir/index.test" -test.run '^$' -test.timeout 3h "$@"; }
 
 go test -c -o "$dir/index.test" ./index/
@@ -39,7 +46,8 @@ fi
 rm -f "$dir"/round-*.txt
 
 echo "== builds"
-gotest -test.bench '^BenchmarkBuild(Serial)?$' | tee "$dir/build-go.txt"
+rm -f "$VECIMG_BENCH_INDEX"
+gotest -test.bench '^BenchmarkBuild$' -test.benchtime 1x | tee "$dir/build-go.txt"
 /usr/bin/python3 bench/index_hnswlib.py "$dump" --threads "$threads" --save "$hnswlib_index" --no-search |
 	tee "$dir/build-hnswlib.txt"
 
@@ -49,8 +57,8 @@ for r in $(seq "$rounds"); do
 	/usr/bin/python3 bench/index_hnswlib.py "$dump" --load "$hnswlib_index" --repeat 3 | tee "$dir/round-$r-hnswlib.txt"
 done
 
-echo "== coder/hnsw v0.6.1; exact against graph search on small indexes"
-gotest -test.bench '^Benchmark(CoderHNSW|Crossover)$' -test.benchtime "${BENCHTIME:-1s}" | tee "$dir/other-go.txt"
+echo "== re-rank depths; coder/hnsw v0.6.1; code scan against graph search on small indexes"
+gotest -test.bench '^Benchmark(Rerank|Open|CoderHNSW|Crossover)$' -test.benchtime "${BENCHTIME:-1s}" | tee "$dir/other-go.txt"
 
 /usr/bin/python3 - "$dir" <<'PY'
 import glob, re, statistics, sys
@@ -90,10 +98,12 @@ for ef in efs:
 print()
 def line(label, value):
     print("%-44s %s" % (label, value))
-for name, label in [("BenchmarkBuild", "vecimg build, AddBatch (all cores), s"),
-                    ("BenchmarkBuildSerial", "vecimg build, Add (one goroutine), s")]:
-    if name in build:
-        line(label, "%.1f" % build[name][0]["s/build"])
+if "BenchmarkBuild" in build:
+    b = build["BenchmarkBuild"][0]
+    line("vecimg build (all cores), s", "%.1f" % b["s/build"])
+    line("vecimg code dimension (int8 components)", "%d" % b["code-dim"])
+    if "file-B/vector" in b:
+        line("vecimg index file, bytes per vector", "%.0f" % b["file-B/vector"])
 m = re.search(r"hnswlib build threads=(\d+) .* seconds=(\S+)", read("build-hnswlib.txt"))
 if m:
     line(f"hnswlib build ({m.group(1)} threads), s", m.group(2))
@@ -101,13 +111,21 @@ m = re.search(r"coder/hnsw v0.6.1: built \d+ vectors in (\S+) s", read("other-go
 if m:
     line("coder/hnsw build (one goroutine), s", m.group(1))
 if "BenchmarkExact" in rounds_go:
-    line("vecimg exact search (all cores), ms/query", "%.2f" % med(rounds_go["BenchmarkExact"], "ms/query"))
+    line("vecimg exact search, streamed (all cores), ms/query", "%.2f" % med(rounds_go["BenchmarkExact"], "ms/query"))
+if "BenchmarkOpen" in other:
+    line("vecimg open (mmap) + first query, ms", "%.2f" % med(other["BenchmarkOpen"], "ms/open"))
+rr = {k: v for k, v in other.items() if k.startswith("BenchmarkRerank/")}
+if rr:
+    print()
+    print("re-rank depth at the default ef (0 = codes only, no exact vectors)")
+    for k in sorted(rr, key=lambda k: int(k.split("=")[1])):
+        print("  %-8s recall %.4f  %7.3f ms/query" % (k.split("/")[1], med(rr[k], "recall@10"), med(rr[k], "ms/query")))
 cross = {k: v for k, v in other.items() if k.startswith("BenchmarkCrossover/")}
 if cross:
     print()
-    print("small indexes: ms/query of exact search (all cores) and graph search (EfSearch 64)")
+    print("small indexes: ms/query of the code scan and of graph search (EfSearch 64), both re-ranked")
     sizes = sorted({int(re.search(r"n=(\d+)", k).group(1)) for k in cross})
     for n in sizes:
-        e, g = cross.get(f"BenchmarkCrossover/n={n}/exact"), cross.get(f"BenchmarkCrossover/n={n}/graph")
-        print("  n=%-6d exact %7.3f   graph %7.3f" % (n, med(e, "ms/query"), med(g, "ms/query")))
+        e, g = cross.get(f"BenchmarkCrossover/n={n}/scan"), cross.get(f"BenchmarkCrossover/n={n}/graph")
+        print("  n=%-6d scan %7.3f   graph %7.3f" % (n, med(e, "ms/query"), med(g, "ms/query")))
 PY

@@ -1,43 +1,61 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
+	"context"
 	"os"
 	"runtime/pprof"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/vecimg/vecimg/store"
+	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/app"
 )
-
-var sprintf = fmt.Sprintf
 
 // Version is set by the build (-ldflags "-X github.com/vecimg/vecimg/cli.Version=...").
 var Version = "dev"
 
-// App returns the vecimg command-line application.
+// commands is the list of vecimg's commands; a new command is one line here
+// and one cmd_<name>.go file.
+func commands() []*cli.Command {
+	return []*cli.Command{
+		ingestCommand(),
+		importCommand(),
+		mergeCommand(),
+		similarCommand(),
+		clusterCommand(),
+		exportCommand(),
+		infoCommand(),
+		checkCommand(),
+		dupsCommand(), outliersCommand(), rmCommand(),
+		modelCommand(),
+		serveCommand(),
+	}
+}
+
+// App returns the vecimg command-line application. Run it with Run, which
+// lets flags follow positional arguments.
 func App() *cli.App {
-	return &cli.App{
+	a := &cli.App{
 		Name:    "vecimg",
 		Usage:   "image feature vectors (VGG16 fc6), similarity search and clustering, in one binary",
 		Version: Version,
 		Description: "Typical use:\n" +
 			"   vecimg ingest data/test                          # vectors into ./vecimg.db\n" +
 			"   vecimg similar 123.jpg                           # nearest neighbours\n" +
-			"   vecimg cluster --k 5 --export submission_1.csv   # k-means labels as CSV",
+			"   vecimg cluster --k 5 --export submission_1.csv   # k-means labels as CSV\n" +
+			"Flags may come before or after the arguments; global flags (--db, --ort-lib)\n" +
+			"also after the command name; -- ends the flags (vecimg similar -- -x.jpg).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "db", Value: "vecimg.db", EnvVars: []string{"VECIMG_DB"}, Usage: "store `PATH` (a folder)"},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for developers)"},
-			&cli.StringFlag{Name: "ort-lib", EnvVars: []string{"ONNXRUNTIME_SHARED_LIBRARY_PATH"}, Usage: "ONNX Runtime shared library `PATH` (default: the vecimg cache, then the system library path)"},
+			&cli.StringFlag{Name: "ort-lib", EnvVars: []string{embed.LibraryEnv}, Usage: "ONNX Runtime shared library `PATH` (default: the vecimg cache, then the system library path)"},
 		},
-		Commands: []*cli.Command{
-			ingestCommand(),
-			similarCommand(),
-			clusterCommand(),
-			exportCommand(),
-			infoCommand(),
-			modelCommand(),
+		Commands: commands(),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usagef("unknown command %q (see vecimg --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
 		},
 		Before: func(c *cli.Context) error {
 			if p := c.String("cpuprofile"); p != "" {
@@ -63,27 +81,54 @@ func App() *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {}, // main decides exit codes
 		HideHelpCommand: true,
 	}
+	setUsageErrors(a.Commands)
+	return a
 }
 
-// openStore opens the --db store, turning a lock conflict into ErrBusy.
-func openStore(c *cli.Context, readOnly bool) (*store.Store, error) {
-	path := c.String("db")
-	if readOnly {
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("no store at %s: run `vecimg ingest DIR` first, or pass --db PATH", path)
+// setUsageErrors makes a bad flag of any command a usage error (exit 2).
+func setUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+			return usagef("%s: %v (see vecimg %s --help)", c.Name, err, c.Name)
 		}
+		setUsageErrors(c.Subcommands)
 	}
-	s, err := store.Open(path, store.Options{ReadOnly: readOnly})
+}
+
+// Run runs the application on a command line (args[0] is the program
+// name), after moving flags written after positional arguments, and global
+// flags written after the command name, to where urfave/cli reads them.
+func Run(ctx context.Context, a *cli.App, args []string) error {
+	return a.RunContext(ctx, reorderArgs(a, args))
+}
+
+// withApp opens the --db store as an app.App for one operation and closes
+// it afterwards. Commands that only read pass readOnly.
+func withApp(c *cli.Context, readOnly bool, op func(a *app.App) error) error {
+	a, err := app.Open(c.Context, appConfig(c, readOnly))
 	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return nil, busyError{err}
-		}
-		return nil, err
+		return err
 	}
-	return s, nil
+	err = op(a)
+	if cerr := a.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
-type busyError struct{ error }
+// appConfig reads the global flags and the runtime flags of the command.
+func appConfig(c *cli.Context, readOnly bool) app.Config {
+	return app.Config{
+		DB:        c.String("db"),
+		ReadOnly:  readOnly,
+		LateWrite: true,
+		ORTLib:    c.String("ort-lib"),
+		Session: embed.SessionOptions{Device: c.String("device"), Threads: c.Int("threads"),
+			TF32: c.Bool("tf32"), ConvAlgoSearch: c.String("conv-search")},
+	}
+}
 
-func (e busyError) Is(t error) bool { return t == ErrBusy }
-func (e busyError) Unwrap() error   { return e.error }
+// progressFor is the progress display of a command: quiet with -q or --json.
+func progressFor(c *cli.Context) app.Progress {
+	return newProgress(c.App.ErrWriter, c.Bool("quiet") || c.Bool("json"))
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -31,16 +32,16 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("second ingest should skip everything: %+v", st)
 	}
 
-	info := decodeJSON[storeInfo](t, mustRun(t, "--db", db, "info", "--json"))
+	info := decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json"))
 	if info.Count != 4 || info.Dim != 128 || info.Preset != "blitz" || info.Index == nil || !info.Index.Current {
 		t.Fatalf("info: %+v", info)
 	}
 
 	// The same stored image through id, file name and path gives the same answer.
-	var first similarOutput
+	var first app.SimilarResult
 	abs, _ := filepath.Abs(filepath.Join(imgs, "1.png"))
 	for i, q := range []string{"1", "1.png", abs} {
-		out := decodeJSON[similarOutput](t, mustRun(t, "--db", db, "similar", "--json", "-k", "3", q))
+		out := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "3", q))
 		if out.QueryID != "1" || len(out.Results) != 3 {
 			t.Fatalf("similar %s: %+v", q, out)
 		}
@@ -65,11 +66,11 @@ func TestEndToEnd(t *testing.T) {
 	// copy of 2.png under another folder finds 2 at distance ~0.
 	outside := filepath.Join(dir, "elsewhere", "query.png")
 	copyFile(t, filepath.Join(imgs, "2.png"), outside)
-	out := decodeJSON[similarOutput](t, mustRun(t, "--db", db, "similar", "--json", "-k", "2", outside))
+	out := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "2", outside))
 	if out.QueryID != "" || out.Results[0].ID != "2" || out.Results[0].Distance > 1e-5 {
 		t.Fatalf("new-file query: %+v", out)
 	}
-	exact := decodeJSON[similarOutput](t, mustRun(t, "--db", db, "similar", "--json", "--exact", "-k", "3", "1"))
+	exact := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "--exact", "-k", "3", "1"))
 	if exact.Results[0].ID != first.Results[0].ID {
 		t.Fatalf("exact %+v vs index %+v", exact.Results, first.Results)
 	}
@@ -96,7 +97,7 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := run(t, "--db", db, "cluster", "--k", "2", "--export", csvPath, "--template", tpl); err == nil || !strings.Contains(err.Error(), "99") {
 		t.Fatalf("missing template id not reported: %v", err)
 	}
-	info = decodeJSON[storeInfo](t, mustRun(t, "--db", db, "info", "--json"))
+	info = decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json"))
 	if info.Cluster == nil || info.Cluster.K != 2 || info.Cluster.Stale {
 		t.Fatalf("info after cluster: %+v", info.Cluster)
 	}
@@ -117,9 +118,20 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("npz entries %v", names)
 	}
 
-	// Another preset into the same store is refused, naming the field.
+	// Another preset into the same store is refused, naming the field, and
+	// changes nothing; so are other weights, before any graph is built.
+	before := snapshot(t, db, db+".hnsw")
 	if _, err := run(t, "--db", db, "ingest", "--weights", testWeights, "--preset", "imagenet", imgs); !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "preset") {
 		t.Fatalf("preset mismatch: %v", err)
+	}
+	if _, err := run(t, "--db", db, "ingest", "--weights", "../embed/vgg/testdata/vgg16_w32_legacy.pth", imgs); !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "vgg16_w32_zip.pth") {
+		t.Fatalf("weights mismatch: %v", err)
+	}
+	sameSnapshot(t, before, snapshot(t, db, db+".hnsw"))
+	// Flags after the folder, --db after the command name.
+	st = decodeJSON[embed.IngestStats](t, mustRun(t, "ingest", imgs, "--json", "--db", db))
+	if st.Present != 4 {
+		t.Fatalf("ingest DIR --json --db: %+v", st)
 	}
 }
 
@@ -217,7 +229,7 @@ func TestUsageErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"ingest"},
 		{"ingest", "a", "b"},
-		{"similar", "1.jpg", "-k", "3"},
+		{"similar", "1.jpg", "2.jpg", "-k", "3"},
 		{"similar", "-k", "0", "x"},
 		{"cluster", "--k", "zero"},
 		{"--nope"},

@@ -1,15 +1,21 @@
 package cli
 
-import "errors"
+import (
+	"fmt"
+
+	"github.com/vecimg/vecimg/internal/app"
+)
 
 // Errors main maps to exit codes.
 var (
-	// ErrUsage: bad flags or arguments.
-	ErrUsage = errors.New("usage")
+	// ErrUsage: bad flags or arguments (app.ErrInvalid: the same sentinel).
+	ErrUsage = app.ErrInvalid
 	// ErrBadFiles: --strict and some inputs were bad.
-	ErrBadFiles = errors.New("bad input files")
-	// ErrBusy: the store is in use by another process.
-	ErrBusy = errors.New("store busy")
+	ErrBadFiles = fmt.Errorf("bad input files")
+	// ErrBusy: the store is in use by another process (app.ErrBusy).
+	ErrBusy = app.ErrBusy
+	// ErrCheck: `vecimg check` found problems (app.ErrCheckFailed).
+	ErrCheck = app.ErrCheckFailed
 )
 
 type usageError struct{ msg string }
@@ -18,19 +24,13 @@ func (e usageError) Error() string   { return e.msg }
 func (e usageError) Is(t error) bool { return t == ErrUsage }
 
 func usagef(format string, a ...any) error {
-	return usageError{msg: sprintf(format, a...)}
+	return usageError{msg: fmt.Sprintf(format, a...)}
 }
 
-// argCountError explains a wrong number of arguments, pointing out flags
-// written after them (urfave/cli stops reading flags at the first argument).
+// argCountError explains a wrong number of positional arguments.
 func argCountError(cmd, want string, args []string) error {
-	for i, a := range args {
-		if i == 0 {
-			continue
-		}
-		if len(a) > 1 && a[0] == '-' {
-			return usagef("%s: flags go before %s (got %q after it)", cmd, want, a)
-		}
+	if len(args) == 0 {
+		return usagef("%s needs %s (see vecimg %s --help)", cmd, want, cmd)
 	}
-	return usagef("%s takes one %s, got %d arguments", cmd, want, len(args))
+	return usagef("%s takes one %s, got %d arguments: %q", cmd, want, len(args), args)
 }

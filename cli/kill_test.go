@@ -21,7 +21,7 @@ const childArgsEnv = "VECIMG_TEST_CHILD_ARGS"
 
 func TestMain(m *testing.M) {
 	if a := os.Getenv(childArgsEnv); a != "" {
-		err := App().RunContext(context.Background(), append([]string{"vecimg"}, strings.Split(a, "\x1f")...))
+		err := Run(context.Background(), App(), append([]string{"vecimg"}, strings.Split(a, "\x1f")...))
 		if err != nil {
 			os.Stderr.WriteString(err.Error() + "\n")
 			os.Exit(1)

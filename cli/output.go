@@ -4,34 +4,35 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
 )
 
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+// jsonFlag is the --json flag every command with a result takes.
+func jsonFlag() cli.Flag { return &cli.BoolFlag{Name: "json", Usage: "print the result as JSON"} }
+
+// emit prints an operation's result: as indented JSON with --json, else
+// through the command's text printer. It is the only place that looks at
+// --json.
+func emit[T any](c *cli.Context, res T, text func(w io.Writer, res T) error) error {
+	if c.Bool("json") {
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	return text(c.App.Writer, res)
 }
 
 // table prints aligned columns.
 type table struct{ tw *tabwriter.Writer }
 
-func newTable(w io.Writer, header ...string) *table {
+func newTable(w io.Writer, header ...any) *table {
 	t := &table{tw: tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)}
 	if len(header) > 0 {
-		t.row(toAny(header)...)
+		t.row(header...)
 	}
 	return t
-}
-
-func toAny(s []string) []any {
-	a := make([]any, len(s))
-	for i := range s {
-		a[i] = s[i]
-	}
-	return a
 }
 
 func (t *table) row(cells ...any) {
@@ -57,23 +58,4 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// writeFileAtomic writes path through write into a temporary file beside it
-// and renames it into place only when write succeeded, so a failed export
-// never leaves a partial file under the user's name.
-func writeFileAtomic(path string, write func(w io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	err = write(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -9,33 +9,50 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
+
+	"github.com/vecimg/vecimg/internal/app"
 )
 
-// progress shows long work on stderr: a bar on a terminal, a plain line every
-// few seconds otherwise, nothing when quiet.
+// progress is the CLI's app.Progress: on a terminal a bar with rate and
+// ETA, otherwise a plain line every few seconds; notes go above the bar.
+// Everything is written to the app's error writer.
 type progress struct {
 	mu      sync.Mutex
 	w       io.Writer
-	bar     *progressbar.ProgressBar
 	tty     bool
-	quiet   bool
-	total   int64
-	label   string
+	bar     *progressbar.ProgressBar
+	stage   string
 	unit    string
+	total   int64
+	done    int64
 	start   time.Time
 	last    time.Time
 	every   time.Duration
-	lastVal int64
-	printed int64 // value of the last plain line; -1 before the first
+	printed int64
 }
 
-func newProgress(total int64, label, unit string, quiet bool) *progress {
-	p := &progress{w: os.Stderr, quiet: quiet, total: total, label: label, unit: unit, start: time.Now(), every: 5 * time.Second, printed: -1}
-	p.tty = term.IsTerminal(int(os.Stderr.Fd()))
-	if !quiet && p.tty {
+// newProgress returns the progress for a command: quiet (for -q and --json)
+// shows nothing at all.
+func newProgress(w io.Writer, quiet bool) app.Progress {
+	if quiet {
+		return app.Quiet
+	}
+	p := &progress{w: w, every: 5 * time.Second}
+	if f, ok := w.(*os.File); ok {
+		p.tty = term.IsTerminal(int(f.Fd()))
+	}
+	return p
+}
+
+func (p *progress) Start(stage, unit string, total int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stage, p.unit, p.total, p.done, p.printed = stage, unit, total, 0, -1
+	p.start, p.last = time.Now(), time.Time{}
+	if p.tty {
 		p.bar = progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(os.Stderr),
-			progressbar.OptionSetDescription(label),
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(stage),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(false),
 			progressbar.OptionThrottle(100*time.Millisecond),
@@ -44,73 +61,62 @@ func newProgress(total int64, label, unit string, quiet bool) *progress {
 		)
 		_ = p.bar.RenderBlank()
 	}
-	return p
 }
 
-// set reports done units; extra is appended (e.g. "2 bad").
-func (p *progress) set(done int64, extra string) {
-	if p.quiet {
-		return
-	}
+func (p *progress) Add(n int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.lastVal = done
+	p.done += n
 	if p.bar != nil {
-		p.bar.Describe(p.label + " (" + p.rateText(done, extra) + ")")
-		_ = p.bar.Set64(done)
+		p.bar.Describe(p.stage + " (" + p.rateText() + ")")
+		_ = p.bar.Set64(p.done)
 		return
 	}
 	now := time.Now()
-	if done == p.printed || (now.Sub(p.last) < p.every && done < p.total) {
+	if p.done == p.printed || (now.Sub(p.last) < p.every && (p.total < 0 || p.done < p.total)) {
 		return
 	}
-	p.last, p.printed = now, done
-	p.line(done, extra)
+	p.last, p.printed = now, p.done
+	if p.total >= 0 {
+		fmt.Fprintf(p.w, "%s: %d/%d (%s)\n", p.stage, p.done, p.total, p.rateText())
+	} else {
+		fmt.Fprintf(p.w, "%s: %d (%s)\n", p.stage, p.done, p.rateText())
+	}
 }
 
-func (p *progress) line(done int64, extra string) {
-	fmt.Fprintf(p.w, "%s: %d/%d (%s)\n", p.label, done, p.total, p.rateText(done, extra))
-}
-
-// rateText is "12.3 img/s, ETA 4s" plus extra.
-func (p *progress) rateText(done int64, extra string) string {
+// rateText is "12.3 img/s, ETA 4s".
+func (p *progress) rateText() string {
 	el := time.Since(p.start).Seconds()
 	rate := 0.0
 	if el > 0 {
-		rate = float64(done) / el
+		rate = float64(p.done) / el
 	}
 	eta := "?"
-	if rate > 0 && p.total >= done {
-		eta = (time.Duration(float64(p.total-done)/rate) * time.Second).Round(time.Second).String()
+	if rate > 0 && p.total >= p.done {
+		eta = (time.Duration(float64(p.total-p.done)/rate) * time.Second).Round(time.Second).String()
 	}
-	if extra != "" {
-		extra = ", " + extra
-	}
-	return fmt.Sprintf("%.1f %s/s, ETA %s%s", rate, p.unit, eta, extra)
+	return fmt.Sprintf("%.1f %s/s, ETA %s", rate, p.unit, eta)
 }
 
-// note prints a line above the bar.
-func (p *progress) note(format string, a ...any) {
+func (p *progress) Note(msg string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
-	fmt.Fprintf(p.w, format+"\n", a...)
+	fmt.Fprintln(p.w, msg)
 	if p.bar != nil {
 		_ = p.bar.RenderBlank()
-		_ = p.bar.Set64(p.lastVal)
+		_ = p.bar.Set64(p.done)
 	}
 }
 
-func (p *progress) finish() {
-	if p.quiet {
-		return
-	}
+func (p *progress) Done() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bar != nil {
 		_ = p.bar.Finish()
 		_ = p.bar.Clear()
+		p.bar = nil
 	}
 }

@@ -3,9 +3,10 @@ package cluster
 import (
 	"context"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/vecimg/vecimg/internal/vec"
 )
 
 // foldRows is the block size, in rows, at which per-centre sums are folded
@@ -89,16 +90,12 @@ func (ds *dataset) scan(ctx context.Context, fn func(i int, id string, v []float
 		if i != next || i >= ds.n {
 			return fmt.Errorf("%w: Scan yielded index %d (id %q), expected %d of %d", ErrSourceChanged, i, id, next, ds.n)
 		}
-		if len(v) != ds.d {
-			return fmt.Errorf("%w: id %q has %d values, expected %d", ErrBadVector, id, len(v), ds.d)
-		}
 		// x·0 is 0 for finite x and NaN for NaN or ±Inf, so one SIMD dot
-		// product with zeros checks the whole vector.
-		if dot(v, ds.zeros) != 0 {
-			for j, x := range v {
-				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-					return fmt.Errorf("%w: id %q has %v at position %d; re-embed or remove it", ErrBadVector, id, x, j)
-				}
+		// product with zeros screens the whole vector; the shared check
+		// (internal/vec) then says what is wrong.
+		if len(v) != ds.d || dot(v, ds.zeros) != 0 {
+			if err := vec.Check(v, ds.d); err != nil {
+				return fmt.Errorf("%w: id %q: %v; re-embed or remove it", ErrBadVector, id, err)
 			}
 		}
 		next++

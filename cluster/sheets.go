@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -19,6 +20,8 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // Contact-sheet defaults.
@@ -129,19 +132,14 @@ func WriteSheets(ctx context.Context, dir string, clusters []SheetCluster, load 
 		out.Files = append(out.Files, path)
 		entries = append(entries, indexEntry{Label: c.Label, Size: c.Size, Shown: min(len(c.IDs), opts.Cols*opts.Rows), File: name})
 	}
-	f, err := os.Create(out.Index)
+	err := fsutil.WriteFileAtomic(out.Index, func(w io.Writer) error {
+		return indexTemplate.Execute(w, struct {
+			Title    string
+			Clusters []indexEntry
+		}{opts.Title, entries})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("writing sheet index: %w", err)
-	}
-	err = indexTemplate.Execute(f, struct {
-		Title    string
-		Clusters []indexEntry
-	}{opts.Title, entries})
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("writing %s: %w", out.Index, err)
 	}
 	return out, nil
 }
@@ -255,16 +253,8 @@ func drawText(img draw.Image, s string, x, y, maxWidth int) {
 }
 
 func writePNG(path string, img image.Image) error {
-	f, err := os.Create(path)
-	if err != nil {
+	if err := fsutil.WriteFileAtomic(path, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
 		return fmt.Errorf("writing contact sheet: %w", err)
-	}
-	err = png.Encode(f, img)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

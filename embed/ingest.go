@@ -6,13 +6,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"runtime"
 	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/vecimg/vecimg/internal/vec"
 )
 
 // Item is one embedded image, ready to store.
@@ -67,6 +68,13 @@ type IngestOptions struct {
 	OnBad func(BadFile)
 	// MaxFileSize bounds the bytes read from one file; default 512 MiB.
 	MaxFileSize int64
+	// Keep, when set, selects the files of this run by id (one shard of the
+	// folder; see KeepFiles); the others are left out, counts included.
+	Keep func(id string) bool
+	// Stop, when closed, ends the run early but cleanly: no further file is
+	// started, the files in progress are finished and their batch is
+	// committed, and Ingest returns without error (vecimg serve's stop).
+	Stop <-chan struct{}
 }
 
 // IngestStats counts what a run did.
@@ -108,6 +116,7 @@ func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOp
 	if err != nil {
 		return IngestStats{}, err
 	}
+	files, bad = KeepFiles(root, files, bad, o.Keep)
 	p := &pipeline{o: o, sess: sess, sink: sink, stats: IngestStats{Total: len(files), Device: sess.DeviceName()}}
 	if o.OnStart != nil {
 		o.OnStart(len(files) + len(bad))
@@ -272,7 +281,14 @@ func (p *pipeline) run(ctx context.Context, files []FileEntry) error {
 		defer close(jobs)
 		for _, f := range files {
 			select {
+			case <-p.o.Stop: // a nil Stop never fires
+				return nil
+			default:
+			}
+			select {
 			case jobs <- f:
+			case <-p.o.Stop:
+				return nil
 			case <-ctx.Done():
 				return ctx.Err()
 			}
@@ -455,19 +471,11 @@ func (p *pipeline) infer(b *batch, out *[]float32) ([]Item, error) {
 	return items, nil
 }
 
-// checkVector returns why a model output is unusable, or "".
+// checkVector returns why a model output is unusable, or "" (the shared
+// rule of internal/vec: finite and not all zero).
 func checkVector(v []float32) string {
-	zero := true
-	for _, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return "model output is not finite (NaN/Inf); check the weights"
-		}
-		if x != 0 {
-			zero = false
-		}
-	}
-	if zero {
-		return "model output is all zeros"
+	if err := vec.Check(v, 0); err != nil {
+		return fmt.Sprintf("model output is unusable (%v); check the weights", err)
 	}
 	return ""
 }

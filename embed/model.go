@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/vecimg/vecimg/embed/vgg"
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // ModelSpec says which model computes the vectors.
@@ -41,6 +42,17 @@ type Model struct {
 	Size        int
 	Dim         int // output width; 0 when only known after a first run
 	Precision   string
+	// Source is the weights (.pth) or ONNX file the model came from, as an
+	// absolute path, and SourceSHA256 its full hex SHA-256; both are empty
+	// for a model found by CachedModel.
+	Source       string `json:",omitempty"`
+	SourceSHA256 string `json:",omitempty"`
+}
+
+// FileSHA256 returns the hex SHA-256 of a weights or model file, remembered
+// in vecimg's cache by path, size and modification time.
+func FileSHA256(path string) (string, error) {
+	return fileSHA256Cached(path, filepath.Join(CacheDir(), "models"))
 }
 
 // PrepareModel returns the ONNX model for spec, building and caching the fc6
@@ -79,6 +91,12 @@ func PrepareModel(ctx context.Context, spec ModelSpec) (*Model, error) {
 		Precision:   spec.Precision,
 	}
 	meta := m.Path + ".json"
+	defer func() {
+		if abs, err := filepath.Abs(spec.Weights); err == nil {
+			m.Source = abs
+		}
+		m.SourceSHA256 = sum
+	}()
 	if b, err := os.ReadFile(meta); err == nil {
 		var cached Model
 		if json.Unmarshal(b, &cached) == nil && cached.Dim > 0 {
@@ -151,11 +169,13 @@ func externalModel(spec ModelSpec) (*Model, error) {
 	}
 	abs, _ := filepath.Abs(spec.ONNX)
 	return &Model{
-		Path:        abs,
-		Fingerprint: fmt.Sprintf("onnx:sha256=%s:size=%d", sum[:16], spec.Size),
-		Desc:        fmt.Sprintf("ONNX model %s (sha256 %s…), %d×%d", filepath.Base(spec.ONNX), sum[:8], spec.Size, spec.Size),
-		Size:        spec.Size,
-		Precision:   "model",
+		Path:         abs,
+		Fingerprint:  fmt.Sprintf("onnx:sha256=%s:size=%d", sum[:16], spec.Size),
+		Desc:         fmt.Sprintf("ONNX model %s (sha256 %s…), %d×%d", filepath.Base(spec.ONNX), sum[:8], spec.Size, spec.Size),
+		Size:         spec.Size,
+		Precision:    "model",
+		Source:       abs,
+		SourceSHA256: sum,
 	}, nil
 }
 
@@ -186,29 +206,16 @@ func fileSHA256Cached(path, cacheDir string) (string, error) {
 	return sum, nil
 }
 
-// writeFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it into place, so readers never see a partial file.
+// writeFileAtomic writes data through the shared atomic-write helper,
+// creating path's directory first.
 func writeFileAtomic(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
+	return fsutil.WriteFileAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
 		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	})
 }
 
 // CachedModel finds the built model for a fingerprint in the model cache, so

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // Torchvision's published ImageNet weights for VGG16, and the prefix of
@@ -121,29 +123,17 @@ func download(ctx context.Context, o WeightsOptions, dest string) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("server answered %s", resp.Status)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dest), ".download-*.part")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	h := sha256.New()
-	pw := &progressWriter{total: resp.ContentLength, fn: o.Progress}
-	if _, err := io.Copy(io.MultiWriter(tmp, h, pw), resp.Body); err != nil {
-		tmp.Close()
-		return fmt.Errorf("interrupted after %d bytes: %v", pw.done, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if !strings.HasPrefix(sum, strings.ToLower(o.SHA256)) {
-		return fmt.Errorf("SHA-256 %s does not start with %s: the file is damaged or not the expected weights", sum, o.SHA256)
-	}
-	return os.Rename(tmp.Name(), dest)
+	return fsutil.WriteFileAtomic(dest, func(w io.Writer) error {
+		h := sha256.New()
+		pw := &progressWriter{total: resp.ContentLength, fn: o.Progress}
+		if _, err := io.Copy(io.MultiWriter(w, h, pw), resp.Body); err != nil {
+			return fmt.Errorf("interrupted after %d bytes: %v", pw.done, err)
+		}
+		if sum := hex.EncodeToString(h.Sum(nil)); !strings.HasPrefix(sum, strings.ToLower(o.SHA256)) {
+			return fmt.Errorf("SHA-256 %s does not start with %s: the file is damaged or not the expected weights", sum, o.SHA256)
+		}
+		return nil
+	})
 }
 
 type progressWriter struct {

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // batchChunk is the number of new nodes whose insertion searches run in
@@ -12,10 +13,81 @@ import (
 // cores, so that a batch builds the same graph on any machine.
 const batchChunk = 64
 
+// encoded is one vector ready to be linked: its code and bias.
+type encoded struct {
+	id     string
+	ver    uint64
+	code   []int8
+	bias   float32
+	yy, zz float64 // |y|², |z|² (drift statistics)
+}
+
+// Train fits the codebook (mean, principal directions, quantisation steps)
+// to sample and drops every vector already in the index: codes made with
+// another codebook cannot be compared with new ones. At most
+// Config.TrainSample vectors of sample are used, evenly spaced.
+func (x *Index) Train(sample [][]float32) error {
+	dim := x.Dim()
+	norm, err := normaliseAll(sample, dim, x.Config().TrainSample)
+	if err != nil {
+		return fmt.Errorf("train: %w", err)
+	}
+	if len(norm) == 0 {
+		return fmt.Errorf("train: %w: empty sample", ErrInvalidVector)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.own(); err != nil {
+		return err
+	}
+	x.resetTrained(trainCodebookCfg(norm, dim, x.cfg))
+	return nil
+}
+
+// resetTrained empties the index and installs cb. The caller holds the
+// write lock and has called own.
+func (x *Index) resetTrained(cb *codebook) {
+	x.cb = cb
+	x.codes, x.bias, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil
+	x.idRef, x.idBlob, x.vers, x.htab, x.hfill, x.free, x.live = nil, nil, nil, nil, 0, nil, 0
+	x.entry, x.top, x.inserted = noSlot, 0, 0
+	x.driftN, x.driftYY, x.driftZ = 0, 0, 0
+	x.wctx = nil
+	x.ctxPool = sync.Pool{}
+}
+
+// normaliseAll checks and normalises up to limit vectors of vs, evenly
+// spaced.
+func normaliseAll(vs [][]float32, dim, limit int) ([][]float32, error) {
+	n := min(len(vs), limit)
+	out := make([][]float32, n)
+	errs := make([]error, n)
+	parallelFor(n, func(i int) {
+		j := i * len(vs) / n
+		out[i] = make([]float32, dim)
+		errs[i] = normalise(out[i], vs[j], dim)
+	})
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("vector %d: %w", i*len(vs)/n, err)
+		}
+	}
+	return out, nil
+}
+
+// Add inserts vec under id, or replaces the vector already stored under id
+// (re-adding an identical vector changes nothing). The vector must have Dim
+// components, be finite and not all zero. An untrained index trains its
+// codebook on this one vector; prefer AddBatch or Train first.
+func (x *Index) Add(id string, vec []float32) error {
+	return x.AddBatch([]string{id}, [][]float32{vec})
+}
+
 // AddBatch adds or replaces many vectors, using all cores. All vectors are
 // checked first: if any is invalid (see Add) or ids and vecs differ in
 // length, nothing is added. When an id appears more than once, its last
-// vector wins.
+// vector wins. An untrained index first trains its codebook on (up to
+// Config.TrainSample of) these vectors.
 //
 // Nodes are inserted in chunks of 64: their insertion searches run in
 // parallel against the graph as it was before the chunk, then they are
@@ -34,85 +106,149 @@ func (x *Index) AddBatch(ids []string, vecs [][]float32) error {
 		}
 		last[id] = i
 	}
-	// Normalise in parallel before taking the write lock, so that searches
-	// are not held up; the dimension is checked again under the lock.
 	dim := x.Dim()
-	norm := make([][]float32, len(vecs))
-	errs := make([]error, len(vecs))
-	parallelFor(len(vecs), func(i int) {
-		if last[ids[i]] != i {
-			return
-		}
-		norm[i] = make([]float32, dim)
-		errs[i] = normalise(norm[i], vecs[i], dim)
-	})
-	for i, err := range errs {
-		if err != nil {
-			return fmt.Errorf("add batch: %q: %w", ids[i], err)
+	var keep []int
+	for i, id := range ids {
+		if last[id] == i {
+			keep = append(keep, i)
 		}
 	}
-
+	norm := make([][]float32, len(keep))
+	errs := make([]error, len(keep))
+	parallelFor(len(keep), func(j int) {
+		norm[j] = make([]float32, dim)
+		errs[j] = normalise(norm[j], vecs[keep[j]], dim)
+	})
+	for j, err := range errs {
+		if err != nil {
+			return fmt.Errorf("add batch: %q: %w", ids[keep[j]], err)
+		}
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.dim != dim {
 		return fmt.Errorf("add batch: %w: the index was replaced by one of dimension %d while adding", ErrDimension, x.dim)
 	}
-	if len(x.slots)+len(last) >= noSlot {
-		return fmt.Errorf("add batch: %w: %d vectors held, %d more asked for", ErrFull, len(x.slots), len(last))
+	if err := x.own(); err != nil {
+		return fmt.Errorf("add batch: %w", err)
 	}
-	var todo []int // items to insert, in input order
-	for i, id := range ids {
-		if norm[i] == nil {
-			continue
+	if x.cb == nil {
+		sample := norm
+		if len(sample) > x.cfg.TrainSample {
+			sample = make([][]float32, x.cfg.TrainSample)
+			for i := range sample {
+				sample[i] = norm[i*len(norm)/len(sample)]
+			}
 		}
-		if s, ok := x.slots[id]; ok {
-			if slices.Equal(x.vec(s), norm[i]) {
+		x.resetTrained(trainCodebookCfg(sample, dim, x.cfg))
+	}
+	items := make([]encoded, len(keep))
+	x.encodeAll(norm, func(j int) string { return ids[keep[j]] }, items)
+	return x.apply(items, nil, nil)
+}
+
+// encodeAll encodes the unit vectors norm into items (in parallel). The
+// caller holds a lock and the codebook is trained.
+func (x *Index) encodeAll(norm [][]float32, id func(int) string, items []encoded) {
+	cb := x.cb
+	parallelChunks(len(norm), func(lo, hi int) {
+		y := make([]float32, cb.dim)
+		z := make([]float32, cb.cdim)
+		for j := lo; j < hi; j++ {
+			items[j] = x.encodeOne(id(j), 0, norm[j], y, z)
+		}
+	})
+}
+
+// encodeOne encodes the unit vector v.
+func (x *Index) encodeOne(id string, ver uint64, v, y, z []float32) encoded {
+	cb := x.cb
+	b, yy, zz := cb.project(v, y, z)
+	code := make([]int8, cb.cdim)
+	cb.quantise(z, code)
+	return encoded{id: id, ver: ver, code: code, bias: b, yy: yy, zz: zz}
+}
+
+// apply brings the index to: minus the ids in del, plus items (new or
+// replacing), reporting progress of the linking. An item whose code and bias
+// equal the stored ones only updates its version. The caller holds the write
+// lock, has called own and the codebook is trained.
+func (x *Index) apply(items []encoded, del []string, progress func(done, total int)) error {
+	if x.live+len(items) >= noSlot-1 {
+		return fmt.Errorf("%w: %d vectors held, %d more asked for", ErrFull, x.live, len(items))
+	}
+	var gone []uint32
+	for _, id := range del {
+		if s, ok := x.lookup(id); ok {
+			gone = append(gone, s)
+		}
+	}
+	todo := items[:0:0]
+	for _, it := range items {
+		if s, ok := x.lookup(it.id); ok {
+			if x.bias[s] == it.bias && slices.Equal(x.code(s), it.code) {
+				x.vers[s] = it.ver
 				continue
 			}
-			x.remove(s)
+			gone = append(gone, s)
 		}
-		todo = append(todo, i)
+		todo = append(todo, it)
 	}
+	x.removeSlots(gone)
+	x.tabReserve(len(todo))
 	x.reserve(len(todo))
-	for start := 0; start < len(todo); start += batchChunk {
-		chunk := todo[start:min(start+batchChunk, len(todo))]
-		if err := x.insertChunk(chunk, ids, norm); err != nil {
-			return fmt.Errorf("add batch: %w", err)
-		}
+	for _, it := range todo {
+		x.driftN++
+		x.driftYY += it.yy
+		x.driftZ += it.zz
 	}
+	slots := make([]uint32, len(todo))
+	for i, it := range todo {
+		sl, err := x.alloc(it.id, it.ver)
+		if err != nil {
+			return fmt.Errorf("%q: %w", it.id, err)
+		}
+		copy(x.code(sl), it.code)
+		x.bias[sl] = it.bias
+		slots[i] = sl
+	}
+	x.link(slots, progress)
 	return nil
 }
 
-// insertChunk inserts items (indexes into ids and vecs) as described at
+// link links the allocated, encoded slots into the graph in chunks,
+// reporting progress. The caller holds the write lock.
+func (x *Index) link(slots []uint32, progress func(done, total int)) {
+	for start := 0; start < len(slots); start += batchChunk {
+		x.insertChunk(slots[start:min(start+batchChunk, len(slots))])
+		if progress != nil {
+			progress(min(start+batchChunk, len(slots)), len(slots))
+		}
+	}
+}
+
+// insertChunk links the slots (code, bias and id set) as described at
 // AddBatch. The caller holds the write lock.
-func (x *Index) insertChunk(items []int, ids []string, vecs [][]float32) error {
+func (x *Index) insertChunk(slots []uint32) {
 	type node struct {
 		s      uint32
 		level  int
 		layers [][]cand
 	}
-	nodes := make([]node, len(items))
-	for k, i := range items {
-		s, err := x.alloc()
-		if err != nil {
-			return fmt.Errorf("%q: %w", ids[i], err)
-		}
-		copy(x.vec(s), vecs[i])
-		x.ids[s] = ids[i]
-		x.slots[ids[i]] = s
+	nodes := make([]node, len(slots))
+	for k, s := range slots {
 		level := levelFor(x.cfg.Seed, x.inserted, x.ml)
 		x.inserted++
-		x.levels[s] = uint8(level)
-		if level > 0 {
-			x.up[s] = make([]uint32, level*(x.cfg.M+1))
-		}
+		x.setLevel(s, level)
+		clear(x.block(s, 0))
 		nodes[k] = node{s: s, level: level}
 	}
 	// Searches against the graph before this chunk: read-only, parallel.
 	if x.entry != noSlot {
 		parallelFor(len(nodes), func(k int) {
 			c := x.getCtx()
-			nodes[k].layers = x.candidates(c, x.vec(nodes[k].s), nodes[k].level, nil)
+			x.nodeQuery(&c.q, nodes[k].s)
+			nodes[k].layers = x.candidates(c, &c.q, nodes[k].level, nil)
 			x.putCtx(c)
 		})
 	}
@@ -121,12 +257,13 @@ func (x *Index) insertChunk(items []int, ids []string, vecs [][]float32) error {
 	}
 	c := x.wctx
 	var cands []cand
+	var q query
 	for k, nd := range nodes {
 		if x.entry == noSlot {
 			x.entry, x.top = nd.s, nd.level
 			continue
 		}
-		q := x.vec(nd.s)
+		x.nodeQuery(&q, nd.s)
 		for lc := nd.level; lc >= 0; lc-- {
 			cands = cands[:0]
 			if lc < len(nd.layers) {
@@ -134,7 +271,7 @@ func (x *Index) insertChunk(items []int, ids []string, vecs [][]float32) error {
 			}
 			for _, p := range nodes[:k] {
 				if p.level >= lc {
-					cands = append(cands, cand{x.dist(q, p.s), p.s})
+					cands = append(cands, cand{x.dist(&q, p.s), p.s})
 				}
 			}
 			if len(cands) == 0 {
@@ -147,7 +284,6 @@ func (x *Index) insertChunk(items []int, ids []string, vecs [][]float32) error {
 			x.entry, x.top = nd.s, nd.level
 		}
 	}
-	return nil
 }
 
 // parallelFor calls f(0..n-1) on GOMAXPROCS goroutines.
@@ -159,24 +295,32 @@ func parallelFor(n int, f func(i int)) {
 		}
 		return
 	}
-	var (
-		mu   sync.Mutex
-		next int
-		wg   sync.WaitGroup
-	)
+	var next atomic.Int64
+	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
+				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
 				f(i)
 			}
 		})
+	}
+	wg.Wait()
+}
+
+// parallelChunks calls f on GOMAXPROCS contiguous ranges covering 0..n-1.
+func parallelChunks(n int, f func(lo, hi int)) {
+	workers := max(1, min(n/16, runtime.GOMAXPROCS(0)))
+	if workers <= 1 {
+		f(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { f(n*w/workers, n*(w+1)/workers) })
 	}
 	wg.Wait()
 }

@@ -66,3 +66,17 @@ func normalise(dst, v []float32, dim int) error {
 	}
 	return nil
 }
+
+func sqrt32(f float32) float32 { return float32(math.Sqrt(float64(f))) }
+
+// invNorm returns 1/|v|, or false when v has no direction (zero, NaN or
+// infinite). Exact search and re-ranking both compute the exact distance as
+// cosDist(dot(q, v) · invNorm(v)) for a unit q, so that they agree to the
+// bit.
+func invNorm(v []float32) (float32, bool) {
+	vv := dot(v, v)
+	if !(vv > 0) || math.IsInf(float64(vv), 0) {
+		return 0, false
+	}
+	return 1 / sqrt32(vv), true
+}

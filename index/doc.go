@@ -1,27 +1,46 @@
 // Package index answers nearest-neighbour queries over fixed-dimension
-// float32 vectors (the store's image embeddings).
+// float32 vectors (the store's image embeddings) without holding a copy of
+// them: it keeps compact codes and a graph, and asks the store for the few
+// exact vectors an answer needs.
 //
-// It owns three things:
+// It owns:
 //
-//   - an HNSW graph (Malkov & Yashunin, "Efficient and robust approximate
-//     nearest neighbor search using Hierarchical Navigable Small World
-//     graphs", 2016/2018): layered graph, heuristic neighbour selection
-//     (their algorithm 4), ef-bounded best-first search, deletes that relink
-//     the affected neighbourhoods, updates as delete + add, and a parallel
-//     but deterministic bulk insert (AddBatch);
-//   - exact (brute-force) search over the same vectors, used for small
-//     indexes (Config.ExactBelow), on request, and as the reference that
-//     Recall measures the graph against;
-//   - the index file format (WriteTo/ReadFrom, Save/Load): a versioned,
-//     checksummed file that records the store generation it reflects.
+//   - a codebook trained on a sample (codebook.go, pca.go): vectors are
+//     normalised, centred on the sample mean μ, projected on the sample's
+//     256 leading principal directions (randomised subspace iteration) and
+//     quantised to int8 per component; the exact μ·(x − μ) is kept beside
+//     each code, so an approximate dot product is one int8 × float32 kernel
+//     (AVX2, kernel_amd64.s) plus two scalars. When those directions carry
+//     less than 98% of the variance (flat spectra) the code is the whole
+//     centred vector in int8 instead;
+//   - an HNSW graph (Malkov & Yashunin, 2016/2018) walked on the codes:
+//     layered graph, heuristic neighbour selection (their algorithm 4),
+//     ef-bounded best-first search, parallel but deterministic bulk insert,
+//     batch deletes that relink the affected neighbourhoods in one pass;
+//   - re-ranking: the best Config.Rerank candidates of a walk are fetched
+//     through a VectorFetcher (the store) and ordered by exact cosine
+//     distance, which is what a search returns;
+//   - exact search that streams from a VectorSource (ExactSearch), with no
+//     index at all, as the --exact path and the reference of Recall;
+//   - the index file (file.go): versioned, with per-section CRC-32C
+//     checksums and the store generation, memory-mapped by OpenFile so that
+//     opening costs the same for any number of vectors; Verify checks all
+//     of it. Open (storesync.go) builds, reuses or incrementally updates the
+//     file from a Source, using the store's per-record versions to fetch
+//     only what changed.
 //
 // # Metric
 //
-// The metric is cosine distance, 1 − cos(a, b), in [0, 2]. Vectors are
-// normalised to unit length when added and queries are normalised before
-// searching, so the distance is computed as 1 − dot(a, b). Reported
-// distances are clamped at 0 (rounding can make 1 − dot slightly negative
-// for identical directions). Zero, NaN and infinite vectors are rejected.
+// The metric is cosine distance, 1 − cos(a, b), in [0, 2]. Vectors and
+// queries are normalised to unit length; zero, NaN and infinite vectors are
+// rejected. Distances returned after re-ranking are computed from the
+// float32 vectors, exactly as ExactSearch computes them.
+//
+// # Concurrency
+//
+// An *Index is safe for concurrent use: any number of searches run at once
+// (read lock); Add, AddBatch, Delete and DeleteBatch take the write lock. A
+// mapped index is copied to the heap by its first change.
 //
 // # Why not github.com/coder/hnsw
 //
@@ -29,20 +48,13 @@
 // layer search as soon as one expansion fails to improve the nearest result
 // and bounds the result set by k instead of ef, so recall@10 stays at
 // 0.13-0.17 on the 20,000 × 4096 benchmark set whatever EfSearch is
-// (go test -bench CoderHNSW -run '^$' ./index/). The search is an
-// unexported method of unexported types, so it cannot be fixed from outside;
-// it also panics on a dimension mismatch. Nothing of it is reused here; both
-// packages use github.com/viterin/vek for dot products.
-//
-// # Concurrency
-//
-// An *Index is safe for concurrent use: any number of searches run at once
-// (read lock), Add, Delete and ReadFrom take the write lock.
+// (go test -bench CoderHNSW -run '^$' ./index/). Nothing of it is reused.
 //
 // # Dependencies
 //
-// index depends only on the standard library and github.com/viterin/vek
-// (AVX2 dot products). It must not import the store, embed, cluster or cli
-// packages, nor badger: the store feeds it vectors, the cli asks it
-// questions.
+// index depends only on the standard library, github.com/viterin/vek
+// (AVX2 float32 dot products), golang.org/x/sys (mmap, CPU features) and
+// internal/fsutil (atomic writes). It must not import the store, embed,
+// cluster or cli packages, nor badger: the store feeds it vectors through
+// the Source, VectorSource and VectorFetcher interfaces.
 package index

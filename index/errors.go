@@ -24,6 +24,9 @@ var (
 	// ErrCorrupt: an index file is truncated, fails its checksum or holds
 	// inconsistent data. Such a file must not be trusted; rebuild it.
 	ErrCorrupt = errors.New("index: corrupt index file")
+	// ErrNoSource: exact search was asked of an index that has no vector
+	// source (see SetSource), or re-ranking of one without a fetcher.
+	ErrNoSource = errors.New("index: no vector source")
 	// ErrVersion: an index file was written in a format version this build
 	// does not read. Rebuild it.
 	ErrVersion = errors.New("index: unsupported index file version")

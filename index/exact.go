@@ -1,89 +1,149 @@
 package index
 
 import (
+	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 )
 
-// parallelWork is the number of vector components (slots × dim) above which
-// an exact scan is split over GOMAXPROCS goroutines; below it the start-up
-// cost of the goroutines outweighs the gain (see BenchmarkExact).
-const parallelWork = 1 << 18
+// exactBlock is the number of vectors the scan hands to a worker at once;
+// with exactQueue blocks in flight the scan holds at most
+// (exactQueue + workers) · exactBlock vectors.
+const (
+	exactBlock = 64
+	exactQueue = 4
+)
 
-// exact compares q with every live vector and returns the k nearest, ordered
-// by (distance, id) — the same order as sorting all distances — leaving out
-// the slots in excl. The caller holds the read lock.
-func (x *Index) exact(q []float32, k int, excl []uint32) []Result {
-	n := len(x.ids)
-	workers := 1
-	if n*x.dim >= parallelWork {
-		workers = min(runtime.GOMAXPROCS(0), max(1, n/64))
+// ExactSearch compares every query with every vector of src and returns, per
+// query, the k nearest by exact cosine distance, ordered by (distance, id),
+// leaving out the ids in exclude[i] for query i (exclude may be nil or
+// shorter than queries). It streams: src is read once, its vectors are
+// copied into small blocks that GOMAXPROCS workers compare with all queries,
+// so memory stays bounded whatever the size of src. No index is needed.
+// Vectors of another dimension than the queries', or without a direction,
+// are skipped.
+func ExactSearch(ctx context.Context, src VectorSource, queries [][]float32, k int, exclude [][]string) ([][]Result, error) {
+	if k <= 0 {
+		return nil, fmt.Errorf("exact search: %w: k = %d", ErrInvalidK, k)
 	}
-	parts := make([]topK, workers)
-	scan := func(w int) {
-		t := topK{k: k, ids: x.ids}
-		lo, hi := n*w/workers, n*(w+1)/workers
-		for s := lo; s < hi; s++ {
-			if x.ids[s] == "" || slices.Contains(excl, uint32(s)) {
-				continue
+	if len(queries) == 0 {
+		return nil, nil
+	}
+	dim := len(queries[0])
+	qs := make([][]float32, len(queries))
+	for i, q := range queries {
+		qs[i] = make([]float32, dim)
+		if err := normalise(qs[i], q, dim); err != nil {
+			return nil, fmt.Errorf("exact search: query %d: %w", i, err)
+		}
+	}
+	excl := func(i int) []string {
+		if i < len(exclude) {
+			return exclude[i]
+		}
+		return nil
+	}
+	type block struct {
+		ids  []string
+		vecs []float32 // len(ids) × dim
+	}
+	workers := runtime.GOMAXPROCS(0)
+	pool := make(chan *block, exactQueue+workers+1)
+	for range exactQueue + workers + 1 {
+		pool <- &block{vecs: make([]float32, 0, exactBlock*dim)}
+	}
+	work := make(chan *block, exactQueue)
+	parts := make([][]exactTop, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		tops := make([]exactTop, len(qs))
+		for i := range tops {
+			tops[i].k = k
+		}
+		parts[w] = tops
+		wg.Go(func() {
+			for b := range work {
+				for j, id := range b.ids {
+					v := b.vecs[j*dim : (j+1)*dim]
+					inv, ok := invNorm(v)
+					if !ok {
+						continue
+					}
+					for i, q := range qs {
+						d := cosDist(dot(q, v) * inv)
+						t := &tops[i]
+						if len(t.a) == k && !t.better(d, id) {
+							continue
+						}
+						if slices.Contains(excl(i), id) {
+							continue
+						}
+						t.offer(Result{id, d})
+					}
+				}
+				b.ids, b.vecs = b.ids[:0], b.vecs[:0]
+				pool <- b
 			}
-			t.offer(cand{x.dist(q, uint32(s)), uint32(s)})
+		})
+	}
+	cur := <-pool
+	err := src.ScanVectors(ctx, func(id string, v []float32) error {
+		if len(v) != dim {
+			return nil
 		}
-		parts[w] = t
-	}
-	if workers == 1 {
-		scan(0)
-	} else {
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() { scan(w) })
+		cur.ids = append(cur.ids, id)
+		cur.vecs = append(cur.vecs, v...)
+		if len(cur.ids) == exactBlock {
+			work <- cur
+			cur = <-pool
 		}
-		wg.Wait()
+		return nil
+	})
+	if len(cur.ids) > 0 && err == nil {
+		work <- cur
 	}
-	var all []cand
-	for _, p := range parts {
-		all = append(all, p.a...)
+	close(work)
+	wg.Wait()
+	if err != nil {
+		return nil, fmt.Errorf("exact search: reading vectors: %w", err)
 	}
-	slices.SortFunc(all, func(a, b cand) int { return x.cmpExact(a, b) })
-	all = all[:min(k, len(all))]
-	out := make([]Result, len(all))
-	for i, e := range all {
-		out[i] = Result{x.ids[e.s], e.d}
+	out := make([][]Result, len(qs))
+	for i := range qs {
+		var all []Result
+		for _, p := range parts {
+			all = append(all, p[i].a...)
+		}
+		sortResults(all)
+		out[i] = all[:min(k, len(all))]
 	}
-	return out
+	return out, nil
 }
 
-func (x *Index) cmpExact(a, b cand) int {
-	switch {
-	case a.d < b.d:
-		return -1
-	case a.d > b.d:
-		return 1
-	}
-	return strings.Compare(x.ids[a.s], x.ids[b.s])
+// exactTop keeps the k best results seen, ordered by (distance, id), in a
+// max-heap whose root is the worst kept one.
+type exactTop struct {
+	a []Result
+	k int
 }
 
-// topK keeps the k best candidates seen, ordered by (distance, id), in a
-// max-heap whose root is the worst kept candidate.
-type topK struct {
-	a   []cand
-	k   int
-	ids []string
+func worseResult(a, b Result) bool {
+	return a.Distance > b.Distance || (a.Distance == b.Distance && strings.Compare(a.ID, b.ID) > 0)
 }
 
-// worse reports whether a ranks after b.
-func (t *topK) worse(a, b cand) bool {
-	return a.d > b.d || (a.d == b.d && t.ids[a.s] > t.ids[b.s])
+// better reports whether (d, id) would displace the worst kept result.
+func (t *exactTop) better(d float32, id string) bool {
+	return worseResult(t.a[0], Result{id, d})
 }
 
-func (t *topK) offer(c cand) {
+func (t *exactTop) offer(r Result) {
 	if len(t.a) < t.k {
-		t.a = append(t.a, c)
+		t.a = append(t.a, r)
 		for i := len(t.a) - 1; i > 0; {
 			p := (i - 1) / 2
-			if !t.worse(t.a[i], t.a[p]) {
+			if !worseResult(t.a[i], t.a[p]) {
 				break
 			}
 			t.a[i], t.a[p] = t.a[p], t.a[i]
@@ -91,10 +151,10 @@ func (t *topK) offer(c cand) {
 		}
 		return
 	}
-	if !t.worse(t.a[0], c) {
+	if !worseResult(t.a[0], r) {
 		return
 	}
-	t.a[0] = c
+	t.a[0] = r
 	n := len(t.a)
 	for i := 0; ; {
 		l := 2*i + 1
@@ -102,10 +162,10 @@ func (t *topK) offer(c cand) {
 			break
 		}
 		m := l
-		if r := l + 1; r < n && t.worse(t.a[r], t.a[l]) {
+		if r := l + 1; r < n && worseResult(t.a[r], t.a[l]) {
 			m = r
 		}
-		if !t.worse(t.a[m], t.a[i]) {
+		if !worseResult(t.a[m], t.a[i]) {
 			break
 		}
 		t.a[i], t.a[m] = t.a[m], t.a[i]

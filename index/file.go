@@ -1,352 +1,276 @@
 package index
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash"
 	"hash/crc32"
 	"io"
 	"math"
 	"os"
-	"path/filepath"
-	"slices"
-	"sync"
+	"runtime"
 	"unsafe"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
-// Index file format, version 1. All integers are little-endian.
+// Index file format, version 2. All integers are little-endian. The file is
+// memory-mapped: every array is a section, stored exactly as it lies in
+// memory and 64-byte aligned, so opening parses only the header and the
+// codebook, and a query reads only the pages it visits.
 //
-//	header (88 bytes)
-//	  0  magic "VECIMGIX"
-//	  8  u32 format version (1)
-//	 12  u32 metric (0 = cosine distance)
-//	 16  u32 dim
-//	 20  u32 count (vectors)
-//	 24  u64 store generation the index reflects
-//	 32  u32 M, u32 EfConstruction, u32 EfSearch, i32 ExactBelow
-//	 48  u64 Seed, u64 insertions so far (the level generator's counter)
-//	 64  u32 entry point (0xFFFFFFFF when empty), u32 top layer
-//	 72  u64 body length in bytes
-//	 80  u32 CRC-32C of bytes 0..79, u32 zero
-//	body
-//	  count × (u16 length, id bytes)
-//	  count × u8 top layer
-//	  count × dim × f32 unit vectors
-//	  per node, per layer 0..top: u16 n, n × u32 neighbour
-//	u32 CRC-32C of the body
+//	header (512 bytes)
+//	  0  magic "VECIMGIX", u32 version (2), u32 metric (0 = cosine)
+//	 16  u32 dim, u32 code dim, u32 slots, u32 live vectors
+//	 32  u64 store generation
+//	 40  u32 M, EfConstruction, EfSearch, i32 ExactBelow, u32 Rerank,
+//	     u32 TrainSample, u32 CodeDim (config)
+//	 68  u32 entry slot (0xFFFFFFFF when empty), u32 top layer
+//	 76  u32 id table size, u32 id table fill
+//	 84  u32 free slots, u32 zero
+//	 92  u64 Seed, u64 insertions so far (the level generator's counter)
+//	108  u64 drift count, f64 drift Σ|y|², f64 drift Σ|z|²
+//	132  12 sections × (u64 offset, u64 length, u32 CRC-32C, u32 zero)
+//	420  u32 CRC-32C of bytes 0..419
+//	sections, in this order:
+//	  codebook  u64 sample size, f64 mean |y|², f64 dropped share,
+//	            f32 |μ|², u32 1 if the projection is the identity,
+//	            dim × f32 mean, cdim × f32 step, cdim × f32 variance,
+//	            cdim × dim × f32 basis (absent for the identity)
+//	  codes     slots × cdim × i8
+//	  bias      slots × f32
+//	  levels    slots × u8
+//	  l0        slots × (2M+1) × u32: count, then neighbour slots
+//	  upoff     slots × u32: offset in uplinks of the node's layer-1 block
+//	  uplinks   u32 blocks of M+1 (count, neighbours), level blocks per node
+//	  idref     slots × u64: offset<<16 | length in idblob (0 = free slot)
+//	  idblob    id bytes
+//	  vers      slots × u64 source versions
+//	  htab      table size × u32: 0 empty, 0xFFFFFFFF deleted, slot+1
+//	  free      free slots × u32
 //
-// Nodes are numbered 0..count-1 in the file (free slots are dropped).
+// Open checks the header's checksum, every section's bounds and size, and
+// the codebook's checksum. The other sections are checked by Verify (which
+// `vecimg check` runs); a damaged byte in them can give wrong neighbours
+// but never a crash, since every link, offset and slot read from the file
+// is bounds-checked where it is used.
 const (
 	fileMagic   = "VECIMGIX"
-	fileVersion = 1
-	headerLen   = 88
+	fileVersion = 2
+	headerLen   = 512
+	headerCRCAt = 420
 	metricCos   = 0
+	nSections   = 12
+	sectionAt   = 132
 )
+
+const (
+	secCodebook = iota
+	secCodes
+	secBias
+	secLevels
+	secL0
+	secUpOff
+	secUpLinks
+	secIDRef
+	secIDBlob
+	secVers
+	secHtab
+	secFree
+)
+
+var sectionNames = [nSections]string{"codebook", "codes", "bias", "levels", "l0", "upoff", "uplinks", "idref", "idblob", "vers", "htab", "free"}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// Generation returns the store generation recorded with the index (set by
-// Load, ReadFrom, Save or SetGeneration).
+// nativeLittleEndian: the file's byte layout is the memory layout.
+var nativeLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// Generation returns the store generation recorded with the index.
 func (x *Index) Generation() uint64 {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return x.gen
 }
 
-// SetGeneration sets the store generation that WriteTo records.
+// SetGeneration sets the store generation that Save records.
 func (x *Index) SetGeneration(g uint64) {
 	x.mu.Lock()
 	x.gen = g
 	x.mu.Unlock()
 }
 
-// Save writes the index to path atomically: it writes a temporary file in
-// the same directory, syncs it, renames it over path and syncs the
-// directory, so path holds either the old or the new index, never a mix.
-// generation is the store generation the index reflects; Load returns it.
-func (x *Index) Save(path string, generation uint64) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+func bytesOf[T any](s []T) []byte {
+	if len(s) == 0 {
+		return nil
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("save index %s: %w", path, err)
+	var z T
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(z)))
+}
+
+func sliceOf[T any](b []byte) []T {
+	var z T
+	n := len(b) / int(unsafe.Sizeof(z))
+	if n == 0 {
+		return nil
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("save index %s: %w", path, err)
-		}
-	}()
-	bw := bufio.NewWriterSize(f, 1<<20)
+	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
+}
+
+// codebookBytes encodes the codebook section.
+func (cb *codebook) bytes() []byte {
+	le := binary.LittleEndian
+	b := make([]byte, 0, 32+4*(cb.dim+2*cb.cdim+len(cb.basis)))
+	b = le.AppendUint64(b, uint64(cb.trainN))
+	b = le.AppendUint64(b, math.Float64bits(cb.trainVar))
+	b = le.AppendUint64(b, math.Float64bits(cb.trainRes))
+	b = le.AppendUint32(b, math.Float32bits(cb.mu2))
+	id := uint32(0)
+	if cb.identity() {
+		id = 1
+	}
+	b = le.AppendUint32(b, id)
+	b = append(b, bytesOf(cb.mean)...)
+	b = append(b, bytesOf(cb.step)...)
+	b = append(b, bytesOf(cb.variance)...)
+	return append(b, bytesOf(cb.basis)...)
+}
+
+// Save writes the index to path atomically (temporary file, fsync, rename,
+// directory sync), so path holds either the old or the new index, never a
+// mix, even if the process is killed. generation is the store generation
+// the index reflects.
+func (x *Index) Save(path string, generation uint64) error {
+	if !nativeLittleEndian {
+		return fmt.Errorf("save index %s: big-endian machines are not supported", path)
+	}
 	x.mu.RLock()
-	_, err = x.writeLocked(bw, generation)
+	err := fsutil.WriteFileAtomic(path, func(w io.Writer) error { return x.writeLocked(w, generation) })
 	x.mu.RUnlock()
 	if err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
+		return fmt.Errorf("save index: %w", err)
 	}
 	x.SetGeneration(generation)
-	if d, derr := os.Open(dir); derr == nil {
-		// Make the rename durable; some file systems cannot sync a
-		// directory, and the rename has happened either way.
-		d.Sync()
-		d.Close()
-	}
 	return nil
 }
 
-// Load reads an index file written by Save. A file that is truncated, fails
-// its checksum or holds inconsistent data gives an error wrapping ErrCorrupt;
-// one from another format version gives ErrVersion. Either way the caller
-// should rebuild the index from the store.
-func Load(path string) (*Index, uint64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load index: %w", err)
+// writeLocked writes the file; the caller holds a lock.
+func (x *Index) writeLocked(w io.Writer, gen uint64) error {
+	if x.cb == nil {
+		return fmt.Errorf("%w: the index has no codebook yet (add vectors first)", ErrNoSource)
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, fmt.Errorf("load index %s: %w", path, err)
+	secs := [nSections][]byte{
+		x.cb.bytes(), bytesOf(x.codes), bytesOf(x.bias), x.levels, bytesOf(x.l0), bytesOf(x.upOff),
+		bytesOf(x.upLinks), bytesOf(x.idRef), x.idBlob, bytesOf(x.vers), bytesOf(x.htab), bytesOf(x.free),
 	}
-	x := &Index{}
-	if _, err := x.readFrom(bufio.NewReaderSize(f, 1<<20), st.Size(), true); err != nil {
-		return nil, 0, fmt.Errorf("load index %s: %w", path, err)
-	}
-	return x, x.gen, nil
-}
-
-// WriteTo writes the index in the file format above, with the generation
-// last set by SetGeneration, Save, Load or ReadFrom. It implements
-// io.WriterTo.
-func (x *Index) WriteTo(w io.Writer) (int64, error) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	return x.writeLocked(w, x.gen)
-}
-
-// ReadFrom replaces the index with one read from r (dimension, config,
-// generation and contents). It reads exactly the bytes of one index and does
-// not buffer, so wrap a slow reader in a bufio.Reader. On error the index is
-// left unchanged. It implements io.ReaderFrom.
-func (x *Index) ReadFrom(r io.Reader) (int64, error) {
-	size := int64(-1)
-	switch v := r.(type) {
-	case interface{ Len() int }: // bytes.Reader, bytes.Buffer, strings.Reader
-		size = int64(v.Len())
-	case *os.File:
-		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
-			if off, err := v.Seek(0, io.SeekCurrent); err == nil {
-				size = st.Size() - off
-			}
-		}
-	}
-	y := &Index{}
-	n, err := y.readFrom(r, size, false)
-	if err != nil {
-		return n, fmt.Errorf("read index: %w", err)
-	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.dim, x.cfg, x.ml, x.gen = y.dim, y.cfg, y.ml, y.gen
-	x.vecs, x.ids, x.slots, x.levels, x.l0, x.up, x.free = y.vecs, y.ids, y.slots, y.levels, y.l0, y.up, nil
-	x.entry, x.top, x.inserted = y.entry, y.top, y.inserted
-	x.wctx = nil
-	x.ctxPool = sync.Pool{}
-	return n, nil
-}
-
-// countWriter counts bytes and feeds the body checksum.
-type countWriter struct {
-	w   io.Writer
-	n   int64
-	crc hash.Hash32
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	if c.crc != nil {
-		c.crc.Write(p[:n])
-	}
-	return n, err
-}
-
-// writeLocked writes the index; the caller holds a lock.
-func (x *Index) writeLocked(w io.Writer, gen uint64) (int64, error) {
-	// Number live slots densely, in slot order.
-	num := make([]uint32, len(x.ids))
-	var order []uint32
-	for s, id := range x.ids {
-		if id != "" {
-			num[s] = uint32(len(order))
-			order = append(order, uint32(s))
-		}
-	}
-	count := len(order)
-	bodyLen := uint64(count) * uint64(2+1+4*x.dim)
-	for _, s := range order {
-		bodyLen += uint64(len(x.ids[s]))
-		for lc := 0; lc <= int(x.levels[s]); lc++ {
-			bodyLen += 2 + 4*uint64(len(x.links(s, lc)))
-		}
-	}
-	entry := uint32(noSlot)
-	if x.entry != noSlot {
-		entry = num[x.entry]
-	}
-
 	var h [headerLen]byte
 	le := binary.LittleEndian
 	copy(h[0:], fileMagic)
 	le.PutUint32(h[8:], fileVersion)
 	le.PutUint32(h[12:], metricCos)
 	le.PutUint32(h[16:], uint32(x.dim))
-	le.PutUint32(h[20:], uint32(count))
-	le.PutUint64(h[24:], gen)
-	le.PutUint32(h[32:], uint32(x.cfg.M))
-	le.PutUint32(h[36:], uint32(x.cfg.EfConstruction))
-	le.PutUint32(h[40:], uint32(x.cfg.EfSearch))
-	le.PutUint32(h[44:], uint32(int32(x.cfg.ExactBelow)))
-	le.PutUint64(h[48:], x.cfg.Seed)
-	le.PutUint64(h[56:], x.inserted)
-	le.PutUint32(h[64:], entry)
-	le.PutUint32(h[68:], uint32(x.top))
-	le.PutUint64(h[72:], bodyLen)
-	le.PutUint32(h[80:], crc32.Checksum(h[:80], castagnoli))
-
-	cw := &countWriter{w: w}
-	if _, err := cw.Write(h[:]); err != nil {
-		return cw.n, err
+	le.PutUint32(h[20:], uint32(x.cb.cdim))
+	le.PutUint32(h[24:], uint32(x.slots()))
+	le.PutUint32(h[28:], uint32(x.live))
+	le.PutUint64(h[32:], gen)
+	le.PutUint32(h[40:], uint32(x.cfg.M))
+	le.PutUint32(h[44:], uint32(x.cfg.EfConstruction))
+	le.PutUint32(h[48:], uint32(x.cfg.EfSearch))
+	le.PutUint32(h[52:], uint32(int32(x.cfg.ExactBelow)))
+	le.PutUint32(h[56:], uint32(x.cfg.Rerank))
+	le.PutUint32(h[60:], uint32(x.cfg.TrainSample))
+	le.PutUint32(h[64:], uint32(x.cfg.CodeDim))
+	le.PutUint32(h[68:], x.entry)
+	le.PutUint32(h[72:], uint32(x.top))
+	le.PutUint32(h[76:], uint32(len(x.htab)))
+	le.PutUint32(h[80:], uint32(x.hfill))
+	le.PutUint32(h[84:], uint32(len(x.free)))
+	le.PutUint64(h[92:], x.cfg.Seed)
+	le.PutUint64(h[100:], x.inserted)
+	le.PutUint64(h[108:], uint64(x.driftN))
+	le.PutUint64(h[116:], math.Float64bits(x.driftYY))
+	le.PutUint64(h[124:], math.Float64bits(x.driftZ))
+	off := uint64(headerLen)
+	crcs := make([]uint32, nSections)
+	parallelFor(nSections, func(i int) { crcs[i] = crc32.Checksum(secs[i], castagnoli) })
+	for i, s := range secs {
+		at := sectionAt + 24*i
+		le.PutUint64(h[at:], off)
+		le.PutUint64(h[at+8:], uint64(len(s)))
+		le.PutUint32(h[at+16:], crcs[i])
+		off = align64(off + uint64(len(s)))
 	}
-	cw.crc = crc32.New(castagnoli)
-	buf := make([]byte, 0, 64<<10)
-	flush := func(force bool) error {
-		if len(buf) == 0 || (!force && len(buf) < cap(buf)-(MaxIDLen+8)) {
-			return nil
-		}
-		_, err := cw.Write(buf)
-		buf = buf[:0]
+	le.PutUint32(h[headerCRCAt:], crc32.Checksum(h[:headerCRCAt], castagnoli))
+	if _, err := w.Write(h[:]); err != nil {
 		return err
 	}
-	for _, s := range order {
-		buf = le.AppendUint16(buf, uint16(len(x.ids[s])))
-		buf = append(buf, x.ids[s]...)
-		if err := flush(false); err != nil {
-			return cw.n, err
-		}
-	}
-	for _, s := range order {
-		buf = append(buf, x.levels[s])
-		if err := flush(false); err != nil {
-			return cw.n, err
-		}
-	}
-	if err := flush(true); err != nil {
-		return cw.n, err
-	}
-	for _, s := range order {
-		if nativeLittleEndian {
-			if _, err := cw.Write(floatBytes(x.vec(s))); err != nil {
-				return cw.n, err
+	var pad [64]byte
+	for i, s := range secs {
+		for b := s; len(b) > 0; {
+			n := min(len(b), 1<<22)
+			if _, err := w.Write(b[:n]); err != nil {
+				return err
 			}
-			continue
+			b = b[n:]
 		}
-		for _, f := range x.vec(s) {
-			buf = le.AppendUint32(buf, math.Float32bits(f))
-			if len(buf) == cap(buf) {
-				if err := flush(true); err != nil {
-					return cw.n, err
-				}
+		if i < nSections-1 {
+			if _, err := w.Write(pad[:align64(uint64(len(s)))-uint64(len(s))]); err != nil {
+				return err
 			}
 		}
 	}
-	for _, s := range order {
-		for lc := 0; lc <= int(x.levels[s]); lc++ {
-			ls := x.links(s, lc)
-			buf = le.AppendUint16(buf, uint16(len(ls)))
-			for _, n := range ls {
-				buf = le.AppendUint32(buf, num[n])
-			}
-			if err := flush(false); err != nil {
-				return cw.n, err
-			}
-		}
-	}
-	if err := flush(true); err != nil {
-		return cw.n, err
-	}
-	sum := cw.crc.Sum32()
-	cw.crc = nil
-	_, err := cw.Write(le.AppendUint32(nil, sum))
-	return cw.n, err
-}
-
-// decoder reads the body, checking every length against the bytes the
-// header promised and feeding the checksum.
-type decoder struct {
-	r    io.Reader
-	crc  hash.Hash32
-	left uint64 // body bytes not yet read
-	buf  []byte
-}
-
-// next returns the next n body bytes (valid until the next call).
-func (d *decoder) next(n int) ([]byte, error) {
-	if uint64(n) > d.left {
-		return nil, fmt.Errorf("%w: body ends %d bytes before the data it describes", ErrCorrupt, uint64(n)-d.left)
-	}
-	if cap(d.buf) < n {
-		d.buf = make([]byte, n)
-	}
-	b := d.buf[:n]
-	if _, err := io.ReadFull(d.r, b); err != nil {
-		return nil, truncated(err)
-	}
-	d.left -= uint64(n)
-	d.crc.Write(b)
-	return b, nil
-}
-
-// into fills dst with the next len(dst) body bytes.
-func (d *decoder) into(dst []byte) error {
-	if uint64(len(dst)) > d.left {
-		return fmt.Errorf("%w: body ends %d bytes before the data it describes", ErrCorrupt, uint64(len(dst))-d.left)
-	}
-	if _, err := io.ReadFull(d.r, dst); err != nil {
-		return truncated(err)
-	}
-	d.left -= uint64(len(dst))
-	d.crc.Write(dst)
 	return nil
 }
 
-// nativeLittleEndian: float32 slices have the file's byte layout in memory.
-var nativeLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+func align64(n uint64) uint64 { return (n + 63) &^ 63 }
 
-// floatBytes views f's memory as bytes (no copy).
-func floatBytes(f []float32) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(f))), 4*len(f))
+// header is the parsed, checked file header.
+type header struct {
+	dim, cdim, slots, live int
+	gen                    uint64
+	cfg                    Config
+	entry                  uint32
+	top                    int
+	htab, hfill, free      int
+	inserted               uint64
+	driftN                 int
+	driftYY, driftZ        float64
+	sec                    [nSections]struct {
+		off, len uint64
+		crc      uint32
+	}
+}
+
+// FileInfo describes an index file from its header alone.
+type FileInfo struct {
+	Vectors    int    // live vectors
+	Dim        int    // vector dimension
+	CodeDim    int    // int8 components per code
+	Generation uint64 // store generation the file reflects
+	Size       int64  // bytes
+}
+
+// Stat reads the header of the index file at path (512 bytes) and checks
+// its checksum and layout, without mapping the file.
+func Stat(path string) (FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return FileInfo{}, fmt.Errorf("index file: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return FileInfo{}, fmt.Errorf("index file %s: %w", path, err)
+	}
+	var b [headerLen]byte
+	if _, err := io.ReadFull(f, b[:]); err != nil {
+		return FileInfo{}, fmt.Errorf("index file %s: %w", path, truncated(err))
+	}
+	h, err := parseHeader(b[:], st.Size())
+	if err != nil {
+		return FileInfo{}, fmt.Errorf("index file %s: %w", path, err)
+	}
+	return FileInfo{Vectors: h.live, Dim: h.dim, CodeDim: h.cdim, Generation: h.gen, Size: st.Size()}, nil
 }
 
 func truncated(err error) error {
@@ -356,224 +280,272 @@ func truncated(err error) error {
 	return err
 }
 
-// growCap bounds up-front allocations: exact when the input size has been
-// checked against the header, otherwise capped so that a forged count makes
-// the reader fail at end of input instead of allocating.
-func growCap(n int, sizeKnown bool) int {
-	if sizeKnown {
-		return n
-	}
-	return min(n, 1<<12)
-}
-
-// countReader counts the bytes read through it.
-type countReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// readFrom fills the empty index x from r and returns the bytes read. size
-// is the number of bytes left in r, or -1 when unknown; with whole set, r
-// must hold exactly one index and nothing after it.
-func (x *Index) readFrom(r io.Reader, size int64, whole bool) (int64, error) {
-	cr := &countReader{r: r}
-	err := x.decode(cr, size, whole)
-	return cr.n, err
-}
-
-func (x *Index) decode(r io.Reader, size int64, whole bool) error {
+// parseHeader checks the header b of a file of size bytes.
+func parseHeader(b []byte, size int64) (*header, error) {
 	le := binary.LittleEndian
-	var h [headerLen]byte
-	if _, err := io.ReadFull(r, h[:12]); err != nil {
-		return truncated(err)
+	if len(b) < 12 || size < headerLen {
+		return nil, fmt.Errorf("%w: file is truncated (%d bytes)", ErrCorrupt, size)
 	}
-	if string(h[:8]) != fileMagic {
-		return fmt.Errorf("%w: not a vecimg index file (bad magic)", ErrCorrupt)
+	if string(b[:8]) != fileMagic {
+		return nil, fmt.Errorf("%w: not a vecimg index file (bad magic)", ErrCorrupt)
 	}
-	if v := le.Uint32(h[8:]); v != fileVersion {
-		return fmt.Errorf("%w: file has format version %d, this build reads version %d", ErrVersion, v, fileVersion)
+	if v := le.Uint32(b[8:]); v != fileVersion {
+		return nil, fmt.Errorf("%w: file has format version %d, this build reads version %d", ErrVersion, v, fileVersion)
 	}
-	if _, err := io.ReadFull(r, h[12:]); err != nil {
-		return truncated(err)
+	if crc32.Checksum(b[:headerCRCAt], castagnoli) != le.Uint32(b[headerCRCAt:]) {
+		return nil, fmt.Errorf("%w: header checksum mismatch", ErrCorrupt)
 	}
-	if got, want := crc32.Checksum(h[:80], castagnoli), le.Uint32(h[80:]); got != want || le.Uint32(h[84:]) != 0 {
-		return fmt.Errorf("%w: header checksum mismatch", ErrCorrupt)
+	if m := le.Uint32(b[12:]); m != metricCos {
+		return nil, fmt.Errorf("%w: unknown metric %d", ErrCorrupt, m)
 	}
-	if m := le.Uint32(h[12:]); m != metricCos {
-		return fmt.Errorf("%w: unknown metric %d", ErrCorrupt, m)
+	h := &header{
+		dim: int(le.Uint32(b[16:])), cdim: int(le.Uint32(b[20:])),
+		slots: int(le.Uint32(b[24:])), live: int(le.Uint32(b[28:])),
+		gen: le.Uint64(b[32:]),
+		cfg: Config{
+			M: int(le.Uint32(b[40:])), EfConstruction: int(le.Uint32(b[44:])), EfSearch: int(le.Uint32(b[48:])),
+			ExactBelow: int(int32(le.Uint32(b[52:]))), Rerank: int(le.Uint32(b[56:])),
+			TrainSample: int(le.Uint32(b[60:])), CodeDim: int(le.Uint32(b[64:])), Seed: le.Uint64(b[92:]),
+		},
+		entry: le.Uint32(b[68:]), top: int(le.Uint32(b[72:])),
+		htab: int(le.Uint32(b[76:])), hfill: int(le.Uint32(b[80:])), free: int(le.Uint32(b[84:])),
+		inserted: le.Uint64(b[100:]),
+		driftN:   int(le.Uint64(b[108:])), driftYY: math.Float64frombits(le.Uint64(b[116:])),
+		driftZ: math.Float64frombits(le.Uint64(b[124:])),
 	}
-	dim := int(le.Uint32(h[16:]))
-	count := int(le.Uint32(h[20:]))
-	gen := le.Uint64(h[24:])
-	cfg := Config{
-		M:              int(le.Uint32(h[32:])),
-		EfConstruction: int(le.Uint32(h[36:])),
-		EfSearch:       int(le.Uint32(h[40:])),
-		ExactBelow:     int(int32(le.Uint32(h[44:]))),
-		Seed:           le.Uint64(h[48:]),
+	for i := range h.sec {
+		at := sectionAt + 24*i
+		h.sec[i].off, h.sec[i].len, h.sec[i].crc = le.Uint64(b[at:]), le.Uint64(b[at+8:]), le.Uint32(b[at+16:])
 	}
-	inserted := le.Uint64(h[56:])
-	entry := le.Uint32(h[64:])
-	top := int(le.Uint32(h[68:]))
-	bodyLen := le.Uint64(h[72:])
+	c, err := h.cfg.withDefaults()
+	switch {
+	case err != nil || c != h.cfg || h.cfg.ExactBelow == 0:
+		return nil, fmt.Errorf("%w: config out of range: %+v", ErrCorrupt, h.cfg)
+	case h.dim < 1 || h.dim > MaxDim || h.cdim < 1 || h.cdim > h.dim:
+		return nil, fmt.Errorf("%w: dimension %d, code dimension %d", ErrCorrupt, h.dim, h.cdim)
+	case h.live > h.slots || h.slots >= noSlot-1 || h.free > h.slots || h.live+h.free != h.slots:
+		return nil, fmt.Errorf("%w: %d live vectors and %d free slots in %d slots", ErrCorrupt, h.live, h.free, h.slots)
+	case (h.live == 0) != (h.entry == noSlot) || (h.live > 0 && int(h.entry) >= h.slots) || h.top > maxLevel:
+		return nil, fmt.Errorf("%w: entry point %d, top layer %d for %d vectors", ErrCorrupt, h.entry, h.top, h.live)
+	case h.htab&(h.htab-1) != 0 || h.hfill > h.htab || (h.live > 0 && 2*h.live > h.htab):
+		return nil, fmt.Errorf("%w: id table of %d entries for %d vectors", ErrCorrupt, h.htab, h.live)
+	}
+	n := uint64(h.slots)
+	want := [nSections]uint64{
+		secCodes: n * uint64(h.cdim), secBias: 4 * n, secLevels: n, secL0: 4 * n * uint64(h.cfg.m0()+1),
+		secUpOff: 4 * n, secIDRef: 8 * n, secVers: 8 * n, secHtab: 4 * uint64(h.htab), secFree: 4 * uint64(h.free),
+	}
+	next := uint64(headerLen)
+	for i, s := range h.sec {
+		if s.off != next || s.off+s.len > uint64(size) || s.len > uint64(size) {
+			return nil, fmt.Errorf("%w: section %s at %d+%d does not fit the %d-byte file (truncated?)", ErrCorrupt, sectionNames[i], s.off, s.len, size)
+		}
+		if w := want[i]; w != 0 && s.len != w || w == 0 && i != secCodebook && i != secUpLinks && i != secIDBlob && s.len != 0 {
+			return nil, fmt.Errorf("%w: section %s has %d bytes, want %d", ErrCorrupt, sectionNames[i], s.len, w)
+		}
+		next = align64(s.off + s.len)
+	}
+	if end := h.sec[nSections-1].off + h.sec[nSections-1].len; end != uint64(size) {
+		return nil, fmt.Errorf("%w: file has %d bytes, header describes %d", ErrCorrupt, size, end)
+	}
+	if h.sec[secUpLinks].len%4 != 0 {
+		return nil, fmt.Errorf("%w: section uplinks has %d bytes", ErrCorrupt, h.sec[secUpLinks].len)
+	}
+	return h, nil
+}
 
-	if dim < 1 || dim > MaxDim {
-		return fmt.Errorf("%w: dimension %d", ErrCorrupt, dim)
+// parseCodebook decodes the codebook section (aliasing b).
+func parseCodebook(b []byte, dim, cdim int) (*codebook, error) {
+	le := binary.LittleEndian
+	if len(b) < 32 {
+		return nil, fmt.Errorf("%w: codebook section too short", ErrCorrupt)
 	}
-	if cfg.M == 0 || cfg.EfConstruction == 0 || cfg.EfSearch == 0 || cfg.ExactBelow == 0 {
-		return fmt.Errorf("%w: config has zero fields", ErrCorrupt)
+	cb := &codebook{dim: dim, cdim: cdim,
+		trainN:   int(le.Uint64(b)),
+		trainVar: math.Float64frombits(le.Uint64(b[8:])),
+		trainRes: math.Float64frombits(le.Uint64(b[16:])),
+		mu2:      math.Float32frombits(le.Uint32(b[24:])),
 	}
-	if c, err := cfg.withDefaults(); err != nil || c != cfg {
-		return fmt.Errorf("%w: config out of range: %+v", ErrCorrupt, cfg)
+	ident := le.Uint32(b[28:]) == 1
+	want := 32 + 4*(dim+2*cdim)
+	if !ident {
+		want += 4 * cdim * dim
 	}
-	// Every node needs at least a 1-byte id, its length, a level byte, its
-	// vector and a layer-0 link count.
-	perNode := uint64(2 + 1 + 1 + 4*dim + 2)
-	if bodyLen/perNode < uint64(count) {
-		return fmt.Errorf("%w: %d vectors of dimension %d cannot fit in a %d-byte body", ErrCorrupt, count, dim, bodyLen)
+	if len(b) != want || (ident && cdim != dim) {
+		return nil, fmt.Errorf("%w: codebook section has %d bytes, want %d", ErrCorrupt, len(b), want)
 	}
-	sizeKnown := size >= 0
-	if want := headerLen + bodyLen + 4; sizeKnown && (uint64(size) < want || whole && uint64(size) != want) {
-		return fmt.Errorf("%w: file has %d bytes, header describes %d", ErrCorrupt, size, want)
+	f := sliceOf[float32](b[32:])
+	cb.mean, f = f[:dim:dim], f[dim:]
+	cb.step, f = f[:cdim:cdim], f[cdim:]
+	cb.variance, f = f[:cdim:cdim], f[cdim:]
+	if !ident {
+		cb.basis = f[: cdim*dim : cdim*dim]
 	}
-	if (count == 0) != (entry == noSlot) || (count > 0 && int(entry) >= count) || top > maxLevel {
-		return fmt.Errorf("%w: entry point %d, top layer %d for %d vectors", ErrCorrupt, entry, top, count)
+	for _, s := range cb.step {
+		if !(s > 0) || math.IsInf(float64(s), 0) {
+			return nil, fmt.Errorf("%w: codebook has a quantisation step of %v", ErrCorrupt, s)
+		}
 	}
+	return cb, nil
+}
 
-	d := &decoder{r: r, crc: crc32.New(castagnoli), left: bodyLen}
-	x.dim, x.cfg, x.ml, x.gen = dim, cfg, cfg.levelMult(), gen
-	x.entry, x.top, x.inserted = noSlot, 0, inserted
-	x.ids = make([]string, 0, growCap(count, sizeKnown))
-	x.slots = make(map[string]uint32, growCap(count, sizeKnown))
-	for i := range count {
-		b, err := d.next(2)
-		if err != nil {
-			return err
-		}
-		l := int(le.Uint16(b))
-		if l == 0 || l > MaxIDLen {
-			return fmt.Errorf("%w: node %d has an id of %d bytes", ErrCorrupt, i, l)
-		}
-		if b, err = d.next(l); err != nil {
-			return err
-		}
-		id := string(b)
-		if _, dup := x.slots[id]; dup {
-			return fmt.Errorf("%w: id %q appears twice", ErrCorrupt, id)
-		}
-		x.slots[id] = uint32(i)
-		x.ids = append(x.ids, id)
+// OpenFile maps the index file at path read-only and returns the index,
+// without a fetcher or source (see Open for the usual way). Opening reads
+// the header and the codebook, whatever the number of vectors. A file that
+// is truncated or fails a checksum gives an error wrapping ErrCorrupt; one
+// from another format version gives ErrVersion: rebuild it either way.
+// Close releases the mapping.
+func OpenFile(path string) (*Index, error) {
+	if !nativeLittleEndian {
+		return nil, fmt.Errorf("open index %s: big-endian machines are not supported", path)
 	}
-	x.levels = make([]uint8, 0, growCap(count, sizeKnown))
-	for left := count; left > 0; {
-		b, err := d.next(min(left, 64<<10))
-		if err != nil {
-			return err
-		}
-		for _, l := range b {
-			if int(l) > top {
-				return fmt.Errorf("%w: node %d on layer %d above the top layer %d", ErrCorrupt, len(x.levels), l, top)
-			}
-			x.levels = append(x.levels, l)
-		}
-		left -= len(b)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open index: %w", err)
 	}
-	if count > 0 && int(x.levels[entry]) != top {
-		return fmt.Errorf("%w: entry point is not on the top layer", ErrCorrupt)
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", path, err)
 	}
+	size := st.Size()
+	if size < headerLen {
+		return nil, fmt.Errorf("open index %s: %w: file is truncated (%d bytes)", path, ErrCorrupt, size)
+	}
+	mm, err := mapFile(f, size)
+	if err != nil {
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	x, err := fromMapping(mm, size)
+	if err != nil {
+		unmap(mm)
+		return nil, fmt.Errorf("open index %s: %w", path, err)
+	}
+	x.path = path
+	x.mref = &mapping{b: mm}
+	runtime.AddCleanup(x, func(m *mapping) { m.release() }, x.mref)
+	return x, nil
+}
 
-	x.vecs = make([]float32, 0, growCap(count, sizeKnown)*dim)
-	const chunk = 64 << 10 // floats per read
-	for left := count * dim; left > 0; {
-		m := min(left, chunk)
-		at := len(x.vecs)
-		x.vecs = slices.Grow(x.vecs, m)[:at+m]
-		dst := x.vecs[at:]
-		if nativeLittleEndian {
-			// The file's layout is the memory layout: read straight in.
-			if err := d.into(floatBytes(dst)); err != nil {
-				return err
-			}
-		} else {
-			b, err := d.next(4 * m)
-			if err != nil {
-				return err
-			}
-			for i := range dst {
-				dst[i] = math.Float32frombits(le.Uint32(b[4*i:]))
-			}
-		}
-		left -= m
+// Load is OpenFile that also returns the generation (the name of earlier
+// versions).
+func Load(path string) (*Index, uint64, error) {
+	x, err := OpenFile(path)
+	if err != nil {
+		return nil, 0, err
 	}
-	for i := range count {
-		// A NaN or ±Inf component makes the squared norm NaN or +Inf, so
-		// this also rejects non-finite vectors.
-		v := x.vec(uint32(i))
-		if nn := dot(v, v); !(math.Abs(float64(nn)-1) <= 1e-3) {
-			return fmt.Errorf("%w: vector of %q has squared norm %g, want 1", ErrCorrupt, x.ids[i], nn)
-		}
-	}
+	return x, x.gen, nil
+}
 
-	stride := cfg.m0() + 1
-	x.l0 = make([]uint32, 0, growCap(count, sizeKnown)*stride)
-	x.up = make([][]uint32, count) // count ≤ len(x.vecs) by now: bounded
-	for i := range count {
-		x.l0 = append(x.l0, make([]uint32, stride)...)
-		if l := int(x.levels[i]); l > 0 {
-			x.up[i] = make([]uint32, l*(cfg.M+1))
+func fromMapping(mm []byte, size int64) (*Index, error) {
+	h, err := parseHeader(mm[:headerLen], size)
+	if err != nil {
+		return nil, err
+	}
+	sec := func(i int) []byte { s := h.sec[i]; return mm[s.off : s.off+s.len : s.off+s.len] }
+	cbBytes := sec(secCodebook)
+	if crc32.Checksum(cbBytes, castagnoli) != h.sec[secCodebook].crc {
+		return nil, fmt.Errorf("%w: codebook checksum mismatch", ErrCorrupt)
+	}
+	cb, err := parseCodebook(cbBytes, h.dim, h.cdim)
+	if err != nil {
+		return nil, err
+	}
+	x := &Index{
+		dim: h.dim, cfg: h.cfg, ml: h.cfg.levelMult(), cb: cb,
+		codes: sliceOf[int8](sec(secCodes)), bias: sliceOf[float32](sec(secBias)),
+		levels: sec(secLevels), l0: sliceOf[uint32](sec(secL0)), upOff: sliceOf[uint32](sec(secUpOff)),
+		upLinks: sliceOf[uint32](sec(secUpLinks)), idRef: sliceOf[uint64](sec(secIDRef)),
+		idBlob: sec(secIDBlob), vers: sliceOf[uint64](sec(secVers)), htab: sliceOf[uint32](sec(secHtab)),
+		free: sliceOf[uint32](sec(secFree)), hfill: h.hfill, live: h.live,
+		entry: h.entry, top: h.top, inserted: h.inserted, gen: h.gen,
+		driftN: h.driftN, driftYY: h.driftYY, driftZ: h.driftZ, mm: mm,
+	}
+	if x.levels == nil {
+		x.levels = []uint8{}
+	}
+	x.levels = x.levels[:h.slots:h.slots]
+	if h.live > 0 && int(x.levels[h.entry]) != h.top {
+		return nil, fmt.Errorf("%w: entry point is not on the top layer", ErrCorrupt)
+	}
+	for _, s := range x.free {
+		if int(s) >= h.slots {
+			return nil, fmt.Errorf("%w: free slot %d of %d", ErrCorrupt, s, h.slots)
 		}
-		for lc := 0; lc <= int(x.levels[i]); lc++ {
-			b, err := d.next(2)
-			if err != nil {
-				return err
+	}
+	return x, nil
+}
+
+// Close releases the file mapping. The index must not be used afterwards.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.mm == nil {
+		return nil
+	}
+	x.mm = nil
+	x.codes, x.bias, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil
+	x.idRef, x.idBlob, x.vers, x.htab, x.free, x.live, x.cb = nil, nil, nil, nil, nil, 0, nil
+	x.entry = noSlot
+	return x.mref.release()
+}
+
+// Verify checks every section checksum of the index file at path and the
+// structure Open does not check (every link, level and id reference in
+// range, the id table consistent). It reads the whole file. Errors wrap
+// ErrCorrupt or ErrVersion.
+func Verify(path string) error {
+	x, err := OpenFile(path)
+	if err != nil {
+		return err
+	}
+	defer x.Close()
+	h, _ := parseHeader(x.mm[:headerLen], int64(len(x.mm)))
+	for i, s := range h.sec {
+		if crc32.Checksum(x.mm[s.off:s.off+s.len], castagnoli) != s.crc {
+			return fmt.Errorf("verify index %s: %w: section %s fails its checksum", path, ErrCorrupt, sectionNames[i])
+		}
+	}
+	if err := x.checkStructure(); err != nil {
+		return fmt.Errorf("verify index %s: %w", path, err)
+	}
+	return nil
+}
+
+// checkStructure checks links, levels, id references and the id table.
+func (x *Index) checkStructure() error {
+	n := x.slots()
+	live := 0
+	for s := range n {
+		s := uint32(s)
+		id := x.idBytes(s)
+		if x.idRef[s] != 0 && len(id) == 0 {
+			return fmt.Errorf("%w: slot %d has an id reference outside the id bytes", ErrCorrupt, s)
+		}
+		if len(id) == 0 {
+			continue
+		}
+		live++
+		if got, ok := x.lookup(string(id)); !ok || got != s {
+			return fmt.Errorf("%w: id %q of slot %d is not in the id table", ErrCorrupt, id, s)
+		}
+		if int(x.levels[s]) > x.top {
+			return fmt.Errorf("%w: slot %d on layer %d above the top layer %d", ErrCorrupt, s, x.levels[s], x.top)
+		}
+		for lc := 0; lc <= int(x.levels[s]); lc++ {
+			b := x.block(s, lc)
+			if len(b) == 0 || int(b[0]) > x.maxLinks(lc) {
+				return fmt.Errorf("%w: slot %d has a bad link block on layer %d", ErrCorrupt, s, lc)
 			}
-			nl := int(le.Uint16(b))
-			if nl > x.maxLinks(lc) {
-				return fmt.Errorf("%w: node %d has %d links on layer %d, at most %d allowed", ErrCorrupt, i, nl, lc, x.maxLinks(lc))
-			}
-			if b, err = d.next(4 * nl); err != nil {
-				return err
-			}
-			blk := x.block(uint32(i), lc)
-			blk[0] = uint32(nl)
-			for j := range nl {
-				t := le.Uint32(b[4*j:])
-				if int64(t) >= int64(count) || t == uint32(i) {
-					return fmt.Errorf("%w: node %d links to node %d on layer %d", ErrCorrupt, i, t, lc)
+			for _, t := range x.links(s, lc) {
+				if int(t) >= n || t == s || len(x.idBytes(t)) == 0 || int(x.levels[t]) < lc {
+					return fmt.Errorf("%w: slot %d links on layer %d to slot %d, which is not a node of that layer", ErrCorrupt, s, lc, t)
 				}
-				blk[1+j] = t
 			}
 		}
 	}
-	// Links may point forward, so their targets' levels are checked last.
-	for i := range count {
-		for lc := 0; lc <= int(x.levels[i]); lc++ {
-			for _, t := range x.links(uint32(i), lc) {
-				if int(x.levels[t]) < lc {
-					return fmt.Errorf("%w: node %d links on layer %d to node %d, which tops out at layer %d", ErrCorrupt, i, lc, t, x.levels[t])
-				}
-			}
-		}
-	}
-	if d.left != 0 {
-		return fmt.Errorf("%w: %d unexplained bytes at the end of the body", ErrCorrupt, d.left)
-	}
-	sum := d.crc.Sum32()
-	var tail [4]byte
-	if _, err := io.ReadFull(r, tail[:]); err != nil {
-		return truncated(err)
-	}
-	if le.Uint32(tail[:]) != sum {
-		return fmt.Errorf("%w: body checksum mismatch", ErrCorrupt)
-	}
-	if count > 0 {
-		x.entry, x.top = entry, top
+	if live != x.live {
+		return fmt.Errorf("%w: %d ids in use, header says %d", ErrCorrupt, live, x.live)
 	}
 	return nil
 }

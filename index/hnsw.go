@@ -1,21 +1,29 @@
 package index
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+)
 
 // searchCtx holds the scratch state of one graph walk, reused through a
-// sync.Pool so that a search allocates nothing in its loop.
+// sync.Pool so that a search allocates little in its loop.
 type searchCtx struct {
 	seen   []uint32 // slot → stamp of the walk that last visited it
 	stamp  uint32
 	cand   minHeap
 	res    maxHeap
-	w      []cand    // sorted results of the last layer
-	sel    []cand    // heuristic selection
-	nb     []cand    // neighbours chosen for the node being inserted
-	layers [][]cand  // insertion candidates per layer
-	batch  []uint32  // unvisited neighbours of the node being expanded
-	tmp    []cand    // candidates for shrinking or repairing a link list
-	q      []float32 // normalised query
+	w      []cand   // sorted results of the last layer
+	sel    []cand   // heuristic selection
+	nb     []cand   // neighbours chosen for the node being inserted
+	layers [][]cand // insertion candidates per layer
+	batch  []uint32 // unvisited neighbours of the node being expanded
+	tmp    []cand   // candidates for shrinking or repairing a link list
+	q      query    // the walk's query
+	nq     query    // a node's query (neighbour selection)
+	unit   []float32
+	y, z   []float32 // projection scratch (dim, cdim)
+	ids    []string
+	vecs   [][]float32
 }
 
 // visitReset starts a new walk over n slots.
@@ -41,7 +49,8 @@ func (x *Index) getCtx() *searchCtx {
 func (x *Index) putCtx(c *searchCtx) { x.ctxPool.Put(c) }
 
 // block returns slot s's link block on layer lc: a count followed by room
-// for the layer's maximum number of neighbours.
+// for the layer's maximum number of neighbours. A block that an index file
+// places out of range comes back empty.
 func (x *Index) block(s uint32, lc int) []uint32 {
 	if lc == 0 {
 		st := x.cfg.m0() + 1
@@ -49,13 +58,21 @@ func (x *Index) block(s uint32, lc int) []uint32 {
 		return x.l0[i : i+st : i+st]
 	}
 	st := x.cfg.M + 1
-	return x.up[s][(lc-1)*st : lc*st : lc*st]
+	i := int(x.upOff[s]) + (lc-1)*st
+	if lc > int(x.levels[s]) || i+st > len(x.upLinks) {
+		return nil
+	}
+	return x.upLinks[i : i+st : i+st]
 }
 
 // links returns the neighbours of slot s on layer lc.
 func (x *Index) links(s uint32, lc int) []uint32 {
 	b := x.block(s, lc)
-	return b[1 : 1+b[0]]
+	if len(b) == 0 {
+		return nil
+	}
+	n := min(int(b[0]), len(b)-1)
+	return b[1 : 1+n]
 }
 
 func (x *Index) maxLinks(lc int) int {
@@ -65,36 +82,49 @@ func (x *Index) maxLinks(lc int) int {
 	return x.cfg.M
 }
 
-func (x *Index) dist(q []float32, s uint32) float32 { return cosDist(dot(q, x.vec(s))) }
+// dist is the approximate cosine distance from the prepared query q to
+// slot s.
+func (x *Index) dist(q *query, s uint32) float32 {
+	return 1 - (q.c0 + x.bias[s] + dotCode(q.v, x.code(s)))
+}
+
+// nodeQuery prepares slot s as a query into q.
+func (x *Index) nodeQuery(q *query, s uint32) { x.cb.prepareCode(q, x.code(s), x.bias[s]) }
 
 // greedy walks layer lc from ep towards q, moving to the nearest neighbour
 // until none is nearer (a search with ef = 1).
-func (x *Index) greedy(q []float32, ep cand, lc int) cand {
+func (x *Index) greedy(q *query, ep cand, lc int) cand {
+	n := uint32(x.slots())
 	for moved := true; moved; {
 		moved = false
-		for _, n := range x.links(ep.s, lc) {
-			if d := x.dist(q, n); d < ep.d || (d == ep.d && n < ep.s) {
-				ep, moved = cand{d, n}, true
+		for _, t := range x.links(ep.s, lc) {
+			if t >= n {
+				continue
+			}
+			if d := x.dist(q, t); d < ep.d || (d == ep.d && t < ep.s) {
+				ep, moved = cand{d, t}, true
 			}
 		}
 	}
 	return ep
 }
 
-// prefetchMax is how many cache lines (of 64 bytes) at the head of the next
-// vector a walk asks for ahead of time (a variable only so that
-// BenchmarkPrefetch can turn it off): 4 to 16 lines gave the same gain,
-// 64 and 256 less.
-var prefetchMax = 16
+// prefetch asks for slot s's code and bias ahead of time: the walk jumps
+// around the arrays, so the hardware prefetcher cannot guess the address.
+func (x *Index) prefetch(s uint32) {
+	c := x.cb.cdim
+	prefetchLines(unsafe.Pointer(&x.codes[int(s)*c]), (c+63)/64)
+	prefetchLines(unsafe.Pointer(&x.bias[s]), 1)
+}
 
 // searchLayer is the paper's algorithm 2: a best-first walk of layer lc from
 // the entry points eps, keeping the ef nearest nodes found in c.res. It stops
 // when the nearest unexpanded candidate is farther than the farthest kept
 // result.
-func (x *Index) searchLayer(c *searchCtx, q []float32, eps []cand, ef, lc int) {
-	c.visitReset(len(x.ids))
+func (x *Index) searchLayer(c *searchCtx, q *query, eps []cand, ef, lc int) {
+	n := uint32(x.slots())
+	c.visitReset(int(n))
 	seen, stamp := c.seen, c.stamp
-	lines := min(prefetchMax, (x.dim*4+63)/64)
 	c.cand.reset()
 	c.res.reset()
 	for _, e := range eps {
@@ -114,27 +144,23 @@ func (x *Index) searchLayer(c *searchCtx, q []float32, eps []cand, ef, lc int) {
 			break
 		}
 		nb := c.batch[:0]
-		for _, n := range x.links(cur.s, lc) {
-			if seen[n] != stamp {
-				seen[n] = stamp
-				nb = append(nb, n)
+		for _, t := range x.links(cur.s, lc) {
+			if t < n && seen[t] != stamp {
+				seen[t] = stamp
+				nb = append(nb, t)
 			}
 		}
 		c.batch = nb
-		// Start loading the head of the next vector while the current
-		// one is multiplied: the walk jumps around the slab, so the
-		// hardware prefetcher cannot guess the next address
-		// (BenchmarkPrefetch).
 		if len(nb) > 0 {
-			prefetchLines(&x.vecs[int(nb[0])*x.dim], lines)
+			x.prefetch(nb[0])
 		}
-		for i, n := range nb {
+		for i, t := range nb {
 			if i+1 < len(nb) {
-				prefetchLines(&x.vecs[int(nb[i+1])*x.dim], lines)
+				x.prefetch(nb[i+1])
 			}
-			d := x.dist(q, n)
+			d := x.dist(q, t)
 			if c.res.len() < ef || d < c.res.top().d {
-				e := cand{d, n}
+				e := cand{d, t}
 				c.cand.push(e)
 				c.res.push(e)
 				if c.res.len() > ef {
@@ -147,7 +173,7 @@ func (x *Index) searchLayer(c *searchCtx, q []float32, eps []cand, ef, lc int) {
 
 // descend runs the greedy walk from the entry point down to layer stop+1
 // and returns the entry point for layer stop.
-func (x *Index) descend(q []float32, stop int) cand {
+func (x *Index) descend(q *query, stop int) cand {
 	ep := cand{x.dist(q, x.entry), x.entry}
 	for lc := x.top; lc > stop; lc-- {
 		ep = x.greedy(q, ep, lc)
@@ -155,32 +181,12 @@ func (x *Index) descend(q []float32, stop int) cand {
 	return ep
 }
 
-// insert links the node in slot s (vector stored, level set, links empty)
-// into the graph on layers level..0.
-func (x *Index) insert(s uint32, level int) {
-	if x.entry == noSlot {
-		x.entry, x.top = s, level
-		return
-	}
-	if x.wctx == nil {
-		x.wctx = &searchCtx{}
-	}
-	c := x.wctx
-	c.layers = x.candidates(c, x.vec(s), level, c.layers)
-	for lc := min(level, x.top); lc >= 0; lc-- {
-		x.connect(c, s, lc, c.layers[lc])
-	}
-	if level > x.top {
-		x.entry, x.top = s, level
-	}
-}
-
-// candidates runs the insertion search for a node with vector q and top
+// candidates runs the insertion search for a node with query q and top
 // layer level: a greedy descent to layer level, then an
 // EfConstruction-bounded search on each layer min(level, top)..0, each
 // seeded with the previous layer's results. out[lc] receives layer lc's
 // candidates, nearest first; out is reused. The graph must not be empty.
-func (x *Index) candidates(c *searchCtx, q []float32, level int, out [][]cand) [][]cand {
+func (x *Index) candidates(c *searchCtx, q *query, level int, out [][]cand) [][]cand {
 	low := min(level, x.top)
 	for len(out) <= low {
 		out = append(out, nil)
@@ -197,14 +203,14 @@ func (x *Index) candidates(c *searchCtx, q []float32, level int, out [][]cand) [
 // connect gives slot s its links on layer lc, chosen by the heuristic from
 // cands (sorted, distances from s), and adds the reverse links.
 func (x *Index) connect(c *searchCtx, s uint32, lc int, cands []cand) {
-	c.nb = x.selectNeighbours(c.nb[:0], cands, x.cfg.M)
+	c.nb = x.selectNeighbours(c, c.nb[:0], cands, x.cfg.M)
 	b := x.block(s, lc)
 	b[0] = uint32(len(c.nb))
 	for i, n := range c.nb {
 		b[1+i] = n.s
 	}
 	for _, n := range c.nb {
-		x.link(c, n.s, s, n.d, lc)
+		x.addLink(c, n.s, s, n.d, lc)
 	}
 }
 
@@ -214,7 +220,7 @@ func (x *Index) connect(c *searchCtx, s uint32, lc int, cands []cand) {
 // candidate already kept, which spreads the links over directions instead of
 // spending them all on one tight cluster. At most m are kept; when there are
 // only m or fewer candidates, all are kept.
-func (x *Index) selectNeighbours(dst, cands []cand, m int) []cand {
+func (x *Index) selectNeighbours(c *searchCtx, dst, cands []cand, m int) []cand {
 	if len(cands) <= m {
 		return append(dst, cands...)
 	}
@@ -223,10 +229,10 @@ func (x *Index) selectNeighbours(dst, cands []cand, m int) []cand {
 		if len(dst)-base >= m {
 			break
 		}
-		ve := x.vec(e.s)
+		x.nodeQuery(&c.nq, e.s)
 		keep := true
 		for _, r := range dst[base:] {
-			if cosDist(dot(ve, x.vec(r.s))) < e.d {
+			if x.dist(&c.nq, r.s) < e.d {
 				keep = false
 				break
 			}
@@ -238,20 +244,23 @@ func (x *Index) selectNeighbours(dst, cands []cand, m int) []cand {
 	return dst
 }
 
-// link adds the edge n → s (at distance d) on layer lc. A full list is
+// addLink adds the edge n → s (at distance d) on layer lc. A full list is
 // re-selected with the heuristic from its members plus s.
-func (x *Index) link(c *searchCtx, n, s uint32, d float32, lc int) {
+func (x *Index) addLink(c *searchCtx, n, s uint32, d float32, lc int) {
 	b := x.block(n, lc)
+	if len(b) == 0 {
+		return
+	}
 	cnt := int(b[0])
 	if cnt < x.maxLinks(lc) {
 		b[1+cnt] = s
 		b[0]++
 		return
 	}
-	vn := x.vec(n)
+	x.nodeQuery(&c.nq, n)
 	c.tmp = c.tmp[:0]
 	for _, o := range b[1 : 1+cnt] {
-		c.tmp = append(c.tmp, cand{cosDist(dot(vn, x.vec(o))), o})
+		c.tmp = append(c.tmp, cand{x.dist(&c.nq, o), o})
 	}
 	c.tmp = append(c.tmp, cand{d, s})
 	x.setLinks(c, n, lc, c.tmp)
@@ -261,92 +270,13 @@ func (x *Index) link(c *searchCtx, n, s uint32, d float32, lc int) {
 // of at most maxLinks(lc) of them as n's links on layer lc.
 func (x *Index) setLinks(c *searchCtx, n uint32, lc int, cands []cand) {
 	slices.SortFunc(cands, cmpCand)
-	sel := x.selectNeighbours(c.sel[:0], cands, x.maxLinks(lc))
+	sel := x.selectNeighbours(c, c.sel[:0], cands, x.maxLinks(lc))
 	b := x.block(n, lc)
 	b[0] = uint32(len(sel))
 	for i, e := range sel {
 		b[1+i] = e.s
 	}
 	c.sel = sel
-}
-
-// remove unlinks slot d from every layer and frees it. Each node that linked
-// to d gets its list re-selected from its other neighbours plus d's
-// neighbours, so paths that went through d keep a way around it.
-func (x *Index) remove(d uint32) {
-	if x.wctx == nil {
-		x.wctx = &searchCtx{}
-	}
-	c := x.wctx
-	dl := int(x.levels[d])
-	var dn []uint32
-	type orphan struct {
-		s  uint32
-		lc int
-	}
-	var orphans []orphan
-	for lc := 0; lc <= dl; lc++ {
-		dn = append(dn[:0], x.links(d, lc)...)
-		for n := range x.ids {
-			n := uint32(n)
-			if n == d || x.ids[n] == "" || int(x.levels[n]) < lc || !slices.Contains(x.links(n, lc), d) {
-				continue
-			}
-			x.repair(c, n, d, lc, dn)
-			if len(x.links(n, lc)) == 0 {
-				orphans = append(orphans, orphan{n, lc})
-			}
-		}
-	}
-	clear(x.block(d, 0))
-	x.up[d] = nil
-	x.levels[d] = 0
-	delete(x.slots, x.ids[d])
-	x.ids[d] = ""
-	x.free = append(x.free, d)
-	if d == x.entry {
-		x.entry, x.top = noSlot, 0
-		for s, id := range x.ids {
-			if id != "" && (x.entry == noSlot || int(x.levels[s]) > x.top) {
-				x.entry, x.top = uint32(s), int(x.levels[s])
-			}
-		}
-	}
-	for _, o := range orphans {
-		x.relink(c, o.s, o.lc)
-	}
-}
-
-// relink gives slot n, left without links on layer lc by a delete, new
-// links there as if it were being inserted on that layer. If the walk from
-// the entry point cannot reach another node of the layer, the layer is
-// scanned instead.
-func (x *Index) relink(c *searchCtx, n uint32, lc int) {
-	q := x.vec(n)
-	ep := x.descend(q, lc)
-	x.searchLayer(c, q, []cand{ep}, x.cfg.EfConstruction, lc)
-	c.w = c.res.drainSorted(c.w[:0])
-	c.w = slices.DeleteFunc(c.w, func(e cand) bool { return e.s == n })
-	if len(c.w) == 0 {
-		for s, id := range x.ids {
-			if s := uint32(s); s != n && id != "" && int(x.levels[s]) >= lc {
-				c.w = append(c.w, cand{x.dist(q, s), s})
-			}
-		}
-		slices.SortFunc(c.w, cmpCand)
-		c.w = c.w[:min(len(c.w), x.cfg.EfConstruction)]
-	}
-	c.nb = x.selectNeighbours(c.nb[:0], c.w, x.cfg.M)
-	b := x.block(n, lc)
-	b[0] = uint32(len(c.nb))
-	for i, e := range c.nb {
-		b[1+i] = e.s
-	}
-	for _, e := range c.nb {
-		if !slices.Contains(x.links(e.s, lc), n) {
-			x.link(c, e.s, n, e.d, lc)
-		}
-	}
 }
 
 // cmpCand orders candidates by distance, then slot.
@@ -358,23 +288,4 @@ func cmpCand(a, b cand) int {
 		return 1
 	}
 	return 0
-}
-
-// repair replaces n's link to the deleted d on layer lc: the new list is
-// chosen by the heuristic from n's other neighbours and d's neighbours dn.
-func (x *Index) repair(c *searchCtx, n, d uint32, lc int, dn []uint32) {
-	c.visitReset(len(x.ids))
-	c.seen[n], c.seen[d] = c.stamp, c.stamp
-	vn := x.vec(n)
-	c.tmp = c.tmp[:0]
-	for _, list := range [2][]uint32{x.links(n, lc), dn} {
-		for _, o := range list {
-			if c.seen[o] == c.stamp {
-				continue
-			}
-			c.seen[o] = c.stamp
-			c.tmp = append(c.tmp, cand{cosDist(dot(vn, x.vec(o))), o})
-		}
-	}
-	x.setLinks(c, n, lc, c.tmp)
 }

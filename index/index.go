@@ -22,40 +22,62 @@ const noSlot = math.MaxUint32
 // 8 about once in 4·10⁹ insertions, so the cap never bites in practice.
 const maxLevel = 31
 
-// Index is an HNSW graph over unit-normalised vectors, with exact search
-// beside it. Create one with New or Load. The zero value is an index of
-// dimension 0 that rejects every vector until ReadFrom fills it.
+// Index is an HNSW graph walked on compact codes, with exact re-ranking
+// through a VectorFetcher. Create one with New, or open one with Open or
+// OpenFile. Close releases the file mapping.
 //
-// Storage: vectors live in one contiguous []float32 slab (slot i at
-// [i*dim:(i+1)*dim]); bottom-layer links in one []uint32 array with a fixed
-// stride (a count followed by up to 2*M neighbour slots); upper-layer links
-// per node. Deleted slots are unlinked from the graph and reused by later
-// adds.
+// Storage is a set of flat per-slot arrays (codes, biases, levels, fixed
+// stride bottom-layer links, offsets of upper-layer links, id references,
+// versions) plus an open-addressing id table. An index opened from a file
+// has every array pointing into the read-only memory map; the first change
+// (Add, Delete, AddBatch) copies them to the heap, after which the mapping
+// is released. Deleted slots are unlinked and reused by later adds.
 type Index struct {
 	mu  sync.RWMutex
 	dim int
 	cfg Config
 	ml  float64
+	cb  *codebook // nil until trained
 
-	vecs   []float32         // slot i: vecs[i*dim : (i+1)*dim], unit length
-	ids    []string          // slot → id; "" marks a free slot
-	slots  map[string]uint32 // id → slot
-	levels []uint8           // slot → top layer
-	l0     []uint32          // bottom-layer links, stride m0+1
-	up     [][]uint32        // slot → layers 1..level, stride M+1 each
-	free   []uint32          // free slots, reused last-in first-out
+	codes   []int8    // slot s: codes[s*cdim : (s+1)*cdim]
+	bias    []float32 // slot → μ·(x − μ)
+	levels  []uint8   // slot → top layer
+	l0      []uint32  // bottom-layer links, stride m0+1 (count, then slots)
+	upOff   []uint32  // slot → offset of its upper-layer blocks in upLinks
+	upLinks []uint32  // per node with level > 0: level blocks of M+1
+	idRef   []uint64  // slot → offset<<16 | length into idBlob; 0 = free
+	idBlob  []byte
+	vers    []uint64 // slot → version of the vector in the source
+	htab    []uint32 // id table: 0 empty, tomb, or slot+1
+	hfill   int      // used table entries, tombstones included
+	free    []uint32 // free slots, reused last-in first-out
+	live    int
 
 	entry    uint32 // entry point (a node on the top layer), noSlot if empty
 	top      int    // top layer of the graph
 	inserted uint64 // insertions so far: the level generator's counter
-	gen      uint64 // store generation the index reflects (see Save)
+	gen      uint64 // store generation the index reflects
+
+	// Drift: |y|² and |z|² summed over vectors encoded since training.
+	driftN          int
+	driftYY, driftZ float64
+
+	fetch VectorFetcher // exact vectors for re-ranking; may be nil
+	scan  VectorSource  // exact search; may be nil
+
+	mm   []byte   // the file mapping the arrays point into; nil when on the heap
+	mref *mapping // releases mm once (own, Close, or when x is garbage)
+	path string
 
 	ctxPool sync.Pool // *searchCtx
 	wctx    *searchCtx
 }
 
+const tomb = math.MaxUint32
+
 // New returns an empty index for vectors of dimension dim. Zero fields of cfg
-// take their defaults (see Config).
+// take their defaults (see Config). Its codebook is trained on the first
+// AddBatch (or by Train).
 func New(dim int, cfg Config) (*Index, error) {
 	if dim < 1 || dim > MaxDim {
 		return nil, fmt.Errorf("%w: dimension %d, want 1..%d", ErrDimension, dim, MaxDim)
@@ -64,8 +86,7 @@ func New(dim int, cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &Index{dim: dim, cfg: c, ml: c.levelMult(), slots: map[string]uint32{}, entry: noSlot}
-	return x, nil
+	return &Index{dim: dim, cfg: c, ml: c.levelMult(), entry: noSlot}, nil
 }
 
 // Dim returns the vector dimension.
@@ -73,6 +94,17 @@ func (x *Index) Dim() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	return x.dim
+}
+
+// CodeDim returns the number of int8 components per code (0 before the
+// codebook is trained).
+func (x *Index) CodeDim() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.cb == nil {
+		return 0
+	}
+	return x.cb.cdim
 }
 
 // Config returns the configuration in use (defaults filled in).
@@ -86,89 +118,44 @@ func (x *Index) Config() Config {
 func (x *Index) Len() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.slots)
+	return x.live
 }
 
 // Has reports whether id is in the index.
 func (x *Index) Has(id string) bool {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	_, ok := x.slots[id]
+	_, ok := x.lookup(id)
 	return ok
 }
 
 // IDs returns the ids in the index, sorted.
 func (x *Index) IDs() []string {
 	x.mu.RLock()
-	out := make([]string, 0, len(x.slots))
-	for id := range x.slots {
-		out = append(out, id)
+	out := make([]string, 0, x.live)
+	for s := range x.idRef {
+		if id := x.idBytes(uint32(s)); len(id) > 0 {
+			out = append(out, string(id))
+		}
 	}
 	x.mu.RUnlock()
 	slices.Sort(out)
 	return out
 }
 
-// Vector returns a copy of the stored vector of id: the added vector scaled to
-// unit length.
-func (x *Index) Vector(id string) ([]float32, bool) {
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	s, ok := x.slots[id]
-	if !ok {
-		return nil, false
-	}
-	return slices.Clone(x.vec(s)), true
+// SetFetcher sets where re-ranking reads exact vectors (usually the store).
+// Without one, graph searches return approximate distances.
+func (x *Index) SetFetcher(f VectorFetcher) {
+	x.mu.Lock()
+	x.fetch = f
+	x.mu.Unlock()
 }
 
-// Add inserts vec under id, or replaces the vector already stored under id
-// (an update is a delete followed by an insert; re-adding an identical vector
-// changes nothing). The vector is copied and normalised to unit length; it
-// must have Dim components, be finite and not all zero.
-func (x *Index) Add(id string, vec []float32) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
+// SetSource sets the vectors that Method Exact scans (usually the store).
+func (x *Index) SetSource(s VectorSource) {
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	v := make([]float32, x.dim)
-	if err := normalise(v, vec, x.dim); err != nil {
-		return fmt.Errorf("add %q: %w", id, err)
-	}
-	if s, ok := x.slots[id]; ok {
-		if slices.Equal(x.vec(s), v) {
-			return nil
-		}
-		x.remove(s)
-	}
-	s, err := x.alloc()
-	if err != nil {
-		return fmt.Errorf("add %q: %w", id, err)
-	}
-	copy(x.vec(s), v)
-	x.ids[s] = id
-	x.slots[id] = s
-	level := levelFor(x.cfg.Seed, x.inserted, x.ml)
-	x.inserted++
-	x.levels[s] = uint8(level)
-	if level > 0 {
-		x.up[s] = make([]uint32, level*(x.cfg.M+1))
-	}
-	x.insert(s, level)
-	return nil
-}
-
-// Delete removes id and relinks its neighbours. It reports whether id was in
-// the index.
-func (x *Index) Delete(id string) bool {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	s, ok := x.slots[id]
-	if !ok {
-		return false
-	}
-	x.remove(s)
-	return true
+	x.scan = s
+	x.mu.Unlock()
 }
 
 func checkID(id string) error {
@@ -181,48 +168,212 @@ func checkID(id string) error {
 	return nil
 }
 
-// vec returns the stored vector of slot s (no copy).
-func (x *Index) vec(s uint32) []float32 {
-	i := int(s) * x.dim
-	return x.vecs[i : i+x.dim : i+x.dim]
+// slots returns the number of slots (live and free).
+func (x *Index) slots() int { return len(x.levels) }
+
+// code returns the code of slot s.
+func (x *Index) code(s uint32) []int8 {
+	c := x.cb.cdim
+	i := int(s) * c
+	return x.codes[i : i+c : i+c]
 }
 
-// alloc returns a free slot with empty links, growing the arrays if needed.
-func (x *Index) alloc() (uint32, error) {
-	if n := len(x.free); n > 0 {
-		s := x.free[n-1]
-		x.free = x.free[:n-1]
-		return s, nil
+// idBytes returns the id of slot s (no copy; empty for a free slot or a
+// reference outside the blob).
+func (x *Index) idBytes(s uint32) []byte {
+	r := x.idRef[s]
+	off, n := r>>16, r&0xffff
+	if n == 0 || off+n > uint64(len(x.idBlob)) {
+		return nil
 	}
-	n := len(x.ids)
-	if n >= noSlot {
-		return 0, fmt.Errorf("%w: %d slots in use", ErrFull, n)
-	}
-	stride := x.cfg.m0() + 1
-	if cap(x.ids) <= n || cap(x.vecs) < (n+1)*x.dim || cap(x.l0) < (n+1)*stride {
-		x.reserve(max(4, n)) // double
-	}
-	x.vecs = x.vecs[:(n+1)*x.dim]
-	x.ids = append(x.ids, "")
-	x.levels = append(x.levels, 0)
-	x.up = append(x.up, nil)
-	x.l0 = x.l0[:(n+1)*stride]
-	clear(x.l0[n*stride:])
-	return uint32(n), nil
+	return x.idBlob[off : off+n]
 }
 
-// reserve makes room for n more slots than are in use, so that adding them
-// does not copy the arrays again.
-func (x *Index) reserve(n int) {
-	n -= len(x.free)
-	if n <= 0 {
+func (x *Index) idOf(s uint32) string { return string(x.idBytes(s)) }
+
+// hashID is 64-bit FNV-1a: the id table is saved, so the hash must not
+// depend on the process.
+func hashID(id string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(id); i++ {
+		h ^= uint64(id[i])
+		h *= 1099511628211
+	}
+	return h
+}
+
+// lookup returns the slot of id.
+func (x *Index) lookup(id string) (uint32, bool) {
+	if len(x.htab) == 0 {
+		return 0, false
+	}
+	mask := uint64(len(x.htab) - 1)
+	for i, probes := hashID(id)&mask, 0; probes < len(x.htab); i, probes = (i+1)&mask, probes+1 {
+		e := x.htab[i]
+		switch {
+		case e == 0:
+			return 0, false
+		case e == tomb:
+			continue
+		}
+		s := e - 1
+		if int(s) < len(x.idRef) && string(x.idBytes(s)) == id {
+			return s, true
+		}
+	}
+	return 0, false
+}
+
+// tabInsert records id → s; the table must have room (see tabReserve).
+func (x *Index) tabInsert(id string, s uint32) {
+	mask := uint64(len(x.htab) - 1)
+	for i := hashID(id) & mask; ; i = (i + 1) & mask {
+		if e := x.htab[i]; e == 0 || e == tomb {
+			if e == 0 {
+				x.hfill++
+			}
+			x.htab[i] = s + 1
+			return
+		}
+	}
+}
+
+// tabDelete removes id (at slot s) from the table.
+func (x *Index) tabDelete(id string, s uint32) {
+	mask := uint64(len(x.htab) - 1)
+	for i, probes := hashID(id)&mask, 0; probes < len(x.htab); i, probes = (i+1)&mask, probes+1 {
+		e := x.htab[i]
+		if e == 0 {
+			return
+		}
+		if e == s+1 {
+			x.htab[i] = tomb
+			return
+		}
+	}
+}
+
+// tabReserve makes room for n more entries, rebuilding the table (without
+// tombstones) at twice the live size or more when it would pass half full.
+func (x *Index) tabReserve(n int) {
+	if len(x.htab) > 0 && 2*(x.hfill+n) <= len(x.htab) {
 		return
 	}
-	x.vecs = slices.Grow(x.vecs, n*x.dim)
-	x.ids = slices.Grow(x.ids, n)
+	size := 16
+	for size < 2*(x.live+n)+2 {
+		size *= 2
+	}
+	x.htab = make([]uint32, size)
+	x.hfill = 0
+	for s := range x.idRef {
+		if id := x.idBytes(uint32(s)); len(id) > 0 {
+			x.tabInsert(string(id), uint32(s))
+		}
+	}
+}
+
+// own copies every array that points into the file mapping to the heap and
+// releases the mapping, so that the index can change. The caller holds the
+// write lock.
+func (x *Index) own() error {
+	if x.mm == nil {
+		return nil
+	}
+	x.codes = slices.Clone(x.codes)
+	x.bias = slices.Clone(x.bias)
+	x.levels = slices.Clone(x.levels)
+	x.l0 = slices.Clone(x.l0)
+	x.upOff = slices.Clone(x.upOff)
+	x.upLinks = slices.Clone(x.upLinks)
+	x.idRef = slices.Clone(x.idRef)
+	x.idBlob = slices.Clone(x.idBlob)
+	x.vers = slices.Clone(x.vers)
+	x.htab = slices.Clone(x.htab)
+	x.free = slices.Clone(x.free)
+	if x.cb != nil {
+		cb := *x.cb
+		cb.mean = slices.Clone(cb.mean)
+		cb.basis = slices.Clone(cb.basis)
+		cb.step = slices.Clone(cb.step)
+		cb.variance = slices.Clone(cb.variance)
+		x.cb = &cb
+	}
+	x.mm = nil
+	return x.mref.release()
+}
+
+// mapping owns a file mapping and releases it once: through own or Close,
+// or through a cleanup when the Index that uses it becomes unreachable (an
+// index dropped without Close does not leak its mapping). No slice into the
+// mapping ever leaves the Index: ids and results are copies.
+type mapping struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+func (m *mapping) release() error {
+	if m == nil {
+		return nil
+	}
+	m.once.Do(func() { m.err = unmap(m.b); m.b = nil })
+	return m.err
+}
+
+// alloc returns a free slot for id with empty links, growing the arrays if
+// needed, and records id. The caller holds the write lock and has called
+// own and tabReserve.
+func (x *Index) alloc(id string, ver uint64) (uint32, error) {
+	var s uint32
+	if n := len(x.free); n > 0 {
+		s = x.free[n-1]
+		x.free = x.free[:n-1]
+	} else {
+		n := x.slots()
+		if n >= noSlot-1 {
+			return 0, fmt.Errorf("%w: %d slots in use", ErrFull, n)
+		}
+		s = uint32(n)
+		x.codes = append(x.codes, make([]int8, x.cb.cdim)...)
+		x.bias = append(x.bias, 0)
+		x.levels = append(x.levels, 0)
+		x.l0 = append(x.l0, make([]uint32, x.cfg.m0()+1)...)
+		x.upOff = append(x.upOff, 0)
+		x.idRef = append(x.idRef, 0)
+		x.vers = append(x.vers, 0)
+	}
+	off := uint64(len(x.idBlob))
+	x.idBlob = append(x.idBlob, id...)
+	x.idRef[s] = off<<16 | uint64(len(id))
+	x.vers[s] = ver
+	x.tabInsert(id, s)
+	x.live++
+	return s, nil
+}
+
+// reserve makes room for n more slots.
+func (x *Index) reserve(n int) {
+	n -= len(x.free)
+	if n <= 0 || x.cb == nil {
+		return
+	}
+	x.codes = slices.Grow(x.codes, n*x.cb.cdim)
+	x.bias = slices.Grow(x.bias, n)
 	x.levels = slices.Grow(x.levels, n)
-	x.up = slices.Grow(x.up, n)
 	x.l0 = slices.Grow(x.l0, n*(x.cfg.m0()+1))
+	x.upOff = slices.Grow(x.upOff, n)
+	x.idRef = slices.Grow(x.idRef, n)
+	x.vers = slices.Grow(x.vers, n)
+}
+
+// setLevel gives slot s its top layer and room for its upper-layer links.
+func (x *Index) setLevel(s uint32, level int) {
+	x.levels[s] = uint8(level)
+	x.upOff[s] = 0
+	if level > 0 {
+		x.upOff[s] = uint32(len(x.upLinks))
+		x.upLinks = append(x.upLinks, make([]uint32, level*(x.cfg.M+1))...)
+	}
 }
 
 // levelFor draws the top layer of the n-th insertion: floor(−ln(U)·mL) with

@@ -1,260 +1,677 @@
 package index
 
 import (
+	"context"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
-func randVec(rng *rand.Rand, dim int) []float32 { return gauss(rng, dim, 1) }
-
-func TestNewRejectsBadConfig(t *testing.T) {
-	for _, tc := range []struct {
-		dim int
-		cfg Config
-		err error
-	}{
-		{0, Config{}, ErrDimension},
-		{-3, Config{}, ErrDimension},
-		{8, Config{M: 1}, ErrConfig},
-		{8, Config{M: 1000}, ErrConfig},
-		{8, Config{M: 16, EfConstruction: 8}, ErrConfig},
-		{8, Config{EfSearch: -1}, ErrConfig},
-	} {
-		if _, err := New(tc.dim, tc.cfg); !errors.Is(err, tc.err) {
-			t.Errorf("New(%d, %+v) = %v, want %v", tc.dim, tc.cfg, err, tc.err)
-		}
-	}
-	x := mustNew(t, 8, Config{})
-	if got, want := x.Config(), DefaultConfig(); got != want {
-		t.Errorf("defaults: got %+v, want %+v", got, want)
-	}
+// smallFC6 is the fc6-like generator at dimension 512 (fast enough for unit
+// tests; the 256 leading directions still carry 99% of the variance, so the
+// codes use the projection).
+func smallFC6() fc6like {
+	g := defaultFC6()
+	g.Dim, g.Clusters = 512, 60
+	return g
 }
 
-func TestAddRejectsBadInput(t *testing.T) {
-	x := mustNew(t, 4, Config{})
-	nan := float32(math.NaN())
-	inf := float32(math.Inf(1))
-	for _, tc := range []struct {
-		id  string
-		v   []float32
-		err error
-	}{
-		{"a", []float32{1, 2, 3}, ErrDimension},
-		{"a", []float32{1, 2, 3, 4, 5}, ErrDimension},
-		{"a", nil, ErrDimension},
-		{"a", []float32{0, 0, 0, 0}, ErrInvalidVector},
-		{"a", []float32{1, nan, 0, 0}, ErrInvalidVector},
-		{"a", []float32{1, 0, -inf, 0}, ErrInvalidVector},
-		{"", []float32{1, 0, 0, 0}, ErrInvalidID},
-		{strings.Repeat("x", MaxIDLen+1), []float32{1, 0, 0, 0}, ErrInvalidID},
-	} {
-		if err := x.Add(tc.id, tc.v); !errors.Is(err, tc.err) {
-			t.Errorf("Add(%.10q, %v) = %v, want %v", tc.id, tc.v, err, tc.err)
-		}
-	}
-	if x.Len() != 0 {
-		t.Fatalf("Len after rejected adds = %d", x.Len())
-	}
-	// Huge but finite components must not overflow the norm.
-	if err := x.Add("big", []float32{math.MaxFloat32, math.MaxFloat32, 0, 0}); err != nil {
-		t.Fatal(err)
-	}
-	v, _ := x.Vector("big")
-	if d := math.Abs(float64(v[0]) - math.Sqrt(0.5)); d > 1e-6 {
-		t.Errorf("normalised huge vector: %v", v)
-	}
+var (
+	fc6Once        sync.Once
+	fc6Base, fc6Qs [][]float32
+)
+
+// fc6Data returns n base vectors and nq queries of smallFC6, generated once
+// for all tests (n ≤ 4000, nq ≤ 100).
+func fc6Data(n, nq int) ([][]float32, [][]float32) {
+	fc6Once.Do(func() { fc6Base, fc6Qs = smallFC6().generate(4000, 100) })
+	return fc6Base[:n], fc6Qs[:nq]
 }
 
-func TestSearchRejectsBadInput(t *testing.T) {
-	x := mustNew(t, 3, Config{})
-	if err := x.Add("a", []float32{1, 0, 0}); err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []Method{Auto, Graph, Exact} {
-		if _, err := x.SearchWith([]float32{1, 0}, SearchOptions{K: 1, Method: m}); !errors.Is(err, ErrDimension) {
-			t.Errorf("%v: short query: %v", m, err)
-		}
-		if _, err := x.SearchWith([]float32{0, 0, 0}, SearchOptions{K: 1, Method: m}); !errors.Is(err, ErrInvalidVector) {
-			t.Errorf("%v: zero query: %v", m, err)
-		}
-		for _, k := range []int{0, -1} {
-			if _, err := x.SearchWith([]float32{1, 0, 0}, SearchOptions{K: k, Method: m}); !errors.Is(err, ErrInvalidK) {
-				t.Errorf("%v: k=%d: %v", m, k, err)
+// fastCfg builds small test graphs quickly (the codebook is the default).
+var fastCfg = Config{EfConstruction: 48}
+
+func recallOf(truth, got [][]string) float64 {
+	hits, total := 0, 0
+	for i, want := range truth {
+		for _, id := range want {
+			if slices.Contains(got[i], id) {
+				hits++
 			}
 		}
+		total += len(want)
 	}
-	if _, err := x.SearchID("missing", SearchOptions{K: 1}); !errors.Is(err, ErrNotFound) {
-		t.Errorf("SearchID(missing) = %v", err)
-	}
-	if _, err := x.SearchID("a", SearchOptions{K: 0}); !errors.Is(err, ErrInvalidK) {
-		t.Errorf("SearchID k=0: %v", err)
-	}
+	return float64(hits) / float64(total)
 }
 
-func TestEmptyIndex(t *testing.T) {
-	x := mustNew(t, 3, Config{})
-	for _, m := range []Method{Auto, Graph, Exact} {
-		rs, err := x.SearchWith([]float32{1, 2, 3}, SearchOptions{K: 5, Method: m})
-		if err != nil || rs == nil || len(rs) != 0 {
-			t.Errorf("%v on empty index: %v, %v", m, rs, err)
+func searchAll(tb testing.TB, x *Index, qs [][]float32, opt SearchOptions) [][]string {
+	tb.Helper()
+	out := make([][]string, len(qs))
+	for i, q := range qs {
+		rs, err := x.SearchWith(q, opt)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, r := range rs {
+			out[i] = append(out[i], r.ID)
 		}
 	}
-	if x.Delete("a") {
-		t.Error("Delete on empty index reported true")
-	}
-	if _, ok := x.Vector("a"); ok {
-		t.Error("Vector on empty index")
-	}
+	return out
 }
 
-// TestSmallGraph checks the graph on tiny indexes, where every search must
-// be exact: the graph is connected and ef covers every node.
-func TestSmallGraph(t *testing.T) {
+func build(tb testing.TB, src Source, dim int, cfg Config) *Index {
+	tb.Helper()
+	x, err := Build(context.Background(), src, dim, cfg, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return x
+}
+
+func TestDotCodeKernel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for n := 1; n <= 40; n++ {
-		x := mustNew(t, 8, Config{M: 4, EfConstruction: 16, ExactBelow: -1, Seed: uint64(n)})
-		for i := range n {
-			if err := x.Add(idOf(i), randVec(rng, 8)); err != nil {
-				t.Fatal(err)
-			}
+	for _, n := range []int{1, 7, 8, 31, 32, 33, 256, 4096, 4099} {
+		q := gauss(rng, n, 1)
+		c := make([]int8, n)
+		for i := range c {
+			c[i] = int8(rng.IntN(255) - 127)
 		}
-		for range 5 {
-			q := randVec(rng, 8)
-			got, err := x.SearchWith(q, SearchOptions{K: 5, Ef: 64})
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, _ := x.SearchExact(q, 5)
-			if !slices.Equal(got, want) {
-				t.Fatalf("n=%d: graph %v, exact %v", n, got, want)
-			}
+		got, want := dotCode(q, c), dotCodeGo(q, c)
+		if math.Abs(float64(got-want)) > 1e-3*math.Max(1, math.Abs(float64(want))) {
+			t.Errorf("n=%d: dotCode %v, dotCodeGo %v", n, got, want)
 		}
 	}
 }
 
-func TestResultsOrderAndExclusion(t *testing.T) {
-	x := mustNew(t, 3, Config{})
-	add := func(id string, v ...float32) {
-		t.Helper()
-		if err := x.Add(id, v); err != nil {
-			t.Fatal(err)
+// TestPCA checks that topComponents finds planted directions with their
+// variances.
+func TestPCA(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const dim, n = 300, 2000
+	dirs := make([][]float32, 5)
+	for j := range dirs {
+		dirs[j] = gauss(rng, dim, 1)
+	}
+	orthonormalise(dirs, rng)
+	sd := []float64{10, 6, 4, 3, 2}
+	x := make([][]float32, n)
+	for i := range x {
+		v := gauss(rng, dim, 0.1)
+		for j, d := range dirs {
+			axpy(v, d, float32(sd[j]*rng.NormFloat64()))
+		}
+		x[i] = v
+	}
+	rows, vars := topComponents(x, dim, 5, 1)
+	for j := range dirs {
+		c := math.Abs(float64(dot(rows[j], dirs[j])))
+		if c < 0.99 {
+			t.Errorf("component %d: |cos| with the planted direction %.4f", j, c)
+		}
+		if r := vars[j] / (sd[j] * sd[j]); r < 0.85 || r > 1.15 {
+			t.Errorf("component %d: variance %.2f, planted %.2f", j, vars[j], sd[j]*sd[j])
 		}
 	}
-	add("c", 1, 0, 0)
-	add("a", 2, 0, 0) // same direction as c: distance ties, ordered by id
-	add("b", 1, 1, 0)
-	add("d", 0, 1, 0)
-	add("e", -1, 0, 0)
-	for _, m := range []Method{Graph, Exact} {
-		rs, err := x.SearchWith([]float32{3, 0, 0}, SearchOptions{K: 10, Method: m})
+}
+
+// TestRecallFC6 checks recall@10 of the graph walk plus re-rank on fc6-like
+// data, and that the distances returned are the exact ones.
+func TestRecallFC6(t *testing.T) {
+	g := smallFC6()
+	base, qs := fc6Data(4000, 100)
+	src := sourceOf(base)
+	x := build(t, src, g.Dim, Config{ExactBelow: -1})
+	if x.CodeDim() != 256 {
+		t.Fatalf("code dim %d, want 256 (projection)", x.CodeDim())
+	}
+	truth, err := ExactSearch(context.Background(), src, qs, 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want [][]string
+	for _, r := range truth {
+		var ids []string
+		for _, e := range r {
+			ids = append(ids, e.ID)
+		}
+		want = append(want, ids)
+	}
+	got := searchAll(t, x, qs, SearchOptions{K: 10})
+	if r := recallOf(want, got); r < 0.97 {
+		t.Errorf("recall@10 %.4f, want ≥ 0.97", r)
+	}
+	// Distances: every returned distance equals the exact one.
+	for i, q := range qs[:20] {
+		rs, err := x.SearchWith(q, SearchOptions{K: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ids := resultIDs(rs)
-		if want := []string{"a", "c", "b", "d", "e"}; !slices.Equal(ids, want) {
-			t.Errorf("%v: order %v, want %v", m, ids, want)
+		for _, r := range rs {
+			for _, w := range truth[i] {
+				if w.ID == r.ID && w.Distance != r.Distance {
+					t.Errorf("query %d, %s: distance %v, exact %v", i, r.ID, r.Distance, w.Distance)
+				}
+			}
+			u := make([]float32, g.Dim)
+			normalise(u, q, g.Dim)
+			v := src.vecs[r.ID]
+			if d := float64(1 - dot(u, v)/sqrt32(dot(v, v))); math.Abs(d-float64(r.Distance)) > 1e-5 {
+				t.Errorf("query %d, %s: distance %v, recomputed %v", i, r.ID, r.Distance, d)
+			}
 		}
-		if rs[0].Distance != 0 || rs[4].Distance != 2 {
-			t.Errorf("%v: distances %v, want 0 first and 2 last", m, rs)
-		}
-		if d := rs[2].Distance; math.Abs(float64(d)-(1-1/math.Sqrt2)) > 1e-6 {
-			t.Errorf("%v: distance to b = %v", m, d)
-		}
-		rs, _ = x.SearchWith([]float32{3, 0, 0}, SearchOptions{K: 2, Method: m, Exclude: []string{"a", "zzz"}})
-		if ids := resultIDs(rs); !slices.Equal(ids, []string{"c", "b"}) {
-			t.Errorf("%v: excluding a: %v", m, ids)
-		}
-		rs, _ = x.SearchID("c", SearchOptions{K: 2, Method: m})
-		if ids := resultIDs(rs); !slices.Equal(ids, []string{"a", "b"}) {
-			t.Errorf("%v: SearchID(c): %v", m, ids)
-		}
+	}
+	// Without re-ranking (no fetcher) the codes alone still find most.
+	x.SetFetcher(nil)
+	if r := recallOf(want, searchAll(t, x, qs, SearchOptions{K: 10})); r < 0.6 {
+		t.Errorf("recall@10 without re-rank %.4f, want ≥ 0.6", r)
 	}
 }
 
-func TestAddReplaceDelete(t *testing.T) {
-	x := mustNew(t, 3, Config{})
-	if err := x.Add("a", []float32{3, 4, 0}); err != nil {
-		t.Fatal(err)
+// TestRecallIsotropic: on a flat spectrum the automatic code dimension
+// keeps the whole vector (int8 of the centred vector).
+func TestRecallIsotropic(t *testing.T) {
+	m := mixture{Dim: 256, Components: 20, Latent: 8, Spread: 1, Noise: 0.5, Seed: 9}
+	base, qs := m.generate(3000, 100)
+	src := sourceOf(base)
+	x := build(t, src, m.Dim, Config{ExactBelow: -1})
+	if x.CodeDim() != m.Dim {
+		t.Errorf("code dim %d, want %d", x.CodeDim(), m.Dim)
 	}
-	v, ok := x.Vector("a")
-	if !ok || !slices.Equal(v, []float32{0.6, 0.8, 0}) {
-		t.Fatalf("Vector(a) = %v, %v", v, ok)
+	want := exactIDs(t, src, qs, 10)
+	if r := recallOf(want, searchAll(t, x, qs, SearchOptions{K: 10})); r < 0.97 {
+		t.Errorf("recall@10 %.4f, want ≥ 0.97", r)
 	}
-	v[0] = 42 // a copy: must not change the index
-	if v2, _ := x.Vector("a"); v2[0] != 0.6 {
-		t.Fatal("Vector returned the stored slice")
-	}
-	if err := x.Add("a", []float32{0, 0, 5}); err != nil {
-		t.Fatal(err)
-	}
-	if x.Len() != 1 {
-		t.Fatalf("Len after replace = %d", x.Len())
-	}
-	rs, _ := x.Search([]float32{0, 0, 1}, 1)
-	if len(rs) != 1 || rs[0].ID != "a" || rs[0].Distance != 0 {
-		t.Fatalf("after replace: %v", rs)
-	}
-	if err := x.Add("b", []float32{1, 0, 0}); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(x.IDs(), []string{"a", "b"}) || !x.Has("b") {
-		t.Fatalf("IDs = %v", x.IDs())
-	}
-	if !x.Delete("a") || x.Delete("a") || x.Has("a") || x.Len() != 1 {
-		t.Fatal("Delete(a) misbehaved")
-	}
-	rs, _ = x.SearchWith([]float32{0, 0, 1}, SearchOptions{K: 5, Method: Graph})
-	if ids := resultIDs(rs); !slices.Equal(ids, []string{"b"}) {
-		t.Fatalf("after delete: %v", ids)
-	}
-	x.Delete("b")
-	rs, err := x.SearchWith([]float32{0, 0, 1}, SearchOptions{K: 5, Method: Graph})
-	if err != nil || len(rs) != 0 {
-		t.Fatalf("after deleting all: %v %v", rs, err)
-	}
-	// Slots are reused and the index works as new.
-	if err := x.Add("c", []float32{1, 1, 1}); err != nil {
-		t.Fatal(err)
-	}
-	if rs, _ := x.Search([]float32{1, 1, 1}, 3); len(rs) != 1 || rs[0].ID != "c" {
-		t.Fatalf("after reuse: %v", rs)
+	// The brute-force code scan used for small indexes.
+	x.cfg.ExactBelow = 1 << 20
+	if r := recallOf(want, searchAll(t, x, qs, SearchOptions{K: 10})); r < 0.99 {
+		t.Errorf("code scan recall@10 %.4f, want ≥ 0.99", r)
 	}
 }
 
-func resultIDs(rs []Result) []string {
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		ids[i] = r.ID
+func TestSearchIDAndExclude(t *testing.T) {
+	g := smallFC6()
+	base, _ := fc6Data(1500, 0)
+	src := sourceOf(base)
+	x := build(t, src, g.Dim, fastCfg)
+	rs, err := x.SearchID("7", SearchOptions{K: 5, Exclude: []string{"8"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ids
+	want, err := ExactSearch(context.Background(), src, [][]float32{base[7]}, 5, [][]string{{"7", "8"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rs, want[0]) {
+		t.Errorf("SearchID: %v\nexact:    %v", rs, want[0])
+	}
+	if _, err := x.SearchID("nope", SearchOptions{K: 5}); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown id: %v", err)
+	}
+	ex, err := x.SearchID("7", SearchOptions{K: 5, Exclude: []string{"8"}, Method: Exact})
+	if err != nil || !slices.Equal(ex, want[0]) {
+		t.Errorf("Method Exact: %v, %v", ex, err)
+	}
+	if _, err := x.SearchWith(base[0], SearchOptions{K: 0}); !errors.Is(err, ErrInvalidK) {
+		t.Errorf("k=0: %v", err)
+	}
+	if _, err := x.SearchWith(make([]float32, g.Dim), SearchOptions{K: 1}); !errors.Is(err, ErrInvalidVector) {
+		t.Errorf("zero query: %v", err)
+	}
+	if _, err := x.SearchWith(base[0][:10], SearchOptions{K: 1}); !errors.Is(err, ErrDimension) {
+		t.Errorf("short query: %v", err)
+	}
 }
 
-// TestAutoUsesExactBelowThreshold checks the ExactBelow switch: below it,
-// Search answers exactly even with a deliberately poor graph.
-func TestAutoUsesExactBelowThreshold(t *testing.T) {
-	m := mixture{Dim: 64, Components: 5, Latent: 4, Spread: 1, Noise: 1, Seed: 9}
-	base, qs := m.generate(600, 30)
-	x := mustNew(t, 64, Config{M: 2, EfConstruction: 2, EfSearch: 1, ExactBelow: 1000})
-	for i, v := range base {
-		if err := x.Add(idOf(i), v); err != nil {
+func TestExactSearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	src := newMemSource()
+	var all [][]float32
+	for i := range 1000 {
+		v := gauss(rng, 64, 1)
+		all = append(all, v)
+		src.put(idOf(i), v)
+	}
+	qs := [][]float32{gauss(rng, 64, 1), all[3]}
+	rs, err := ExactSearch(context.Background(), src, qs, 7, [][]string{nil, {"3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for qi, q := range qs {
+		type r struct {
+			id string
+			d  float64
+		}
+		var ref []r
+		for i, v := range all {
+			if qi == 1 && i == 3 {
+				continue
+			}
+			ref = append(ref, r{idOf(i), 1 - float64(dot(q, v))/math.Sqrt(float64(dot(q, q))*float64(dot(v, v)))})
+		}
+		slices.SortFunc(ref, func(a, b r) int {
+			if a.d < b.d {
+				return -1
+			}
+			if a.d > b.d {
+				return 1
+			}
+			return 0
+		})
+		for i, e := range rs[qi] {
+			if e.ID != ref[i].id || math.Abs(float64(e.Distance)-ref[i].d) > 1e-5 {
+				t.Errorf("query %d rank %d: %v, want %v", qi, i, e, ref[i])
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ExactSearch(ctx, src, qs, 3, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestFileRoundTrip: a saved and mapped index answers exactly like the one
+// in memory, and Verify accepts it.
+func TestFileRoundTrip(t *testing.T) {
+	g := smallFC6()
+	base, qs := fc6Data(2000, 30)
+	src := sourceOf(base)
+	x := build(t, src, g.Dim, Config{ExactBelow: -1, EfConstruction: 48})
+	path := filepath.Join(t.TempDir(), "x.idx")
+	if err := x.Save(path, 42); err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(path); err != nil {
+		t.Fatal(err)
+	}
+	y, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if y.mm == nil {
+		t.Error("OpenFile did not map the file")
+	}
+	y.SetFetcher(src)
+	if y.Generation() != 42 || y.Len() != 2000 || y.Dim() != g.Dim {
+		t.Errorf("generation %d, len %d, dim %d", y.Generation(), y.Len(), y.Dim())
+	}
+	opt := SearchOptions{K: 10}
+	if a, b := searchAll(t, x, qs, opt), searchAll(t, y, qs, opt); !slices.EqualFunc(a, b, slices.Equal) {
+		t.Error("mapped index answers differently")
+	}
+	fi, err := Stat(path)
+	if err != nil || fi.Vectors != 2000 || fi.Generation != 42 || fi.CodeDim != 256 {
+		t.Errorf("Stat: %+v, %v", fi, err)
+	}
+	// Changing a mapped index copies it to the heap first.
+	if err := y.Add("new", base[0]); err != nil {
+		t.Fatal(err)
+	}
+	if y.mm != nil || !y.Has("new") || y.Len() != 2001 {
+		t.Errorf("after Add: mapped %v, len %d", y.mm != nil, y.Len())
+	}
+}
+
+func corruptCopy(t *testing.T, path string, edit func([]byte) []byte) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "bad.idx")
+	if err := os.WriteFile(p, edit(slices.Clone(b)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestFileCorruption(t *testing.T) {
+	g := smallFC6()
+	base, qs := fc6Data(800, 5)
+	src := sourceOf(base)
+	x := build(t, src, g.Dim, fastCfg)
+	path := filepath.Join(t.TempDir(), "x.idx")
+	if err := x.Save(path, 1); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	h, err := parseHeader(raw[:headerLen], int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flip := func(at uint64) func([]byte) []byte {
+		return func(b []byte) []byte { b[at] ^= 0x40; return b }
+	}
+	cases := []struct {
+		name   string
+		edit   func([]byte) []byte
+		atOpen bool // detected by OpenFile, not only by Verify
+		want   error
+		reopen bool // also check that Open rebuilds it
+	}{
+		{"truncated header", func(b []byte) []byte { return b[:100] }, true, ErrCorrupt, false},
+		{"truncated body", func(b []byte) []byte { return b[:len(b)-5] }, true, ErrCorrupt, true},
+		{"extra bytes", func(b []byte) []byte { return append(b, 0) }, true, ErrCorrupt, false},
+		{"header byte", flip(30), true, ErrCorrupt, false},
+		{"magic", flip(1), true, ErrCorrupt, false},
+		{"version", func(b []byte) []byte { b[8] = 9; return b }, true, ErrVersion, true},
+		{"codebook byte", flip(h.sec[secCodebook].off + 100), true, ErrCorrupt, false},
+		{"code byte", flip(h.sec[secCodes].off + 1000), false, ErrCorrupt, false},
+		{"link byte", flip(h.sec[secL0].off + 4*3 + 2), false, ErrCorrupt, true},
+		{"id byte", flip(h.sec[secIDBlob].off + 3), false, ErrCorrupt, false},
+		{"id table byte", flip(h.sec[secHtab].off + 9), false, ErrCorrupt, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := corruptCopy(t, path, c.edit)
+			_, err := OpenFile(p)
+			if c.atOpen && !errors.Is(err, c.want) {
+				t.Errorf("OpenFile: %v, want %v", err, c.want)
+			}
+			if !c.atOpen {
+				if err != nil {
+					t.Fatalf("OpenFile: %v (the section is checked lazily)", err)
+				}
+				// Searching the damaged file must not crash.
+				y, _ := OpenFile(p)
+				y.SetFetcher(src)
+				for _, q := range qs {
+					y.SearchWith(q, SearchOptions{K: 5, Method: Graph})
+				}
+				y.SearchID("3", SearchOptions{K: 5})
+				y.Close()
+			}
+			if err := Verify(p); !errors.Is(err, c.want) {
+				t.Errorf("Verify: %v, want %v", err, c.want)
+			}
+			if !c.reopen {
+				return
+			}
+			// Open with a source rebuilds it (Verify on: every damage is seen).
+			z, info, err := Open(context.Background(), p, src, OpenOptions{Dim: g.Dim, Generation: 1, Verify: true, Config: fastCfg})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer z.Close()
+			if !info.Rebuilt || !info.Saved || z.Len() != len(base) {
+				t.Errorf("Open: %+v, len %d", info, z.Len())
+			}
+			if err := Verify(p); err != nil {
+				t.Errorf("rebuilt file: %v", err)
+			}
+		})
+	}
+}
+
+// TestOpenSync: Open builds, reuses, updates incrementally (adds, deletes,
+// replacements) and the result matches a fresh build.
+func TestOpenSync(t *testing.T) {
+	g := smallFC6()
+	base, qs := fc6Data(3300, 100)
+	src := sourceOf(base[:3000])
+	path := filepath.Join(t.TempDir(), "x.idx")
+	ctx := context.Background()
+	var stages []string
+	opt := OpenOptions{Dim: g.Dim, Generation: 1, Config: Config{ExactBelow: -1},
+		Progress: func(stage string, done, total int) {
+			if len(stages) == 0 || stages[len(stages)-1] != stage {
+				stages = append(stages, stage)
+			}
+		}}
+	x, info, err := Open(ctx, path, src, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Rebuilt || info.Reason != "no index file yet" || !info.Saved {
+		t.Errorf("first open: %+v", info)
+	}
+	if !slices.Equal(stages, []string{"sampling", "encoding", "linking", "saving"}) {
+		t.Errorf("progress stages %v", stages)
+	}
+	x.Close()
+	x, info, err = Open(ctx, path, src, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !info.Loaded || info.Rebuilt || info.Saved || x.mm == nil {
+		t.Errorf("second open: %+v", info)
+	}
+	x.Close()
+	// 300 new, 100 deleted, 100 replaced by other vectors.
+	for i := 3000; i < 3300; i++ {
+		src.put(idOf(i), base[i])
+	}
+	for i := range 100 {
+		src.del(idOf(i))
+		src.put(idOf(100+i), base[2000+i])
+	}
+	src.fetch = 0
+	opt.Generation = 2
+	x, info, err = Open(ctx, path, src, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if info.Rebuilt || info.Added != 400 || info.Deleted != 100 || !info.Saved {
+		t.Errorf("incremental open: %+v", info)
+	}
+	if src.fetch != 400 {
+		t.Errorf("incremental open fetched %d vectors, want the 400 changed", src.fetch)
+	}
+	if x.Len() != 3200 || x.Has("5") || !x.Has("3299") {
+		t.Errorf("len %d, has 5 %v, has 3299 %v", x.Len(), x.Has("5"), x.Has("3299"))
+	}
+	want := exactIDs(t, src, qs, 10)
+	ri := recallOf(want, searchAll(t, x, qs, SearchOptions{K: 10}))
+	fresh := build(t, src, g.Dim, Config{ExactBelow: -1})
+	rf := recallOf(want, searchAll(t, fresh, qs, SearchOptions{K: 10}))
+	if ri < rf-0.02 {
+		t.Errorf("incremental recall %.4f, fresh build %.4f", ri, rf)
+	}
+	t.Logf("recall incremental %.4f, rebuilt %.4f", ri, rf)
+	if err := Verify(path); err != nil {
+		t.Error(err)
+	}
+	y, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if err := y.checkStructure(); err != nil {
+		t.Error(err)
+	}
+}
+
+// failingSource fails its vector scan after n vectors.
+type failingSource struct {
+	*memSource
+	n int
+}
+
+func (f failingSource) ScanVectors(ctx context.Context, fn func(string, []float32) error) error {
+	i := 0
+	return f.memSource.ScanVectors(ctx, func(id string, v []float32) error {
+		if i++; i > f.n {
+			return errors.New("disk on fire")
+		}
+		return fn(id, v)
+	})
+}
+
+// TestInterruptedRebuild: a build that fails halfway leaves the old file.
+func TestInterruptedRebuild(t *testing.T) {
+	g := smallFC6()
+	base, _ := fc6Data(600, 0)
+	src := sourceOf(base)
+	path := filepath.Join(t.TempDir(), "x.idx")
+	x, _, err := Open(context.Background(), path, src, OpenOptions{Dim: g.Dim, Generation: 1, Config: fastCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	before, _ := os.ReadFile(path)
+	_, _, err = Open(context.Background(), path, failingSource{src, 300}, OpenOptions{Dim: g.Dim, Generation: 2, Rebuild: true})
+	if err == nil {
+		t.Fatal("rebuild with a failing source succeeded")
+	}
+	after, _ := os.ReadFile(path)
+	if !slices.Equal(before, after) {
+		t.Error("a failed rebuild changed the index file")
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("left files behind: %v", entries)
+	}
+}
+
+func TestAddDeleteInProcess(t *testing.T) {
+	g := smallFC6()
+	base, qs := fc6Data(1200, 20)
+	src := newMemSource()
+	x := mustNew(t, g.Dim, Config{ExactBelow: -1, EfConstruction: 64})
+	x.SetFetcher(src)
+	ids := make([]string, 1000)
+	for i := range ids {
+		ids[i] = idOf(i)
+		src.put(ids[i], base[i])
+	}
+	if err := x.AddBatch(ids, base[:1000]); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1000; i < 1200; i++ {
+		src.put(idOf(i), base[i])
+		if err := x.Add(idOf(i), base[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
-	graphDiffers := false
-	for _, q := range qs {
-		auto, _ := x.Search(q, 10)
-		exact, _ := x.SearchExact(q, 10)
-		graph, _ := x.SearchWith(q, SearchOptions{K: 10, Method: Graph})
-		if !slices.Equal(auto, exact) {
-			t.Fatalf("Auto below ExactBelow differs from exact")
+	for i := 0; i < 1200; i += 3 {
+		src.del(idOf(i))
+		if !x.Delete(idOf(i)) {
+			t.Fatalf("delete %d", i)
 		}
-		graphDiffers = graphDiffers || !slices.Equal(graph, exact)
 	}
-	if !graphDiffers {
-		t.Fatal("graph search with M=2, ef=1 matched exact on every query; the test cannot tell the methods apart")
+	if x.Delete("0") {
+		t.Error("deleted twice")
+	}
+	if x.Len() != 800 {
+		t.Errorf("len %d", x.Len())
+	}
+	if err := x.checkStructure(); err != nil {
+		t.Fatal(err)
+	}
+	want := exactIDs(t, src, qs, 10)
+	if r := recallOf(want, searchAll(t, x, qs, SearchOptions{K: 10})); r < 0.95 {
+		t.Errorf("recall after deletes %.4f", r)
+	}
+	// Delete everything, then add again.
+	n, err := x.DeleteBatch(x.IDs())
+	if err != nil || n != 800 || x.Len() != 0 {
+		t.Fatalf("delete all: %d, %v, len %d", n, err, x.Len())
+	}
+	if rs, err := x.Search(qs[0], 3); err != nil || len(rs) != 0 {
+		t.Errorf("empty index: %v, %v", rs, err)
+	}
+	if err := x.AddBatch(ids[:50], base[:50]); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.checkStructure(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Add("bad", make([]float32, g.Dim)); !errors.Is(err, ErrInvalidVector) {
+		t.Errorf("zero vector: %v", err)
+	}
+	if err := x.Add("", base[0]); !errors.Is(err, ErrInvalidID) {
+		t.Errorf("empty id: %v", err)
+	}
+}
+
+func TestConcurrentSearchWhileAdding(t *testing.T) {
+	g := smallFC6()
+	base, qs := fc6Data(1500, 10)
+	src := sourceOf(base)
+	x := build(t, src, g.Dim, Config{ExactBelow: -1, EfConstruction: 48})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				if _, err := x.SearchWith(qs[(w+i)%len(qs)], SearchOptions{K: 5}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for i := range 50 {
+			id := "extra" + idOf(i)
+			if err := x.Add(id, base[i]); err != nil {
+				t.Error(err)
+			}
+			if i%2 == 0 {
+				x.Delete(id)
+			}
+		}
+	})
+	wg.Wait()
+	if x.Len() != 1525 {
+		t.Errorf("len %d", x.Len())
+	}
+}
+
+// TestRetrainOnDrift: vectors from another distribution than the training
+// sample make NeedsRetrain say so, and Open rebuilds.
+func TestRetrainOnDrift(t *testing.T) {
+	g := smallFC6()
+	base, _ := fc6Data(1500, 0)
+	src := sourceOf(base)
+	path := filepath.Join(t.TempDir(), "x.idx")
+	x, _, err := Open(context.Background(), path, src, OpenOptions{Dim: g.Dim, Generation: 1, Config: fastCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := x.NeedsRetrain(); r != "" {
+		t.Errorf("fresh index needs retraining: %s", r)
+	}
+	x.Close()
+	other := g
+	other.Seed = 99 // other mean and directions
+	drift, _ := other.generate(1100, 0)
+	var ids []string
+	for i := range drift {
+		ids = append(ids, "d"+idOf(i))
+	}
+	y, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if err := y.AddBatch(ids, drift); err != nil {
+		t.Fatal(err)
+	}
+	if r := y.NeedsRetrain(); !strings.Contains(r, "variance") {
+		t.Errorf("after adding drifted vectors: NeedsRetrain %q", r)
+	} else {
+		t.Logf("reason: %s", r)
+	}
+	if err := y.Save(path, 2); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range drift {
+		src.put(ids[i], v)
+	}
+	z, info, err := Open(context.Background(), path, src, OpenOptions{Dim: g.Dim, Generation: 3, Config: fastCfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	if !info.Rebuilt || !strings.Contains(info.Reason, "variance") {
+		t.Errorf("drifted data: %+v", info)
 	}
 }

@@ -1,6 +1,6 @@
 #include "textflag.h"
 
-// func prefetchLines(p *float32, lines int)
+// func prefetchLines(p unsafe.Pointer, lines int)
 TEXT ·prefetchLines(SB), NOSPLIT, $0-16
 	MOVQ p+0(FP), AX
 	MOVQ lines+8(FP), CX

@@ -2,4 +2,6 @@
 
 package index
 
-func prefetchLines(p *float32, lines int) {}
+import "unsafe"
+
+func prefetchLines(p unsafe.Pointer, lines int) {}

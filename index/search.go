@@ -2,12 +2,14 @@ package index
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 )
 
 // Result is one neighbour: its id and its cosine distance (1 − cos, in
-// [0, 2]) to the query.
+// [0, 2]) to the query. With a fetcher set the distance is exact (computed
+// from the float32 vectors); without one it is the codes' estimate.
 type Result struct {
 	ID       string
 	Distance float32
@@ -17,12 +19,14 @@ type Result struct {
 type Method int
 
 const (
-	// Auto walks the graph, or scans exactly while the index holds fewer
-	// than Config.ExactBelow vectors.
+	// Auto walks the graph, or scans all codes while the index holds fewer
+	// than Config.ExactBelow vectors; either way the best candidates are
+	// re-ranked with exact vectors.
 	Auto Method = iota
-	// Graph always walks the HNSW graph (approximate).
+	// Graph always walks the HNSW graph.
 	Graph
-	// Exact always compares the query with every vector (the reference).
+	// Exact compares the query with every vector of the source set by
+	// SetSource (see ExactSearch): the reference.
 	Exact
 )
 
@@ -44,8 +48,11 @@ type SearchOptions struct {
 	// K is the number of neighbours wanted; it must be positive.
 	K int
 	// Ef overrides Config.EfSearch for this search when positive. It is
-	// raised to K (plus the number of excluded ids) when smaller.
+	// raised to the number of candidates re-ranked when smaller.
 	Ef int
+	// Rerank overrides Config.Rerank for this search when positive. It is
+	// raised to K plus the number of excluded ids.
+	Rerank int
 	// Exclude lists ids to leave out of the results (for example the
 	// query's own id). Unknown ids are ignored.
 	Exclude []string
@@ -54,37 +61,10 @@ type SearchOptions struct {
 }
 
 // Search returns the k nearest neighbours of q, nearest first (ties by id).
-// It walks the graph, or scans exactly while the index is small (see
-// Config.ExactBelow). q must have Dim components, be finite and not all zero;
-// it need not be normalised. An empty index gives an empty result.
+// q must have Dim components, be finite and not all zero; it need not be
+// normalised. An empty index gives an empty result.
 func (x *Index) Search(q []float32, k int) ([]Result, error) {
 	return x.SearchWith(q, SearchOptions{K: k})
-}
-
-// SearchExact returns the exact k nearest neighbours of q by comparing it
-// with every vector.
-func (x *Index) SearchExact(q []float32, k int) ([]Result, error) {
-	return x.SearchWith(q, SearchOptions{K: k, Method: Exact})
-}
-
-// SearchID searches with the stored vector of id and leaves id itself out of
-// the results (on top of opt.Exclude). It fails with ErrNotFound if id is
-// not in the index.
-func (x *Index) SearchID(id string, opt SearchOptions) ([]Result, error) {
-	if err := opt.check(); err != nil {
-		return nil, fmt.Errorf("search by id %q: %w", id, err)
-	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	s, ok := x.slots[id]
-	if !ok {
-		return nil, fmt.Errorf("search by id %q: %w", id, ErrNotFound)
-	}
-	opt.Exclude = append(slices.Clip(opt.Exclude), id)
-	c := x.getCtx()
-	defer x.putCtx(c)
-	c.q = append(c.q[:0], x.vec(s)...)
-	return x.searchLocked(c, c.q, opt), nil
 }
 
 // SearchWith is Search with options.
@@ -94,13 +74,99 @@ func (x *Index) SearchWith(q []float32, opt SearchOptions) ([]Result, error) {
 	}
 	c := x.getCtx()
 	defer x.putCtx(c)
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	c.q = slices.Grow(c.q[:0], x.dim)[:x.dim]
-	if err := normalise(c.q, q, x.dim); err != nil {
+	dim := x.Dim()
+	c.unit = grow(c.unit, dim)
+	if err := normalise(c.unit, q, dim); err != nil {
 		return nil, fmt.Errorf("search: query: %w", err)
 	}
-	return x.searchLocked(c, c.q, opt), nil
+	if opt.Method == Exact {
+		return x.exactFromSource(c.unit, opt)
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.cb == nil || x.live == 0 {
+		return []Result{}, nil
+	}
+	x.prepareQuery(c, c.unit)
+	return x.searchLocked(c, opt, true)
+}
+
+// SearchID searches with the vector of id and leaves id itself out of the
+// results (on top of opt.Exclude). The query is id's exact vector from the
+// fetcher, or its code when there is none. It fails with ErrNotFound if id
+// is not in the index.
+func (x *Index) SearchID(id string, opt SearchOptions) ([]Result, error) {
+	if err := opt.check(); err != nil {
+		return nil, fmt.Errorf("search by id %q: %w", id, err)
+	}
+	opt.Exclude = append(slices.Clip(opt.Exclude), id)
+	c := x.getCtx()
+	defer x.putCtx(c)
+	x.mu.RLock()
+	s, ok := x.lookup(id)
+	fetch := x.fetch
+	x.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("search by id %q: %w", id, ErrNotFound)
+	}
+	exact := false
+	if fetch != nil {
+		c.ids = append(c.ids[:0], id)
+		if len(c.vecs) == 0 {
+			c.vecs = append(c.vecs, nil)
+		}
+		c.vecs = c.vecs[:1]
+		if err := fetch.Vectors(c.ids, c.vecs); err != nil {
+			return nil, fmt.Errorf("search by id %q: reading its vector: %w", id, err)
+		}
+		if v := c.vecs[0]; len(v) > 0 {
+			c.unit = grow(c.unit, len(v))
+			if err := normalise(c.unit, v, len(v)); err != nil {
+				return nil, fmt.Errorf("search by id %q: %w", id, err)
+			}
+			exact = true
+		}
+	}
+	if opt.Method == Exact {
+		if !exact {
+			return nil, fmt.Errorf("search by id %q: %w: exact search needs the vector source", id, ErrNoSource)
+		}
+		return x.exactFromSource(c.unit, opt)
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if s, ok = x.lookup(id); !ok { // deleted meanwhile
+		return nil, fmt.Errorf("search by id %q: %w", id, ErrNotFound)
+	}
+	if exact && len(c.unit) == x.dim {
+		x.prepareQuery(c, c.unit)
+	} else {
+		x.nodeQuery(&c.q, s)
+		exact = false
+	}
+	return x.searchLocked(c, opt, exact)
+}
+
+func (x *Index) exactFromSource(unit []float32, opt SearchOptions) ([]Result, error) {
+	x.mu.RLock()
+	src := x.scan
+	x.mu.RUnlock()
+	if src == nil {
+		return nil, fmt.Errorf("exact search: %w", ErrNoSource)
+	}
+	rs, err := ExactSearch(context.Background(), src, [][]float32{unit}, opt.K, [][]string{opt.Exclude})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// prepareQuery projects the unit vector u into c.q. The caller holds a lock
+// and the codebook is trained.
+func (x *Index) prepareQuery(c *searchCtx, u []float32) {
+	c.y = grow(c.y, x.dim)
+	c.z = grow(c.z, x.cb.cdim)
+	x.cb.prepare(&c.q, u, c.y, c.z)
 }
 
 func (o SearchOptions) check() error {
@@ -113,54 +179,100 @@ func (o SearchOptions) check() error {
 	return nil
 }
 
-// searchLocked runs a search for the unit vector q; the caller holds the
-// read lock and has checked opt.K.
-func (x *Index) searchLocked(c *searchCtx, q []float32, opt SearchOptions) []Result {
-	live := len(x.slots)
-	if live == 0 {
-		return []Result{}
-	}
+// searchLocked finds candidates for c.q (graph walk or code scan) and
+// re-ranks them with exact vectors when rerank is set and a fetcher is
+// available (c.unit is then the unit query). The caller holds the read lock.
+func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Result, error) {
 	var excl []uint32
 	for _, id := range opt.Exclude {
-		if s, ok := x.slots[id]; ok && !slices.Contains(excl, s) {
+		if s, ok := x.lookup(id); ok && !slices.Contains(excl, s) {
 			excl = append(excl, s)
 		}
 	}
+	r := opt.Rerank
+	if r <= 0 {
+		r = x.cfg.Rerank
+	}
+	r = max(r, opt.K) + len(excl)
 	method := opt.Method
 	if method == Auto {
 		method = Graph
-		if live < x.cfg.ExactBelow {
+		if x.live < x.cfg.ExactBelow {
 			method = Exact
 		}
 	}
 	if method == Exact {
-		return x.exact(q, opt.K, excl)
+		x.scanCodes(c, r)
+	} else {
+		ef := opt.Ef
+		if ef <= 0 {
+			ef = x.cfg.EfSearch
+		}
+		ef = max(ef, r)
+		c.w = append(c.w[:0], x.descend(&c.q, 0))
+		x.searchLayer(c, &c.q, c.w, ef, 0)
+		c.w = c.res.drainSorted(c.w[:0])
 	}
-	return x.graphSearch(c, q, opt.K, opt.Ef, excl)
+	c.w = slices.DeleteFunc(c.w, func(e cand) bool { return slices.Contains(excl, e.s) || len(x.idBytes(e.s)) == 0 })
+	c.w = c.w[:min(len(c.w), r-len(excl))]
+	if !rerank || x.fetch == nil {
+		out := make([]Result, 0, min(opt.K, len(c.w)))
+		for _, e := range c.w[:min(opt.K, len(c.w))] {
+			out = append(out, Result{x.idOf(e.s), max(0, e.d)})
+		}
+		sortResults(out)
+		return out, nil
+	}
+	return x.rerank(c, opt.K)
 }
 
-// graphSearch descends the layers greedily and runs an ef-bounded search on
-// the bottom layer.
-func (x *Index) graphSearch(c *searchCtx, q []float32, k, ef int, excl []uint32) []Result {
-	if ef <= 0 {
-		ef = x.cfg.EfSearch
-	}
-	ef = max(ef, k+len(excl))
-	c.w = append(c.w[:0], x.descend(q, 0))
-	x.searchLayer(c, q, c.w, ef, 0)
-	c.w = c.res.drainSorted(c.w[:0])
-	out := make([]Result, 0, min(k, len(c.w)))
-	for _, e := range c.w {
-		if len(out) == k {
-			break
-		}
-		if slices.Contains(excl, e.s) {
+// scanCodes puts the r nearest codes to c.q into c.w, sorted.
+func (x *Index) scanCodes(c *searchCtx, r int) {
+	c.res.reset()
+	for s := range x.levels {
+		s := uint32(s)
+		if len(x.idBytes(s)) == 0 {
 			continue
 		}
-		out = append(out, Result{x.ids[e.s], e.d})
+		d := x.dist(&c.q, s)
+		if c.res.len() < r || d < c.res.top().d {
+			c.res.push(cand{d, s})
+			if c.res.len() > r {
+				c.res.pop()
+			}
+		}
+	}
+	c.w = c.res.drainSorted(c.w[:0])
+}
+
+// rerank fetches the exact vectors of the candidates in c.w and returns the
+// k nearest to c.unit by exact cosine distance. Candidates the fetcher no
+// longer has are dropped.
+func (x *Index) rerank(c *searchCtx, k int) ([]Result, error) {
+	c.ids = c.ids[:0]
+	for _, e := range c.w {
+		c.ids = append(c.ids, x.idOf(e.s))
+	}
+	for len(c.vecs) < len(c.ids) {
+		c.vecs = append(c.vecs, nil)
+	}
+	c.vecs = c.vecs[:len(c.ids)]
+	if err := x.fetch.Vectors(c.ids, c.vecs); err != nil {
+		return nil, fmt.Errorf("search: re-ranking: reading vectors: %w", err)
+	}
+	out := make([]Result, 0, len(c.ids))
+	for i, v := range c.vecs {
+		if len(v) != len(c.unit) {
+			continue
+		}
+		inv, ok := invNorm(v)
+		if !ok {
+			continue
+		}
+		out = append(out, Result{c.ids[i], cosDist(dot(c.unit, v) * inv)})
 	}
 	sortResults(out)
-	return out
+	return out[:min(k, len(out))], nil
 }
 
 // sortResults orders by ascending distance, ties by id.

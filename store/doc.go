@@ -4,7 +4,9 @@
 // It owns the persistence of everything vecimg knows about a folder of
 // images: one Record per image (id, source path, content hash, size, vector,
 // metadata such as the cluster label), the Manifest saying which model and
-// preprocessing made the vectors, the last ClusterRun, a generation counter
+// preprocessing made the vectors (with a structured ModelSpec since schema 2:
+// kind, file and its SHA-256, input size, precision, preset; schema-1 stores
+// are upgraded in place by the first writer), the last ClusterRun, a generation counter
 // that tells saved indexes whether they are current, and the export of
 // vectors to NumPy's .npz format (NPZWriter, Store.ExportNPZ).
 //
@@ -19,6 +21,8 @@
 //     the writer's pid when known. This holds within one process too.
 //   - No badger type appears in the API; errors are the sentinels and types
 //     of errors.go.
+//   - Ids and vectors are checked by internal/vec, the rule (and limits)
+//     shared with index and cluster.
 //
 // Layout and encodings are described in keys.go and record.go. The package
 // must not import vecimg's embed, index, cluster or cli packages, nor

@@ -6,21 +6,59 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
 
+// Model kinds recorded in ModelSpec.Kind.
+const (
+	ModelVGG16    = "vgg16-pth" // VGG16 fc6 built from torchvision .pth weights
+	ModelONNX     = "onnx"      // a ready ONNX image model
+	ModelImported = "imported"  // vectors brought from elsewhere (vecimg import); no model to run
+)
+
+// PresetNone is the preset of an imported store: no preprocessing is known.
+const PresetNone = "none"
+
+// ModelSpec says exactly which model made a store's vectors, so that the
+// same model can be found or rebuilt to embed a new query image.
+type ModelSpec struct {
+	Kind string `json:"kind"`           // ModelVGG16, ModelONNX, ModelImported; "" when unknown
+	Name string `json:"name,omitempty"` // ModelImported: the model name the user gave
+	// File is the weights or ONNX file used when the store was made (an
+	// absolute path; it may have moved since). Empty when unknown.
+	File string `json:"file,omitempty"`
+	// SHA256 is the hex SHA-256 of File. Stores upgraded from schema 1 know
+	// only its first 16 hex digits.
+	SHA256    string `json:"sha256,omitempty"`
+	InputSize int    `json:"input_size,omitempty"` // model input side in pixels
+	Precision string `json:"precision,omitempty"`  // ModelVGG16: fp32, fp16 or mixed
+	Preset    string `json:"preset"`               // preprocessing preset (PresetNone when imported)
+}
+
+// MatchesSHA256 reports whether sum (full hex) is the file recorded in the
+// spec, accepting the 16-digit prefix kept by upgraded stores.
+func (m ModelSpec) MatchesSHA256(sum string) bool {
+	return len(m.SHA256) >= 16 && len(sum) >= len(m.SHA256) && strings.EqualFold(sum[:len(m.SHA256)], m.SHA256)
+}
+
 // Manifest says how a store's vectors were made. Every vector in a store
 // comes from the same model and preprocessing; EnsureManifest enforces it.
 type Manifest struct {
-	Schema    int       `json:"schema"`               // SchemaVersion of the store (set by the store)
+	// Schema is the store's schema on disk (set by the store). A schema-1
+	// store opened read-only reports 1 until a writer upgrades it.
+	Schema    int       `json:"schema"`
 	Model     string    `json:"model"`                // model fingerprint, e.g. a hash of weights and graph
 	ModelDesc string    `json:"model_desc,omitempty"` // human description ("VGG16 fc6, torchvision weights"); not compared
 	Preset    string    `json:"preset"`               // preprocessing preset name
 	Dim       int       `json:"dim"`                  // vector length
 	InputSize int       `json:"input_size,omitempty"` // model input side in pixels; 0 if not applicable
 	Created   time.Time `json:"created"`              // when the manifest was written (set by the store when zero)
+	// Spec is the structured model description (schema 2). For a schema-1
+	// store it is derived from Model, Preset and InputSize.
+	Spec ModelSpec `json:"model_spec"`
 }
 
 // Manifest returns the store's manifest; ok is false when none was written
@@ -34,8 +72,10 @@ func (s *Store) Manifest() (m Manifest, ok bool, err error) {
 // EnsureManifest writes want as the store's manifest when it has none, and
 // otherwise checks that the stored one was made with the same model, preset,
 // dimension and input size; if not, it returns a *MismatchError listing the
-// fields that differ (ModelDesc and Created are not compared). Schema is set
-// by the store; want.Schema must be 0 or SchemaVersion.
+// fields that differ (ModelDesc, Created and the Spec's File are not
+// compared). A want without Spec.Kind gets the spec derived from its
+// fingerprint. Schema is set by the store; want.Schema must be 0 or
+// SchemaVersion.
 func (s *Store) EnsureManifest(want Manifest) error {
 	switch {
 	case want.Model == "":
@@ -48,6 +88,9 @@ func (s *Store) EnsureManifest(want Manifest) error {
 		return fmt.Errorf("%w: manifest input size %d", ErrInvalid, want.InputSize)
 	case want.Schema != 0 && want.Schema != SchemaVersion:
 		return fmt.Errorf("%w: manifest schema %d, this vecimg writes %d", ErrInvalid, want.Schema, SchemaVersion)
+	}
+	if want.Spec.Kind == "" {
+		want.Spec = specFromV1(want)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -83,25 +126,96 @@ func compareManifest(path string, stored, want Manifest) error {
 	add("preset", stored.Preset, want.Preset)
 	add("dim", strconv.Itoa(stored.Dim), strconv.Itoa(want.Dim))
 	add("input size", strconv.Itoa(stored.InputSize), strconv.Itoa(want.InputSize))
+	if stored.Spec.Kind != "" && want.Spec.Kind != "" {
+		add("model kind", stored.Spec.Kind, want.Spec.Kind)
+	}
 	if len(diffs) == 0 {
 		return nil
 	}
 	return &MismatchError{Path: path, Fields: diffs}
 }
 
-// readManifest reads the manifest key.
+// specFromV1 derives the structured spec of a schema-1 manifest from its
+// fingerprint, which vecimg wrote as
+//
+//	vgg16-fc6:sha256=<16 hex>:size=<n>:<precision>   (VGG16 from .pth weights)
+//	onnx:sha256=<16 hex>:size=<n>                    (an ONNX model file)
+//
+// Any other fingerprint gives a spec of unknown kind ("").
+func specFromV1(m Manifest) ModelSpec {
+	spec := ModelSpec{Preset: m.Preset, InputSize: m.InputSize}
+	parts := strings.Split(m.Model, ":")
+	field := func(i int, prefix string) (string, bool) {
+		if i >= len(parts) || !strings.HasPrefix(parts[i], prefix) {
+			return "", false
+		}
+		return strings.TrimPrefix(parts[i], prefix), true
+	}
+	sum, okSum := field(1, "sha256=")
+	size, okSize := field(2, "size=")
+	n, err := strconv.Atoi(size)
+	if !okSum || !okSize || err != nil || len(sum) != 16 {
+		return spec
+	}
+	switch {
+	case parts[0] == "vgg16-fc6" && len(parts) == 4:
+		spec.Kind, spec.Precision = ModelVGG16, parts[3]
+	case parts[0] == "onnx" && len(parts) == 3:
+		spec.Kind = ModelONNX
+	default:
+		return spec
+	}
+	spec.SHA256, spec.InputSize = sum, n
+	return spec
+}
+
+// readManifest reads the manifest key. A manifest without a spec (schema 1)
+// gets the one derived from its fingerprint.
 func (s *Store) readManifest() (m Manifest, ok bool, err error) {
 	err = s.db.View(func(txn *badger.Txn) error {
-		ok, err = getJSON(txn, keyManifest, &m)
+		m, ok, err = readManifestTxn(txn)
 		return err
 	})
 	if err != nil {
 		return m, false, s.wrapf(err, "read manifest")
 	}
-	if ok && (m.Dim < 1 || m.Dim > MaxDim || m.Model == "") {
+	return m, ok, nil
+}
+
+func readManifestTxn(txn *badger.Txn) (m Manifest, ok bool, err error) {
+	ok, err = getJSON(txn, keyManifest, &m)
+	if err != nil || !ok {
+		return m, false, err
+	}
+	if m.Dim < 1 || m.Dim > MaxDim || m.Model == "" {
 		return m, false, &CorruptError{Key: printableKey(keyManifest), Reason: fmt.Sprintf("manifest with dimension %d, model %q", m.Dim, m.Model)}
 	}
-	return m, ok, nil
+	if m.Spec.Kind == "" && m.Spec.Preset == "" {
+		m.Spec = specFromV1(m)
+	}
+	return m, true, nil
+}
+
+// upgradeTxn rewrites a schema-1 store as schema 2 in one transaction: the
+// manifest gains its structured spec (derived from the fingerprint) and the
+// schema key becomes 2. Records, counters and the cluster run are the same
+// in both schemas and are not touched.
+func upgradeTxn(txn *badger.Txn) error {
+	m, ok, err := readManifestTxn(txn)
+	if err != nil {
+		return err
+	}
+	if ok {
+		m.Schema = SchemaVersion
+		b, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		if err := txn.Set(keyManifest, b); err != nil {
+			return err
+		}
+	}
+	return txn.Set(keySchema, putUint(SchemaVersion))
 }
 
 // getJSON decodes a JSON value; found is false when the key is absent.

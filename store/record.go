@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/vecimg/vecimg/internal/vec"
 )
 
 // NoLabel is Meta.Label for a record that has not been clustered.
@@ -19,9 +21,9 @@ const NoLabel int32 = -1
 // Limits on what Put accepts. They keep keys well under badger's 64 KB key
 // limit and let the decoder reject absurd lengths before allocating.
 const (
-	MaxIDLen   = 4096    // bytes
-	MaxPathLen = 4096    // bytes
-	MaxDim     = 1 << 20 // floats per vector
+	MaxIDLen   = vec.MaxIDLen // bytes
+	MaxPathLen = 4096         // bytes
+	MaxDim     = vec.MaxDim   // floats per vector
 )
 
 // Record is one stored image.
@@ -329,37 +331,17 @@ func parseSHA(s string) ([32]byte, error) {
 	return sha, nil
 }
 
-// checkID validates a record id.
+// checkID validates a record id with the shared rule (internal/vec).
 func checkID(id string) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("%w: empty record id", ErrInvalid)
-	case len(id) > MaxIDLen:
-		return fmt.Errorf("%w: record id %.40q… is %d bytes, more than %d", ErrInvalid, id, len(id), MaxIDLen)
-	case strings.IndexByte(id, 0) >= 0:
-		return fmt.Errorf("%w: record id %q contains a NUL byte", ErrInvalid, id)
+	if err := vec.CheckID(id); err != nil {
+		return fmt.Errorf("%w: record id: %w", ErrInvalid, err)
 	}
 	return nil
 }
 
-// checkVector reports why v cannot be stored, or nil.
+// checkVector reports why v cannot be stored, or nil (internal/vec's rule).
 func checkVector(v []float32, dim int) error {
-	if len(v) != dim {
-		return fmt.Errorf("vector has %d values, the store's dimension is %d", len(v), dim)
-	}
-	zero := true
-	for i, f := range v {
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return fmt.Errorf("vector value %d is %v", i, f)
-		}
-		if f != 0 {
-			zero = false
-		}
-	}
-	if zero {
-		return errors.New("vector is all zeros")
-	}
-	return nil
+	return vec.Check(v, dim)
 }
 
 // checkRecord validates r against the store's dimension and returns its

@@ -17,8 +17,11 @@ import (
 )
 
 // SchemaVersion is the layout version this package writes. A store created
-// by a newer version is refused with ErrSchema.
-const SchemaVersion = 1
+// by a newer version is refused with ErrSchema. Schema 2 adds the structured
+// ModelSpec to the manifest; a schema-1 store is upgraded in place when it is
+// opened for writing (records are the same in both), and read as is when it
+// is opened read-only.
+const SchemaVersion = 2
 
 // Options configures Open. The zero value is a durable read-write store with
 // a small memory and disk footprint and badger's logging silenced.
@@ -79,6 +82,7 @@ type Store struct {
 	mu          sync.Mutex // serialises writes and guards the fields below
 	manifest    Manifest
 	hasManifest bool
+	schema      int // on disk
 	closed      bool
 }
 
@@ -281,12 +285,22 @@ func (s *Store) init() error {
 		return fmt.Errorf("%w: store %q has schema %d, this vecimg reads up to %d; upgrade vecimg", ErrSchema, s.path, schema, SchemaVersion)
 	case schema < 1:
 		return &CorruptError{Key: printableKey(keySchema), Reason: fmt.Sprintf("schema %d", schema)}
+	case schema < SchemaVersion && !s.readOnly:
+		if err := s.db.Update(upgradeTxn); err != nil {
+			return s.wrapf(err, fmt.Sprintf("upgrade from schema %d", schema))
+		}
+		schema = SchemaVersion
+	}
+	if !found {
+		schema = SchemaVersion
 	}
 	m, ok, err := s.readManifest()
 	if err != nil {
 		return err
 	}
+	m.Schema = int(schema)
 	s.manifest, s.hasManifest = m, ok
+	s.schema = int(schema)
 	return nil
 }
 
@@ -299,6 +313,10 @@ func isEmpty(txn *badger.Txn) bool {
 	it.Rewind()
 	return !it.Valid()
 }
+
+// Schema returns the store's schema version on disk: SchemaVersion, or an
+// older one for a store opened read-only that no writer has upgraded yet.
+func (s *Store) Schema() int { return s.schema }
 
 // Path returns the store's path as given to Open.
 func (s *Store) Path() string { return s.path }

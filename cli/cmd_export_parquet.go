@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/parquetio"
+)
+
+// exportParquetFlags are the flags of export's Parquet format.
+func exportParquetFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "format", Usage: "npz or parquet (default: parquet when --out ends in .parquet, else npz)"},
+		&cli.IntFlag{Name: "rows-per-file", Value: parquetio.DefaultRowsPerFile, Usage: "parquet: at most `N` rows per file"},
+		&cli.StringFlag{Name: "vector-type", Value: "float32", Usage: "parquet: float32 (exact) or float16 (half the size, rounded)"},
+	}
+}
+
+// exportFormat is the format export writes, from --format or --out.
+func exportFormat(c *cli.Context) (string, error) {
+	switch f := strings.ToLower(c.String("format")); f {
+	case "npz", "parquet":
+		return f, nil
+	case "":
+		if strings.HasSuffix(strings.ToLower(strings.TrimRight(c.String("out"), "/")), ".parquet") {
+			return "parquet", nil
+		}
+		return "npz", nil
+	default:
+		return "", usagef("--format %q: use npz or parquet", c.String("format"))
+	}
+}
+
+// exportParquet runs export --format parquet.
+func exportParquet(c *cli.Context) error {
+	out := c.String("out")
+	if !c.IsSet("out") {
+		out = "vectors.parquet"
+	}
+	opts := app.ExportParquetOptions{Out: out, RowsPerFile: c.Int("rows-per-file"), VectorType: c.String("vector-type"), Progress: progressFor(c)}
+	return withApp(c, true, func(a *app.App) error {
+		res, err := a.ExportParquet(c.Context, opts)
+		if err != nil {
+			return err
+		}
+		return emit(c, res, printExportParquet)
+	})
+}
+
+func printExportParquet(w io.Writer, res app.ExportParquetResult) error {
+	mb := float64(res.Bytes) / 1e6
+	rate := ""
+	if res.Seconds > 0 {
+		rate = fmt.Sprintf("; %.1fs, %.0f rows/s, %.0f MB/s", res.Seconds, float64(res.Records)/res.Seconds, mb/res.Seconds)
+	}
+	_, err := fmt.Fprintf(w, "wrote %s: %d × %d (%s) in %d Parquet files, %.1f MB, and %s%s\n",
+		res.Path, res.Records, res.Dim, res.VectorType, len(res.Files), mb, parquetio.SuccessFile, rate)
+	return err
+}
+
+const parquetExportHelp = "\n" +
+	"--format parquet (or --out NAME.parquet) writes a folder of Parquet files (zstd) of at most\n" +
+	"--rows-per-file rows: part-00000.parquet, … with columns id, path, sha256, width, height,\n" +
+	"label (null when not clustered), distance and vector (a list of float32, or float16 with\n" +
+	"--vector-type float16), the store manifest in each file's metadata (vecimg.manifest), and\n" +
+	"last a JSON _SUCCESS listing the files and their rows. Each file appears only when complete.\n" +
+	"Spark, DuckDB, Polars and pandas read the folder; `vecimg import` and `vecimg merge` too."
+
+const parquetImportHelp = "\n" +
+	"FILE.parquet, or a folder of Parquet files (a `vecimg export --format parquet` folder, whose\n" +
+	"_SUCCESS names the files, or *.parquet from Spark, pandas, DuckDB …), needs an id column\n" +
+	"(strings or integers; --id-column) and a vector column (a list of float32 or float64, all\n" +
+	"of one length; --vector-column); other columns are ignored. Ragged or null vectors, NaN,\n" +
+	"wrong column types and truncated files are refused before anything is written. To restore\n" +
+	"a vecimg export with its paths, hashes and model manifest, use `vecimg merge --db NEW DIR`."

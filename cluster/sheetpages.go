@@ -1,0 +1,181 @@
+package cluster
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"html/template"
+	"image"
+	"image/draw"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
+)
+
+// SheetPage is one contact sheet of any list of images (a duplicate group,
+// a page of outliers): WriteSheetPages draws Header over a grid of the
+// images and writes it as File. Captions, when set, hold one or two lines
+// per image (separated by "\n") drawn under its thumbnail instead of its id.
+type SheetPage struct {
+	File     string   // PNG file name inside the directory, e.g. "group_0001.png"
+	Heading  string   // section heading in index.html
+	Header   string   // text line drawn above the grid
+	IDs      []string // images, in display order
+	Captions []string // optional, len(IDs); "" falls back to the id
+}
+
+// WriteSheetPages writes one PNG per page into dir (created if needed) and
+// an index.html titled opts.Title with intro as its first paragraph. Images
+// are loaded with load and fitted as in WriteSheets; at most Cols×Rows
+// images of a page are drawn, and images that fail to load become grey
+// "unreadable" tiles listed in Sheets.Unreadable.
+func WriteSheetPages(ctx context.Context, dir, intro string, pages []SheetPage, load func(id string) (image.Image, error), opts SheetOptions) (*Sheets, error) {
+	if opts.Cols < 0 || opts.Rows < 0 || opts.Thumb < 0 || opts.Workers < 0 {
+		return nil, fmt.Errorf("%w: negative SheetOptions field in %+v", ErrInvalidOptions, opts)
+	}
+	if load == nil {
+		return nil, fmt.Errorf("%w: nil image loader", ErrInvalidOptions)
+	}
+	opts.Cols = cmp.Or(opts.Cols, DefaultSheetCols)
+	opts.Rows = cmp.Or(opts.Rows, DefaultSheetRows)
+	opts.Thumb = cmp.Or(opts.Thumb, DefaultSheetThumb)
+	opts.Title = cmp.Or(opts.Title, "vecimg")
+	opts.Workers = cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))
+	if opts.Thumb < 32 {
+		return nil, fmt.Errorf("%w: Thumb = %d px is too small for captions (min 32)", ErrInvalidOptions, opts.Thumb)
+	}
+	for i, p := range pages {
+		if p.File == "" || filepath.Base(p.File) != p.File {
+			return nil, fmt.Errorf("%w: page %d: file name %q must be a plain name inside the directory", ErrInvalidOptions, i, p.File)
+		}
+		if p.Captions != nil && len(p.Captions) != len(p.IDs) {
+			return nil, fmt.Errorf("%w: page %s: %d captions for %d images", ErrInvalidOptions, p.File, len(p.Captions), len(p.IDs))
+		}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("creating sheet directory: %w", err)
+	}
+	out := &Sheets{Index: filepath.Join(dir, "index.html")}
+	type entry struct {
+		Anchor, Heading, File string
+		Shown, Size           int
+	}
+	entries := make([]entry, 0, len(pages))
+	for i, p := range pages {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		img, bad := drawPage(p, load, opts)
+		out.Unreadable = append(out.Unreadable, bad...)
+		path := filepath.Join(dir, p.File)
+		if err := writePNG(path, img); err != nil {
+			return nil, err
+		}
+		out.Files = append(out.Files, path)
+		entries = append(entries, entry{Anchor: fmt.Sprintf("p%d", i+1), Heading: p.Heading, File: p.File,
+			Shown: min(len(p.IDs), opts.Cols*opts.Rows), Size: len(p.IDs)})
+	}
+	err := fsutil.WriteFileAtomic(out.Index, func(w io.Writer) error {
+		return pagesTemplate.Execute(w, struct {
+			Title, Intro string
+			Pages        []entry
+		}{opts.Title, intro, entries})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("writing sheet index: %w", err)
+	}
+	return out, nil
+}
+
+var pagesTemplate = template.Must(template.New("pages").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>
+body { font-family: sans-serif; margin: 1.5em; background: #fafafa; }
+section { margin-bottom: 2em; }
+img { max-width: 100%; border: 1px solid #ccc; }
+</style>
+</head>
+<body>
+<h1>{{.Title}}</h1>
+<p>{{.Intro}}</p>
+<ul>
+{{- range .Pages}}
+<li><a href="#{{.Anchor}}">{{.Heading}}</a></li>
+{{- end}}
+</ul>
+{{- range .Pages}}
+<section id="{{.Anchor}}">
+<h2>{{.Heading}}{{if lt .Shown .Size}} ({{.Shown}} of {{.Size}} shown){{end}}</h2>
+<img src="{{.File}}" alt="{{.Heading}}">
+</section>
+{{- end}}
+</body>
+</html>
+`))
+
+// drawPage renders one page and returns the ids that failed to load.
+func drawPage(p SheetPage, load func(string) (image.Image, error), o SheetOptions) (*image.RGBA, []string) {
+	ids := p.IDs[:min(len(p.IDs), o.Cols*o.Rows)]
+	cols := max(min(o.Cols, len(ids)), 1)
+	rows := max((len(ids)+o.Cols-1)/o.Cols, 1)
+	cell := o.Thumb + sheetPad
+	capH := 2 * sheetCaption
+	w := max(sheetPad+cols*cell, min(7*len(p.Header)+2*sheetPad, sheetPad+o.Cols*cell))
+	h := sheetHeader + rows*(cell+capH) + sheetPad
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(img, img.Bounds(), image.NewUniform(sheetBackground), image.Point{}, draw.Src)
+	drawText(img, p.Header, sheetPad, 18, w-2*sheetPad)
+
+	thumbs := make([]image.Image, len(ids))
+	failed := make([]bool, len(ids))
+	parallel(o.Workers, len(ids), 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			src, err := load(ids[t])
+			if err != nil || src == nil || src.Bounds().Empty() {
+				failed[t] = true
+				continue
+			}
+			thumbs[t] = imaging.Fit(src, o.Thumb, o.Thumb, imaging.Box)
+		}
+	})
+	var bad []string
+	for t, id := range ids {
+		x := sheetPad + (t%o.Cols)*cell
+		y := sheetHeader + (t/o.Cols)*(cell+capH)
+		box := image.Rect(x, y, x+o.Thumb, y+o.Thumb)
+		if failed[t] {
+			bad = append(bad, id)
+			draw.Draw(img, box, image.NewUniform(placeholderGrey), image.Point{}, draw.Src)
+			drawText(img, "unreadable", x+4, y+o.Thumb/2, o.Thumb-8)
+		} else {
+			draw.Draw(img, box, image.NewUniform(tileBackground), image.Point{}, draw.Src)
+			th := thumbs[t]
+			b := th.Bounds()
+			off := image.Pt(x+(o.Thumb-b.Dx())/2, y+(o.Thumb-b.Dy())/2)
+			draw.Draw(img, image.Rectangle{Min: off, Max: off.Add(b.Size())}, th, b.Min, draw.Over)
+		}
+		line1, line2 := id, ""
+		if p.Captions != nil && p.Captions[t] != "" {
+			line1 = p.Captions[t]
+			for i := range len(line1) {
+				if line1[i] == '\n' {
+					line1, line2 = line1[:i], line1[i+1:]
+					break
+				}
+			}
+		}
+		drawText(img, line1, x, y+o.Thumb+12, o.Thumb)
+		if line2 != "" {
+			drawText(img, line2, x, y+o.Thumb+12+sheetCaption-2, o.Thumb)
+		}
+	}
+	return img, bad
+}

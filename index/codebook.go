@@ -1,0 +1,214 @@
+package index
+
+import (
+	"math"
+	"sort"
+)
+
+// codebook turns unit vectors into compact codes and back into the terms of
+// an approximate dot product.
+//
+// A unit vector x is split as x = μ + y, where μ is the mean of the training
+// sample. Then, for two unit vectors,
+//
+//	x·x' = |μ|² + μ·y + μ·y' + y·y'
+//
+// The scalar b = μ·y is kept exactly per vector (bias, float32). y is
+// projected on the cdim leading principal directions of the sample, z = P·y,
+// and z is stored as int8 with one quantisation step per component:
+// y·y' ≈ Σ_k step_k² c_k c'_k. A query keeps its projection in float32
+// (asymmetric distance), so only the stored side is quantised. What the
+// projection drops (the residual y − Pᵀz) is ignored by the walk and
+// restored by the re-rank with exact vectors.
+//
+// When cdim equals dim the projection is the identity (scalar quantisation
+// of the centred vector, "SQ8").
+type codebook struct {
+	dim, cdim int
+	mean      []float32 // dim
+	mu2       float32   // |μ|²
+	basis     []float32 // cdim rows of dim, orthonormal; nil for the identity
+	step      []float32 // cdim quantisation steps
+	variance  []float32 // cdim: variance of each component on the sample
+	// Training statistics.
+	trainN   int     // vectors in the sample
+	trainVar float64 // mean |y|² on the sample
+	trainRes float64 // share of |y|² the projection dropped on the sample
+}
+
+// identity reports whether the projection is the identity.
+func (cb *codebook) identity() bool { return cb.basis == nil }
+
+// row returns basis row k.
+func (cb *codebook) row(k int) []float32 { return cb.basis[k*cb.dim : (k+1)*cb.dim : (k+1)*cb.dim] }
+
+// project writes z = P·(x − μ) into z (cdim) and returns b = μ·(x − μ),
+// |y|² and |z|². y is scratch of length dim.
+func (cb *codebook) project(x, y, z []float32) (b float32, yy, zz float64) {
+	for i, m := range cb.mean {
+		y[i] = x[i] - m
+	}
+	b = dot(cb.mean, y)
+	yy = float64(dot(y, y))
+	if cb.identity() {
+		copy(z, y)
+		zz = yy
+		return
+	}
+	for k := range cb.cdim {
+		z[k] = dot(cb.row(k), y)
+	}
+	zz = float64(dot(z, z))
+	return
+}
+
+// quantise writes the int8 code of z.
+func (cb *codebook) quantise(z []float32, code []int8) {
+	code = code[:len(z)]
+	for k, v := range z {
+		q := math.Round(float64(v / cb.step[k]))
+		code[k] = int8(max(-127, min(127, q)))
+	}
+}
+
+// query is the prepared form of a query for approximate distances:
+// approxDot(s) = c0 + bias[s] + Σ v_k code_s[k].
+type query struct {
+	v  []float32 // cdim
+	c0 float32
+}
+
+// prepare fills q from the unit vector x; y and z are scratch (dim, cdim).
+func (cb *codebook) prepare(q *query, x, y, z []float32) {
+	b, _, _ := cb.project(x, y, z)
+	q.v = grow(q.v, cb.cdim)
+	for k := range q.v {
+		q.v[k] = z[k] * cb.step[k]
+	}
+	q.c0 = cb.mu2 + b
+}
+
+// prepareCode fills q for the stored node with code c and bias b (the
+// symmetric form used while building: both sides quantised).
+func (cb *codebook) prepareCode(q *query, c []int8, b float32) {
+	q.v = grow(q.v, cb.cdim)
+	for k, s := range cb.step {
+		q.v[k] = s * s * float32(c[k])
+	}
+	q.c0 = cb.mu2 + b
+}
+
+func grow(v []float32, n int) []float32 {
+	if cap(v) < n {
+		return make([]float32, n)
+	}
+	return v[:n]
+}
+
+// autoKeep is the share of the centred variance that the leading cdim
+// principal directions must carry for an automatic code dimension (Config
+// CodeDim 0) to use them; otherwise codes are the whole centred vector.
+const autoKeep = 0.98
+
+// trainCodebook fits a codebook to sample, unit vectors of dimension dim:
+// the mean, the cdim leading principal directions of the centred sample
+// (when cdim < dim) and per-component quantisation steps. With auto set,
+// the projection is kept only if it carries autoKeep of the variance;
+// otherwise cdim becomes dim (no projection).
+func trainCodebook(sample [][]float32, dim, cdim int, auto bool, seed uint64) *codebook {
+	n := len(sample)
+	cb := &codebook{dim: dim, cdim: cdim, trainN: n}
+	mean := make([]float64, dim)
+	for _, v := range sample {
+		for i, f := range v {
+			mean[i] += float64(f)
+		}
+	}
+	cb.mean = make([]float32, dim)
+	for i := range mean {
+		if n > 0 {
+			cb.mean[i] = float32(mean[i] / float64(n))
+		}
+	}
+	cb.mu2 = dot(cb.mean, cb.mean)
+	centred := make([][]float32, n)
+	var total float64
+	for j, v := range sample {
+		c := make([]float32, dim)
+		for i, f := range v {
+			c[i] = f - cb.mean[i]
+		}
+		total += float64(dot(c, c))
+		centred[j] = c
+	}
+	if n > 0 {
+		cb.trainVar = total / float64(n)
+	}
+	if cdim < dim {
+		rows, vars := topComponents(centred, dim, cdim, seed)
+		var kept float64
+		for _, v := range vars {
+			kept += v
+		}
+		if auto && !(kept >= autoKeep*cb.trainVar) {
+			cdim = dim
+			cb.cdim = dim
+		} else {
+			cb.basis = make([]float32, cdim*dim)
+			for k, r := range rows {
+				copy(cb.basis[k*dim:], r)
+			}
+		}
+	}
+	// Project the sample to size the steps and measure what is dropped.
+	zs := make([][]float32, n)
+	var kept float64
+	parallelFor(n, func(j int) {
+		z := make([]float32, cdim)
+		if cb.identity() {
+			copy(z, centred[j])
+		} else {
+			for k := range cdim {
+				z[k] = dot(cb.row(k), centred[j])
+			}
+		}
+		zs[j] = z
+	})
+	cb.variance = make([]float32, cdim)
+	cb.step = make([]float32, cdim)
+	col := make([]float64, n)
+	for k := range cdim {
+		var ss float64
+		for j, z := range zs {
+			col[j] = math.Abs(float64(z[k]))
+			ss += float64(z[k]) * float64(z[k])
+		}
+		kept += ss
+		sd := 0.0
+		if n > 0 {
+			sd = math.Sqrt(ss / float64(n))
+			cb.variance[k] = float32(ss / float64(n))
+		}
+		// Clip at the 99.9th percentile of |z_k| but within [4σ, 8σ]:
+		// outliers saturate instead of coarsening every other code.
+		clip := 0.0
+		if n > 0 {
+			sort.Float64s(col)
+			clip = col[min(n-1, int(0.999*float64(n)))]
+		}
+		clip = max(4*sd, min(8*sd, clip))
+		if !(clip > 0) {
+			clip = 1e-6
+		}
+		cb.step[k] = float32(clip / 127)
+	}
+	if total > 0 {
+		cb.trainRes = max(0, 1-kept/total)
+	}
+	return cb
+}
+
+func trainCodebookCfg(sample [][]float32, dim int, cfg Config) *codebook {
+	cdim, auto := cfg.codeDim(dim)
+	return trainCodebook(sample, dim, cdim, auto, cfg.Seed)
+}

@@ -1,0 +1,5 @@
+//go:build !amd64
+
+package index
+
+func dotCode(q []float32, c []int8) float32 { return dotCodeGo(q, c) }

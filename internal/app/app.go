@@ -1,0 +1,170 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+
+	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/store"
+)
+
+// Config says which store an App works on and how it runs models.
+type Config struct {
+	// DB is the store path (a folder).
+	DB string
+	// ReadOnly opens the store for queries only; writing operations then
+	// fail. Any number of read-only Apps may share a store.
+	ReadOnly bool
+	// ORTLib is the ONNX Runtime shared library; "" uses embed's discovery
+	// order (the vecimg cache, then the system library path).
+	ORTLib string
+	// Session chooses the device and threads of model sessions.
+	Session embed.SessionOptions
+	// Progress is used by operations whose options carry none; nil shows
+	// nothing.
+	Progress Progress
+	// LateWrite makes a read-write App open the store read-only at first
+	// and reopen it for writing only when an operation is about to write,
+	// after it checked its inputs: opening a badger store for writing
+	// changes its files, so a refused command then leaves the store
+	// byte-for-byte as it was. For front ends that run one operation per
+	// App (the CLI); a server running operations concurrently leaves it
+	// false and gets the store opened for writing at Open.
+	LateWrite bool
+}
+
+// App is one open store with its index and model session. Open it once and
+// call its methods from any number of goroutines; Close it at the end.
+type App struct {
+	cfg Config
+
+	mu      sync.Mutex   // guards st and stWrite
+	st      *store.Store // nil until opened (and until the store exists: a writer creates it lazily)
+	stWrite bool         // st is open for writing
+
+	writeMu sync.Mutex // one writing operation (ingest, cluster, import) at a time
+
+	idx    indexState // index.go
+	models modelState // model.go
+	views  viewState  // list.go, map.go: caches of the server's listing and map
+}
+
+// Open opens the store at cfg.DB. When no store exists there yet, Open
+// succeeds and each operation checks its options first and then fails with
+// ErrNoStore — except a writing operation of a read-write App (Ingest,
+// Import), which creates the store once its inputs were checked, so that a
+// refused command leaves no empty store behind. A store held by another
+// process gives ErrBusy.
+func Open(ctx context.Context, cfg Config) (*App, error) {
+	if cfg.DB == "" {
+		return nil, invalidf("no store path: pass --db PATH")
+	}
+	a := &App{cfg: cfg}
+	if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) {
+		return a, nil // operations check their options first, then say there is no store
+	}
+	if _, err := a.openStore(false, false); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func noStore(db string) error {
+	return &msgError{msg: fmt.Sprintf("no store at %s: run `vecimg ingest DIR` (or `vecimg import FILE.npz`) first, or pass --db PATH", db), kind: ErrNoStore}
+}
+
+// openStore returns the open store, opening it if needed: for writing when
+// write is set (creating it when create is set), else read-only for a
+// LateWrite or ReadOnly App and for writing otherwise.
+func (a *App) openStore(write, create bool) (*store.Store, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.st != nil && (a.stWrite || !write) {
+		return a.st, nil
+	}
+	if !create {
+		if _, err := os.Stat(a.cfg.DB); errors.Is(err, fs.ErrNotExist) {
+			return nil, noStore(a.cfg.DB)
+		}
+	}
+	if a.st != nil { // read-only so far (LateWrite): reopen for writing
+		if err := a.st.Close(); err != nil {
+			return nil, err
+		}
+		a.st = nil
+	}
+	rw := !a.cfg.ReadOnly && (write || !a.cfg.LateWrite)
+	st, err := store.Open(a.cfg.DB, store.Options{ReadOnly: !rw})
+	if err != nil {
+		return nil, busy(err)
+	}
+	a.st, a.stWrite = st, rw
+	return st, nil
+}
+
+// Store returns the open store, or ErrNoStore when none exists yet. For
+// operations of this package and of the server; it must not be closed.
+func (a *App) Store() (*store.Store, error) { return a.openStore(false, false) }
+
+// DB returns the store path.
+func (a *App) DB() string { return a.cfg.DB }
+
+// writable returns the store for a writing operation, creating it when
+// create is set.
+func (a *App) writable(create bool) (*store.Store, error) {
+	if a.cfg.ReadOnly {
+		return nil, fmt.Errorf("%w: the store %s is open read-only", store.ErrReadOnly, a.cfg.DB)
+	}
+	return a.openStore(true, create)
+}
+
+// Close releases the model session and closes the store.
+func (a *App) Close() error {
+	a.closeModels()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.st == nil {
+		return nil
+	}
+	err := a.st.Close()
+	a.st = nil
+	return err
+}
+
+// storeNonEmpty returns the manifest of a store that holds vectors, or an
+// error telling the user to fill it first.
+func storeNonEmpty(st *store.Store) (store.Manifest, int, error) {
+	man, ok, err := st.Manifest()
+	if err != nil {
+		return man, 0, err
+	}
+	n, err := st.Count()
+	if err != nil {
+		return man, 0, err
+	}
+	if !ok || n == 0 {
+		return man, 0, &msgError{msg: fmt.Sprintf("store %s holds no vectors: run `vecimg ingest DIR` (or `vecimg import FILE.npz`) first", st.Path()), kind: ErrNoStore}
+	}
+	return man, n, nil
+}
+
+// manifestIfAny returns the store's manifest, or nil when there is no store
+// or it has none yet (a writing operation is about to create it).
+func (a *App) manifestIfAny() (*store.Manifest, error) {
+	st, err := a.Store()
+	if errors.Is(err, ErrNoStore) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m, ok, err := st.Manifest()
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &m, nil
+}

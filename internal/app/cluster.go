@@ -1,0 +1,258 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/disintegration/imaging"
+
+	"github.com/vecimg/vecimg/cluster"
+	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/store"
+)
+
+// ClusterOptions runs k-means over the stored vectors and writes the labels
+// back. Params are the k-means settings (Params.K is k).
+type ClusterOptions struct {
+	Params   cluster.Options
+	Export   string // write the ImageID,label CSV here ("" = none)
+	Template string // with Export: a sample submission CSV giving rows and order
+	Sheets   string // write contact sheets and index.html into this folder ("" = none)
+}
+
+// ClusterResult is what a clustering did.
+type ClusterResult struct {
+	K          int      `json:"k"`
+	N          int      `json:"n"`
+	Inertia    float64  `json:"inertia"`
+	Sizes      []int    `json:"sizes"`
+	Iterations int      `json:"iterations"`
+	Refine     int      `json:"refine_passes"`
+	Converged  bool     `json:"converged"`
+	Seconds    float64  `json:"seconds"`
+	Export     string   `json:"export,omitempty"`
+	Sheets     string   `json:"sheets,omitempty"`
+	Warnings   []string `json:"warnings,omitempty"`
+}
+
+// Cluster fits k-means and writes, in this order: the labels into the
+// store, the run (k, centres, inertia) into the store, the CSV, the contact
+// sheets. Before any of it, it checks k against the store, the template
+// (readable, well-formed, every id stored) and the output paths; a refused
+// clustering changes nothing.
+func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, error) {
+	var res ClusterResult
+	k := o.Params.K
+	if k < 1 {
+		return res, invalidf("--k must be at least 1 (got %d)", k)
+	}
+	if o.Template != "" && o.Export == "" {
+		return res, invalidf("--template needs --export FILE (the CSV the template's rows go to)")
+	}
+	if o.Export != "" {
+		if err := checkOutputFile(o.Export, "--export"); err != nil {
+			return res, err
+		}
+	}
+	if o.Sheets != "" {
+		if err := checkOutputDir(o.Sheets, "--sheets"); err != nil {
+			return res, err
+		}
+	}
+	if a.cfg.ReadOnly {
+		return res, fmt.Errorf("%w: cluster writes labels and needs the store open for writing", store.ErrReadOnly)
+	}
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
+	st, err := a.Store()
+	if err != nil {
+		return res, err
+	}
+	src, err := newStoreSource(st)
+	if err != nil {
+		return res, err
+	}
+	if k > src.n {
+		return res, invalidf("--k %d is more than the %d stored images", k, src.n)
+	}
+	var tpl []byte
+	if o.Template != "" {
+		if tpl, err = readTemplate(st, o.Template); err != nil {
+			return res, err
+		}
+	}
+	// Everything checked: now open for writing (LateWrite reopens here).
+	if st, err = a.writable(false); err != nil {
+		return res, err
+	}
+	src.st = st
+	gen, err := st.Generation()
+	if err != nil {
+		return res, err
+	}
+	start := time.Now()
+	fit, err := cluster.Fit(ctx, src, o.Params)
+	if err != nil {
+		return res, err
+	}
+	res = ClusterResult{K: fit.K, N: len(fit.IDs), Inertia: fit.Inertia, Sizes: fit.Sizes, Iterations: fit.Iterations,
+		Refine: fit.RefinePasses, Converged: fit.Converged, Seconds: time.Since(start).Seconds()}
+	if err := writeLabels(st, fit, gen); err != nil {
+		return res, err
+	}
+	if o.Export != "" {
+		err := fsutil.WriteFileAtomic(o.Export, func(w io.Writer) error {
+			var t io.Reader
+			if tpl != nil {
+				t = bytes.NewReader(tpl)
+			}
+			return cluster.WriteSubmission(w, fit.IDs, fit.Labels, t)
+		})
+		if err != nil {
+			return res, err
+		}
+		res.Export = o.Export
+	}
+	if o.Sheets != "" {
+		sh, err := cluster.WriteSheets(ctx, o.Sheets, cluster.SheetClusters(fit, 36), storeImageLoader(st), cluster.SheetOptions{})
+		if err != nil {
+			return res, fmt.Errorf("writing contact sheets: %w", err)
+		}
+		res.Sheets = sh.Index
+		if len(sh.Unreadable) > 0 {
+			res.Warnings = append(res.Warnings, fmt.Sprintf("%d images could not be read for the sheets (grey tiles), e.g. %s", len(sh.Unreadable), sh.Unreadable[0]))
+		}
+	}
+	return res, nil
+}
+
+// readTemplate reads a submission template and checks it against the
+// store's ids, so that a bad template stops the clustering before it writes.
+func readTemplate(st *store.Store, path string) ([]byte, error) {
+	if err := checkInputFile(path, "--template"); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, invalidf("--template %s: %v", path, err)
+	}
+	ids, err := st.IDs()
+	if err != nil {
+		return nil, err
+	}
+	if err := cluster.WriteSubmission(io.Discard, ids, make([]int32, len(ids)), bytes.NewReader(b)); err != nil {
+		return nil, &msgError{kind: ErrInvalid, cause: err, msg: fmt.Sprintf("--template %s: %v", path, err)}
+	}
+	return b, nil
+}
+
+// writeLabels stores every record's label and distance, then the run.
+func writeLabels(st *store.Store, fit *cluster.Result, gen uint64) error {
+	updates := make([]store.LabelUpdate, len(fit.IDs))
+	for i, id := range fit.IDs {
+		updates[i] = store.LabelUpdate{ID: id, Label: fit.Labels[i], Distance: float32(math.Sqrt(float64(max(fit.Distances[i], 0))))}
+	}
+	if err := st.SetLabels(updates); err != nil {
+		return fmt.Errorf("writing labels: %w", err)
+	}
+	o := fit.Options
+	params := map[string]string{
+		"batch_size": strconv.Itoa(o.BatchSize), "max_iter": strconv.Itoa(o.MaxIter), "n_init": strconv.Itoa(o.NInit),
+		"refine": strconv.Itoa(o.Refine), "normalize": strconv.FormatBool(o.Normalize), "metric": "squared euclidean",
+	}
+	if o.Normalize {
+		params["metric"] = "cosine (unit vectors)"
+	}
+	if err := st.PutClusterRun(store.ClusterRun{K: fit.K, Seed: int64(o.Seed), Params: params, Inertia: fit.Inertia,
+		Centers: fit.Centers, Sizes: fit.Sizes, Generation: gen}); err != nil {
+		return fmt.Errorf("saving the clustering: %w", err)
+	}
+	return nil
+}
+
+func storeImageLoader(st *store.Store) func(id string) (image.Image, error) {
+	return func(id string) (image.Image, error) {
+		r, err := st.Get(id)
+		if err != nil {
+			return nil, err
+		}
+		return imaging.Open(r.Path, imaging.AutoOrientation(true))
+	}
+}
+
+// ReportOptions compares several k (cluster --report); it writes nothing.
+type ReportOptions struct {
+	Ks     []int
+	Params cluster.Options // K is ignored
+}
+
+// ReportResult is the comparison, one row per k, and the suggested k.
+type ReportResult struct {
+	Rows      []cluster.SweepRow `json:"rows"`
+	Suggested int                `json:"suggested_k"`
+}
+
+// ClusterReport fits every k of o.Ks and scores it by inertia and silhouette.
+func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult, error) {
+	if len(o.Ks) == 0 {
+		return ReportResult{}, invalidf("--report needs at least one k")
+	}
+	st, err := a.Store()
+	if err != nil {
+		return ReportResult{}, err
+	}
+	src, err := newStoreSource(st)
+	if err != nil {
+		return ReportResult{}, err
+	}
+	for _, k := range o.Ks {
+		if k < 2 || k > src.n {
+			return ReportResult{}, invalidf("--k %d: each k of a report must be in 2..%d (the stored images)", k, src.n)
+		}
+	}
+	rows, err := cluster.Sweep(ctx, src, o.Ks, o.Params)
+	if err != nil {
+		return ReportResult{}, err
+	}
+	return ReportResult{Rows: rows, Suggested: cluster.Suggest(rows)}, nil
+}
+
+// storeSource streams the store's vectors to the cluster package.
+type storeSource struct {
+	st  *store.Store
+	n   int
+	dim int
+}
+
+func newStoreSource(st *store.Store) (*storeSource, error) {
+	man, n, err := storeNonEmpty(st)
+	if err != nil {
+		return nil, err
+	}
+	return &storeSource{st: st, n: n, dim: man.Dim}, nil
+}
+
+func (s *storeSource) Len() int { return s.n }
+func (s *storeSource) Dim() int { return s.dim }
+func (s *storeSource) Scan(ctx context.Context, fn func(i int, id string, v []float32) error) error {
+	i := 0
+	err := s.st.ScanVectors(ctx, func(id string, v []float32) error {
+		if i >= s.n {
+			return fmt.Errorf("store changed during clustering (more than %d records); run again", s.n)
+		}
+		err := fn(i, id, v)
+		i++
+		return err
+	})
+	if err == nil && i != s.n {
+		return fmt.Errorf("store changed during clustering (%d records, expected %d); run again", i, s.n)
+	}
+	return err
+}

@@ -1,0 +1,19 @@
+// Package app is vecimg's application layer: the operations that the
+// command line (package cli) and the HTTP server both call — Ingest,
+// Similar, Cluster, ClusterReport, Export, Import, Info and Check — with
+// plain option and result structs, a context, and progress reported through
+// the Progress interface.
+//
+// An App is opened once (Open) and holds the store, the nearest-neighbour
+// index (opened and brought up to date lazily, on the first query after the
+// store changed) and the model session used to embed query images (created
+// lazily). Its methods are safe for concurrent use: queries may run while an
+// ingest writes; writing operations run one at a time.
+//
+// The package owns the adapters between the store and embed, index and
+// cluster, the order of writes (every operation validates its inputs before
+// it changes the store or any file), and where derived files live (the index
+// file beside the store, <db>.hnsw; see index.go, the only file that calls
+// package index). Front ends only turn their input into options and print
+// results; results carry json tags for --json and the server.
+package app

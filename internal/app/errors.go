@@ -1,0 +1,57 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/vecimg/vecimg/store"
+)
+
+// Sentinel errors that front ends map to exit codes or HTTP statuses. The
+// errors returned by App methods wrap one of them where it applies.
+var (
+	// ErrInvalid: the options or arguments are wrong (a usage mistake).
+	ErrInvalid = errors.New("invalid request")
+	// ErrNotFound: a query names no stored image and no readable image file.
+	ErrNotFound = errors.New("not found")
+	// ErrNoStore: there is no store at Config.DB (and the operation does not
+	// create one).
+	ErrNoStore = errors.New("no store")
+	// ErrBusy: another process holds the store.
+	ErrBusy = errors.New("store busy")
+	// ErrNoModel: the store's model is not available to embed an image
+	// (an imported store has none; or its weights or ONNX file are missing).
+	ErrNoModel = errors.New("model not available")
+	// ErrCheckFailed: Check found problems (the result lists them).
+	ErrCheckFailed = errors.New("check found problems")
+)
+
+// invalidf returns an ErrInvalid error with a message.
+func invalidf(format string, a ...any) error {
+	return &msgError{msg: fmt.Sprintf(format, a...), kind: ErrInvalid}
+}
+
+// msgError is an error with its own message that matches kind.
+type msgError struct {
+	msg   string
+	kind  error
+	cause error
+}
+
+func (e *msgError) Error() string { return e.msg }
+func (e *msgError) Is(t error) bool {
+	return t == e.kind
+}
+func (e *msgError) Unwrap() error { return e.cause }
+
+// busy turns a store lock conflict into ErrBusy, keeping the store's message.
+func busy(err error) error {
+	if errors.Is(err, store.ErrLocked) {
+		msg := err.Error()
+		if m := servedBusy(err); m != "" { // servelock.go
+			msg = m
+		}
+		return &msgError{msg: msg, kind: ErrBusy, cause: err}
+	}
+	return err
+}

@@ -1,0 +1,44 @@
+package app
+
+import (
+	"context"
+	"io"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/store"
+)
+
+// ExportOptions writes the stored vectors as a NumPy .npz.
+type ExportOptions struct {
+	Out string // the .npz file
+}
+
+// ExportResult says what was written.
+type ExportResult struct {
+	Path    string `json:"path"`
+	Records int    `json:"records"`
+	Dim     int    `json:"dim"`
+	Labels  bool   `json:"labels"` // labels.npy was written (the store was clustered)
+}
+
+// Export writes ids, vectors and (after clustering) labels to o.Out, from
+// one consistent snapshot, atomically: a failed export leaves no file.
+func (a *App) Export(ctx context.Context, o ExportOptions) (ExportResult, error) {
+	if err := checkOutputFile(o.Out, "--out"); err != nil {
+		return ExportResult{}, err
+	}
+	st, err := a.Store()
+	if err != nil {
+		return ExportResult{}, err
+	}
+	var info store.ExportInfo
+	err = fsutil.WriteFileAtomic(o.Out, func(w io.Writer) error {
+		var err error
+		info, err = st.ExportNPZ(ctx, w)
+		return err
+	})
+	if err != nil {
+		return ExportResult{}, err
+	}
+	return ExportResult{Path: o.Out, Records: info.Records, Dim: info.Dim, Labels: info.Labels}, nil
+}

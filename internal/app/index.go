@@ -1,0 +1,323 @@
+package app
+
+// Every call into package index is in this file, so that the index can
+// change its API with edits here only. The index file of a store lives
+// beside it: <db>.hnsw.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"sync"
+
+	"github.com/vecimg/vecimg/index"
+	"github.com/vecimg/vecimg/store"
+)
+
+// IndexPath is where the nearest-neighbour index of the store at db lives.
+func IndexPath(db string) string { return db + ".hnsw" }
+
+// indexState is the App's in-memory index, reopened when the store's
+// generation has moved on.
+type indexState struct {
+	mu  sync.Mutex // held while the index is opened or brought up to date
+	x   *index.Index
+	gen uint64
+	// live counts batches being put into x by putLive: while one is, x is
+	// used as it is instead of being synced from the store.
+	live  int
+	saved uint64 // generation of the index file, as far as this App knows
+}
+
+// searchParams are the search settings of one query.
+type searchParams struct {
+	K, Ef int
+	Exact bool
+}
+
+func (sp searchParams) options() index.SearchOptions {
+	return index.SearchOptions{K: sp.K, Ef: sp.Ef}
+}
+
+// indexProgress turns the index's (stage, done, total) reports into p's
+// stages: "index: sampling", "index: encoding", "index: linking",
+// "index: saving".
+func indexProgress(p Progress) index.Progress {
+	stage, last := "", 0
+	return func(s string, done, total int) {
+		if s != stage {
+			if stage != "" {
+				p.Done()
+			}
+			stage, last = s, 0
+			unit := "vectors"
+			if s == "saving" {
+				unit = "files"
+			}
+			p.Start("index: "+s, unit, int64(total))
+		}
+		if done > last {
+			p.Add(int64(done - last))
+			last = done
+		}
+		if s == "saving" && done == total {
+			p.Done()
+			stage = ""
+		}
+	}
+}
+
+// currentIndex returns the index reflecting the store's current generation,
+// opening, updating or building it (and saving its file) when needed.
+func (a *App) currentIndex(ctx context.Context, st *store.Store, p Progress) (*index.Index, error) {
+	gen, err := st.Generation()
+	if err != nil {
+		return nil, err
+	}
+	s := &a.idx
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.x != nil && (s.gen == gen || s.live > 0) {
+		return s.x, nil
+	}
+	man, ok, err := st.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, &msgError{kind: ErrNoStore, msg: fmt.Sprintf("store %s is empty: run `vecimg ingest DIR` first", st.Path())}
+	}
+	x, info, err := index.Open(ctx, IndexPath(st.Path()), st, index.OpenOptions{
+		Dim: man.Dim, Generation: gen, Config: index.DefaultConfig(), Progress: indexProgress(p),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the index of %s: %w", st.Path(), err)
+	}
+	switch {
+	case info.Rebuilt && info.Loaded:
+		p.Note(fmt.Sprintf("index rebuilt (%s)", info.Reason))
+	case info.Rebuilt && info.Reason != "no index file yet":
+		p.Note(fmt.Sprintf("index file not usable (%s): rebuilt it", info.Reason))
+	}
+	if info.SaveErr != nil {
+		p.Note(fmt.Sprintf("warning: could not save the index (%v); it will be rebuilt next time", info.SaveErr))
+	}
+	// The index replaced (if any) is not closed: other goroutines may
+	// still be searching it; its file mapping is released when it becomes
+	// unreachable.
+	s.x, s.gen = x, gen
+	if info.SaveErr == nil {
+		s.saved = gen
+	}
+	return x, nil
+}
+
+// syncIndex brings the index (and its file) up to date after a write.
+func (a *App) syncIndex(ctx context.Context, st *store.Store, p Progress) error {
+	_, err := a.currentIndex(ctx, st, p)
+	return err
+}
+
+// searchID returns the neighbours of a stored record, leaving it out. An
+// exact search streams the store's vectors and never opens the index.
+func (a *App) searchID(ctx context.Context, st *store.Store, id string, sp searchParams, p Progress) ([]Neighbor, error) {
+	if sp.Exact {
+		vs := make([][]float32, 1)
+		if err := st.Vectors([]string{id}, vs); err != nil {
+			return nil, err
+		}
+		if len(vs[0]) == 0 {
+			return nil, fmt.Errorf("record %q: %w", id, ErrNotFound)
+		}
+		return exactSearch(ctx, st, vs[0], sp.K, []string{id})
+	}
+	x, err := a.currentIndex(ctx, st, p)
+	if err != nil {
+		return nil, err
+	}
+	res, err := x.SearchID(id, sp.options())
+	if err != nil {
+		return nil, err
+	}
+	return neighbors(res), nil
+}
+
+// exactSearch compares v with every vector of the store (streaming, all
+// cores, bounded memory) and returns the k nearest, leaving out excl.
+func exactSearch(ctx context.Context, st *store.Store, v []float32, k int, excl []string) ([]Neighbor, error) {
+	res, err := index.ExactSearch(ctx, st, [][]float32{v}, k, [][]string{excl})
+	if err != nil {
+		return nil, err
+	}
+	return neighbors(res[0]), nil
+}
+
+// searchVector returns the neighbours of a query vector.
+func (a *App) searchVector(ctx context.Context, st *store.Store, v []float32, sp searchParams, p Progress) ([]Neighbor, error) {
+	if sp.Exact {
+		return exactSearch(ctx, st, v, sp.K, nil)
+	}
+	x, err := a.currentIndex(ctx, st, p)
+	if err != nil {
+		return nil, err
+	}
+	res, err := x.SearchWith(v, sp.options())
+	if err != nil {
+		return nil, err
+	}
+	return neighbors(res), nil
+}
+
+func neighbors(res []index.Result) []Neighbor {
+	out := make([]Neighbor, len(res))
+	for i, r := range res {
+		out[i] = Neighbor{ID: r.ID, Distance: r.Distance}
+	}
+	return out
+}
+
+// indexRecall measures recall@k of the graph against exact search, with up
+// to n stored vectors (chosen with a fixed seed) as queries.
+func (a *App) indexRecall(ctx context.Context, st *store.Store, n, k, ef int, p Progress) (RecallResult, error) {
+	x, err := a.currentIndex(ctx, st, p)
+	if err != nil {
+		return RecallResult{}, err
+	}
+	ids := x.IDs()
+	if n <= 0 || n > len(ids) {
+		n = len(ids)
+	}
+	r := rand.New(rand.NewPCG(42, 0))
+	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	if ef <= 0 {
+		ef = x.Config().EfSearch
+	}
+	rec, err := x.RecallIDs(ids[:n], index.SearchOptions{K: k, Ef: ef})
+	if err != nil {
+		return RecallResult{}, err
+	}
+	return RecallResult{Queries: n, K: k, Ef: ef, Recall: rec, Vectors: x.Len()}, nil
+}
+
+// describeIndex reports on the index file without changing it; nil when
+// there is none.
+func describeIndex(db string, gen uint64) *IndexInfo {
+	path := IndexPath(db)
+	if _, err := os.Stat(path); err != nil {
+		return nil
+	}
+	fi, err := index.Stat(path)
+	if err != nil {
+		return &IndexInfo{Path: path, Problem: err.Error()}
+	}
+	return &IndexInfo{Path: path, Vectors: fi.Vectors, Generation: fi.Generation, Current: fi.Generation == gen}
+}
+
+// checkIndexFile verifies the index file in full (header, checksums,
+// dimension, generation, count) against the store and returns its problems.
+// A missing file is not a problem: it is built on the next query.
+func checkIndexFile(db string, man store.Manifest, gen uint64, count int) (*IndexInfo, []Problem) {
+	path := IndexPath(db)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	bad := func(format string, a ...any) Problem {
+		return Problem{Where: "index", Key: path, Reason: fmt.Sprintf(format, a...)}
+	}
+	err := index.Verify(path)
+	var fi index.FileInfo
+	if err == nil {
+		fi, err = index.Stat(path)
+	}
+	if err != nil {
+		return &IndexInfo{Path: path, Problem: err.Error()}, []Problem{bad("%v (delete it: the next query rebuilds it)", err)}
+	}
+	g := fi.Generation
+	info := &IndexInfo{Path: path, Vectors: fi.Vectors, Generation: g, Current: g == gen}
+	var probs []Problem
+	if fi.Dim != man.Dim {
+		probs = append(probs, bad("dimension %d, the store's is %d", fi.Dim, man.Dim))
+	}
+	if g > gen {
+		probs = append(probs, bad("generation %d is ahead of the store's %d (a file from another store?)", g, gen))
+	}
+	if g == gen && fi.Vectors != count {
+		probs = append(probs, bad("holds %d vectors at the store's generation %d, the store %d", fi.Vectors, gen, count))
+	}
+	return info, probs
+}
+
+// putLive writes a batch of records and, when the App has its index in
+// memory and up to date (a long-running App: vecimg serve), adds them to it,
+// so that they are searchable at once without re-reading the store. Queries
+// keep using the index while the batch goes in. Otherwise the next query
+// brings the index up to date from the store, as before.
+func (a *App) putLive(st *store.Store, recs []store.Record) error {
+	s := &a.idx
+	s.mu.Lock()
+	gen0, err := st.Generation()
+	live := err == nil && s.x != nil && s.gen == gen0
+	if live {
+		s.live++
+	}
+	x := s.x
+	s.mu.Unlock()
+	if !live {
+		return st.Put(recs)
+	}
+	err = st.Put(recs)
+	added := err == nil
+	if added {
+		ids := make([]string, len(recs))
+		vecs := make([][]float32, len(recs))
+		for i, r := range recs {
+			ids[i], vecs[i] = r.ID, r.Vector
+		}
+		added = x.AddBatch(ids, vecs) == nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.live--
+	gen1, gerr := st.Generation()
+	switch {
+	case s.x != x || s.gen != gen0:
+		// Someone reopened the index meanwhile; it reflects the store.
+	case added && gerr == nil:
+		s.gen = gen1
+	default:
+		s.x = nil // rebuilt from the store on the next query
+	}
+	return err
+}
+
+// SaveIndex writes the in-memory index to its file when the file is behind
+// (a long-running App saves what putLive added; the CLI's next query then
+// loads it instead of syncing from the store).
+func (a *App) SaveIndex() error {
+	s := &a.idx
+	s.mu.Lock()
+	x, gen := s.x, s.gen
+	behind := x != nil && s.live == 0 && s.saved != gen
+	s.mu.Unlock()
+	if !behind {
+		return nil
+	}
+	st, err := a.Store()
+	if err != nil {
+		return err
+	}
+	// Saved without holding s.mu: queries go on meanwhile (the index's own
+	// read lock lets searches through).
+	if err := x.Save(IndexPath(st.Path()), gen); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.x == x && s.gen == gen {
+		s.saved = gen
+	}
+	s.mu.Unlock()
+	return nil
+}

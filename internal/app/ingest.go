@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/shard"
+	"github.com/vecimg/vecimg/store"
+)
+
+// IngestOptions embeds every image under Dir into the store.
+type IngestOptions struct {
+	Dir      string
+	Model    ModelOptions
+	Batch    int        // images per inference batch; 0 = embed's default
+	Workers  int        // decode workers; 0 = number of CPUs
+	Shard    shard.Spec // one shard of Dir's files (internal/shard); the zero Spec ingests all
+	Progress Progress
+	// Stop, when closed, ends the ingest cleanly: no new file is started and
+	// the batch in flight is committed (vecimg serve's SIGINT/SIGTERM).
+	Stop <-chan struct{}
+}
+
+// IngestResult is the ingest's count of what it did (embed.IngestStats; its
+// JSON fields are those of the stats).
+type IngestResult struct {
+	embed.IngestStats
+	Dir       string `json:"dir"`
+	Model     string `json:"model"`                  // the model's description
+	DeviceWhy string `json:"device_choice"`          // the device and why it was chosen
+	Shard     string `json:"shard,omitempty"`        // "I/N" when one shard was ingested
+	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
+}
+
+// Ingest embeds the images under o.Dir. It checks the folder, finds the
+// model, loads the runtime and the session and checks the store's manifest
+// before it writes anything (a new store is created only then). Batches are
+// committed as they finish: an interrupted ingest keeps its work. The index
+// is brought up to date at the end.
+func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
+	p := a.progress(o.Progress)
+	res := IngestResult{Dir: o.Dir}
+	if fi, err := os.Stat(o.Dir); err != nil || !fi.IsDir() {
+		return res, invalidf("%s is not a folder: pass the folder that holds the images", o.Dir)
+	}
+	if o.Batch < 0 || o.Workers < 0 {
+		return res, invalidf("--batch and --workers must not be negative")
+	}
+	if a.cfg.ReadOnly {
+		return res, fmt.Errorf("%w: ingest needs the store open for writing", store.ErrReadOnly)
+	}
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
+	man, err := a.manifestIfAny()
+	if err != nil {
+		return res, err
+	}
+	if man != nil && man.Spec.Kind == store.ModelImported {
+		return res, &msgError{kind: ErrNoModel, msg: fmt.Sprintf("store %s holds imported vectors (model %q): images cannot be embedded into it; use another --db", a.cfg.DB, man.Spec.Name)}
+	}
+	cm, err := chooseModel(ctx, man, o.Model, p)
+	if err != nil {
+		return res, err
+	}
+	sess, err := a.newSession(cm.model)
+	if err != nil {
+		return res, err
+	}
+	defer sess.Close()
+	res.Model, res.DeviceWhy = cm.model.Desc, fmt.Sprintf("%s (%s)", sess.Device, sess.Why)
+	p.Note("model: " + cm.model.Desc)
+	p.Note("device: " + res.DeviceWhy)
+	if o.Shard.Enabled() {
+		res.Shard, res.ShardFrom = o.Shard.String(), o.Shard.Source
+		p.Note("shard " + res.Shard + " (" + res.ShardFrom + ")")
+	}
+	if sess.Dim() == 0 {
+		// The output width of an ONNX model is known only after a run.
+		if _, err := sess.Run(make([]float32, 3*cm.prep.Size()*cm.prep.Size()), 1, nil); err != nil {
+			return res, err
+		}
+	}
+	want := store.Manifest{Schema: store.SchemaVersion, Model: cm.model.Fingerprint, ModelDesc: cm.model.Desc,
+		Preset: cm.prep.Name(), Dim: sess.Dim(), InputSize: cm.prep.Size(), Spec: cm.spec}
+	if man != nil {
+		// Compare with the store's manifest before opening it for writing.
+		ro, err := a.Store()
+		if err != nil {
+			return res, err
+		}
+		if err := ro.EnsureManifest(want); err != nil {
+			return res, err
+		}
+	}
+	st, err := a.writable(true)
+	if err != nil {
+		return res, err
+	}
+	if err := st.EnsureManifest(want); err != nil {
+		return res, err
+	}
+	started := false
+	var done int64
+	stats, err := embed.Ingest(ctx, o.Dir, sess, storeSink{st, a}, embed.IngestOptions{
+		Stop:    o.Stop,
+		Batch:   o.Batch,
+		Workers: o.Workers,
+		Prep:    cm.prep,
+		Keep:    shardKeep(o.Shard),
+		OnStart: func(total int) { p.Start("ingest", "img", int64(total)); started = true },
+		Progress: func(s embed.IngestStats) {
+			p.Add(int64(s.Done) - done)
+			done = int64(s.Done)
+		},
+		OnBad: func(b embed.BadFile) { p.Note(fmt.Sprintf("skipped %s: %s", b.Path, b.Reason)) },
+	})
+	if started {
+		p.Done()
+	}
+	res.IngestStats = stats
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return res, fmt.Errorf("interrupted: %d images stored before the stop are kept; run the same command again to continue: %w", stats.Stored+stats.Copied, err)
+		}
+		return res, err
+	}
+	if err := a.syncIndex(ctx, st, p); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// storeSink adapts the store to embed.Sink.
+type storeSink struct {
+	s *store.Store
+	a *App // its in-memory index takes each committed batch (putLive)
+}
+
+func (k storeSink) Lookup(id string) (embed.Stored, bool, error) {
+	r, err := k.s.Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return embed.Stored{}, false, nil
+	}
+	if err != nil {
+		return embed.Stored{}, false, err
+	}
+	return embed.Stored{SHA256: r.SHA256, Path: r.Path}, true, nil
+}
+
+func (k storeSink) ByHash(sha string) (embed.Item, bool, error) {
+	id, ok, err := k.s.ByHash(sha)
+	if err != nil || !ok {
+		return embed.Item{}, false, err
+	}
+	r, err := k.s.Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return embed.Item{}, false, nil
+	}
+	if err != nil {
+		return embed.Item{}, false, err
+	}
+	return embed.Item{ID: r.ID, Path: r.Path, SHA256: r.SHA256, Width: r.Width, Height: r.Height, Vector: r.Vector}, true, nil
+}
+
+func (k storeSink) Write(items []embed.Item) error {
+	recs := make([]store.Record, len(items))
+	for i, it := range items {
+		recs[i] = store.Record{ID: it.ID, Path: it.Path, SHA256: it.SHA256, Width: it.Width, Height: it.Height,
+			Vector: it.Vector, Meta: store.Meta{Label: store.NoLabel}}
+	}
+	return k.a.putLive(k.s, recs)
+}

@@ -1,0 +1,310 @@
+// Package appbackend implements server.Backend with the application layer
+// (internal/app): the server calls the same operations as the CLI (Similar,
+// Cluster, Ingest, Info, ...) on one *app.App opened for the server's
+// lifetime. It only translates between the two packages' types and errors.
+package appbackend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vecimg/vecimg/cluster"
+	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/server"
+	"github.com/vecimg/vecimg/store"
+)
+
+// StopGrace bounds how long a stopping server waits for the ingest batch in
+// flight to be committed before cancelling it outright.
+var StopGrace = 2 * time.Minute
+
+// Options configure the backend.
+type Options struct {
+	// Model finds the store's model, for uploads and --watch ingests.
+	Model app.ModelOptions
+	Batch int // ingest batch size; 0 = the ingest default
+	// OnWarn, when set, hears about a failed index save after an ingest
+	// (the index in memory stays right).
+	OnWarn func(msg string)
+}
+
+// Backend is a server.Backend over an *app.App.
+type Backend struct {
+	a *app.App
+	o Options
+}
+
+var _ server.Backend = (*Backend)(nil)
+
+// New returns the backend of a; a stays owned by the caller.
+func New(a *app.App, o Options) *Backend { return &Backend{a: a, o: o} }
+
+// kindError keeps an app error's message and matches a server sentinel.
+type kindError struct {
+	err  error
+	kind error
+}
+
+func (e *kindError) Error() string        { return e.err.Error() }
+func (e *kindError) Unwrap() error        { return e.err }
+func (e *kindError) Is(target error) bool { return target == e.kind }
+
+// wrap gives an app error the server sentinel that says how to answer.
+func wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	var kind error
+	switch {
+	case errors.Is(err, app.ErrNotFound), errors.Is(err, store.ErrNotFound):
+		kind = server.ErrNotFound
+	case errors.Is(err, app.ErrInvalid):
+		kind = server.ErrInvalid
+	case errors.Is(err, app.ErrNoModel), errors.Is(err, app.ErrNoStore):
+		kind = server.ErrUnavailable
+	case errors.Is(err, app.ErrBusy):
+		kind = server.ErrConflict
+	default:
+		return err
+	}
+	return &kindError{err, kind}
+}
+
+func image(in app.ImageInfo) server.Image {
+	return server.Image{ID: in.ID, Path: in.Path, SHA256: in.SHA256, Width: in.Width, Height: in.Height,
+		Label: in.Label, ToCentre: in.ToCentre, Added: in.Added}
+}
+
+// Info describes the store; an empty or not yet created store (a --watch
+// server before its first batch) has count 0.
+func (b *Backend) Info(ctx context.Context) (server.Info, error) {
+	in, err := b.a.Info(ctx)
+	if errors.Is(err, app.ErrNoStore) {
+		return server.Info{Store: b.a.DB(), EmbedWhy: "the store is empty"}, nil
+	}
+	if err != nil {
+		return server.Info{}, wrap(err)
+	}
+	out := server.Info{Store: in.Path, Count: in.Count, Dim: in.Dim, Model: in.Model, ModelDesc: in.ModelDesc,
+		Preset: in.Preset, Generation: in.Generation, DiskBytes: in.DiskBytes, Created: in.Created, CanEmbed: true}
+	if in.ModelSpec != nil && in.ModelSpec.Kind == store.ModelImported {
+		out.CanEmbed, out.EmbedWhy = false, "the store holds imported vectors: it has no model to embed images with"
+	}
+	return out, nil
+}
+
+// List returns a page of images in natural id order.
+func (b *Backend) List(ctx context.Context, o server.ListOptions) (server.ListPage, error) {
+	res, err := b.a.List(ctx, app.ListOptions{Offset: o.Offset, Limit: o.Limit, Label: o.Cluster})
+	if errors.Is(err, app.ErrNoStore) {
+		return server.ListPage{}, nil
+	}
+	if err != nil {
+		return server.ListPage{}, wrap(err)
+	}
+	page := server.ListPage{Total: res.Total, Images: make([]server.Image, len(res.Images))}
+	for i, im := range res.Images {
+		page.Images[i] = image(im)
+	}
+	return page, nil
+}
+
+// Image returns one stored image.
+func (b *Backend) Image(ctx context.Context, id string) (server.Image, error) {
+	im, err := b.a.Image(ctx, id)
+	if errors.Is(err, app.ErrNoStore) {
+		return server.Image{}, &kindError{fmt.Errorf("no stored image has id %q (the store is empty)", id), server.ErrNotFound}
+	}
+	if err != nil {
+		return server.Image{}, wrap(err)
+	}
+	return image(im), nil
+}
+
+// results turns app neighbours into the server's, with their records.
+func (b *Backend) results(ctx context.Context, hits []app.Neighbor) ([]server.Neighbour, error) {
+	out := make([]server.Neighbour, 0, len(hits))
+	for _, h := range hits {
+		im, err := b.a.Image(ctx, h.ID)
+		if errors.Is(err, app.ErrNotFound) {
+			continue // removed since the search
+		}
+		if err != nil {
+			return nil, wrap(err)
+		}
+		out = append(out, server.Neighbour{Image: image(im), Distance: h.Distance})
+	}
+	return out, nil
+}
+
+// Neighbours runs the CLI's `similar ID` query. The id must be stored: a
+// query string that is not an id is never resolved as a file path here.
+func (b *Backend) Neighbours(ctx context.Context, id string, k int, exact bool) ([]server.Neighbour, error) {
+	if _, err := b.Image(ctx, id); err != nil {
+		return nil, err
+	}
+	res, err := b.a.Similar(ctx, app.SimilarOptions{Query: id, K: k, Exact: exact})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	if res.QueryID != id {
+		return nil, &kindError{fmt.Errorf("no stored image has id %q", id), server.ErrNotFound}
+	}
+	return b.results(ctx, res.Results)
+}
+
+// SearchImage embeds an upload with the store's model (not stored).
+func (b *Backend) SearchImage(ctx context.Context, data []byte, name string, k int, exact bool) ([]server.Neighbour, error) {
+	res, err := b.a.SimilarImage(ctx, app.SimilarImageOptions{Data: data, Name: name, K: k, Exact: exact, Model: b.o.Model})
+	if err != nil {
+		return nil, wrap(err)
+	}
+	return b.results(ctx, res.Results)
+}
+
+// Clusters reports the last clustering with the current size of each
+// label, largest first.
+func (b *Backend) Clusters(ctx context.Context) (server.Clusters, error) {
+	var out server.Clusters
+	in, err := b.a.Info(ctx)
+	if errors.Is(err, app.ErrNoStore) {
+		return out, nil
+	}
+	if err != nil {
+		return out, wrap(err)
+	}
+	labels, err := b.a.Labels(ctx)
+	if err != nil {
+		return out, wrap(err)
+	}
+	sizes := map[int32]int{}
+	for _, l := range labels {
+		if l == store.NoLabel {
+			out.Unlabelled++
+		} else {
+			sizes[l]++
+		}
+	}
+	if c := in.Cluster; c != nil {
+		out.Run = &server.ClusterRun{K: c.K, Seed: c.Seed, Inertia: c.Inertia, Params: c.Params, Stale: c.Stale, At: c.At}
+		for l := range int32(c.K) {
+			out.Clusters = append(out.Clusters, server.ClusterSize{Label: l, Size: sizes[l]})
+		}
+	}
+	for l, n := range sizes { // labels from an older run with a larger k
+		if out.Run == nil || int(l) >= out.Run.K {
+			out.Clusters = append(out.Clusters, server.ClusterSize{Label: l, Size: n})
+		}
+	}
+	sort.Slice(out.Clusters, func(i, j int) bool {
+		a, c := out.Clusters[i], out.Clusters[j]
+		if a.Size != c.Size {
+			return a.Size > c.Size
+		}
+		return a.Label < c.Label
+	})
+	return out, nil
+}
+
+// Cluster runs the CLI's `cluster --k K --seed S` (default settings
+// otherwise) and writes the labels back.
+func (b *Backend) Cluster(ctx context.Context, o server.ClusterOptions) (server.Clusters, error) {
+	p := cluster.DefaultOptions(o.K)
+	p.Seed = o.Seed
+	if _, err := b.a.Cluster(ctx, app.ClusterOptions{Params: p}); err != nil {
+		return server.Clusters{}, wrap(err)
+	}
+	return b.Clusters(ctx)
+}
+
+// Map is the PCA projection of the store.
+func (b *Backend) Map(ctx context.Context) (server.Map, error) {
+	m, err := b.a.Map(ctx)
+	if errors.Is(err, app.ErrNoStore) {
+		return server.Map{}, nil
+	}
+	if err != nil {
+		return server.Map{}, wrap(err)
+	}
+	out := server.Map{Generation: m.Generation, Explained: m.Explained, Points: make([]server.MapPoint, len(m.Points))}
+	for i, p := range m.Points {
+		out.Points[i] = server.MapPoint{ID: p.ID, X: p.X, Y: p.Y, Label: p.Label}
+	}
+	return out, nil
+}
+
+// ingestProgress turns the app's progress calls into the server's.
+type ingestProgress struct {
+	f                func(server.IngestProgress)
+	active           bool
+	total, done, bad int
+}
+
+func (p *ingestProgress) Start(stage, unit string, total int64) {
+	p.active = stage == "ingest"
+	if p.active {
+		p.total = int(total)
+		p.f(server.IngestProgress{Total: p.total})
+	}
+}
+
+func (p *ingestProgress) Add(n int64) {
+	if p.active {
+		p.done += int(n)
+		p.f(server.IngestProgress{Total: p.total, Done: p.done, Bad: p.bad})
+	}
+}
+
+func (p *ingestProgress) Note(msg string) {
+	if p.active && strings.HasPrefix(msg, "skipped ") {
+		p.bad++
+	}
+}
+
+func (p *ingestProgress) Done() { p.active = false }
+
+// Ingest runs the CLI's `ingest DIR`. When ctx ends it stops taking files
+// and lets the batch in flight be committed (up to StopGrace). Each
+// committed batch is searchable at once (the App adds it to its index); the
+// index file is saved after a run that stored something.
+func (b *Backend) Ingest(ctx context.Context, dir string, progress func(server.IngestProgress)) (server.IngestReport, error) {
+	stop := make(chan struct{})
+	run, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		select {
+		case <-finished:
+			return
+		case <-ctx.Done():
+		}
+		close(stop)
+		select {
+		case <-finished:
+		case <-time.After(StopGrace):
+			cancel()
+		}
+	}()
+	res, err := b.a.Ingest(run, app.IngestOptions{Dir: dir, Model: b.o.Model, Batch: b.o.Batch,
+		Progress: &ingestProgress{f: progress}, Stop: stop})
+	s := res.IngestStats
+	rep := server.IngestReport{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced,
+		Present: s.Present, Seconds: s.Seconds}
+	for _, bf := range s.Bad {
+		rep.Bad = append(rep.Bad, server.BadFile{Path: bf.Path, Reason: bf.Reason})
+	}
+	if s.Stored+s.Copied > 0 {
+		if serr := b.a.SaveIndex(); serr != nil && b.o.OnWarn != nil {
+			b.o.OnWarn(fmt.Sprintf("could not save the index file (%v); the index in memory is current and the next query of a CLI command rebuilds the file", serr))
+		}
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err() // stopped early: tell the watch loop
+	}
+	return rep, wrap(err)
+}

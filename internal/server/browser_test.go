@@ -1,0 +1,495 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/server"
+	"github.com/vecimg/vecimg/internal/server/appbackend"
+)
+
+const chromium = "/usr/bin/chromium"
+
+// needBrowser skips a test when Debian's chromium is missing, unless
+// VECIMG_REQUIRE_BROWSER is set (.ci/run sets it after installing it).
+func needBrowser(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("VECIMG_REQUIRE_BROWSER") != "" {
+			t.Fatalf("%s is required (VECIMG_REQUIRE_BROWSER is set): %v", chromium, err)
+		}
+		t.Skipf("no browser for the page test: %s is missing (apt-get install -y chromium, or set VECIMG_REQUIRE_BROWSER=1 to make this a failure)", chromium)
+	}
+}
+
+// screenshotDir is where the browser test saves its PNGs: $VECIMG_SCREENSHOTS
+// or a temporary folder.
+func screenshotDir(t *testing.T) string {
+	if d := os.Getenv("VECIMG_SCREENSHOTS"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+// serve runs a server for b on a free loopback port until the test ends.
+func serve(t *testing.T, b server.Backend, cfg server.Config) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.New(b, cfg).Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// api GETs or POSTs a JSON call of the served API.
+func api[T any](t *testing.T, method, u, ct string, body []byte) T {
+	t.Helper()
+	rq, err := http.NewRequest(method, u, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct != "" {
+		rq.Header.Set("Content-Type", ct)
+	}
+	res, err := http.DefaultClient.Do(rq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		var e map[string]any
+		json.NewDecoder(res.Body).Decode(&e)
+		t.Fatalf("%s %s: %s %v", method, u, res.Status, e)
+	}
+	var v T
+	if err := json.NewDecoder(res.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+type neighbours struct {
+	Results []server.Neighbour `json:"results"`
+}
+
+func ids(ns []server.Neighbour) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = n.ID
+	}
+	return out
+}
+
+// browser drives one headless Chromium tab.
+type browser struct {
+	t      *testing.T
+	ctx    context.Context
+	base   string
+	shots  string
+	mu     sync.Mutex
+	errors []string // uncaught exceptions and console errors of the page
+}
+
+func newBrowser(t *testing.T, base string) *browser {
+	b := &browser{t: t, base: base, shots: screenshotDir(t)}
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancelTab := chromedp.NewContext(alloc, chromedp.WithListener(func(ev any) {
+		switch ev := ev.(type) {
+		case *runtime.EventExceptionThrown:
+			b.mu.Lock()
+			b.errors = append(b.errors, "exception: "+ev.ExceptionDetails.Text+" "+describe(ev.ExceptionDetails.Exception))
+			b.mu.Unlock()
+		case *runtime.EventConsoleAPICalled:
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, describe(a))
+				}
+				b.mu.Lock()
+				b.errors = append(b.errors, "console.error: "+strings.Join(parts, " "))
+				b.mu.Unlock()
+			}
+		}
+	}))
+	ctx, cancelTime := context.WithTimeout(ctx, 5*time.Minute)
+	b.ctx = ctx
+	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	// The first run starts the browser, which lives as long as the context
+	// of that run: b.ctx, not the per-step timeouts of do.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("cannot start %s: %v", chromium, err)
+	}
+	return b
+}
+
+func describe(o *runtime.RemoteObject) string {
+	if o == nil {
+		return ""
+	}
+	if o.Description != "" {
+		return o.Description
+	}
+	return string(o.Value)
+}
+
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 45*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		state, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`location.hash + " | error banner: " + document.querySelector("#error").textContent + " | view: " + document.querySelector("#view").innerText.slice(0, 300)`))
+		b.t.Fatalf("browser: %s: %v (page errors: %v; page: %s)", what, err, b.pageErrors(), state)
+	}
+}
+
+func eval[T any](b *browser, js string) T {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		b.t.Fatalf("browser: evaluating %s: %v", js, err)
+	}
+	return v
+}
+
+// poll waits until the expression is truthy.
+func poll(js string) chromedp.Action[chromedp.Void] {
+	p := chromedp.Poll[bool](js, chromedp.WithPollingTimeout(30*time.Second))
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := p(ctx, t)
+		return chromedp.Void{}, err
+	}
+}
+
+func (b *browser) pageErrors() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.errors)
+}
+
+// waitReady waits until the page has rendered the view for hash.
+func (b *browser) waitReady(hash string) {
+	b.t.Helper()
+	b.do("waiting for view "+hash, chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#view[data-ready=%q]`, hash))))
+}
+
+func (b *browser) screenshot(name string) string {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	p := filepath.Join(b.shots, name+".png")
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Logf("screenshot %s", p)
+	return p
+}
+
+func (b *browser) hash() string { return eval[string](b, "location.hash") }
+
+// checkPage drives the library page of the server at base the way a user
+// does and checks every view against the API. upload is an image file to
+// search with; it is not stored.
+func checkPage(t *testing.T, base, upload string, clusterK int) {
+	b := newBrowser(t, base)
+	info := api[server.Info](t, "GET", base+"/api/v1/info", "", nil)
+	if info.Count < 6 {
+		t.Fatalf("the page test needs a store of at least 6 images, got %d", info.Count)
+	}
+
+	// 1. Overview before any clustering: one strip of all images; then
+	// cluster from the page's form.
+	b.do("open the page", chromedp.Navigate(base+"/"))
+	b.waitReady("#/")
+	if n := eval[int](b, `document.querySelectorAll(".strip").length`); n != 1 {
+		t.Fatalf("unclustered overview shows %d strips, want 1", n)
+	}
+	b.do("cluster from the page",
+		chromedp.SetValue(chromedp.CSS(`#cluster-form input[name=k]`), fmt.Sprint(clusterK)),
+		chromedp.Click(chromedp.CSS(`#cluster-form button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.strip[data-label="0"]`)))
+	b.waitReady("#/")
+	cl := api[server.Clusters](t, "GET", base+"/api/v1/clusters", "", nil)
+	if cl.Run == nil || cl.Run.K != clusterK {
+		t.Fatalf("the page's Cluster button did not run a clustering: %+v", cl)
+	}
+	var wantStrips []string
+	for _, c := range cl.Clusters {
+		if c.Size > 0 {
+			wantStrips = append(wantStrips, fmt.Sprint(c.Label))
+		}
+	}
+	gotStrips := eval[[]string](b, `[...document.querySelectorAll(".strip")].map(s => s.dataset.label)`)
+	if !slices.Equal(gotStrips, wantStrips) {
+		t.Fatalf("overview strips %v, want every cluster largest first %v (sizes %+v)", gotStrips, wantStrips, cl.Clusters)
+	}
+	stripCounts := eval[[]int](b, `[...document.querySelectorAll(".strip")].map(s => s.querySelectorAll(".thumb").length)`)
+	for i, c := range cl.Clusters {
+		if c.Size > 0 && stripCounts[i] != min(c.Size, 24) {
+			t.Fatalf("strip of cluster %d shows %d images, its size is %d", c.Label, stripCounts[i], c.Size)
+		}
+	}
+	// Thumbnails load (naturalWidth > 0 once decoded).
+	b.do("thumbnails load", poll(`[...document.querySelectorAll(".strip img")].slice(0, 6).every(i => i.complete && i.naturalWidth > 0)`))
+	b.screenshot("overview")
+
+	// 2. Click the first image of the largest cluster: its neighbours are
+	// the API's, in the API's order.
+	strip := eval[[]string](b, `[...document.querySelectorAll(".strip")[0].querySelectorAll(".thumb")].map(a => a.dataset.id)`)
+	first := strip[0]
+	b.do("open an image", chromedp.Click(chromedp.CSS(`.strip .thumb`)))
+	b.waitReady("#/image/" + url.PathEscape(first))
+	k := eval[int](b, `+document.querySelector("#k").value`)
+	want := api[neighbours](t, "GET", fmt.Sprintf("%s/api/v1/images/%s/neighbours?k=%d", base, url.PathEscape(first), k), "", nil)
+	got := eval[[]string](b, `[...document.querySelectorAll("#neighbours .thumb")].map(a => a.dataset.id)`)
+	if len(got) != min(k, info.Count-1) || !slices.Equal(got, ids(want.Results)) {
+		t.Fatalf("image %s shows neighbours %v, the API says %v (k=%d)", first, got, ids(want.Results), k)
+	}
+	caps := eval[[]string](b, `[...document.querySelectorAll("#neighbours .thumb .cap")].map(c => c.textContent)`)
+	if want := fmt.Sprintf("%.4f · %s", want.Results[0].Distance, want.Results[0].ID); caps[0] != want {
+		t.Fatalf("first neighbour captioned %q, want %q (distance and id)", caps[0], want)
+	}
+	b.do("main image loads", poll(`(i => i.complete && i.naturalWidth > 0)(document.querySelector(".detail .main img"))`))
+	b.screenshot("image")
+
+	// 3. Keyboard: → opens the next image of the strip, Esc goes back to
+	// the list the image was opened from.
+	b.do("press →", chromedp.KeyEvent(kb.ArrowRight))
+	b.waitReady("#/image/" + url.PathEscape(strip[1]))
+	b.do("press Esc", chromedp.KeyEvent(kb.Escape))
+	b.waitReady("#/cluster/" + gotStrips[0])
+	if n := eval[int](b, `document.querySelectorAll("#grid .thumb").length`); n != min(cl.Clusters[0].Size, 100) {
+		t.Fatalf("grid of cluster %s shows %d images, want %d", gotStrips[0], n, min(cl.Clusters[0].Size, 100))
+	}
+
+	// 4. Click through: grid → image → a neighbour → its neighbours.
+	b.do("open from the grid", chromedp.Click(chromedp.CSS(`#grid .thumb`)))
+	b.waitReady("#/image/" + url.PathEscape(first))
+	second := eval[string](b, `document.querySelectorAll("#neighbours .thumb")[1].dataset.id`)
+	b.do("open a neighbour", chromedp.Click(chromedp.CSS(`#neighbours .thumb:nth-child(2)`)))
+	b.waitReady("#/image/" + url.PathEscape(second))
+	if id := eval[string](b, `document.querySelector("#detail").dataset.id`); id != second {
+		t.Fatalf("clicking neighbour %s opened %s", second, id)
+	}
+	want = api[neighbours](t, "GET", fmt.Sprintf("%s/api/v1/images/%s/neighbours?k=%d", base, url.PathEscape(second), k), "", nil)
+	if got := eval[[]string](b, `[...document.querySelectorAll("#neighbours .thumb")].map(a => a.dataset.id)`); !slices.Equal(got, ids(want.Results)) {
+		t.Fatalf("neighbour page %s shows %v, the API says %v", second, got, ids(want.Results))
+	}
+
+	// 5. Search with a file from the file picker: the matches are the API's.
+	data, err := os.ReadFile(upload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.do("upload a file",
+		chromedp.SetUploadFiles(chromedp.CSS(`#file`), []string{upload}),
+		chromedp.WaitVisible(chromedp.CSS(`#search-results[data-loaded="true"]`)))
+	wantSearch := api[neighbours](t, "POST", fmt.Sprintf("%s/api/v1/search?k=%d", base, k), "application/octet-stream", data)
+	gotSearch := eval[[]string](b, `[...document.querySelectorAll("#search-results .thumb")].map(a => a.dataset.id)`)
+	if len(gotSearch) == 0 || !slices.Equal(gotSearch, ids(wantSearch.Results)) {
+		t.Fatalf("search with %s shows %v, the API says %v", upload, gotSearch, ids(wantSearch.Results))
+	}
+	if n := api[server.Info](t, "GET", base+"/api/v1/info", "", nil).Count; n != info.Count {
+		t.Fatalf("the uploaded image was stored: %d images, was %d", n, info.Count)
+	}
+	b.screenshot("search")
+
+	// 6. Map: one point per image; hovering shows that image's thumbnail;
+	// clicking opens it.
+	b.do("open the map", chromedp.Navigate(base+"/#/map"))
+	b.waitReady("#/map")
+	if n := eval[int](b, `+document.querySelector("#map").dataset.points`); n != info.Count {
+		t.Fatalf("map draws %d points, the store holds %d images", n, info.Count)
+	}
+	pt := eval[struct {
+		X, Y float64
+		ID   string
+	}](b, `(() => { const r = document.querySelector("#map").getBoundingClientRect(); const q = window.vecimgMapPoints[0];
+		return {X: r.left + q[0], Y: r.top + q[1], ID: q[2].id}; })()`)
+	b.do("hover a point", chromedp.MouseEvent(chromedp.MouseMoved, pt.X, pt.Y),
+		chromedp.WaitVisible(chromedp.CSS(`#tip`)),
+		poll(`(i => i.complete && i.naturalWidth > 0)(document.querySelector("#tip img"))`))
+	if tip := eval[string](b, `document.querySelector("#tip span").textContent`); !strings.HasPrefix(tip, pt.ID) {
+		t.Fatalf("hovering point %s shows %q", pt.ID, tip)
+	}
+	b.screenshot("map")
+	b.do("click a point", chromedp.MouseClickXY(pt.X, pt.Y))
+	b.waitReady("#/image/" + url.PathEscape(pt.ID))
+
+	// 7. Phone width: nothing wider than the screen.
+	b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/#/"))
+	b.waitReady("#/")
+	if w := eval[[]int](b, `[document.documentElement.scrollWidth, innerWidth]`); w[0] > w[1] {
+		t.Fatalf("at phone width the page is %d px wide in a %d px window", w[0], w[1])
+	}
+	b.do("phone image view", chromedp.Navigate(base+"/#/image/"+url.PathEscape(first)))
+	b.waitReady("#/image/" + url.PathEscape(first))
+	if w := eval[[]int](b, `[document.documentElement.scrollWidth, innerWidth]`); w[0] > w[1] {
+		t.Fatalf("at phone width the image view is %d px wide in a %d px window", w[0], w[1])
+	}
+	b.screenshot("phone-image")
+
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Fatalf("the page reported errors: %v", errs)
+	}
+}
+
+// TestBrowserFake checks the page against the in-memory backend: no model
+// or ONNX Runtime needed, only the browser.
+func TestBrowserFake(t *testing.T) {
+	needBrowser(t)
+	b, dir := server.FakeStore(t, 30)
+	base := serve(t, b, server.Config{})
+	t.Setenv("VECIMG_SCREENSHOTS", filepath.Join(screenshotDir(t), "fake"))
+	checkPage(t, base, filepath.Join(dir, "4.png"), 3)
+}
+
+// needRuntime skips a test that runs the model when ONNX Runtime is
+// missing, unless VECIMG_REQUIRE_ORT is set (make test).
+func needRuntime(t *testing.T) {
+	t.Helper()
+	if _, err := embed.LoadRuntime(""); err != nil {
+		if os.Getenv("VECIMG_REQUIRE_ORT") != "" {
+			t.Fatalf("ONNX Runtime is required (VECIMG_REQUIRE_ORT is set): %v", err)
+		}
+		t.Skipf("ONNX Runtime not available (run `make ort`): %v", err)
+	}
+}
+
+// TestBrowser serves a real store: the 18 photos of testdata/photos (six
+// source photos, three variants each), ingested by --watch with the tiny
+// width-32 VGG16 fixture, and drives the page against it. Then a new photo
+// dropped into the watched folder becomes searchable.
+func TestBrowser(t *testing.T) {
+	needBrowser(t)
+	needRuntime(t)
+	photos := filepath.Join(t.TempDir(), "photos")
+	entries, err := os.ReadDir("testdata/photos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(photos, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		copyFile(t, filepath.Join("testdata/photos", e.Name()), filepath.Join(photos, e.Name()))
+	}
+	weights, err := filepath.Abs("../../embed/vgg/testdata/vgg16_w32_zip.pth")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(t.TempDir(), "photos.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b := appbackend.New(a, appbackend.Options{Model: app.ModelOptions{Weights: weights, NoDownload: true}})
+	base := serve(t, b, server.Config{WatchDir: photos, Rescan: -1})
+
+	waitCount := func(n int, within time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(within)
+		for {
+			in := api[struct {
+				Count  int `json:"count"`
+				Ingest struct {
+					LastErr string `json:"last_error"`
+				} `json:"ingest"`
+			}](t, "GET", base+"/api/v1/info", "", nil)
+			if in.Ingest.LastErr != "" {
+				t.Fatalf("watch ingest failed: %s", in.Ingest.LastErr)
+			}
+			if in.Count == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the store holds %d images after %v, want %d", in.Count, within, n)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitCount(len(entries), 60*time.Second)
+	if os.Getenv("DEBUG_SEARCH") != "" {
+		data, _ := os.ReadFile("testdata/query.jpg")
+		t0 := time.Now()
+		res := api[neighbours](t, "POST", base+"/api/v1/search?k=3", "image/jpeg", data)
+		t.Logf("search took %v: %v", time.Since(t0), ids(res.Results))
+	}
+	t.Setenv("VECIMG_SCREENSHOTS", screenshotDir(t))
+	checkPage(t, base, "testdata/query.jpg", 3)
+
+	// A new photo in the watched folder is searchable within seconds, and
+	// is then the nearest match of its own file.
+	start := time.Now()
+	copyFile(t, "testdata/query.jpg", filepath.Join(photos, "new", "query.jpg"))
+	waitCount(len(entries)+1, 20*time.Second)
+	t.Logf("a new photo was searchable %.1f s after it was written", time.Since(start).Seconds())
+	data, err := os.ReadFile("testdata/query.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := api[neighbours](t, "POST", base+"/api/v1/search?k=3", "image/jpeg", data)
+	if len(res.Results) == 0 || res.Results[0].ID != "new/query" || res.Results[0].Distance > 1e-4 {
+		t.Fatalf("search with the new photo's own file: %+v", res.Results)
+	}
+	nb := api[neighbours](t, "GET", base+"/api/v1/images/"+url.PathEscape("new/query")+"/neighbours?k=3", "", nil)
+	if len(nb.Results) != 3 {
+		t.Fatalf("neighbours of the new photo: %+v", nb.Results)
+	}
+}
+
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

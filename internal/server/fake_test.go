@@ -1,0 +1,319 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeBackend is an in-memory Backend: vectors are the mean colour of
+// each image plus a few fixed features, so that search results are
+// predictable without a model.
+type fakeBackend struct {
+	mu     sync.RWMutex
+	imgs   map[string]*fakeImage
+	run    *ClusterRun
+	gen    uint64
+	ingest func(ctx context.Context) // test hook run inside Ingest
+	calls  map[string]int
+}
+
+type fakeImage struct {
+	Image
+	vec []float32
+}
+
+func newFake() *fakeBackend {
+	return &fakeBackend{imgs: map[string]*fakeImage{}, calls: map[string]int{}}
+}
+
+func (f *fakeBackend) count(op string) {
+	f.mu.Lock()
+	f.calls[op]++
+	f.mu.Unlock()
+}
+
+// vecOf makes the fake's vector of an image.
+func vecOf(img image.Image) []float32 {
+	b := img.Bounds()
+	var r, g, bl, n float64
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			r, g, bl, n = r+float64(cr), g+float64(cg), bl+float64(cb), n+1
+		}
+	}
+	return []float32{float32(r/n/65535) + 0.01, float32(g/n/65535) + 0.01, float32(bl/n/65535) + 0.01, 0.05}
+}
+
+// add stores a file under id (the fake's ingest of one file).
+func (f *fakeBackend) addFile(id, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(data)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.imgs[id] = &fakeImage{Image: Image{ID: id, Path: path, SHA256: hex.EncodeToString(sum[:]),
+		Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Label: NoLabel, Added: time.Now().UTC()}, vec: vecOf(img)}
+	f.gen++
+	return nil
+}
+
+func (f *fakeBackend) sortedIDs() []string {
+	ids := make([]string, 0, len(f.imgs))
+	for id := range f.imgs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+func (f *fakeBackend) Info(ctx context.Context) (Info, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return Info{Store: "fake", Count: len(f.imgs), Dim: 4, Model: "fake", Preset: "fake", Generation: f.gen, CanEmbed: true}, nil
+}
+
+func (f *fakeBackend) List(ctx context.Context, o ListOptions) (ListPage, error) {
+	f.count("list")
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	var all []Image
+	for _, id := range f.sortedIDs() {
+		im := f.imgs[id]
+		if o.Cluster == nil || im.Label == *o.Cluster {
+			all = append(all, im.Image)
+		}
+	}
+	p := ListPage{Total: len(all)}
+	if o.Offset < len(all) {
+		p.Images = all[o.Offset:min(len(all), o.Offset+o.Limit)]
+	}
+	return p, nil
+}
+
+func (f *fakeBackend) Image(ctx context.Context, id string) (Image, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	im, ok := f.imgs[id]
+	if !ok {
+		return Image{}, fmt.Errorf("%w: no stored image has id %q", ErrNotFound, id)
+	}
+	return im.Image, nil
+}
+
+func cosDist(a, b []float32) float32 {
+	var d, na, nb float64
+	for i := range a {
+		d += float64(a[i]) * float64(b[i])
+		na += float64(a[i]) * float64(a[i])
+		nb += float64(b[i]) * float64(b[i])
+	}
+	return float32(1 - d/math.Sqrt(na*nb))
+}
+
+func (f *fakeBackend) nearest(q []float32, k int, skip string) []Neighbour {
+	var res []Neighbour
+	for id, im := range f.imgs {
+		if id != skip {
+			res = append(res, Neighbour{Image: im.Image, Distance: cosDist(q, im.vec)})
+		}
+	}
+	sort.Slice(res, func(i, j int) bool {
+		if res[i].Distance != res[j].Distance {
+			return res[i].Distance < res[j].Distance
+		}
+		return res[i].ID < res[j].ID
+	})
+	return res[:min(k, len(res))]
+}
+
+func (f *fakeBackend) Neighbours(ctx context.Context, id string, k int, exact bool) ([]Neighbour, error) {
+	f.count("neighbours")
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	im, ok := f.imgs[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: no stored image has id %q", ErrNotFound, id)
+	}
+	return f.nearest(im.vec, k, id), nil
+}
+
+func (f *fakeBackend) SearchImage(ctx context.Context, data []byte, name string, k int, exact bool) ([]Neighbour, error) {
+	f.count("search")
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, name, err)
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.nearest(vecOf(img), k, ""), nil
+}
+
+func (f *fakeBackend) clustersLocked() Clusters {
+	c := Clusters{Run: f.run}
+	if f.run == nil {
+		return c
+	}
+	sizes := map[int32]int{}
+	for _, im := range f.imgs {
+		if im.Label == NoLabel {
+			c.Unlabelled++
+		} else {
+			sizes[im.Label]++
+		}
+	}
+	for l := range int32(f.run.K) {
+		c.Clusters = append(c.Clusters, ClusterSize{Label: l, Size: sizes[l]})
+	}
+	sort.Slice(c.Clusters, func(i, j int) bool { return c.Clusters[i].Size > c.Clusters[j].Size })
+	r := *f.run
+	r.Stale = r.Generation != f.gen
+	c.Run = &r
+	return c
+}
+
+func (f *fakeBackend) Clusters(ctx context.Context) (Clusters, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.clustersLocked(), nil
+}
+
+// Cluster labels images by their dominant colour channel, modulo k.
+func (f *fakeBackend) Cluster(ctx context.Context, o ClusterOptions) (Clusters, error) {
+	f.count("cluster")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if o.K > len(f.imgs) {
+		return Clusters{}, fmt.Errorf("%w: k=%d is more than the %d stored images", ErrInvalid, o.K, len(f.imgs))
+	}
+	for _, im := range f.imgs {
+		best := 0
+		for i := 1; i < 3; i++ {
+			if im.vec[i] > im.vec[best] {
+				best = i
+			}
+		}
+		im.Label = int32(best % o.K)
+	}
+	f.run = &ClusterRun{K: o.K, Seed: int64(o.Seed), Generation: f.gen, At: time.Now().UTC()}
+	return f.clustersLocked(), nil
+}
+
+func (f *fakeBackend) Map(ctx context.Context) (Map, error) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	m := Map{Generation: f.gen, Explained: [2]float64{0.6, 0.3}}
+	for _, id := range f.sortedIDs() {
+		im := f.imgs[id]
+		m.Points = append(m.Points, MapPoint{ID: id, X: im.vec[0] - im.vec[2], Y: im.vec[1], Label: im.Label, SHA256: im.SHA256})
+	}
+	return m, nil
+}
+
+func (f *fakeBackend) Ingest(ctx context.Context, dir string, progress func(IngestProgress)) (IngestReport, error) {
+	f.count("ingest")
+	if f.ingest != nil {
+		f.ingest(ctx)
+	}
+	var rep IngestReport
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	rep.Total = len(files)
+	for i, p := range files {
+		if ctx.Err() != nil {
+			return rep, ctx.Err()
+		}
+		rel, _ := filepath.Rel(dir, p)
+		id := strings.TrimSuffix(filepath.ToSlash(rel), filepath.Ext(rel))
+		f.mu.RLock()
+		_, have := f.imgs[id]
+		f.mu.RUnlock()
+		if have {
+			rep.Present++
+		} else if err := f.addFile(id, p); err != nil {
+			rep.Bad = append(rep.Bad, BadFile{Path: p, Reason: err.Error()})
+		} else {
+			rep.Stored++
+		}
+		progress(IngestProgress{Total: rep.Total, Done: i + 1, Stored: rep.Stored, Bad: len(rep.Bad)})
+	}
+	return rep, nil
+}
+
+// writePNG writes a w×h image of one colour with a gradient.
+func writePNG(t testing.TB, path string, w, h int, c color.RGBA) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetRGBA(x, y, color.RGBA{c.R, c.G, uint8(int(c.B) + x%16), 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pngBytes(t testing.TB, w, h int, c color.RGBA) []byte {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "x.png")
+	writePNG(t, p, w, h, c)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// fakeStore makes a fake backend holding n coloured images: reds, greens
+// and blues.
+func fakeStore(t testing.TB, n int) (*fakeBackend, string) {
+	t.Helper()
+	dir := t.TempDir()
+	f := newFake()
+	cols := []color.RGBA{{220, 30, 30, 255}, {30, 200, 40, 255}, {20, 40, 210, 255}}
+	for i := range n {
+		c := cols[i%3]
+		c.R += uint8(i % 7)
+		p := filepath.Join(dir, fmt.Sprintf("%d.png", i))
+		writePNG(t, p, 64+i%5*8, 48+i%3*8, c)
+		if err := f.addFile(fmt.Sprint(i), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f, dir
+}

@@ -1,0 +1,207 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// settle is how long the watch waits after the last file event before it
+// ingests, so that a file being copied is complete.
+var settle = 700 * time.Millisecond
+
+// maxBadListed bounds the bad files kept for the page.
+const maxBadListed = 50
+
+// watchState is what the page and /api/v1/ingest show about --watch.
+type watchState struct {
+	mu      sync.Mutex
+	Dir     string
+	snap    watchSnapshot
+	seenBad map[BadFile]bool // logged once, not on every rescan
+}
+
+func (w *watchState) firstBad(b BadFile) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seenBad == nil {
+		w.seenBad = map[BadFile]bool{}
+	}
+	if w.seenBad[b] || len(w.seenBad) > 10000 {
+		return false
+	}
+	w.seenBad[b] = true
+	return true
+}
+
+type watchSnapshot struct {
+	Dir      string          `json:"dir,omitempty"`
+	Running  bool            `json:"running"`
+	Progress *IngestProgress `json:"progress,omitempty"` // of the run in progress
+	Last     *IngestReport   `json:"last,omitempty"`     // the last finished run
+	LastErr  string          `json:"last_error,omitempty"`
+	Runs     int             `json:"runs"`     // finished runs
+	Stored   int             `json:"stored"`   // images stored by all runs
+	Watching bool            `json:"watching"` // file events are watched (else rescans only)
+	LastAt   *time.Time      `json:"last_at,omitempty"`
+}
+
+func (w *watchState) snapshot() watchSnapshot {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := w.snap
+	s.Dir = w.Dir
+	if s.Progress != nil {
+		p := *s.Progress
+		s.Progress = &p
+	}
+	return s
+}
+
+func (w *watchState) update(f func(s *watchSnapshot)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f(&w.snap)
+}
+
+// runWatch ingests WatchDir now, then after file events (once they settle)
+// and every Rescan, until ctx is cancelled.
+func (s *Server) runWatch(ctx context.Context) {
+	dir := s.cfg.WatchDir
+	events := make(chan struct{}, 1)
+	fw, err := fsnotify.NewWatcher()
+	if err != nil {
+		s.log.Warn("file events unavailable; rescanning periodically only", "dir", dir, "err", err)
+	} else {
+		defer fw.Close()
+		go s.forwardEvents(ctx, fw, dir, events)
+		s.addTree(fw, dir)
+		s.watch.update(func(ws *watchSnapshot) { ws.Watching = true })
+	}
+	var tick <-chan time.Time
+	if s.cfg.Rescan > 0 {
+		t := time.NewTicker(s.cfg.Rescan)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		s.ingestOnce(ctx, dir)
+		if ctx.Err() != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+		case <-events:
+			// Wait until events stop for a moment.
+			for quiet := false; !quiet; {
+				select {
+				case <-ctx.Done():
+					return
+				case <-events:
+				case <-time.After(settle):
+					quiet = true
+				}
+			}
+		}
+	}
+}
+
+// forwardEvents turns fsnotify events into a signal on events, watching
+// new folders as they appear.
+func (s *Server) forwardEvents(ctx context.Context, fw *fsnotify.Watcher, root string, events chan<- struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-fw.Events:
+			if !ok {
+				return
+			}
+			if ev.Has(fsnotify.Create) {
+				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+					s.addTree(fw, ev.Name)
+				}
+			}
+			if ev.Has(fsnotify.Create) || ev.Has(fsnotify.Write) || ev.Has(fsnotify.Rename) {
+				select {
+				case events <- struct{}{}:
+				default:
+				}
+			}
+		case err, ok := <-fw.Errors:
+			if !ok {
+				return
+			}
+			s.log.Warn("file watch error; the next rescan catches up", "dir", root, "err", err)
+			select {
+			case events <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// addTree watches dir and every folder under it.
+func (s *Server) addTree(fw *fsnotify.Watcher, dir string) {
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			if err := fw.Add(p); err != nil {
+				s.log.Warn("cannot watch folder; rescans still cover it", "dir", p, "err", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Server) ingestOnce(ctx context.Context, dir string) {
+	s.watch.update(func(ws *watchSnapshot) {
+		ws.Running = true
+		ws.Progress = &IngestProgress{}
+	})
+	start := time.Now()
+	rep, err := s.b.Ingest(ctx, dir, func(p IngestProgress) {
+		s.watch.update(func(ws *watchSnapshot) { ws.Progress = &p })
+	})
+	now := time.Now()
+	s.watch.update(func(ws *watchSnapshot) {
+		ws.Running = false
+		ws.Progress = nil
+		ws.Runs++
+		ws.Stored += rep.Stored + rep.Copied
+		ws.LastAt = &now
+		if len(rep.Bad) > maxBadListed {
+			rep.Bad = rep.Bad[:maxBadListed]
+		}
+		r := rep
+		ws.Last = &r
+		ws.LastErr = ""
+		if err != nil && !errors.Is(err, context.Canceled) {
+			ws.LastErr = err.Error()
+		}
+	})
+	switch {
+	case err != nil && errors.Is(err, context.Canceled):
+		s.log.Info("ingest stopped; committed batches are kept", "dir", dir, "stored", rep.Stored+rep.Copied)
+	case err != nil:
+		s.log.Error("ingest failed; retried on the next change or rescan", "dir", dir, "err", err)
+	case rep.Stored+rep.Copied > 0 || len(rep.Bad) > 0:
+		s.log.Info("ingested", "dir", dir, "found", rep.Total, "stored", rep.Stored, "copied", rep.Copied,
+			"changed", rep.Replaced, "present", rep.Present, "bad", len(rep.Bad), "seconds", time.Since(start).Seconds())
+		for _, b := range rep.Bad {
+			if s.watch.firstBad(b) {
+				s.log.Warn("bad file skipped", "path", b.Path, "reason", b.Reason)
+			}
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+func TestVectorsAndVersions(t *testing.T) {
+	s := openTestStore(t)
+	mustPut(t, s, testRecords(5, 1, testDim))
+	dst := make([][]float32, 3)
+	if err := s.Vectors([]string{"00003", "nope", "00000"}, dst); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dst[0], testRecord("00003", 1, testDim).Vector) || len(dst[1]) != 0 ||
+		!slices.Equal(dst[2], testRecord("00000", 1, testDim).Vector) {
+		t.Errorf("Vectors: %v", dst)
+	}
+	versions := func() map[string]uint64 {
+		m := map[string]uint64{}
+		var order []string
+		if err := s.ScanVersions(context.Background(), func(id string, v uint64) error {
+			m[id] = v
+			order = append(order, id)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.IsSorted(order) {
+			t.Errorf("ScanVersions not in id order: %v", order)
+		}
+		return m
+	}
+	v1 := versions()
+	if len(v1) != 5 {
+		t.Fatalf("versions: %v", v1)
+	}
+	// Rewriting one record changes its version only; labels change none.
+	mustPut(t, s, []Record{testRecord("00002", 2, testDim)})
+	if err := s.SetLabels([]LabelUpdate{{ID: "00001", Label: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete("00004"); err != nil {
+		t.Fatal(err)
+	}
+	v2 := versions()
+	for id, v := range v1 {
+		switch {
+		case id == "00004":
+			if _, ok := v2[id]; ok {
+				t.Errorf("deleted %s still listed", id)
+			}
+		case id == "00002":
+			if v2[id] == v {
+				t.Errorf("rewritten %s kept version %d", id, v)
+			}
+		case v2[id] != v:
+			t.Errorf("%s: version %d → %d without a rewrite", id, v, v2[id])
+		}
+	}
+}
