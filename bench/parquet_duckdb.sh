@@ -27,6 +27,19 @@ mkdir -p "$work"
 make -s build
 py=/usr/bin/python3
 now() { date +%s.%N; }
+# peak OUT CMD...: runs CMD with stdout to OUT and prints its peak RssAnon (the process's own
+# memory, sampled every 0.5 s; badger's memory-mapped files, RssFile, are page cache).
+peak() {
+  local out=$1; shift
+  "$@" > "$out" & local pid=$! ma=0 mf=0 a f
+  while [ -r /proc/$pid/status ] && ! grep -q '^State:.*Z' /proc/$pid/status 2>/dev/null; do
+    read -r a f < <(awk '/RssAnon/{a=$2} /RssFile/{f=$2} END{print a+0, f+0}' /proc/$pid/status 2>/dev/null || echo 0 0)
+    [ "${a:-0}" -gt "$ma" ] && ma=$a; [ "${f:-0}" -gt "$mf" ] && mf=$f
+    sleep 0.5
+  done
+  wait "$pid"
+  echo "  peak memory: RssAnon $((ma / 1024)) MiB (RssFile $((mf / 1024)) MiB)"
+}
 secs() { $py -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
 [ -d bench/duckdb/node_modules/@duckdb/node-api ] || (cd bench/duckdb && npm install --no-audit --no-fund >/dev/null)
 
@@ -49,7 +62,7 @@ out=$work/export-$N
 rm -rf "$out" "$work/import-$N.db"
 
 sync; t0=$(now)
-./vecimg --db "$db" export -q --json --format parquet --out "$out" > "$work/export.json"
+peak "$work/export.json" ./vecimg --db "$db" export -q --json --format parquet --out "$out" > "$work/export.mem"
 t1=$(now)
 $py - "$work/export.json" "$t0" "$t1" <<'PY'
 import json, sys
@@ -60,10 +73,12 @@ print(f"export: {r['records']} rows × {r['dim']} {r['vector_type']} in {wall:.1
       f"({r['records']/wall:,.0f} rows/s; {r['bytes']/wall/1e6:.0f} MB/s of Parquet written, {raw/wall/1e6:.0f} MB/s of raw vectors)")
 print(f"files: {len(sizes)} × ≤{max(sizes)/1e6:.1f} MB, total {r['bytes']/1e9:.2f} GB ({r['bytes']/raw:.3f} of the raw float32 bytes)")
 PY
+cat "$work/export.mem"
 
 go run ./bench/duckdb/storecheck -db "$db" > "$work/storecheck.json"
 t2=$(now)
-node bench/duckdb/read.mjs "$out" "$work/storecheck.json" > "$work/duckdb.json" || true
+fail=0
+node bench/duckdb/read.mjs "$out" "$work/storecheck.json" > "$work/duckdb.json" || fail=1
 t3=$(now)
 $py - "$work/duckdb.json" "$(secs "$t2" "$t3")" <<'PY'
 import json, sys
@@ -77,16 +92,19 @@ PY
 
 if [ "$IMPORT" = 1 ]; then
   sync; t4=$(now)
-  ./vecimg --db "$work/import-$N.db" import -q --json --no-index --model-name "parquet-roundtrip" "$out" > "$work/import.json"
+  peak "$work/import.json" ./vecimg --db "$work/import-$N.db" import -q --json --no-index --model-name "parquet-roundtrip" "$out" > "$work/import.mem"
   t5=$(now)
-  $py - "$work/import.json" "$work/export.json" "$t4" "$t5" <<'PY'
+  $py - "$work/import.json" "$work/export.json" "$t4" "$t5" <<'PY' || fail=1
 import json, sys
 r, e = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 wall = float(sys.argv[4]) - float(sys.argv[3])
 print(f"import of the Parquet folder (checked, then written: two reads): {r['rows']} rows in {wall:.1f} s wall "
       f"({r['rows']/wall:,.0f} rows/s; {e['bytes']/wall/1e6:.0f} MB/s of Parquet, counted once)")
 print("IMPORT COUNT", "PASSED" if r["rows"] == e["records"] else "FAILED")
+sys.exit(0 if r["rows"] == e["records"] else 1)
 PY
+  cat "$work/import.mem"
 fi
 du -sh "$out" | sed 's/^/export folder: /'
 if [ "$KEEP" != 1 ]; then rm -rf "$out" "$work/import-$N.db"; fi
+exit $fail

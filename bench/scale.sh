@@ -54,6 +54,36 @@ run_dir=$DIR/run-$N
 mkdir -p "$run_dir"
 results=$run_dir/results.jsonl
 : >"$results"
+# Peak RSS from /usr/bin/time counts the file pages a process maps (the store's
+# and the index's mmapped files) as well as its own memory; a sampler records,
+# every second, each benchmark process's largest RssAnon (its own memory) and
+# RssFile beside it ($run_dir/rss-samples.txt, one line per process at its end).
+rss_sampler() {
+	local out=$1 d p c a f r args
+	declare -A maxa maxf maxr cmd
+	while true; do
+		for d in /proc/[0-9]*; do
+			p=${d#/proc/}
+			mapfile -d '' -t args <"$d/cmdline" 2>/dev/null || continue
+			c="${args[*]}"
+			case "$c" in *"$DIR/"*) ;; *) continue ;; esac
+			case "$c" in "/usr/bin/time "*|bash*) continue ;; esac
+			read -r a f r < <(awk '/^RssAnon/ {a=$2} /^RssFile/ {f=$2} /^VmRSS/ {r=$2} END {print a+0, f+0, r+0}' "$d/status" 2>/dev/null) || continue
+			cmd[$p]=${c:0:200}
+			[ "$a" -gt "${maxa[$p]:-0}" ] && maxa[$p]=$a
+			[ "$f" -gt "${maxf[$p]:-0}" ] && maxf[$p]=$f
+			[ "$r" -gt "${maxr[$p]:-0}" ] && maxr[$p]=$r
+		done
+		for p in "${!cmd[@]}"; do
+			if [ ! -d "/proc/$p" ]; then
+				printf '{"step":"rss-sample","pid":%s,"max_rss_mib":%d,"max_anon_mib":%d,"max_file_mib":%d,"cmd":"%s"}\n' "$p" \
+					$((maxr[$p] / 1024)) $((maxa[$p] / 1024)) $((maxf[$p] / 1024)) "${cmd[$p]//\"/}" >>"$out"
+				unset "cmd[$p]" "maxa[$p]" "maxf[$p]" "maxr[$p]"
+			fi
+		done
+		sleep 1
+	done 2>/dev/null
+}
 log() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
 want() { [[ $STEPS == all || ,$STEPS, == *,$1,* ]]; }
 note() { printf '{"step":"note","text":%s}\n' "$(printf '%s' "$*" | /usr/bin/python3 -c 'import json,sys;print(json.dumps(sys.stdin.read()))')" >>"$results"; log "NOTE: $*"; }
@@ -72,7 +102,9 @@ timed() {
 	local wall rss
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b-a)/1e9}')
 	rss=$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$run_dir/$step.time")
-	printf '{"step":"%s","wall_s":%s,"rss_mib":%s,"rc":%d}\n' "$step" "${wall:-null}" "${rss:-null}" "$rc" >>"$results"
+	cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {printf "%.2f", s}' "$run_dir/$step.time")
+	# load: the 1-minute load average at the end (the machine may be shared)
+	printf '{"step":"%s","wall_s":%s,"rss_mib":%s,"cpu_s":%s,"load":%s,"rc":%d}\n' "$step" "${wall:-null}" "${rss:-null}" "${cpu:-null}" "$(cut -d' ' -f1 /proc/loadavg)" "$rc" >>"$results"
 	if [ "$rc" -ne 0 ]; then
 		echo "scale.sh: step $step failed (exit $rc); see $run_dir/$step.err" >&2
 		return "$rc"
@@ -88,6 +120,10 @@ for line in open(sys.argv[2]):
         d = json.loads(line); d["step"] = sys.argv[1]; print(json.dumps(d))' "$1" "$2" >>"$results"
 }
 has() { "$VECIMG" "$1" --help >/dev/null 2>&1; }
+
+rss_sampler "$run_dir/rss-samples.jsonl" &
+sampler_pid=$!
+trap 'kill "$sampler_pid" 2>/dev/null || true' EXIT
 
 log "build: vecimg, bench/synth, bench/synth/query"
 VECIMG=$DIR/vecimg
@@ -134,14 +170,42 @@ truth() { # N → truth file
 truth_n=$(truth "$N")
 qf32=$DIR/queries-$N-s$SEED.f32
 
+# The anchors read a prefix file when they use fewer than N vectors, so that
+# the big base file can go before the export when disk is short.
+anchor_base() { # n → npz holding at least the first n base vectors
+	if [ "$1" -ge "$N" ]; then
+		echo "$base"
+		return
+	fi
+	local f=$DIR/base-$N-s$SEED-first-$1.npz
+	[ -s "$f" ] || /usr/bin/python3 -c '
+import sys, numpy as np; sys.path.insert(0, "bench")
+from scale_common import npz_member
+n = int(sys.argv[3]); ids, v = npz_member(sys.argv[1], "ids"), npz_member(sys.argv[1], "vectors")
+np.savez(sys.argv[2] + ".tmp.npz", ids=np.asarray(ids[:n]), vectors=np.asarray(v[:n]))' "$base" "$f" "$1" && mv "$f.tmp.npz" "$f"
+	echo "$f"
+}
+if want anchors; then
+	for n in "$ANCHOR_N" "$FAISS_N"; do
+		[ "$n" -gt 0 ] && truth "$n" >/dev/null && anchor_base "$n" >/dev/null
+	done
+fi
+
 # ---- 3. import and index build
 db=$run_dir/store.db
 rm -rf "$db" "$db".hnsw*
 first_id=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0,"bench"); from scale_common import npz_member; ids=npz_member(sys.argv[1],"ids"); print("\n".join(str(ids[i]) for i in range(0, len(ids), max(1, len(ids)//97))[:40]))' "$base")
 mapfile -t ids <<<"$first_id"
 index_ok=0
-if has import; then
+if ! want import; then
+	:
+elif has import; then
 	timed import "$VECIMG" --db "$db" import --model-name synth-fc6 --no-index -q "$base"
+	free_kb=$(df -k --output=avail "$DIR" | tail -1)
+	if [ "$free_kb" -lt $((N * 40)) ] && [ "$KEEP" != 1 ] && [ "$ANCHOR_N" -lt "$N" ] && [ "$FAISS_N" -lt "$N" ]; then
+		log "disk: $((free_kb / 1048576)) GiB free; removing $base now (truth and anchor prefixes are made; the next run regenerates it)"
+		rm -f "$base"
+	fi
 	if has index; then
 		timed build "$VECIMG" --db "$db" index
 	else
@@ -166,7 +230,7 @@ fi
 
 # ---- 5. warm in-process queries and recall; exact
 if [ "$index_ok" = 1 ] && [ -x "$DIR/query" ] && want warm; then
-	timed warm "$DIR/query" -db "$db" -queries "$qf32" -truth "$truth_n" -efs "${EFS:-0,16,32,64,128}" -rounds 3 -exact
+	timed warm "$DIR/query" -db "$db" -queries "$qf32" -truth "$truth_n" -efs "${EFS:-0,16,32,64,128}" -rounds 3 -exact "${EXACT_Q:-$((N > 100000 ? 3 : 20))}"
 	jsonlines warm "$run_dir/warm.out"
 fi
 if [ "$index_ok" = 1 ] && want exact; then
@@ -189,6 +253,11 @@ if [ "$index_ok" = 1 ] && has cluster && want cluster; then
 	timed cluster "$VECIMG" --db "$db" cluster --k 100
 fi
 if [ "$index_ok" = 1 ] && has export && want export; then
+	free_kb=$(df -k --output=avail "$DIR" | tail -1)
+	if [ "$free_kb" -lt $((N * 20)) ] && [ "$KEEP" != 1 ]; then
+		log "disk: $((free_kb / 1048576)) GiB free; removing $base (regenerated by the next run) before the export"
+		rm -f "$base"
+	fi
 	timed export "$VECIMG" --db "$db" export --out "$run_dir/export.npz"
 	rm -f "$run_dir/export.npz"
 fi
@@ -204,7 +273,7 @@ if want anchors; then
 		[ "$n" -gt 0 ] || continue
 		t=$(truth "$n")
 		idx=$run_dir/$lib-$n.bin
-		timed "$lib-build" /usr/bin/python3 bench/scale_anchor.py build "$lib" "$base" --n "$n" --save "$idx" --threads "$THREADS"
+		timed "$lib-build" /usr/bin/python3 bench/scale_anchor.py build "$lib" "$(anchor_base "$n")" --n "$n" --save "$idx" --threads "$THREADS"
 		jsonlines "$lib-build" "$run_dir/$lib-build.out"
 		timed "$lib-query" /usr/bin/python3 bench/scale_anchor.py query "$lib" "$idx" "$qf" "$t"
 		jsonlines "$lib-query" "$run_dir/$lib-query.out"
@@ -246,7 +315,10 @@ if [ "$ISO_N" -gt 0 ] && has import && want iso; then
 fi
 
 # ---- 10. table
+sleep 2
+kill "$sampler_pid" 2>/dev/null || true
+[ -s "$run_dir/rss-samples.jsonl" ] && cat "$run_dir/rss-samples.jsonl" >>"$results"
 /usr/bin/python3 bench/scale_report.py "$results" | tee "$DIR/table-$N.md"
 if [ "$KEEP" != 1 ]; then
-	rm -f "$base" "$addf"
+	rm -f "$base" "$addf" "$DIR/base-$N-s$SEED-first-"*.npz
 fi

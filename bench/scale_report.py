@@ -52,7 +52,8 @@ else:
     row("cold CLI `similar <id>`", "≤ 150 ms", "≤ 50 ms", "not measured")
 if wdef:
     row("recall@10, held-out queries, default settings", "≥ 0.95", "≥ 0.99", f"{wdef['recall_at_10']:.4f}", wdef['recall_at_10'] >= .95, wdef['recall_at_10'] >= .99)
-    row("warm query latency, one thread (in-process, app.Similar)", "≤ 10 ms", "≤ 3 ms", f"{wdef['ms_per_query']:.2f} ms", wdef['ms_per_query'] <= 10, wdef['ms_per_query'] <= 3)
+    cpu = f" (CPU {wdef['cpu_ms_per_query']:.2f} ms/query)" if "cpu_ms_per_query" in wdef else ""
+    row("warm query latency, one thread (in-process, app.Similar)", "≤ 10 ms", "≤ 3 ms", f"{wdef['ms_per_query']:.2f} ms{cpu}", wdef['ms_per_query'] <= 10, wdef['ms_per_query'] <= 3)
 else:
     row("recall@10 / warm latency", "", "", "not measured")
 if build:
@@ -67,24 +68,31 @@ if add_idx:
 if cl:
     row("`cluster --k 100`, peak RSS", "≤ 6 GiB", "≤ 3 GiB", f"{gib(cl['rss_mib']):.2f} GiB (time {cl['wall_s']/60:.1f} min)", cl['rss_mib'] <= 6144, cl['rss_mib'] <= 3072)
 print()
-print("Other steps (wall time, peak RSS):")
+print("All timed steps (wall time, peak RSS, user+system CPU seconds, 1-minute load average at the end: "
+      "the machine has 2 cores and may be shared with other work):")
 print()
-print("| step | time | peak RSS |")
-print("|---|---|---|")
+print("| step | time | peak RSS | CPU s | load |")
+print("|---|---|---|---|---|")
 for s, label in [("synth", "generate the npz files (bench/synth)"), ("import", f"`vecimg import --no-index` ({N:,} vectors)"),
-                 ("exact", "`vecimg similar --exact <id>` (cold process)"), ("add-import", "`vecimg import` of the added vectors"),
-                 ("cluster", "`vecimg cluster --k 100`"), ("export", "`vecimg export`")]:
+                 ("build", "index build (first `vecimg similar`)"), ("exact", "`vecimg similar --exact <id>` (cold process)"),
+                 ("add-import", "`vecimg import` of the added vectors"), ("add-index", "index update after it (next `similar`)"),
+                 ("cluster", "`vecimg cluster --k 100`"), ("export", "`vecimg export`"), ("warm", "bench/synth/query (all its queries)")]:
     r = one(s)
-    if r:
-        print(f"| {label} | {r['wall_s']:.1f} s | {r['rss_mib']:.0f} MiB |")
+    if r and "wall_s" in r:
+        print(f"| {label} | {r['wall_s']:.1f} s | {r['rss_mib']:.0f} MiB | {r.get('cpu_s', float('nan')):.1f} | {r.get('load', '?')} |")
+if cold:
+    print(f"| cold `similar`, {len(cold)} runs: min / median / max | {min(r['wall_s'] for r in cold)*1000:.0f} / "
+          f"{statistics.median(r['wall_s'] for r in cold)*1000:.0f} / {max(r['wall_s'] for r in cold)*1000:.0f} ms | "
+          f"{max(r['rss_mib'] for r in cold):.0f} MiB | {statistics.median(r.get('cpu_s', 0) for r in cold):.2f} (median) | "
+          f"{statistics.median(r.get('load', 0) for r in cold)} |")
 if files:
-    print(f"| store size on disk | {files['store_bytes']/2**30:.2f} GiB | |")
+    print(f"| store size on disk | {files['store_bytes']/2**30:.2f} GiB | | | |")
 ex_w = next((r for r in by.get("warm", []) if "exact_ms_per_query" in r), None)
 if ex_w:
-    print(f"| exact search in-process (app.Similar Exact, {ex_w['threads']} threads) | {ex_w['exact_ms_per_query']:.0f} ms/query | |")
+    print(f"| exact search in-process (app.Similar Exact, {ex_w['threads']} threads) | {ex_w['exact_ms_per_query']:.0f} ms/query | | | |")
 first = next((r for r in by.get("warm", []) if "open_ms" in r), None)
 if first:
-    print(f"| in-process open + first query | {first['open_ms']:.1f} + {first['first_query_ms']:.1f} ms | |")
+    print(f"| in-process open + first query | {first['open_ms']:.1f} + {first['first_query_ms']:.1f} ms | | | |")
 print()
 if warm:
     print(f"vecimg recall@10 / ms per query (one thread) by ef, N = {N:,}:")
@@ -93,6 +101,8 @@ if warm:
     print("|---|" + "---|" * len(warm))
     print("| recall@10 | " + " | ".join(f"{r['recall_at_10']:.4f}" for r in warm) + " |")
     print("| ms/query | " + " | ".join(f"{r['ms_per_query']:.2f}" for r in warm) + " |")
+    if all("cpu_ms_per_query" in r for r in warm):
+        print("| CPU ms/query | " + " | ".join(f"{r['cpu_ms_per_query']:.2f}" for r in warm) + " |")
     print()
 
 
@@ -131,6 +141,17 @@ if iso:
     print("| ms/query | " + " | ".join(f"{r['ms_per_query']:.2f}" for r in iso) + " |")
     print()
     anchor("iso-hnswlib", "hnswlib on the isotropic set")
+samples = [r for r in by.get("rss-sample", []) if r["max_rss_mib"] >= 200]
+if samples:
+    print("Memory of the longer-running processes, sampled every second (RssAnon = the process's own memory; "
+          "RssFile = mapped file pages, e.g. the store's and the index's mmapped files, which /usr/bin/time's peak RSS includes):")
+    print()
+    print("| process | max RSS | max RssAnon | max RssFile |")
+    print("|---|---|---|---|")
+    for r in samples:
+        c = r["cmd"].replace(cfg.get("dir", ".bench/scale") + "/", "")
+        print(f"| `{c[:110]}` | {r['max_rss_mib']} MiB | {r['max_anon_mib']} MiB | {r['max_file_mib']} MiB |")
+    print()
 p = one("params")
 if p:
     print(f"Generator fit (bench/fc6/fit.py, {p.get('n')} real fc6 vectors, {p.get('groups')} groups): real var in top 10 / 256 "

@@ -67,6 +67,7 @@ func reorderArgs(a *cli.App, args []string) []string {
 	local := flagSet(cmd.Flags)
 	addHelp(local, false)
 	var moved, flags, pos []string
+	help := false
 	for i < len(args) {
 		arg := args[i]
 		if arg == "--" {
@@ -86,6 +87,7 @@ func reorderArgs(a *cli.App, args []string) []string {
 		if !isLocal && isGlobal && name != "h" && name != "help" {
 			dst, n = &moved, flagArity(globals, arg)
 		}
+		help = help || name == "h" || name == "help"
 		end := min(i+1+n, len(args))
 		*dst = append(*dst, args[i:end]...)
 		i = end
@@ -93,10 +95,8 @@ func reorderArgs(a *cli.App, args []string) []string {
 	out = append(out, moved...)
 	out = append(out, path...)
 	out = append(out, flags...)
-	for _, f := range flags {
-		if n := flagName(f); isFlag(f) && (n == "h" || n == "help") {
-			return out // help for the command; urfave/cli would read an argument as a help topic
-		}
+	if help {
+		return out // help for the command; urfave/cli would read an argument as a help topic
 	}
 	if len(pos) > 0 {
 		out = append(out, "--")

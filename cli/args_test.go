@@ -42,7 +42,9 @@ func TestReorderEveryCommand(t *testing.T) {
 		{"--cpuprofile p similar 5 --cpuprofile q", "--cpuprofile p --cpuprofile q similar -- 5"},
 		{"similar 5 --help", "similar --help"},
 		{"similar 5 -k 3 -h", "similar -k 3 -h"},
+		{"export x --out -h", "export --out -h -- x"},
 		{"similar 5 --nope 3", "similar --nope -- 5 3"},
+		{"serve --addr 127.0.0.1:0 --db d --watch w --token t", "--db d serve --addr 127.0.0.1:0 --watch w --token t"},
 		{"nosuch a -b", "nosuch a -b"},
 		{"-k 3", "-k 3"},
 	} {

@@ -41,6 +41,7 @@ func clusterCommand() *cli.Command {
 			&cli.StringFlag{Name: "export", Usage: "write the ImageID,label CSV to `FILE`"},
 			&cli.StringFlag{Name: "template", Usage: "with --export: a sample submission `CSV` giving the rows and their order"},
 			&cli.StringFlag{Name: "sheets", Usage: "write one PNG contact sheet per cluster and an index.html into `DIR`"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			jsonFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -61,7 +62,7 @@ func clusterCommand() *cli.Command {
 					return usagef("--report compares several k and writes nothing; run again with one --k to export")
 				}
 				return withApp(c, true, func(a *app.App) error {
-					res, err := a.ClusterReport(c.Context, app.ReportOptions{Ks: ks, Params: params})
+					res, err := a.ClusterReport(c.Context, app.ReportOptions{Ks: ks, Params: params, Progress: progressFor(c)})
 					if err != nil {
 						return err
 					}
@@ -69,7 +70,8 @@ func clusterCommand() *cli.Command {
 				})
 			}
 			params.K = ks[0]
-			opts := app.ClusterOptions{Params: params, Export: c.String("export"), Template: c.String("template"), Sheets: c.String("sheets")}
+			opts := app.ClusterOptions{Params: params, Export: c.String("export"), Template: c.String("template"), Sheets: c.String("sheets"),
+				Progress: progressFor(c)}
 			return withApp(c, false, func(a *app.App) error {
 				res, err := a.Cluster(c.Context, opts)
 				if err != nil {

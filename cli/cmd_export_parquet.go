@@ -68,7 +68,8 @@ const parquetExportHelp = "\n" +
 	"label (null when not clustered), distance and vector (a list of float32, or float16 with\n" +
 	"--vector-type float16), the store manifest in each file's metadata (vecimg.manifest), and\n" +
 	"last a JSON _SUCCESS listing the files and their rows. Each file appears only when complete.\n" +
-	"Spark, DuckDB, Polars and pandas read the folder; `vecimg import` and `vecimg merge` too."
+	"DuckDB reads the folder (checked by bench/parquet_duckdb.sh), as other Parquet readers should\n" +
+	"(Spark, Polars, pyarrow; not tried here); so do `vecimg import` and `vecimg merge`."
 
 const parquetImportHelp = "\n" +
 	"FILE.parquet, or a folder of Parquet files (a `vecimg export --format parquet` folder, whose\n" +

@@ -34,6 +34,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "token", EnvVars: []string{"VECIMG_TOKEN"}, Usage: "require this `TOKEN` on every API call (Authorization: Bearer TOKEN; the page asks for it)"},
 			&cli.StringFlag{Name: "max-upload", Value: "32MiB", Usage: "largest image upload accepted (`SIZE`: bytes, or with KiB, MiB, GiB)"},
 			&cli.IntFlag{Name: "batch", Usage: "with --watch: images per inference batch (default: ingest's)"},
+			&cli.IntFlag{Name: "workers", Usage: "with --watch: decode workers (default: number of CPUs; fewer leaves more CPU to queries)"},
 		}, modelFlags()...), runtimeFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -50,8 +51,8 @@ func serveCommand() *cli.Command {
 			if c.Int64("max-pixels") <= 0 {
 				return usagef("--max-pixels must be positive")
 			}
-			if c.Int("batch") < 0 || c.Duration("rescan") < 0 {
-				return usagef("--batch and --rescan must not be negative")
+			if c.Int("batch") < 0 || c.Int("workers") < 0 || c.Duration("rescan") < 0 {
+				return usagef("--batch, --workers and --rescan must not be negative")
 			}
 			watch := c.String("watch")
 			if watch != "" {
@@ -86,7 +87,7 @@ func serveCommand() *cli.Command {
 					return nil
 				},
 			}
-			b := appbackend.New(a, appbackend.Options{Model: modelOptions(c), Batch: c.Int("batch"),
+			b := appbackend.New(a, appbackend.Options{Model: modelOptions(c), Batch: c.Int("batch"), Workers: c.Int("workers"),
 				OnWarn: func(msg string) { log.Warn(msg) }})
 			err = server.New(b, scfg).Run(c.Context)
 			if removeLock != nil {

@@ -17,6 +17,9 @@ const foldRows = 256
 // memChunkRows is the number of rows per chunk handed out in memory mode.
 const memChunkRows = 16 * foldRows
 
+// progressRows is how many vectors a scan reads between progress updates.
+const progressRows = 4096
+
 // dataset is the vectors of a Source, either loaded once (inMemory) or
 // re-read by Scan on every pass.
 type dataset struct {
@@ -29,8 +32,11 @@ type dataset struct {
 	all      *mat     // every vector, when inMemory
 	ids      []string // every id; nil until the first full pass when streaming
 
-	chunkRows int // rows per streamed chunk
-	bufRows   int // rows in one mini-batch buffer when streaming
+	chunkRows int  // rows per streamed chunk
+	bufRows   int  // rows in one mini-batch buffer when streaming
+	chunkBuf  *mat // the streamed chunk buffer, reused by every pass
+
+	prog *reporter // nil: no progress reports (the seeding sample's dataset)
 
 	zeros []float32 // d zeros, for the finiteness check
 }
@@ -44,7 +50,8 @@ func newDataset(ctx context.Context, src Source, o Options) (*dataset, error) {
 	if n <= 0 || d <= 0 {
 		return nil, fmt.Errorf("%w: %d vectors of dimension %d", ErrEmptySource, n, d)
 	}
-	ds := &dataset{src: src, n: n, d: d, normalize: o.Normalize, workers: o.Workers, zeros: make([]float32, d)}
+	ds := &dataset{src: src, n: n, d: d, normalize: o.Normalize, workers: o.Workers, zeros: make([]float32, d),
+		prog: newReporter(o.Progress)}
 	rowBytes := int64(d) * 4
 	if int64(n)*rowBytes <= o.MemoryLimit {
 		ds.inMemory = true
@@ -58,6 +65,7 @@ func newDataset(ctx context.Context, src Source, o Options) (*dataset, error) {
 			ds.all = newMat(n, d)
 		}
 		ds.ids = make([]string, n)
+		ds.prog.start(StageLoad, 0, int64(n))
 		err := ds.scan(ctx, func(i int, id string, v []float32) error {
 			if direct {
 				ds.all.r[i] = v[:d:d]
@@ -65,11 +73,15 @@ func newDataset(ctx context.Context, src Source, o Options) (*dataset, error) {
 				copy(ds.all.row(i), v)
 			}
 			ds.ids[i] = id
+			if (i+1)%progressRows == 0 && i+1 < n {
+				ds.prog.update(int64(i + 1))
+			}
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
+		ds.prog.finish(int64(n))
 		if ds.normalize {
 			parallel(ds.workers, n, 64, func(lo, hi int) { normalizeRows(ds.all, lo, hi) })
 		}
@@ -127,7 +139,10 @@ func (ds *dataset) chunks(ctx context.Context, fn func(start int, ids []string, 
 		}
 		return nil
 	}
-	buf := newMat(ds.chunkRows, ds.d)
+	if ds.chunkBuf == nil {
+		ds.chunkBuf = newMat(ds.chunkRows, ds.d)
+	}
+	buf := ds.chunkBuf
 	ids := make([]string, 0, ds.chunkRows)
 	start := 0
 	flush := func() error {
@@ -183,8 +198,9 @@ func pickIndices(rng *rand.Rand, n, m int) []int {
 
 // rows returns the rows with the given ascending indices (normalised when
 // the dataset is): shared with the dataset when it is in memory (callers
-// must not modify them), else copied during one Scan.
-func (ds *dataset) rows(ctx context.Context, idx []int) (*mat, error) {
+// must not modify them), else copied during one Scan (reported as
+// StageSample) into reuse when it has len(idx) rows, or into a new matrix.
+func (ds *dataset) rows(ctx context.Context, idx []int, reuse *mat) (*mat, error) {
 	if ds.inMemory {
 		out := &mat{r: make([][]float32, len(idx)), norms: make([]float32, len(idx)), d: ds.d}
 		for t, i := range idx {
@@ -193,18 +209,26 @@ func (ds *dataset) rows(ctx context.Context, idx []int) (*mat, error) {
 		}
 		return out, nil
 	}
-	out := newMat(len(idx), ds.d)
+	out := reuse
+	if out == nil || out.rows() != len(idx) || out.d != ds.d || len(out.r) != len(idx) {
+		out = newMat(len(idx), ds.d)
+	}
 	t := 0
+	ds.prog.start(StageSample, 0, int64(ds.n))
 	err := ds.scan(ctx, func(i int, _ string, v []float32) error {
 		if t < len(idx) && idx[t] == i {
 			copy(out.row(t), v)
 			t++
+		}
+		if (i+1)%progressRows == 0 && i+1 < ds.n {
+			ds.prog.update(int64(i + 1))
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	ds.prog.finish(int64(ds.n))
 	if ds.normalize {
 		parallel(ds.workers, out.rows(), 64, func(lo, hi int) { normalizeRows(out, lo, hi) })
 	}
@@ -212,10 +236,10 @@ func (ds *dataset) rows(ctx context.Context, idx []int) (*mat, error) {
 	return out, nil
 }
 
-// sample returns m uniformly chosen distinct rows (see rows) and their
-// indices.
-func (ds *dataset) sample(ctx context.Context, rng *rand.Rand, m int) (*mat, []int, error) {
+// sample returns m uniformly chosen distinct rows (see rows, which may
+// overwrite reuse) and their indices.
+func (ds *dataset) sample(ctx context.Context, rng *rand.Rand, m int, reuse *mat) (*mat, []int, error) {
 	idx := pickIndices(rng, ds.n, m)
-	s, err := ds.rows(ctx, idx)
+	s, err := ds.rows(ctx, idx, reuse)
 	return s, idx, err
 }

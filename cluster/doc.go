@@ -21,6 +21,10 @@
 //     nearest its centre, and an index.html.
 //   - AdjustedRandIndex, to compare clusterings.
 //
+// Options.Progress receives the stages of a fit (sample scans, seeding,
+// repair, mini-batch steps, each Lloyd pass) with done/total counts, a few
+// times a second at most.
+//
 // Distances use an AVX2/FMA kernel on amd64 (github.com/viterin/vek
 // elsewhere) and run on Options.Workers goroutines; results do not depend
 // on the number of workers.

@@ -118,7 +118,7 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 	}
 	f := &fitter{ds: ds, o: o}
 	rng := rand.New(rand.NewPCG(o.Seed, 0))
-	s, _, err := ds.sample(ctx, rng, o.SampleSize)
+	s, _, err := ds.sample(ctx, rng, o.SampleSize, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -126,6 +126,7 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 	sample := &dataset{n: s.rows(), d: s.d, normalize: o.Normalize, workers: o.Workers,
 		inMemory: true, all: s, ids: make([]string, s.rows())}
 	var best *Result
+	ds.prog.start(StageSeeding, 0, int64(o.NInit))
 	for in := range o.NInit {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -138,8 +139,9 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 		if best == nil || r.Inertia < best.Inertia {
 			best = r
 		}
+		ds.prog.update(int64(in + 1))
 	}
-	best, swaps, err := sample.repair(ctx, best)
+	best, swaps, err := sample.repair(ctx, best, ds.prog)
 	if err != nil {
 		return nil, err
 	}
@@ -163,6 +165,7 @@ func fitDataset(ctx context.Context, ds *dataset, o Options) (*Result, error) {
 	res.Iterations = iters
 	res.Swaps = swaps
 	res.Options = o
+	res.Options.Progress = nil
 	res.renumber()
 	return res, nil
 }
@@ -198,7 +201,7 @@ func (f *fitter) minibatch(ctx context.Context, c *mat, counts []float64, rng *r
 	buf := ds.all
 	if !ds.inMemory {
 		var err error
-		if buf, _, err = ds.sample(ctx, rng, ds.bufRows); err != nil {
+		if buf, _, err = ds.sample(ctx, rng, ds.bufRows, nil); err != nil {
 			return 0, err
 		}
 	}
@@ -210,16 +213,20 @@ func (f *fitter) minibatch(ctx context.Context, c *mat, counts []float64, rng *r
 	sums := make([]float32, k*d)
 	nb := make([]int, k)
 	old := make([]float32, d)
+	ds.prog.start(StageMiniBatch, 0, int64(o.MaxIter))
 	for it := range o.MaxIter {
 		if err := ctx.Err(); err != nil {
 			return it, err
 		}
 		if pos+bs > len(perm) {
 			if !ds.inMemory && ds.bufRows < ds.n {
+				// The new buffer overwrites the old one: the steps only
+				// ever need one, and at 1M × 4096 it is half of MemoryLimit.
 				var err error
-				if buf, _, err = ds.sample(ctx, rng, ds.bufRows); err != nil {
+				if buf, _, err = ds.sample(ctx, rng, ds.bufRows, buf); err != nil {
 					return it, err
 				}
+				ds.prog.start(StageMiniBatch, int64(it), int64(o.MaxIter))
 			}
 			rng.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 			pos = 0
@@ -257,8 +264,10 @@ func (f *fitter) minibatch(ctx context.Context, c *mat, counts []float64, rng *r
 			counts[j] = tot
 		}
 		if o.Tol > 0 && shift/float64(k) <= o.Tol*f.totalVar {
+			ds.prog.finish(int64(it + 1)) // settled: the stage ends early
 			return it + 1, nil
 		}
+		ds.prog.update(int64(it + 1))
 	}
 	return o.MaxIter, nil
 }
@@ -277,8 +286,13 @@ func (ds *dataset) lloyd(ctx context.Context, c *mat, passes int) (*Result, erro
 	sums := make([]float64, k*d)
 	counts := make([]int, k)
 	res := &Result{K: k}
+	stage := StageRefine
+	if passes == 0 {
+		stage = StageAssign
+	}
 	for {
 		copy(prev, labels)
+		ds.prog.start(stage, 0, int64(n))
 		if err := ds.assignPass(ctx, c, labels, dists, sums, counts); err != nil {
 			return nil, err
 		}
@@ -346,6 +360,9 @@ func (ds *dataset) assignPass(ctx context.Context, c *mat, labels []int32, dists
 		if ids != nil {
 			copy(ids[start:], chunkIDs)
 		}
+		if end := int64(start + rows); end < int64(ds.n) {
+			ds.prog.update(end)
+		}
 		parallel(workers, d, 256, func(lo, hi int) {
 			w := hi - lo
 			part := make([]float32, k*w)
@@ -378,6 +395,7 @@ func (ds *dataset) assignPass(ctx context.Context, c *mat, labels []int32, dists
 	if err != nil {
 		return err
 	}
+	ds.prog.finish(int64(ds.n))
 	if ids != nil {
 		ds.ids = ids
 	}
@@ -432,7 +450,7 @@ func (ds *dataset) fillEmpty(ctx context.Context, c *mat, labels []int32, dists 
 	for t, mv := range moves {
 		idx[t] = mv.i
 	}
-	rows, err := ds.rows(ctx, idx)
+	rows, err := ds.rows(ctx, idx, nil)
 	if err != nil {
 		return 0, err
 	}

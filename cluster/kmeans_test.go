@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -372,7 +373,7 @@ func TestDefaultOptionsMatchZeroValues(t *testing.T) {
 	m := gaussianMixture(13, 400, 8, 3, 2, 1)
 	a := fitOrFatal(t, FromSlices(m.ids, m.vecs), DefaultOptions(3))
 	b := fitOrFatal(t, FromSlices(m.ids, m.vecs), Options{K: 3})
-	if a.Options != b.Options || !slices.Equal(a.Labels, b.Labels) || a.Inertia != b.Inertia {
+	if !reflect.DeepEqual(a.Options, b.Options) || !slices.Equal(a.Labels, b.Labels) || a.Inertia != b.Inertia {
 		t.Errorf("DefaultOptions(3) gave %+v, Options{K: 3} gave %+v", a.Options, b.Options)
 	}
 }

@@ -75,11 +75,13 @@ type Options struct {
 	// it Fit streams: each pass calls Source.Scan, mini-batches are drawn
 	// from a random sample of at most MemoryLimit/2 bytes that is redrawn
 	// by a new Scan once used up, and passes buffer at most MemoryLimit/4
-	// bytes at a time. In both modes Fit also keeps the seeding sample
-	// (SampleSize vectors, plus for Sweep SilhouetteSample vectors and
-	// their SilhouetteSample² distance matrix) and labels, distances and
-	// ids (about 8 bytes plus the id per vector). Vectors from FromSlices
-	// are used in place, not copied, unless Normalize is set.
+	// bytes at a time (at most 4096 rows); one mini-batch buffer is
+	// allocated and refilled in place. In both modes Fit also keeps the
+	// seeding sample (SampleSize vectors, plus for Sweep SilhouetteSample
+	// vectors and their SilhouetteSample² distance matrix) and labels,
+	// distances and ids (about 12 bytes plus the id per vector, 20 while
+	// empty clusters are re-seeded). Vectors from FromSlices are used in
+	// place, not copied, unless Normalize is set.
 	MemoryLimit int64 `json:"-"`
 
 	// SampleSize is the number of vectors sampled (seeded, uniformly) for
@@ -92,6 +94,11 @@ type Options struct {
 	// SilhouetteSample is the number of vectors on which Sweep computes the
 	// exact silhouette score (default 2000, capped at the number of vectors).
 	SilhouetteSample int `json:"silhouette_sample"`
+
+	// Progress, when set, is told what Fit and Sweep are doing (see
+	// ProgressFunc and the Stage constants). Default nil: nothing is
+	// reported. It never changes results; Result.Options has it nil.
+	Progress ProgressFunc `json:"-"`
 }
 
 // DefaultOptions returns the defaults for k clusters, with every field

@@ -30,10 +30,13 @@ const (
 // repair improves the converged clustering r of the in-memory dataset ds
 // (labels equal to centre indices, not renumbered) and returns the best
 // result found and the number of swaps kept.
-func (ds *dataset) repair(ctx context.Context, r *Result) (*Result, int, error) {
+// Each try is reported to prog (StageRepair).
+func (ds *dataset) repair(ctx context.Context, r *Result, prog *reporter) (*Result, int, error) {
 	k := r.K
 	tried := make([]bool, k)
 	swaps, failures := 0, 0
+	tries := 0
+	prog.start(StageRepair, 0, int64(repairTrials*k))
 	for range repairTrials * k {
 		if failures == repairFailures {
 			break
@@ -77,6 +80,8 @@ func (ds *dataset) repair(ctx context.Context, r *Result) (*Result, int, error) 
 		if err != nil {
 			return nil, 0, err
 		}
+		tries++
+		prog.update(int64(tries))
 		if next.Inertia < r.Inertia*(1-1e-9) {
 			r = next
 			clear(tried)
@@ -87,6 +92,7 @@ func (ds *dataset) repair(ctx context.Context, r *Result) (*Result, int, error) 
 			failures++
 		}
 	}
+	prog.finish(int64(tries))
 	return r, swaps, nil
 }
 

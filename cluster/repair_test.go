@@ -37,7 +37,7 @@ func TestRepairFixesSharedAndMergedCentres(t *testing.T) {
 	if ari, _ := AdjustedRandIndex(stuck.Labels, truth); ari > 0.9 || !stuck.Converged {
 		t.Fatalf("setup: Lloyd alone reached ARI %.3f (converged %v); the test needs the defect", ari, stuck.Converged)
 	}
-	fixed, swaps, err := ds.repair(context.Background(), stuck)
+	fixed, swaps, err := ds.repair(context.Background(), stuck, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestRepairFixesSharedAndMergedCentres(t *testing.T) {
 		t.Errorf("inertia %g -> %g", stuck.Inertia, fixed.Inertia)
 	}
 	// A clustering without defects is left alone.
-	again, swaps, err := ds.repair(context.Background(), fixed)
+	again, swaps, err := ds.repair(context.Background(), fixed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func Sweep(ctx context.Context, src Source, ks []int, opts Options) ([]SweepRow,
 	}
 	// The silhouette sample and its distance matrix are shared by every k.
 	rng := rand.New(rand.NewPCG(o.Seed, math.MaxUint64))
-	sample, idx, err := ds.sample(ctx, rng, o.SilhouetteSample)
+	sample, idx, err := ds.sample(ctx, rng, o.SilhouetteSample, nil)
 	if err != nil {
 		return nil, err
 	}

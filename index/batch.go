@@ -147,26 +147,33 @@ func (x *Index) AddBatch(ids []string, vecs [][]float32) error {
 	return x.apply(items, nil, nil)
 }
 
-// encodeAll encodes the unit vectors norm into items (in parallel). The
-// caller holds a lock and the codebook is trained.
+// encodeAll encodes the unit vectors norm into items (in parallel, in
+// blocks; see projectBlock). The caller holds a lock and the codebook is
+// trained.
 func (x *Index) encodeAll(norm [][]float32, id func(int) string, items []encoded) {
 	cb := x.cb
-	parallelChunks(len(norm), func(lo, hi int) {
-		y := make([]float32, cb.dim)
-		z := make([]float32, cb.cdim)
-		for j := lo; j < hi; j++ {
-			items[j] = x.encodeOne(id(j), 0, norm[j], y, z)
+	nb := (len(norm) + projBlock - 1) / projBlock
+	parallelChunks(nb, func(lo, hi int) {
+		ys := make([][]float32, projBlock)
+		zs := make([][]float32, projBlock)
+		for j := range ys {
+			ys[j] = make([]float32, cb.dim)
+			zs[j] = make([]float32, cb.cdim)
+		}
+		bias := make([]float32, projBlock)
+		yy := make([]float64, projBlock)
+		zz := make([]float64, projBlock)
+		for b := lo; b < hi; b++ {
+			xs := norm[b*projBlock : min(len(norm), (b+1)*projBlock)]
+			cb.projectBlock(xs, ys, zs, bias, yy, zz)
+			for j := range xs {
+				i := b*projBlock + j
+				code := make([]int8, cb.cdim)
+				cb.quantise(zs[j], code)
+				items[i] = encoded{id: id(i), code: code, bias: bias[j], yy: yy[j], zz: zz[j]}
+			}
 		}
 	})
-}
-
-// encodeOne encodes the unit vector v.
-func (x *Index) encodeOne(id string, ver uint64, v, y, z []float32) encoded {
-	cb := x.cb
-	b, yy, zz := cb.project(v, y, z)
-	code := make([]int8, cb.cdim)
-	cb.quantise(z, code)
-	return encoded{id: id, ver: ver, code: code, bias: b, yy: yy, zz: zz}
 }
 
 // apply brings the index to: minus the ids in del, plus items (new or
@@ -313,7 +320,7 @@ func parallelFor(n int, f func(i int)) {
 
 // parallelChunks calls f on GOMAXPROCS contiguous ranges covering 0..n-1.
 func parallelChunks(n int, f func(lo, hi int)) {
-	workers := max(1, min(n/16, runtime.GOMAXPROCS(0)))
+	workers := max(1, min(n, runtime.GOMAXPROCS(0)))
 	if workers <= 1 {
 		f(0, n)
 		return

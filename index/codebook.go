@@ -29,6 +29,7 @@ type codebook struct {
 	mu2       float32   // |μ|²
 	basis     []float32 // cdim rows of dim, orthonormal; nil for the identity
 	step      []float32 // cdim quantisation steps
+	step2     []float32 // cdim squared steps (derived, not saved)
 	variance  []float32 // cdim: variance of each component on the sample
 	// Training statistics.
 	trainN   int     // vectors in the sample
@@ -62,6 +63,39 @@ func (cb *codebook) project(x, y, z []float32) (b float32, yy, zz float64) {
 	return
 }
 
+// projectBlock is project for up to projBlock unit vectors xs at once, with
+// scratch ys (len(xs) × dim) and results zs (len(xs) × cdim): each basis row
+// is read once per block instead of once per vector, which keeps the 4 MB
+// basis from being streamed from memory for every vector.
+func (cb *codebook) projectBlock(xs, ys, zs [][]float32, bias []float32, yy, zz []float64) {
+	for j, x := range xs {
+		y := ys[j]
+		for i, m := range cb.mean {
+			y[i] = x[i] - m
+		}
+		bias[j] = dot(cb.mean, y)
+		yy[j] = float64(dot(y, y))
+		if cb.identity() {
+			copy(zs[j], y)
+		}
+	}
+	if !cb.identity() {
+		for k := range cb.cdim {
+			row := cb.row(k)
+			for j := range xs {
+				zs[j][k] = dot(row, ys[j])
+			}
+		}
+	}
+	for j := range xs {
+		zz[j] = float64(dot(zs[j], zs[j]))
+	}
+}
+
+// projBlock is the block size of projectBlock: 16 vectors of 4096 floats
+// (256 KB) stay in a core's L2 cache while the basis streams past.
+const projBlock = 16
+
 // quantise writes the int8 code of z.
 func (cb *codebook) quantise(z []float32, code []int8) {
 	code = code[:len(z)]
@@ -92,10 +126,16 @@ func (cb *codebook) prepare(q *query, x, y, z []float32) {
 // symmetric form used while building: both sides quantised).
 func (cb *codebook) prepareCode(q *query, c []int8, b float32) {
 	q.v = grow(q.v, cb.cdim)
-	for k, s := range cb.step {
-		q.v[k] = s * s * float32(c[k])
-	}
+	scaleCode(q.v, cb.step2, c)
 	q.c0 = cb.mu2 + b
+}
+
+// derive fills the fields computed from the saved ones.
+func (cb *codebook) derive() {
+	cb.step2 = make([]float32, len(cb.step))
+	for k, s := range cb.step {
+		cb.step2[k] = s * s
+	}
 }
 
 func grow(v []float32, n int) []float32 {
@@ -107,8 +147,12 @@ func grow(v []float32, n int) []float32 {
 
 // autoKeep is the share of the centred variance that the leading cdim
 // principal directions must carry for an automatic code dimension (Config
-// CodeDim 0) to use them; otherwise codes are the whole centred vector.
-const autoKeep = 0.98
+// CodeDim 0) to use them; otherwise codes are the whole centred vector. On
+// vectors fitted to real fc6 features (bench/synth, 20,000) the top 256
+// carried 96.8% and gave recall@10 0.9925 after re-ranking, against 0.9935
+// for int8 codes of the whole vector; on the near-isotropic benchmark
+// mixture they carry far less and lose the neighbours.
+const autoKeep = 0.90
 
 // trainCodebook fits a codebook to sample, unit vectors of dimension dim:
 // the mean, the cdim leading principal directions of the centred sample
@@ -162,17 +206,23 @@ func trainCodebook(sample [][]float32, dim, cdim int, auto bool, seed uint64) *c
 	}
 	// Project the sample to size the steps and measure what is dropped.
 	zs := make([][]float32, n)
+	for j := range zs {
+		zs[j] = make([]float32, cdim)
+	}
 	var kept float64
-	parallelFor(n, func(j int) {
-		z := make([]float32, cdim)
-		if cb.identity() {
-			copy(z, centred[j])
-		} else {
-			for k := range cdim {
-				z[k] = dot(cb.row(k), centred[j])
-			}
+	nb := (n + projBlock - 1) / projBlock
+	parallelChunks(nb, func(lo, hi int) {
+		ys := make([][]float32, projBlock)
+		for j := range ys {
+			ys[j] = make([]float32, dim)
 		}
-		zs[j] = z
+		bias := make([]float32, projBlock)
+		yy := make([]float64, projBlock)
+		zz := make([]float64, projBlock)
+		for b := lo; b < hi; b++ {
+			end := min(n, (b+1)*projBlock)
+			cb.projectBlock(sample[b*projBlock:end], ys, zs[b*projBlock:end], bias, yy, zz)
+		}
 	})
 	cb.variance = make([]float32, cdim)
 	cb.step = make([]float32, cdim)
@@ -205,6 +255,7 @@ func trainCodebook(sample [][]float32, dim, cdim int, auto bool, seed uint64) *c
 	if total > 0 {
 		cb.trainRes = max(0, 1-kept/total)
 	}
+	cb.derive()
 	return cb
 }
 

@@ -35,8 +35,8 @@ type Config struct {
 	// code (one int8 each). It is capped at the vector dimension; equal to
 	// it, codes are the whole centred vector quantised to int8 (no
 	// projection). Default 0 = automatic: the 256 leading components when
-	// they carry at least 98% of the training sample's variance (real VGG16
-	// fc6 features: 99.3%), the whole vector otherwise (flat spectra, such
+	// they carry at least 90% of the training sample's variance (fc6
+	// features: 97-99%), the whole vector otherwise (flat spectra, such
 	// as isotropic mixtures, where a projection would lose the neighbours).
 	CodeDim int
 	// Rerank is the number of graph candidates whose exact vectors are

@@ -11,7 +11,7 @@
 //     quantised to int8 per component; the exact μ·(x − μ) is kept beside
 //     each code, so an approximate dot product is one int8 × float32 kernel
 //     (AVX2, kernel_amd64.s) plus two scalars. When those directions carry
-//     less than 98% of the variance (flat spectra) the code is the whole
+//     less than 90% of the variance (flat spectra) the code is the whole
 //     centred vector in int8 instead;
 //   - an HNSW graph (Malkov & Yashunin, 2016/2018) walked on the codes:
 //     layered graph, heuristic neighbour selection (their algorithm 4),

@@ -386,6 +386,7 @@ func parseCodebook(b []byte, dim, cdim int) (*codebook, error) {
 			return nil, fmt.Errorf("%w: codebook has a quantisation step of %v", ErrCorrupt, s)
 		}
 	}
+	cb.derive()
 	return cb, nil
 }
 

@@ -18,6 +18,7 @@ type searchCtx struct {
 	layers [][]cand // insertion candidates per layer
 	batch  []uint32 // unvisited neighbours of the node being expanded
 	tmp    []cand   // candidates for shrinking or repairing a link list
+	pruned []cand   // candidates the heuristic discarded
 	q      query    // the walk's query
 	nq     query    // a node's query (neighbour selection)
 	unit   []float32
@@ -225,6 +226,7 @@ func (x *Index) selectNeighbours(c *searchCtx, dst, cands []cand, m int) []cand 
 		return append(dst, cands...)
 	}
 	base := len(dst)
+	pruned := c.pruned[:0]
 	for _, e := range cands {
 		if len(dst)-base >= m {
 			break
@@ -239,10 +241,23 @@ func (x *Index) selectNeighbours(c *searchCtx, dst, cands []cand, m int) []cand 
 		}
 		if keep {
 			dst = append(dst, e)
+		} else if keepPruned {
+			pruned = append(pruned, e)
 		}
 	}
+	for _, e := range pruned {
+		if len(dst)-base >= m {
+			break
+		}
+		dst = append(dst, e)
+	}
+	c.pruned = pruned
 	return dst
 }
+
+// keepPruned fills a link list that the heuristic left short with the
+// nearest candidates it discarded (the paper's keepPrunedConnections).
+var keepPruned = false
 
 // addLink adds the edge n → s (at distance d) on layer lc. A full list is
 // re-selected with the heuristic from its members plus s.

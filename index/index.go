@@ -296,6 +296,7 @@ func (x *Index) own() error {
 		cb.basis = slices.Clone(cb.basis)
 		cb.step = slices.Clone(cb.step)
 		cb.variance = slices.Clone(cb.variance)
+		cb.derive()
 		x.cb = &cb
 	}
 	x.mm = nil

@@ -86,6 +86,12 @@ func TestDotCodeKernel(t *testing.T) {
 		if math.Abs(float64(got-want)) > 1e-3*math.Max(1, math.Abs(float64(want))) {
 			t.Errorf("n=%d: dotCode %v, dotCodeGo %v", n, got, want)
 		}
+		a, b := make([]float32, n), make([]float32, n)
+		scaleCode(a, q, c)
+		scaleCodeGo(b, q, c)
+		if !slices.Equal(a, b) {
+			t.Errorf("n=%d: scaleCode differs from scaleCodeGo", n)
+		}
 	}
 }
 

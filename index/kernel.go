@@ -18,3 +18,12 @@ func dotCodeGo(q []float32, c []int8) float32 {
 	}
 	return (s0 + s1) + (s2 + s3)
 }
+
+// scaleCodeGo sets dst[i] = w[i]·c[i]: a stored code turned into a query
+// (w holds the squared quantisation steps).
+func scaleCodeGo(dst, w []float32, c []int8) {
+	w, c = w[:len(dst)], c[:len(dst)]
+	for i := range dst {
+		dst[i] = w[i] * float32(c[i])
+	}
+}

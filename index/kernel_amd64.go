@@ -22,3 +22,22 @@ func dotCode(q []float32, c []int8) float32 {
 	}
 	return s
 }
+
+// scaleCodeAVX2 is scaleCodeGo for n a positive multiple of 8.
+//
+//go:noescape
+func scaleCodeAVX2(dst, w *float32, c *int8, n int)
+
+// scaleCode sets dst[i] = w[i]·c[i] (see scaleCodeGo).
+func scaleCode(dst, w []float32, c []int8) {
+	n := len(dst) &^ 7
+	w, c = w[:len(dst)], c[:len(dst)]
+	if !hasAVX2 || n == 0 {
+		scaleCodeGo(dst, w, c)
+		return
+	}
+	scaleCodeAVX2(&dst[0], &w[0], &c[0], n)
+	if n < len(dst) {
+		scaleCodeGo(dst[n:], w[n:], c[n:])
+	}
+}

@@ -50,3 +50,23 @@ done:
 	VZEROUPPER
 	MOVSS X0, ret+24(FP)
 	RET
+
+// func scaleCodeAVX2(dst *float32, w *float32, c *int8, n int)
+// dst[i] = w[i] * float32(c[i]) for n a positive multiple of 8.
+TEXT ·scaleCodeAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DX
+	MOVQ w+8(FP), SI
+	MOVQ c+16(FP), DI
+	MOVQ n+24(FP), CX
+sloop:
+	VPMOVSXBD (DI), Y4
+	VCVTDQ2PS Y4, Y4
+	VMULPS (SI), Y4, Y4
+	VMOVUPS Y4, (DX)
+	ADDQ $8, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JNZ sloop
+	VZEROUPPER
+	RET

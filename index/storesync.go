@@ -310,24 +310,39 @@ func (x *Index) encodeStream(ctx context.Context, src VectorSource, report Progr
 	results := make(chan result, workers)
 	for range workers {
 		go func() {
-			y := make([]float32, dim)
-			z := make([]float32, x.cb.cdim)
-			u := make([]float32, dim)
+			ys := make([][]float32, projBlock)
+			zs := make([][]float32, projBlock)
+			for j := range ys {
+				ys[j] = make([]float32, dim)
+				zs[j] = make([]float32, x.cb.cdim)
+			}
+			xs := make([][]float32, 0, projBlock)
+			bias := make([]float32, projBlock)
+			yy := make([]float64, projBlock)
+			zz := make([]float64, projBlock)
 			var r result
 			for b := range work {
-				for j, s := range b.slots {
+				for lo := 0; lo < len(b.slots) && r.err == nil; lo += projBlock {
+					hi := min(len(b.slots), lo+projBlock)
+					xs = xs[:0]
+					for j := lo; j < hi; j++ {
+						v := b.vecs[j*dim : (j+1)*dim]
+						if err := normalise(v, v, dim); err != nil {
+							r.err = fmt.Errorf("index: vector %q: %w", x.idOf(b.slots[j]), err)
+							break
+						}
+						xs = append(xs, v)
+					}
 					if r.err != nil {
 						break
 					}
-					if err := normalise(u, b.vecs[j*dim:(j+1)*dim], dim); err != nil {
-						r.err = fmt.Errorf("index: vector %q: %w", x.idOf(s), err)
-						break
+					x.cb.projectBlock(xs, ys, zs, bias, yy, zz)
+					for j, s := range b.slots[lo:hi] {
+						x.cb.quantise(zs[j], x.code(s))
+						x.bias[s] = bias[j]
+						r.yy += yy[j]
+						r.zz += zz[j]
 					}
-					bias, yy, zz := x.cb.project(u, y, z)
-					x.cb.quantise(z, x.code(s))
-					x.bias[s] = bias
-					r.yy += yy
-					r.zz += zz
 				}
 				b.slots, b.vecs = b.slots[:0], b.vecs[:0]
 				pool <- b
@@ -427,20 +442,35 @@ func (x *Index) syncFrom(ctx context.Context, src Source, progress Progress, inf
 		return needRebuild, nil
 	}
 	items := make([]encoded, 0, len(changed))
-	y := make([]float32, x.dim)
-	z := make([]float32, x.cb.cdim)
-	u := make([]float32, x.dim)
+	var pend [][]float32 // normalised, waiting to be encoded
+	var pendAt []int
+	flush := func() {
+		out := make([]encoded, len(pend))
+		x.encodeAll(pend, func(j int) string { return changed[pendAt[j]] }, out)
+		for j := range out {
+			out[j].ver = changedVer[pendAt[j]]
+		}
+		items = append(items, out...)
+		pend, pendAt = pend[:0], pendAt[:0]
+		report("encoding", len(items), len(changed))
+	}
 	report("encoding", 0, len(changed))
 	err = fetchAll(ctx, src, changed, func(i int, v []float32) error {
+		u := make([]float32, x.dim)
 		if err := normalise(u, v, x.dim); err != nil {
 			return fmt.Errorf("vector %q: %w", changed[i], err)
 		}
-		items = append(items, x.encodeOne(changed[i], changedVer[i], u, y, z))
+		pend = append(pend, u)
+		pendAt = append(pendAt, i)
+		if len(pend) == fetchChunk {
+			flush()
+		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("index: reading changed vectors: %w", err)
 	}
+	flush()
 	report("encoding", len(changed), len(changed))
 	x.mu.Lock()
 	defer x.mu.Unlock()

@@ -3,10 +3,11 @@
 # release (commit eee37bb, store schema 1), for the upgrade test in
 # cli/upgrade_test.go. It builds that commit's vecimg from git, ingests the
 # four images of testdata/images with the tiny VGG16 test weights and
-# clusters them (k=2). Needs ONNX Runtime (make ort).
+# clusters them (k=2). Needs ONNX Runtime (make ort). OUT=FILE writes elsewhere.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rev=${1:-eee37bb}
+out=${OUT:-$root/cli/testdata/schema1-store.tar.gz}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 mkdir "$work/src" "$work/imgs"
 git -C "$root" archive "$rev" | tar -x -C "$work/src"
@@ -15,5 +16,5 @@ cp "$root"/testdata/images/* "$work/imgs/"
 cd "$work"
 ./vecimg-prev --db prev.db ingest -q --weights "$root/embed/vgg/testdata/vgg16_w32_zip.pth" imgs
 ./vecimg-prev --db prev.db cluster --k 2 >/dev/null
-tar -czf "$root/cli/testdata/schema1-store.tar.gz" prev.db prev.db.hnsw
-echo "wrote cli/testdata/schema1-store.tar.gz (from $rev)"
+tar -czf "$out" prev.db prev.db.hnsw
+echo "wrote $out (from $rev)"

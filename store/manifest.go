@@ -64,8 +64,8 @@ type Manifest struct {
 // Manifest returns the store's manifest; ok is false when none was written
 // yet.
 func (s *Store) Manifest() (m Manifest, ok bool, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.manMu.RLock()
+	defer s.manMu.RUnlock()
 	return s.manifest, s.hasManifest, nil
 }
 
@@ -111,7 +111,9 @@ func (s *Store) EnsureManifest(want Manifest) error {
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyManifest, b) }); err != nil {
 		return s.wrapf(err, "write manifest")
 	}
+	s.manMu.Lock()
 	s.manifest, s.hasManifest = want, true
+	s.manMu.Unlock()
 	return nil
 }
 

@@ -82,8 +82,11 @@ type Store struct {
 	mu          sync.Mutex // serialises writes and guards the fields below
 	manifest    Manifest
 	hasManifest bool
-	schema      int // on disk
-	closed      bool
+	// manMu also guards manifest and hasManifest (taken inside mu when they
+	// change), so that Manifest does not wait for a Put's commit and sync.
+	manMu  sync.RWMutex
+	schema int // on disk
+	closed bool
 }
 
 // Open opens the store at path, creating it (and its parent directories) when
@@ -299,7 +302,9 @@ func (s *Store) init() error {
 		return err
 	}
 	m.Schema = int(schema)
+	s.manMu.Lock()
 	s.manifest, s.hasManifest = m, ok
+	s.manMu.Unlock()
 	s.schema = int(schema)
 	return nil
 }

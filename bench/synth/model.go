@@ -51,7 +51,7 @@ type iso struct {
 	Noise           float64
 }
 
-func (m iso) dim() int                { return m.Dim }
+func (m iso) dim() int               { return m.Dim }
 func (m iso) groups(int) (int, bool) { return m.Components, true }
 
 func (m iso) centre(rng *rand.Rand, out []float32) {

@@ -151,3 +151,45 @@ func TestStoreProblems(t *testing.T) {
 		t.Fatal("a read error taken for a finding")
 	}
 }
+
+// strictProgress fails the test when Add or Done come without Start.
+type strictProgress struct {
+	t       *testing.T
+	started bool
+}
+
+func (p *strictProgress) Start(string, string, int64) { p.started = true }
+func (p *strictProgress) Add(int64) {
+	if !p.started {
+		p.t.Error("Add before Start")
+	}
+}
+func (p *strictProgress) Note(string) {}
+func (p *strictProgress) Done() {
+	if !p.started {
+		p.t.Error("Done before Start")
+	}
+	p.started = false
+}
+
+// TestIngestFailsBeforeStart: an ingest stopped before it starts returns
+// its error; no progress is finished that was never started (the old CLI
+// panicked on its nil bar here).
+func TestIngestFailsBeforeStart(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	a, err := Open(ctx, Config{DB: filepath.Join(dir, "v.db"), LateWrite: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	_, err = a.Ingest(ctx, IngestOptions{Dir: dir, Model: ModelOptions{Weights: "../../embed/vgg/testdata/vgg16_w32_zip.pth"}, Progress: &strictProgress{t: t}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("ingest with a cancelled context: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "v.db")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a failed ingest created the store: %v", err)
+	}
+}

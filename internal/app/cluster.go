@@ -15,31 +15,36 @@ import (
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/mapped"
 	"github.com/vecimg/vecimg/store"
 )
 
 // ClusterOptions runs k-means over the stored vectors and writes the labels
-// back. Params are the k-means settings (Params.K is k).
+// back. Params are the k-means settings (Params.K is k; Params.Progress is
+// set by Cluster from Progress).
 type ClusterOptions struct {
 	Params   cluster.Options
-	Export   string // write the ImageID,label CSV here ("" = none)
-	Template string // with Export: a sample submission CSV giving rows and order
-	Sheets   string // write contact sheets and index.html into this folder ("" = none)
+	Export   string   // write the ImageID,label CSV here ("" = none)
+	Template string   // with Export: a sample submission CSV giving rows and order
+	Sheets   string   // write contact sheets and index.html into this folder ("" = none)
+	Progress Progress // the k-means stages and the label write-back
 }
 
 // ClusterResult is what a clustering did.
 type ClusterResult struct {
-	K          int      `json:"k"`
-	N          int      `json:"n"`
-	Inertia    float64  `json:"inertia"`
-	Sizes      []int    `json:"sizes"`
-	Iterations int      `json:"iterations"`
-	Refine     int      `json:"refine_passes"`
-	Converged  bool     `json:"converged"`
-	Seconds    float64  `json:"seconds"`
-	Export     string   `json:"export,omitempty"`
-	Sheets     string   `json:"sheets,omitempty"`
-	Warnings   []string `json:"warnings,omitempty"`
+	K          int     `json:"k"`
+	N          int     `json:"n"`
+	Inertia    float64 `json:"inertia"`
+	Sizes      []int   `json:"sizes"`
+	Iterations int     `json:"iterations"`
+	Refine     int     `json:"refine_passes"`
+	Converged  bool    `json:"converged"`
+	FitSeconds float64 `json:"fit_seconds"` // k-means alone
+	Seconds    float64 `json:"seconds"`     // the whole run: k-means, labels, CSV and sheets
+
+	Export   string   `json:"export,omitempty"`
+	Sheets   string   `json:"sheets,omitempty"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Cluster fits k-means and writes, in this order: the labels into the
@@ -93,18 +98,23 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 		return res, err
 	}
 	src.st = st
+	src.release = true // a.writeMu is held: nothing in this process rewrites the value log
 	gen, err := st.Generation()
 	if err != nil {
 		return res, err
 	}
 	start := time.Now()
-	fit, err := cluster.Fit(ctx, src, o.Params)
+	p := a.progress(o.Progress)
+	params := o.Params
+	params.Progress = clusterProgress(p, params.Refine)
+	fit, err := cluster.Fit(ctx, src, params)
+	p.Done()
 	if err != nil {
 		return res, err
 	}
 	res = ClusterResult{K: fit.K, N: len(fit.IDs), Inertia: fit.Inertia, Sizes: fit.Sizes, Iterations: fit.Iterations,
-		Refine: fit.RefinePasses, Converged: fit.Converged, Seconds: time.Since(start).Seconds()}
-	if err := writeLabels(st, fit, gen); err != nil {
+		Refine: fit.RefinePasses, Converged: fit.Converged, FitSeconds: time.Since(start).Seconds()}
+	if err := writeLabels(ctx, st, fit, gen, p); err != nil {
 		return res, err
 	}
 	if o.Export != "" {
@@ -130,6 +140,7 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 			res.Warnings = append(res.Warnings, fmt.Sprintf("%d images could not be read for the sheets (grey tiles), e.g. %s", len(sh.Unreadable), sh.Unreadable[0]))
 		}
 	}
+	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }
 
@@ -153,14 +164,28 @@ func readTemplate(st *store.Store, path string) ([]byte, error) {
 	return b, nil
 }
 
-// writeLabels stores every record's label and distance, then the run.
-func writeLabels(st *store.Store, fit *cluster.Result, gen uint64) error {
-	updates := make([]store.LabelUpdate, len(fit.IDs))
-	for i, id := range fit.IDs {
-		updates[i] = store.LabelUpdate{ID: id, Label: fit.Labels[i], Distance: float32(math.Sqrt(float64(max(fit.Distances[i], 0))))}
-	}
-	if err := st.SetLabels(updates); err != nil {
-		return fmt.Errorf("writing labels: %w", err)
+// labelBatch is how many labels writeLabels hands to one SetLabels call.
+const labelBatch = 16384
+
+// writeLabels stores every record's label and distance, labelBatch records
+// at a time, then the run. The ids come from the scan that was clustered,
+// under a.writeMu, so every batch finds its records.
+func writeLabels(ctx context.Context, st *store.Store, fit *cluster.Result, gen uint64, p Progress) error {
+	p.Start("writing labels", "vec", int64(len(fit.IDs)))
+	defer p.Done()
+	updates := make([]store.LabelUpdate, 0, min(labelBatch, len(fit.IDs)))
+	for lo := 0; lo < len(fit.IDs); lo += labelBatch {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("writing labels: %w (labels before record %d are written; run cluster again)", err, lo)
+		}
+		updates = updates[:0]
+		for i := lo; i < min(lo+labelBatch, len(fit.IDs)); i++ {
+			updates = append(updates, store.LabelUpdate{ID: fit.IDs[i], Label: fit.Labels[i], Distance: float32(math.Sqrt(float64(max(fit.Distances[i], 0))))})
+		}
+		if err := st.SetLabels(updates); err != nil {
+			return fmt.Errorf("writing labels: %w", err)
+		}
+		p.Add(int64(len(updates)))
 	}
 	o := fit.Options
 	params := map[string]string{
@@ -189,8 +214,9 @@ func storeImageLoader(st *store.Store) func(id string) (image.Image, error) {
 
 // ReportOptions compares several k (cluster --report); it writes nothing.
 type ReportOptions struct {
-	Ks     []int
-	Params cluster.Options // K is ignored
+	Ks       []int
+	Params   cluster.Options // K is ignored; Progress is set from Progress
+	Progress Progress        // the k-means stages of every k
 }
 
 // ReportResult is the comparison, one row per k, and the suggested k.
@@ -217,7 +243,11 @@ func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult,
 			return ReportResult{}, invalidf("--k %d: each k of a report must be in 2..%d (the stored images)", k, src.n)
 		}
 	}
-	rows, err := cluster.Sweep(ctx, src, o.Ks, o.Params)
+	p := a.progress(o.Progress)
+	params := o.Params
+	params.Progress = clusterProgress(p, params.Refine)
+	rows, err := cluster.Sweep(ctx, src, o.Ks, params)
+	p.Done()
 	if err != nil {
 		return ReportResult{}, err
 	}
@@ -229,7 +259,15 @@ type storeSource struct {
 	st  *store.Store
 	n   int
 	dim int
+	// release: every releaseBytes of vectors scanned, drop the scanned
+	// value-log pages from this process's RSS (package mapped). Only safe
+	// while no write can remap the value log, so only under a.writeMu.
+	release bool
 }
+
+// releaseBytes is how many bytes of vectors a releasing scan reads between
+// two mapped.Release calls.
+const releaseBytes = 64 << 20
 
 func newStoreSource(st *store.Store) (*storeSource, error) {
 	man, n, err := storeNonEmpty(st)
@@ -243,16 +281,77 @@ func (s *storeSource) Len() int { return s.n }
 func (s *storeSource) Dim() int { return s.dim }
 func (s *storeSource) Scan(ctx context.Context, fn func(i int, id string, v []float32) error) error {
 	i := 0
+	every := max(releaseBytes/(4*max(s.dim, 1)), 1)
+	release := func() error {
+		if _, err := mapped.Release(s.st.Path(), ".vlog"); err != nil {
+			return fmt.Errorf("clustering %s: %w", s.st.Path(), err)
+		}
+		return nil
+	}
 	err := s.st.ScanVectors(ctx, func(id string, v []float32) error {
 		if i >= s.n {
 			return fmt.Errorf("store changed during clustering (more than %d records); run again", s.n)
 		}
 		err := fn(i, id, v)
 		i++
+		if err == nil && s.release && i%every == 0 {
+			err = release()
+		}
 		return err
 	})
+	if err == nil && s.release {
+		err = release()
+	}
 	if err == nil && i != s.n {
 		return fmt.Errorf("store changed during clustering (%d records, expected %d); run again", i, s.n)
 	}
 	return err
+}
+
+// clusterProgress shows the cluster package's stage reports on p: each
+// stage (and each Lloyd pass over all vectors) is one Start…Done, with its
+// done count passed on as Adds; a resumed stage counts what is left. refine is Options.Refine as given (0 =
+// cluster.DefaultRefine), used to say how many passes there may be.
+func clusterProgress(p Progress, refine int) cluster.ProgressFunc {
+	if refine == 0 {
+		refine = cluster.DefaultRefine
+	}
+	var stage string
+	var last int64
+	pass, open := 0, false
+	return func(s string, done, total int64) {
+		if !open || s != stage || done < last {
+			if open {
+				p.Done()
+			}
+			label, unit := "k-means: "+s, "vec"
+			switch s {
+			case cluster.StageSample:
+				label = "k-means: reading a sample"
+			case cluster.StageSeeding:
+				label, unit = "k-means: seeding on the sample", "init"
+			case cluster.StageRepair:
+				label, unit = "k-means: swap repair on the sample", "try"
+			case cluster.StageMiniBatch:
+				unit = "step"
+			case cluster.StageRefine:
+				pass++
+				label = fmt.Sprintf("k-means: refine pass %d (at most %d)", pass, refine+1)
+			case cluster.StageLoad:
+				label = "k-means: loading vectors"
+			}
+			if done > 0 {
+				// A stage resumed (mini-batch steps after a buffer redraw):
+				// count the rest only, so the rate and ETA stay true.
+				label += fmt.Sprintf(" (%s %d–%d)", unit, done+1, total)
+				total -= done
+			}
+			p.Start(label, unit, total)
+			stage, last, open = s, done, true
+		}
+		if done > last {
+			p.Add(done - last)
+			last = done
+		}
+	}
 }

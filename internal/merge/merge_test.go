@@ -242,3 +242,18 @@ func TestMergeUnsortedParquetRefused(t *testing.T) {
 		t.Fatalf("unsorted input: %v", err)
 	}
 }
+
+func TestMergeForeignParquetRefused(t *testing.T) {
+	dir := t.TempDir()
+	w, err := parquetio.Create(dir, 2, parquetio.WriterOptions{}) // no manifest in the metadata
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]parquetio.Row{{ID: "a", Label: -1, Vector: []float32{1, 2}}})
+	if _, err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "vecimg import") {
+		t.Fatalf("Parquet without a manifest: %v", err)
+	}
+}

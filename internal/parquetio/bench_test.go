@@ -35,6 +35,23 @@ func BenchmarkWriteRead(b *testing.B) {
 			}
 		}
 	})
+	b.Run("write16", func(b *testing.B) {
+		b.SetBytes(n * dim * 4)
+		for range b.N {
+			w, err := Create(b.TempDir(), dim, WriterOptions{VectorType: Float16})
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i := 0; i < n; i += len(rows) {
+				if err := w.Write(rows); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if _, err := w.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("scan", func(b *testing.B) {
 		b.SetBytes(n * dim * 4)
 		for range b.N {

@@ -17,5 +17,6 @@
 // it checks schemas before reading data and every row while reading, and its
 // errors name the file, the row and the id.
 //
-// The package knows nothing of the store: callers convert records to Row.
+// Writer and Dataset work on Row and know nothing of the store; ExportStore
+// streams a store's records into a Writer.
 package parquetio

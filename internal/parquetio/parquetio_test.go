@@ -369,3 +369,38 @@ func TestScanStopsOnCallbackError(t *testing.T) {
 		t.Fatalf("err %v after %d calls", err, calls)
 	}
 }
+
+// TestDictionaryEncodedVectors reads vectors whose pages are dictionary
+// encoded (as pyarrow writes by default), through the generic value path.
+func TestDictionaryEncodedVectors(t *testing.T) {
+	type dictRow struct {
+		ID     string    `parquet:"id"`
+		Vector []float32 `parquet:"vector,list" parquet-element:",dict"`
+	}
+	p := filepath.Join(t.TempDir(), "dict.parquet")
+	f, _ := os.Create(p)
+	rows := []dictRow{{"a", []float32{1, 2, 1}}, {"b", []float32{2, 2, 3}}, {"c", []float32{3, 1, 1}}}
+	if err := parquet.Write(f, rows); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	pf, _ := os.Open(p)
+	fi, _ := pf.Stat()
+	file, err := parquet.OpenFile(pf, fi.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := file.Metadata().RowGroups[0].Columns[1].MetaData.Encoding
+	pf.Close()
+	dict := false
+	for _, e := range enc {
+		dict = dict || e.String() == "RLE_DICTIONARY" || e.String() == "PLAIN_DICTIONARY"
+	}
+	if !dict {
+		t.Fatalf("fixture is not dictionary encoded: %v", enc)
+	}
+	_, got := readAll(t, p, ReadOptions{})
+	if len(got) != 3 || got[1].ID != "b" || got[1].Vector[2] != 3 || got[2].Vector[0] != 3 {
+		t.Fatalf("%+v", got)
+	}
+}

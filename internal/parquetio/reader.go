@@ -691,8 +691,16 @@ func (c *vecCursor) load(p parquet.Page) error {
 	return c.checkCount(p)
 }
 
-func (c *vecCursor) checkCount(p parquet.Page) error {
-	if want := p.NumValues() - p.NumNulls(); int64(len(c.vals)) != want {
+// checkCount makes sure the values match the definition levels, which row
+// indexes them by.
+func (c *vecCursor) checkCount(parquet.Page) error {
+	want := 0
+	for _, d := range c.defs {
+		if int(d) >= c.maxDef {
+			want++
+		}
+	}
+	if len(c.vals) != want {
 		return fmt.Errorf("page holds %d values, its levels say %d", len(c.vals), want)
 	}
 	return nil
@@ -709,15 +717,37 @@ func (c *vecCursor) row(dst []float32) (out []float32, nulls bool, err error) {
 	}
 	first := true
 	for {
-		for c.li < len(c.reps) && (first || c.reps[c.li] > 0) {
+		// The row's levels in this page: [c.li, end).
+		end := c.li
+		if first && end < len(c.reps) {
+			end++
 			first = false
-			if int(c.defs[c.li]) < c.maxDef {
-				nulls = true
-			} else {
-				dst = append(dst, c.vals[c.vi])
-				c.vi++
+		}
+		for end < len(c.reps) && c.reps[end] > 0 {
+			end++
+		}
+		full := true
+		maxDef := byte(c.maxDef)
+		for _, d := range c.defs[c.li:end] {
+			if d < maxDef {
+				full = false
+				break
 			}
-			c.li++
+		}
+		if full { // the usual case: every level holds a value
+			n := end - c.li
+			dst = append(dst, c.vals[c.vi:c.vi+n]...)
+			c.vi += n
+			c.li = end
+		} else {
+			for ; c.li < end; c.li++ {
+				if int(c.defs[c.li]) < c.maxDef {
+					nulls = true
+				} else {
+					dst = append(dst, c.vals[c.vi])
+					c.vi++
+				}
+			}
 		}
 		if c.li < len(c.reps) {
 			return dst, nulls, nil

@@ -92,6 +92,8 @@ var float16Logical = format.LogicalType{Value: &format.Float16Type{}}
 func (float16Type) LogicalType() *format.LogicalType { return &float16Logical }
 func (float16Type) String() string                   { return "FLOAT16" }
 
+// schema16 is the schema of a float16 file (parquet.Group orders its
+// columns by name).
 func schema16() *parquet.Schema {
 	return parquet.NewSchema("row16", parquet.Group{
 		ColID:       parquet.String(),

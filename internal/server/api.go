@@ -50,7 +50,18 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/", s.authorized(methodCheck(api)))
 	mux.Handle("/", pageHandler())
-	return securityHeaders(s.logged(mux))
+	return securityHeaders(s.logged(s.hostCheck(mux)))
+}
+
+// hostCheck refuses requests for other host names on a loopback listener.
+func (s *Server) hostCheck(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.hosts != nil && !s.hosts[strings.ToLower(r.Host)] {
+			writeError(w, http.StatusForbidden, "this server answers only requests for 127.0.0.1 or localhost, not Host %q (protection against DNS rebinding; listen on another --addr to serve other names)", r.Host)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // methodCheck turns the mux's plain-text 404 and 405 answers into JSON

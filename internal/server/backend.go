@@ -121,13 +121,12 @@ type Clusters struct {
 
 // ClusterRun says which run made the labels.
 type ClusterRun struct {
-	K          int               `json:"k"`
-	Seed       int64             `json:"seed"`
-	Inertia    float64           `json:"inertia"`
-	Params     map[string]string `json:"params,omitempty"`
-	Generation uint64            `json:"generation"`
-	Stale      bool              `json:"stale"` // the store changed since the run
-	At         time.Time         `json:"at"`
+	K       int               `json:"k"`
+	Seed    int64             `json:"seed"`
+	Inertia float64           `json:"inertia"`
+	Params  map[string]string `json:"params,omitempty"`
+	Stale   bool              `json:"stale"` // images were added or changed since the run
+	At      time.Time         `json:"at"`
 }
 
 // ClusterSize is one cluster's label and number of images.
@@ -154,10 +153,9 @@ type MapPoint struct {
 
 // IngestProgress is reported after every committed batch.
 type IngestProgress struct {
-	Total  int `json:"total"`  // image files found
-	Done   int `json:"done"`   // files handled so far
-	Stored int `json:"stored"` // new or changed images stored so far
-	Bad    int `json:"bad"`
+	Total int `json:"total"` // image files found
+	Done  int `json:"done"`  // files handled so far
+	Bad   int `json:"bad"`
 }
 
 // IngestReport is the summary of one ingest run.

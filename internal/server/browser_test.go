@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -319,6 +320,10 @@ func checkPage(t *testing.T, base, upload string, clusterK int) {
 	}
 
 	// 5. Search with a file from the file picker: the matches are the API's.
+	upload, err := filepath.Abs(upload) // the browser wants an absolute path
+	if err != nil {
+		t.Fatal(err)
+	}
 	data, err := os.ReadFile(upload)
 	if err != nil {
 		t.Fatal(err)
@@ -335,6 +340,30 @@ func checkPage(t *testing.T, base, upload string, clusterK int) {
 		t.Fatalf("the uploaded image was stored: %d images, was %d", n, info.Count)
 	}
 	b.screenshot("search")
+
+	// 5b. Drag and drop: a file dropped on the page is searched the same way
+	// (the stored original of the first image, fetched by the page itself).
+	b.do("drop a file", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(async () => {
+		const blob = await (await fetch("/api/v1/images/%s/file")).blob();
+		const dt = new DataTransfer();
+		dt.items.add(new File([blob], "dropped.jpg", {type: blob.type}));
+		document.body.dispatchEvent(new DragEvent("dragenter", {dataTransfer: dt, bubbles: true}));
+		document.body.dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+	})()`, url.PathEscape(first)), chromedp.EvalAsValue, chromedp.EvalAwaitPromise),
+		poll(`document.querySelector(".query h2") && document.querySelector(".query h2").textContent === "Images like dropped.jpg" && document.querySelector("#search-results[data-loaded=true]") !== null`))
+	orig, err := http.Get(base + "/api/v1/images/" + url.PathEscape(first) + "/file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	origData, _ := io.ReadAll(orig.Body)
+	orig.Body.Close()
+	wantDrop := api[neighbours](t, "POST", fmt.Sprintf("%s/api/v1/search?k=%d", base, k), "application/octet-stream", origData)
+	if got := eval[[]string](b, `[...document.querySelectorAll("#search-results .thumb")].map(a => a.dataset.id)`); !slices.Equal(got, ids(wantDrop.Results)) {
+		t.Fatalf("dropping %s's file shows %v, the API says %v", first, got, ids(wantDrop.Results))
+	}
+	if hidden := eval[bool](b, `document.querySelector("#drop").hidden`); !hidden {
+		t.Fatal("the drop overlay stayed on screen after the drop")
+	}
 
 	// 6. Map: one point per image; hovering shows that image's thumbnail;
 	// clicking opens it.
@@ -451,12 +480,6 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	waitCount(len(entries), 60*time.Second)
-	if os.Getenv("DEBUG_SEARCH") != "" {
-		data, _ := os.ReadFile("testdata/query.jpg")
-		t0 := time.Now()
-		res := api[neighbours](t, "POST", base+"/api/v1/search?k=3", "image/jpeg", data)
-		t.Logf("search took %v: %v", time.Since(t0), ids(res.Results))
-	}
 	t.Setenv("VECIMG_SCREENSHOTS", screenshotDir(t))
 	checkPage(t, base, "testdata/query.jpg", 3)
 
@@ -492,4 +515,21 @@ func copyFile(t *testing.T, src, dst string) {
 	if err := os.WriteFile(dst, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestBrowserIngestBar: while --watch ingests, the page shows its progress,
+// and hides the bar when the ingest is done.
+func TestBrowserIngestBar(t *testing.T) {
+	needBrowser(t)
+	fb, dir, release := server.FakeStoreHeldIngest(t, 6)
+	t.Cleanup(release)
+	base := serve(t, fb, server.Config{WatchDir: dir, Rescan: -1})
+	b := newBrowser(t, base)
+	b.do("open the page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("#ingest")))
+	if txt := eval[string](b, `document.querySelector("#ingest-text").textContent`); !strings.HasPrefix(txt, "Ingesting "+dir) {
+		t.Fatalf("ingest bar says %q", txt)
+	}
+	b.screenshot("ingest-bar")
+	release()
+	b.do("bar hidden after the ingest", poll(`document.querySelector("#ingest").hidden`))
 }

@@ -28,6 +28,7 @@ type fakeBackend struct {
 	mu     sync.RWMutex
 	imgs   map[string]*fakeImage
 	run    *ClusterRun
+	runGen uint64 // store generation the run saw
 	gen    uint64
 	ingest func(ctx context.Context) // test hook run inside Ingest
 	calls  map[string]int
@@ -189,7 +190,7 @@ func (f *fakeBackend) clustersLocked() Clusters {
 	}
 	sort.Slice(c.Clusters, func(i, j int) bool { return c.Clusters[i].Size > c.Clusters[j].Size })
 	r := *f.run
-	r.Stale = r.Generation != f.gen
+	r.Stale = f.runGen != f.gen
 	c.Run = &r
 	return c
 }
@@ -217,7 +218,8 @@ func (f *fakeBackend) Cluster(ctx context.Context, o ClusterOptions) (Clusters, 
 		}
 		im.Label = int32(best % o.K)
 	}
-	f.run = &ClusterRun{K: o.K, Seed: int64(o.Seed), Generation: f.gen, At: time.Now().UTC()}
+	f.run = &ClusterRun{K: o.K, Seed: int64(o.Seed), At: time.Now().UTC()}
+	f.runGen = f.gen
 	return f.clustersLocked(), nil
 }
 
@@ -262,7 +264,7 @@ func (f *fakeBackend) Ingest(ctx context.Context, dir string, progress func(Inge
 		} else {
 			rep.Stored++
 		}
-		progress(IngestProgress{Total: rep.Total, Done: i + 1, Stored: rep.Stored, Bad: len(rep.Bad)})
+		progress(IngestProgress{Total: rep.Total, Done: i + 1, Bad: len(rep.Bad)})
 	}
 	return rep, nil
 }

@@ -136,13 +136,29 @@ func TestWatchIngestsNewFiles(t *testing.T) {
 	}
 }
 
+// Rescans ingest again only when something under the folder changed; a
+// change that sends no create or write event (here a new modification
+// time) is found by the rescan.
 func TestPeriodicRescan(t *testing.T) {
 	dir := t.TempDir()
+	p := filepath.Join(dir, "a.png")
+	writePNG(t, p, 20, 20, color.RGBA{1, 2, 3, 255})
 	f := newFake()
-	s := New(f, Config{WatchDir: dir, Rescan: 150 * time.Millisecond})
+	s := New(f, Config{WatchDir: dir, Rescan: 100 * time.Millisecond})
 	base, _ := startServer(t, s)
-	waitFor(t, "three rescans", 5*time.Second, func() bool {
-		return getJSON[watchSnapshot](t, base+"/api/v1/ingest").Runs >= 3
+	waitFor(t, "the first ingest", 5*time.Second, func() bool {
+		return getJSON[watchSnapshot](t, base+"/api/v1/ingest").Runs >= 1
+	})
+	time.Sleep(600 * time.Millisecond) // six rescans of an unchanged folder
+	if runs := getJSON[watchSnapshot](t, base+"/api/v1/ingest").Runs; runs != 1 {
+		t.Fatalf("%d ingests of an unchanged folder, want 1", runs)
+	}
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(p, later, later); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a rescan after the change", 5*time.Second, func() bool {
+		return getJSON[watchSnapshot](t, base+"/api/v1/ingest").Runs == 2
 	})
 }
 
@@ -251,5 +267,26 @@ func TestOnListenAndBusyPort(t *testing.T) {
 	err = New(f, Config{Addr: ln.Addr().String()}).Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "cannot listen on") {
 		t.Fatalf("busy port: %v", err)
+	}
+}
+
+// On a loopback address, requests naming another host (a page whose DNS
+// name was rebound to 127.0.0.1) are refused.
+func TestHostCheck(t *testing.T) {
+	f, _ := fakeStore(t, 2)
+	base, _ := startServer(t, New(f, Config{}))
+	_, port, _ := net.SplitHostPort(strings.TrimPrefix(base, "http://"))
+	for host, want := range map[string]int{"127.0.0.1:" + port: 200, "localhost:" + port: 200, "LOCALHOST:" + port: 200,
+		"evil.example:" + port: 403, "evil.example": 403, "127.0.0.1:1": 403} {
+		req, _ := http.NewRequest("GET", base+"/api/v1/health", nil)
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("Host %q: status %d, want %d", host, res.StatusCode, want)
+		}
 	}
 }

@@ -83,6 +83,11 @@ type Server struct {
 	watch  *watchState
 
 	clusterMu sync.Mutex // one clustering at a time
+
+	// hosts, when set (a loopback listener), are the Host headers answered;
+	// others are refused, so that a web page whose name was rebound to
+	// 127.0.0.1 cannot read the store (DNS rebinding).
+	hosts map[string]bool
 }
 
 // New returns a server for b. It starts nothing; see Handler and Run.
@@ -122,7 +127,16 @@ func (s *Server) Run(ctx context.Context) error {
 // Serve is Run on a listener the caller opened.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	addr := ln.Addr().String()
-	if !IsLoopback(addr) {
+	if IsLoopback(addr) {
+		_, port, _ := net.SplitHostPort(addr)
+		s.hosts = map[string]bool{}
+		for _, h := range []string{"127.0.0.1", "localhost", "[::1]"} {
+			s.hosts[h+":"+port] = true
+		}
+		if host, _, _ := net.SplitHostPort(addr); host != "" {
+			s.hosts[net.JoinHostPort(host, port)] = true
+		}
+	} else {
 		s.log.Warn("listening on a non-loopback address: other machines can reach this server; set --token", "addr", addr, "token", s.cfg.Token != "")
 	}
 	if s.cfg.OnListen != nil {
@@ -158,7 +172,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var err error
 	select {
 	case <-ctx.Done():
-		s.log.Info("stopping: draining requests and committing the running ingest batch")
+		if s.cfg.WatchDir != "" {
+			s.log.Info("stopping: draining requests and committing the running ingest batch")
+		} else {
+			s.log.Info("stopping: draining requests")
+		}
 	case err = <-serveErr:
 	}
 	stopWatch()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -90,8 +91,15 @@ func (s *Server) runWatch(ctx context.Context) {
 		defer t.Stop()
 		tick = t.C
 	}
-	for {
-		s.ingestOnce(ctx, dir)
+	var last map[string]fileStamp // the folder as the last ingest found it
+	for ingest := true; ; {
+		if ingest {
+			now := stampDir(dir)
+			last = nil // a failed ingest is tried again at the next rescan
+			if s.ingestOnce(ctx, dir) {
+				last = now
+			}
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -99,7 +107,13 @@ func (s *Server) runWatch(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick:
+			// A rescan catches what file events missed; when nothing under
+			// the folder changed since the last ingest, it does not run one
+			// (which would load the model again).
+			ingest = !maps.Equal(stampDir(dir), last)
+			continue
 		case <-events:
+			ingest = true
 			// Wait until events stop for a moment.
 			for quiet := false; !quiet; {
 				select {
@@ -112,6 +126,27 @@ func (s *Server) runWatch(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// fileStamp is what a rescan compares to find changes.
+type fileStamp struct {
+	size int64
+	mod  time.Time
+}
+
+// stampDir lists the files under dir with their size and modification time.
+func stampDir(dir string) map[string]fileStamp {
+	m := map[string]fileStamp{}
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			m[p] = fileStamp{fi.Size(), fi.ModTime()}
+		}
+		return nil
+	})
+	return m
 }
 
 // forwardEvents turns fsnotify events into a signal on events, watching
@@ -164,7 +199,8 @@ func (s *Server) addTree(fw *fsnotify.Watcher, dir string) {
 	})
 }
 
-func (s *Server) ingestOnce(ctx context.Context, dir string) {
+// ingestOnce runs one ingest of dir; false when it failed.
+func (s *Server) ingestOnce(ctx context.Context, dir string) bool {
 	s.watch.update(func(ws *watchSnapshot) {
 		ws.Running = true
 		ws.Progress = &IngestProgress{}
@@ -204,4 +240,5 @@ func (s *Server) ingestOnce(ctx context.Context, dir string) {
 			}
 		}
 	}
+	return err == nil
 }

@@ -4,12 +4,12 @@
 // store) with app.Similar, and compares the ids with exact float32 cosine
 // ground truth computed by bench/scale_truth.py.
 //
-//	go run ./bench/synth/query -db STORE -queries Q.f32 -truth TRUTH.json [-efs 0,32,64] [-rounds 3]
+//	go run ./bench/synth/query -db STORE -queries Q.f32 -truth TRUTH.json [-efs 0,32,64] [-rounds 3] [-exact 5]
 //
 // Output: JSON lines. The first query (which opens or updates the index) is
 // reported apart; latency is the median over rounds of the mean ms/query,
-// one query at a time (GOMAXPROCS -threads, default 1). ef 0 is the
-// index's default setting.
+// one query at a time (GOMAXPROCS -threads, default 1), with the process's
+// CPU time per query beside it. ef 0 is the index's default setting.
 package main
 
 import (
@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/vecimg/vecimg/internal/app"
@@ -50,7 +51,7 @@ func run() error {
 	efs := flag.String("efs", "0,16,32,64,128", "search breadths to measure (0 = the index default)")
 	rounds := flag.Int("rounds", 3, "timed passes over the queries per ef")
 	threads := flag.Int("threads", 1, "GOMAXPROCS while timing")
-	exact := flag.Bool("exact", false, "also time exact search (--exact) on the first 20 queries")
+	exactN := flag.Int("exact", 0, "also time exact search (SimilarOptions.Exact, all cores) on the first N queries")
 	flag.Parse()
 	if *db == "" || *qpath == "" || *tpath == "" {
 		return fmt.Errorf("-db, -queries and -truth are required")
@@ -109,10 +110,11 @@ func run() error {
 		if err != nil {
 			return fmt.Errorf("-efs: %w", err)
 		}
-		var times []float64
+		var times, cpus []float64
 		var found [][]string
 		for r := 0; r < *rounds; r++ {
 			found = found[:0]
+			c0 := cpuTime()
 			t := time.Now()
 			for _, q := range qs {
 				ids, err := search(q, ef, false)
@@ -122,13 +124,16 @@ func run() error {
 				found = append(found, ids)
 			}
 			times = append(times, ms(time.Since(t))/float64(nq))
+			cpus = append(cpus, ms(cpuTime()-c0)/float64(nq))
 		}
 		slices.Sort(times)
-		emit(map[string]any{"ef": ef, "ms_per_query": round3(times[len(times)/2]), "recall_at_10": round4(recall(truth.IDs, found))})
+		slices.Sort(cpus)
+		emit(map[string]any{"ef": ef, "ms_per_query": round3(times[len(times)/2]), "cpu_ms_per_query": round3(cpus[len(cpus)/2]),
+			"recall_at_10": round4(recall(truth.IDs, found))})
 	}
-	if *exact {
+	if *exactN > 0 {
 		runtime.GOMAXPROCS(runtime.NumCPU())
-		m := min(20, nq)
+		m := min(*exactN, nq)
 		var found [][]string
 		t := time.Now()
 		for _, q := range qs[:m] {
@@ -138,9 +143,19 @@ func run() error {
 			}
 			found = append(found, ids)
 		}
-		emit(map[string]any{"exact_ms_per_query": round3(ms(time.Since(t)) / float64(m)), "exact_recall_at_10": round4(recall(truth.IDs[:m], found)), "threads": runtime.NumCPU()})
+		emit(map[string]any{"exact_ms_per_query": round3(ms(time.Since(t)) / float64(m)), "exact_recall_at_10": round4(recall(truth.IDs[:m], found)), "exact_queries": m, "threads": runtime.NumCPU()})
 	}
 	return nil
+}
+
+// cpuTime is the process's user+system CPU time: with GOMAXPROCS 1 the
+// queries' own cost, less sensitive than wall time to other load.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func recall(want, got [][]string) float64 {
@@ -157,8 +172,8 @@ func recall(want, got [][]string) float64 {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-func round3(x float64) float64  { return math.Round(x*1000) / 1000 }
-func round4(x float64) float64  { return math.Round(x*10000) / 10000 }
+func round3(x float64) float64   { return math.Round(x*1000) / 1000 }
+func round4(x float64) float64   { return math.Round(x*10000) / 10000 }
 
 func emit(m map[string]any) {
 	b, _ := json.Marshal(m)

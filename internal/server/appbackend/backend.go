@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vecimg/vecimg/cluster"
@@ -25,8 +26,9 @@ var StopGrace = 2 * time.Minute
 // Options configure the backend.
 type Options struct {
 	// Model finds the store's model, for uploads and --watch ingests.
-	Model app.ModelOptions
-	Batch int // ingest batch size; 0 = the ingest default
+	Model   app.ModelOptions
+	Batch   int // ingest batch size; 0 = the ingest default
+	Workers int // ingest decode workers; 0 = the ingest default
 	// OnWarn, when set, hears about a failed index save after an ingest
 	// (the index in memory stays right).
 	OnWarn func(msg string)
@@ -34,8 +36,53 @@ type Options struct {
 
 // Backend is a server.Backend over an *app.App.
 type Backend struct {
-	a *app.App
-	o Options
+	a     *app.App
+	o     Options
+	cache recordCache
+}
+
+// recordCache keeps the records of images shown recently (neighbours are
+// mostly the same few thousand images), so that a query does not read and
+// decode every result's vector again. It is valid for one store generation
+// (any put or delete moves it) and one labelling (epoch, moved by Cluster:
+// labels do not change the generation). This server is the store's only
+// writer while it runs.
+type recordCache struct {
+	mu    sync.Mutex
+	gen   uint64
+	epoch uint64
+	m     map[string]server.Image
+}
+
+const maxCached = 100_000
+
+func (c *recordCache) get(gen uint64, id string) (server.Image, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.m == nil {
+		c.gen, c.m = gen, map[string]server.Image{}
+	}
+	im, ok := c.m[id]
+	return im, c.epoch, ok
+}
+
+func (c *recordCache) put(gen, epoch uint64, im server.Image) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.epoch != epoch {
+		return // the store or its labels changed while it was read
+	}
+	if len(c.m) >= maxCached {
+		c.m = map[string]server.Image{}
+	}
+	c.m[im.ID] = im
+}
+
+func (c *recordCache) relabelled() {
+	c.mu.Lock()
+	c.epoch++
+	c.m = nil
+	c.mu.Unlock()
 }
 
 var _ server.Backend = (*Backend)(nil)
@@ -115,6 +162,26 @@ func (b *Backend) List(ctx context.Context, o server.ListOptions) (server.ListPa
 
 // Image returns one stored image.
 func (b *Backend) Image(ctx context.Context, id string) (server.Image, error) {
+	var gen uint64
+	st, err := b.a.Store()
+	if err == nil {
+		gen, err = st.Generation()
+	}
+	if err == nil {
+		im, epoch, ok := b.cache.get(gen, id)
+		if ok {
+			return im, nil
+		}
+		out, err := b.image(ctx, id)
+		if err == nil {
+			b.cache.put(gen, epoch, out)
+		}
+		return out, err
+	}
+	return b.image(ctx, id)
+}
+
+func (b *Backend) image(ctx context.Context, id string) (server.Image, error) {
 	im, err := b.a.Image(ctx, id)
 	if errors.Is(err, app.ErrNoStore) {
 		return server.Image{}, &kindError{fmt.Errorf("no stored image has id %q (the store is empty)", id), server.ErrNotFound}
@@ -129,14 +196,14 @@ func (b *Backend) Image(ctx context.Context, id string) (server.Image, error) {
 func (b *Backend) results(ctx context.Context, hits []app.Neighbor) ([]server.Neighbour, error) {
 	out := make([]server.Neighbour, 0, len(hits))
 	for _, h := range hits {
-		im, err := b.a.Image(ctx, h.ID)
-		if errors.Is(err, app.ErrNotFound) {
+		im, err := b.Image(ctx, h.ID)
+		if errors.Is(err, server.ErrNotFound) {
 			continue // removed since the search
 		}
 		if err != nil {
-			return nil, wrap(err)
+			return nil, err
 		}
-		out = append(out, server.Neighbour{Image: image(im), Distance: h.Distance})
+		out = append(out, server.Neighbour{Image: im, Distance: h.Distance})
 	}
 	return out, nil
 }
@@ -215,7 +282,9 @@ func (b *Backend) Clusters(ctx context.Context) (server.Clusters, error) {
 func (b *Backend) Cluster(ctx context.Context, o server.ClusterOptions) (server.Clusters, error) {
 	p := cluster.DefaultOptions(o.K)
 	p.Seed = o.Seed
-	if _, err := b.a.Cluster(ctx, app.ClusterOptions{Params: p}); err != nil {
+	_, err := b.a.Cluster(ctx, app.ClusterOptions{Params: p})
+	b.cache.relabelled() // even after an error: some labels may be written
+	if err != nil {
 		return server.Clusters{}, wrap(err)
 	}
 	return b.Clusters(ctx)
@@ -290,7 +359,7 @@ func (b *Backend) Ingest(ctx context.Context, dir string, progress func(server.I
 			cancel()
 		}
 	}()
-	res, err := b.a.Ingest(run, app.IngestOptions{Dir: dir, Model: b.o.Model, Batch: b.o.Batch,
+	res, err := b.a.Ingest(run, app.IngestOptions{Dir: dir, Model: b.o.Model, Batch: b.o.Batch, Workers: b.o.Workers,
 		Progress: &ingestProgress{f: progress}, Stop: stop})
 	s := res.IngestStats
 	rep := server.IngestReport{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced,

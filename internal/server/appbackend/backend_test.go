@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/cluster"
+	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/server"
 	"github.com/vecimg/vecimg/internal/server/appbackend"
@@ -196,6 +199,17 @@ func TestAPIOnAStore(t *testing.T) {
 		}
 	}
 	apiLabels := labels(t, a)
+	// Records shown before the clustering (cached) come back with their new
+	// labels.
+	nb := decode[nbAnswer](t, call(t, h, "GET", "/api/v1/images/10/neighbours?k=5", "", ""), 200)
+	for _, r := range nb.Results {
+		if r.Label != apiLabels[r.ID] || r.Label == server.NoLabel {
+			t.Fatalf("neighbour %s after clustering has label %d, the store %d", r.ID, r.Label, apiLabels[r.ID])
+		}
+	}
+	if im := decode[server.Image](t, call(t, h, "GET", "/api/v1/images/10", "", ""), 200); im.Label != apiLabels["10"] {
+		t.Fatalf("record of 10 after clustering: label %d, the store %d", im.Label, apiLabels["10"])
+	}
 	p := cluster.DefaultOptions(3)
 	p.Seed = 5
 	if _, err := a.Cluster(context.Background(), app.ClusterOptions{Params: p}); err != nil {
@@ -295,5 +309,74 @@ func TestBusyNamesTheServer(t *testing.T) {
 	os.WriteFile(app.ServeLockPath(db), []byte(`{"pid": 999999999, "addr": "x:1"}`), 0o644)
 	if _, err := app.Open(context.Background(), app.Config{DB: db, ReadOnly: true}); strings.Contains(err.Error(), "vecimg serve") {
 		t.Fatalf("stale serve lock believed: %v", err)
+	}
+}
+
+func needRuntime(t *testing.T) {
+	t.Helper()
+	if _, err := embed.LoadRuntime(""); err != nil {
+		if os.Getenv("VECIMG_REQUIRE_ORT") != "" {
+			t.Fatalf("ONNX Runtime is required (VECIMG_REQUIRE_ORT is set): %v", err)
+		}
+		t.Skipf("ONNX Runtime not available (run `make ort`): %v", err)
+	}
+}
+
+func writePNGs(t *testing.T, dir string, n int) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range n {
+		img := image.NewRGBA(image.Rect(0, 0, 64+r.IntN(32), 48+r.IntN(32)))
+		for j := range img.Pix {
+			img.Pix[j] = uint8(r.IntN(256))
+		}
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%d.png", i)), b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A stop during a --watch ingest (the server's context ends) lets the
+// batches in flight be committed instead of dropped; what the ingest
+// reports stored is in the store, and the next run does the rest.
+func TestIngestStopCommitsInFlight(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	writePNGs(t, imgs, 48)
+	weights, _ := filepath.Abs("../../../embed/vgg/testdata/vgg16_w32_zip.pth")
+	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(dir, "s.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b := appbackend.New(a, appbackend.Options{Model: app.ModelOptions{Weights: weights}, Batch: 4})
+	ctx, cancel := context.WithCancel(context.Background())
+	atStop := -1
+	rep, err := b.Ingest(ctx, imgs, func(p server.IngestProgress) {
+		if atStop < 0 && p.Done > 0 {
+			atStop = p.Done // the first committed batch: stop now
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped ingest: %v", err)
+	}
+	info, err := a.Info(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Count != rep.Stored || rep.Stored <= atStop || rep.Stored >= 48 {
+		t.Fatalf("stop after %d files: %d reported stored, %d in the store (want the batches in flight committed, not all 48)", atStop, rep.Stored, info.Count)
+	}
+	t.Logf("stop requested after %d images; %d committed", atStop, rep.Stored)
+	rep2, err := b.Ingest(context.Background(), imgs, func(server.IngestProgress) {})
+	if err != nil || rep2.Present != rep.Stored || rep2.Stored != 48-rep.Stored {
+		t.Fatalf("second run: %+v, %v", rep2, err)
 	}
 }

@@ -394,7 +394,7 @@ async function poll() {
       bar.hidden = false;
       $("#ingest-fill").style.width = (p.total ? 100 * p.done / p.total : 0).toFixed(1) + "%";
       $("#ingest-text").textContent = "Ingesting " + ing.dir + ": " + p.done + " of " + (p.total || "?") +
-        " files, " + p.stored + " new" + (p.bad ? ", " + p.bad + " bad" : "");
+        " files" + (p.bad ? ", " + p.bad + " bad" : "") + " · " + info.count + " images stored";
     } else if (ing.last_error) {
       bar.hidden = false;
       $("#ingest-fill").style.width = "0";

@@ -1,0 +1,92 @@
+package index
+
+import (
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/vecimg/vecimg/internal/npz"
+)
+
+func readNPZ(t *testing.T, path string, limit int) ([]string, [][]float32) {
+	r, err := npz.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var out [][]float32
+	var ids []string
+	for len(out) < limit {
+		id, v, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, append([]float32(nil), v...))
+		ids = append(ids, id)
+	}
+	return ids, out
+}
+
+func TestProbeScale(t *testing.T) {
+	base := os.Getenv("PROBE_BASE")
+	if base == "" {
+		t.Skip()
+	}
+	ids, b := readNPZ(t, base, envInt(t, "PROBE_N", 20000))
+	_, qs := readNPZ(t, os.Getenv("PROBE_Q"), 200)
+	src := newMemSource()
+	for i, v := range b {
+		src.vecs[ids[i]] = v
+		src.vers[ids[i]] = 1
+	}
+	b = nil
+	t0 := time.Now()
+	truth := exactIDs(t, src, qs, 10)
+	t.Logf("truth %v", time.Since(t0))
+	var x *Index
+	if p := os.Getenv("PROBE_INDEX"); p != "" {
+		var err error
+		if x, err = OpenFile(p); err != nil {
+			t.Fatal(err)
+		}
+		x.SetFetcher(src)
+	} else {
+		x = build(t, src, len(qs[0]), Config{})
+	}
+	t.Logf("codedim %d trainRes %.4f", x.CodeDim(), x.cb.trainRes)
+	run := func(name string, opt SearchOptions) {
+		t0 := time.Now()
+		got := searchAll(t, x, qs, opt)
+		t.Logf("%s ef %d rerank %d: recall %.4f %.3f ms/q", name, opt.Ef, opt.Rerank, recallOf(truth, got), float64(time.Since(t0).Microseconds())/1e3/float64(len(qs)))
+	}
+	x.cfg.ExactBelow = 1 << 30
+	for _, rr := range []int{20, 40, 80, 160} {
+		run("scan", SearchOptions{K: 10, Rerank: rr})
+	}
+	x.cfg.ExactBelow = DefaultExactBelow
+	for _, ef := range []int{64, 128, 512} {
+		run("graph", SearchOptions{K: 10, Ef: ef, Rerank: 40, Method: Graph})
+	}
+	variants := []struct {
+		name string
+		cfg  Config
+		kp   bool
+	}{{"M24", Config{M: 24}, false}, {"keepPruned", Config{}, true}, {"efC100", Config{EfConstruction: 100}, false}}
+	for _, v := range variants {
+		if os.Getenv("PROBE_VARIANTS") == "" {
+			break
+		}
+		keepPruned = v.kp
+		t0 := time.Now()
+		x = build(t, src, len(qs[0]), v.cfg)
+		t.Logf("variant %s: build %v", v.name, time.Since(t0))
+		for _, ef := range []int{64, 128} {
+			run(v.name, SearchOptions{K: 10, Ef: ef, Rerank: 40, Method: Graph})
+		}
+		keepPruned = false
+	}
+}
