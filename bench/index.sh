@@ -64,7 +64,7 @@ gotest -test.bench '^Benchmark(Rerank|Open|CoderHNSW|Crossover)$' -test.benchtim
 import glob, re, statistics, sys
 d = sys.argv[1]
 read = lambda p: "".join(open(f).read() for f in sorted(glob.glob(f"{d}/{p}")))
-GO = r"(\S+?)-\d+\s+\d+\s+\S+ ns/op((?:\s+\S+ \S+)*)"
+GO = r"(\S+?)-\d+[ \t]+\d+[ \t]+\S+ ns/op((?:[ \t]+\S+ \S+)*)"
 
 def go_metrics(text):
     out = {}
@@ -123,7 +123,7 @@ if rr:
 cross = {k: v for k, v in other.items() if k.startswith("BenchmarkCrossover/")}
 if cross:
     print()
-    print("small indexes: ms/query of the code scan and of graph search (EfSearch 64), both re-ranked")
+    print("small indexes: ms/query of the code scan and of graph search (default ef), both re-ranked")
     sizes = sorted({int(re.search(r"n=(\d+)", k).group(1)) for k in cross})
     for n in sizes:
         e, g = cross.get(f"BenchmarkCrossover/n={n}/scan"), cross.get(f"BenchmarkCrossover/n={n}/graph")

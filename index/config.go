@@ -15,17 +15,23 @@ type Config struct {
 	// EfConstruction is the candidate-list size used while inserting. Larger
 	// values build a better graph, more slowly. Default 200; at least M.
 	EfConstruction int
-	// EfSearch is the default candidate-list size of a search (raised to k
-	// when k is larger). Larger values raise recall and latency. Default 64:
-	// on the 20,000 × 4096 benchmark set recall@10 was 0.979 at 16, 0.9945
-	// at 24 and 1.0 from 48 up (bench/index.sh); 64 leaves a margin for
-	// real embeddings, which can be harder, at about 1 ms per query.
+	// EfSearch is the default candidate-list size of a search (raised to
+	// the number of candidates re-ranked when smaller). Larger values raise
+	// recall and latency. Default 0 = automatic: 128 up to 200,000 vectors,
+	// 256 above. On 100,000 vectors fitted to real fc6 features recall@10
+	// (200 held-out queries, re-ranked) was 0.984 at 64 and 0.9915 at 128,
+	// at 2.3 and 3.0 ms per query through the store (bench/synth/query);
+	// hnswlib on the same vectors: 0.969 and 0.985. The walk to the true
+	// neighbours gets longer with the size of the graph: at 1M, before the
+	// short-list filling of keepPruned, 128 gave 0.931.
 	EfSearch int
 	// ExactBelow: while the index holds fewer live vectors than this, Search
 	// compares the query with every code instead of walking the graph (then
 	// re-ranks as usual): below it the scan is as fast and misses nothing
-	// the codes can tell apart. Use a negative value to always walk the
-	// graph. Default 3000.
+	// the codes can tell apart. With 4096-byte codes (the worst case) the
+	// scan took 0.33 ms against 0.41 for the walk at 1,000 vectors and
+	// 0.71 against 0.63 at 2,000 (BenchmarkCrossover). Use a negative value
+	// to always walk the graph. Default 2000.
 	ExactBelow int
 	// Seed seeds the level generator and the codebook training. The index
 	// is a deterministic function of Seed, the configuration and the
@@ -41,7 +47,13 @@ type Config struct {
 	CodeDim int
 	// Rerank is the number of graph candidates whose exact vectors are
 	// fetched to order the answer (raised to k plus the excluded ids).
-	// Default 40.
+	// Default 64. On 100,000 vectors fitted to real fc6 features, scanning
+	// every code and re-ranking the best 20, 40 or 160 found 0.992, 0.999
+	// and 0.9995 of the true top 10; on the harsher fc6-like set of
+	// synth_test.go (20,000, tighter neighbours) 40 gave 0.9905, 80 0.9975
+	// and 160 1.0, at 0.57, 0.71 and 1.14 ms per query in memory
+	// (BenchmarkRerank). 64 keeps recall above 0.99 on both for about
+	// 0.1 ms more than 40; a store fetch of 40 vectors took 0.2 ms.
 	Rerank int
 	// TrainSample is the largest number of vectors the codebook (mean and
 	// principal directions) is trained on. Default 10000.
@@ -52,12 +64,12 @@ type Config struct {
 const (
 	DefaultM              = 16
 	DefaultEfConstruction = 200
-	DefaultEfSearch       = 64
-	DefaultExactBelow     = 3000
+	DefaultEfSearch       = 0 // automatic, see Config.EfSearch
+	DefaultExactBelow     = 2000
 	// DefaultCodeDim is the number of principal components an automatic
 	// code dimension keeps.
 	DefaultCodeDim     = 256
-	DefaultRerank      = 40
+	DefaultRerank      = 64
 	DefaultTrainSample = 10000
 
 	maxM  = 128
@@ -78,9 +90,6 @@ func (c Config) withDefaults() (Config, error) {
 	if c.EfConstruction == 0 {
 		c.EfConstruction = DefaultEfConstruction
 	}
-	if c.EfSearch == 0 {
-		c.EfSearch = DefaultEfSearch
-	}
 	if c.ExactBelow == 0 {
 		c.ExactBelow = DefaultExactBelow
 	}
@@ -98,8 +107,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("%w: M = %d, want 2..%d", ErrConfig, c.M, maxM)
 	case c.EfConstruction < c.M || c.EfConstruction > maxEf:
 		return c, fmt.Errorf("%w: EfConstruction = %d, want %d..%d", ErrConfig, c.EfConstruction, c.M, maxEf)
-	case c.EfSearch < 1 || c.EfSearch > maxEf:
-		return c, fmt.Errorf("%w: EfSearch = %d, want 1..%d", ErrConfig, c.EfSearch, maxEf)
+	case c.EfSearch < 0 || c.EfSearch > maxEf:
+		return c, fmt.Errorf("%w: EfSearch = %d, want 0 (automatic) or 1..%d", ErrConfig, c.EfSearch, maxEf)
 	case c.CodeDim < 0 || c.CodeDim > MaxDim:
 		return c, fmt.Errorf("%w: CodeDim = %d, want 0..%d", ErrConfig, c.CodeDim, MaxDim)
 	case c.Rerank < 1 || c.Rerank > maxEf:
@@ -126,4 +135,15 @@ func (c Config) codeDim(dim int) (int, bool) {
 		return min(dim, DefaultCodeDim), true
 	}
 	return min(dim, c.CodeDim), false
+}
+
+// efFor returns the search breadth for an index of live vectors.
+func (c Config) efFor(live int) int {
+	switch {
+	case c.EfSearch > 0:
+		return c.EfSearch
+	case live > 200000:
+		return 256
+	}
+	return 128
 }

@@ -215,12 +215,13 @@ func (x *Index) connect(c *searchCtx, s uint32, lc int, cands []cand) {
 	}
 }
 
-// selectNeighbours is the paper's algorithm 4 (without extending or keeping
-// pruned candidates, as in hnswlib): walking cands in ascending distance, a
+// selectNeighbours is the paper's algorithm 4 (without extending the
+// candidates, as in hnswlib): walking cands in ascending distance, a
 // candidate is kept only if it is nearer to the base node than to every
 // candidate already kept, which spreads the links over directions instead of
-// spending them all on one tight cluster. At most m are kept; when there are
-// only m or fewer candidates, all are kept.
+// spending them all on one tight cluster; then, unlike hnswlib, the list is
+// filled up to m with the nearest discarded candidates (see keepPruned).
+// When there are only m or fewer candidates, all are kept.
 func (x *Index) selectNeighbours(c *searchCtx, dst, cands []cand, m int) []cand {
 	if len(cands) <= m {
 		return append(dst, cands...)
@@ -256,8 +257,13 @@ func (x *Index) selectNeighbours(c *searchCtx, dst, cands []cand, m int) []cand 
 }
 
 // keepPruned fills a link list that the heuristic left short with the
-// nearest candidates it discarded (the paper's keepPrunedConnections).
-var keepPruned = false
+// nearest candidates it discarded (the paper's keepPrunedConnections). On
+// vectors fitted to real fc6 features, which come in tight groups (several
+// views of one scene), the heuristic alone left 6.9% of the 100,000 nodes
+// with fewer than 4 bottom-layer links and recall@10 at 0.966 (ef 64);
+// filling the lists raised it to 0.984 (0.9915 at ef 128) for a build about
+// 1.4 times as long. A variable only so that benchmarks can compare.
+var keepPruned = true
 
 // addLink adds the edge n → s (at distance d) on layer lc. A full list is
 // re-selected with the heuristic from its members plus s.

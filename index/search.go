@@ -161,6 +161,14 @@ func (x *Index) exactFromSource(unit []float32, opt SearchOptions) ([]Result, er
 	return rs[0], nil
 }
 
+// SearchEf returns the search breadth a search uses when its options give
+// none (Config.EfSearch, or the automatic choice for the index's size).
+func (x *Index) SearchEf() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.cfg.efFor(x.live)
+}
+
 // prepareQuery projects the unit vector u into c.q. The caller holds a lock
 // and the codebook is trained.
 func (x *Index) prepareQuery(c *searchCtx, u []float32) {
@@ -206,7 +214,7 @@ func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Re
 	} else {
 		ef := opt.Ef
 		if ef <= 0 {
-			ef = x.cfg.EfSearch
+			ef = x.cfg.efFor(x.live)
 		}
 		ef = max(ef, r)
 		c.w = append(c.w[:0], x.descend(&c.q, 0))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -100,6 +101,7 @@ func Open(ctx context.Context, path string, src Source, opt OpenOptions) (*Index
 	case err == nil:
 		info.Loaded = true
 		x.fetch, x.scan = src, src
+		x.searchDefaults(opt.Config)
 		if x.gen == opt.Generation {
 			info.Duration = time.Since(start)
 			return x, info, nil
@@ -143,6 +145,24 @@ func Open(ctx context.Context, path string, src Source, opt OpenOptions) (*Index
 	x.SetGeneration(opt.Generation)
 	info.Duration = time.Since(start)
 	return x, info, nil
+}
+
+// searchDefaults takes the search-time settings of c: EfSearch (0, the
+// automatic choice, included), and Rerank and ExactBelow where set. They
+// are the caller's choice, not a property of the file, which keeps the
+// values it was built with.
+func (x *Index) searchDefaults(c Config) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if c.EfSearch >= 0 && c.EfSearch <= maxEf {
+		x.cfg.EfSearch = c.EfSearch // 0: automatic
+	}
+	if c.Rerank > 0 && c.Rerank <= maxEf {
+		x.cfg.Rerank = c.Rerank
+	}
+	if c.ExactBelow != 0 && c.ExactBelow <= math.MaxInt32 {
+		x.cfg.ExactBelow = max(c.ExactBelow, -1)
+	}
 }
 
 // trainIDs picks up to n of ids for the training sample: those with the

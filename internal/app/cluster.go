@@ -15,7 +15,6 @@ import (
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/fsutil"
-	"github.com/vecimg/vecimg/internal/mapped"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -265,10 +264,6 @@ type storeSource struct {
 	release bool
 }
 
-// releaseBytes is how many bytes of vectors a releasing scan reads between
-// two mapped.Release calls.
-const releaseBytes = 64 << 20
-
 func newStoreSource(st *store.Store) (*storeSource, error) {
 	man, n, err := storeNonEmpty(st)
 	if err != nil {
@@ -281,26 +276,20 @@ func (s *storeSource) Len() int { return s.n }
 func (s *storeSource) Dim() int { return s.dim }
 func (s *storeSource) Scan(ctx context.Context, fn func(i int, id string, v []float32) error) error {
 	i := 0
-	every := max(releaseBytes/(4*max(s.dim, 1)), 1)
-	release := func() error {
-		if _, err := mapped.Release(s.st.Path(), ".vlog"); err != nil {
-			return fmt.Errorf("clustering %s: %w", s.st.Path(), err)
-		}
-		return nil
-	}
+	r := newPageReleaser(s.st, s.dim)
 	err := s.st.ScanVectors(ctx, func(id string, v []float32) error {
 		if i >= s.n {
 			return fmt.Errorf("store changed during clustering (more than %d records); run again", s.n)
 		}
 		err := fn(i, id, v)
 		i++
-		if err == nil && s.release && i%every == 0 {
-			err = release()
+		if err == nil && s.release {
+			err = r.tick()
 		}
 		return err
 	})
 	if err == nil && s.release {
-		err = release()
+		err = r.release()
 	}
 	if err == nil && i != s.n {
 		return fmt.Errorf("store changed during clustering (%d records, expected %d); run again", i, s.n)

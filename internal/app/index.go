@@ -90,7 +90,7 @@ func (a *App) currentIndex(ctx context.Context, st *store.Store, p Progress) (*i
 	if !ok {
 		return nil, &msgError{kind: ErrNoStore, msg: fmt.Sprintf("store %s is empty: run `vecimg ingest DIR` first", st.Path())}
 	}
-	x, info, err := index.Open(ctx, IndexPath(st.Path()), st, index.OpenOptions{
+	x, info, err := index.Open(ctx, IndexPath(st.Path()), scanSource(st, man.Dim), index.OpenOptions{
 		Dim: man.Dim, Generation: gen, Config: index.DefaultConfig(), Progress: indexProgress(p),
 	})
 	if err != nil {
@@ -113,6 +113,18 @@ func (a *App) currentIndex(ctx context.Context, st *store.Store, p Progress) (*i
 		s.saved = gen
 	}
 	return x, nil
+}
+
+// scanSource is st as the index's vector source. On a read-only store (the
+// CLI's queries) full scans release their value-log pages as they go, so
+// building the index or an exact search of a large store keeps a small
+// resident set; a writable store (serve, ingest) may be written during the
+// scan, so it is passed as it is.
+func scanSource(st *store.Store, dim int) index.Source {
+	if st.ReadOnly() {
+		return releasingStore{Store: st, dim: dim}
+	}
+	return st
 }
 
 // syncIndex brings the index (and its file) up to date after a write.
@@ -148,7 +160,7 @@ func (a *App) searchID(ctx context.Context, st *store.Store, id string, sp searc
 // exactSearch compares v with every vector of the store (streaming, all
 // cores, bounded memory) and returns the k nearest, leaving out excl.
 func exactSearch(ctx context.Context, st *store.Store, v []float32, k int, excl []string) ([]Neighbor, error) {
-	res, err := index.ExactSearch(ctx, st, [][]float32{v}, k, [][]string{excl})
+	res, err := index.ExactSearch(ctx, scanSource(st, len(v)), [][]float32{v}, k, [][]string{excl})
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +205,7 @@ func (a *App) indexRecall(ctx context.Context, st *store.Store, n, k, ef int, p 
 	r := rand.New(rand.NewPCG(42, 0))
 	r.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 	if ef <= 0 {
-		ef = x.Config().EfSearch
+		ef = x.SearchEf()
 	}
 	rec, err := x.RecallIDs(ids[:n], index.SearchOptions{K: k, Ef: ef})
 	if err != nil {

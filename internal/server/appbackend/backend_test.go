@@ -380,3 +380,72 @@ func TestIngestStopCommitsInFlight(t *testing.T) {
 		t.Fatalf("second run: %+v, %v", rep2, err)
 	}
 }
+
+// Queries are answered while an ingest adds batches to the live index, and
+// every new image is searchable at the end (run with -race).
+func TestQueriesDuringIngest(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	first, second := filepath.Join(dir, "first"), filepath.Join(dir, "second")
+	os.MkdirAll(first, 0o755)
+	os.MkdirAll(second, 0o755)
+	writePNGs(t, first, 12)
+	weights, _ := filepath.Abs("../../../embed/vgg/testdata/vgg16_w32_zip.pth")
+	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(dir, "s.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b := appbackend.New(a, appbackend.Options{Model: app.ModelOptions{Weights: weights}, Batch: 2})
+	ctx := context.Background()
+	if _, err := b.Ingest(ctx, first, func(server.IngestProgress) {}); err != nil {
+		t.Fatal(err)
+	}
+	// The second folder's files get other names: n.png → 100+n.png.
+	tmp := filepath.Join(dir, "tmp")
+	os.MkdirAll(tmp, 0o755)
+	writePNGs(t, tmp, 30)
+	for i := range 30 {
+		os.Rename(filepath.Join(tmp, fmt.Sprintf("%d.png", i)), filepath.Join(second, fmt.Sprintf("%d.png", 100+i)))
+	}
+	if _, err := b.Neighbours(ctx, "3", 4, false); err != nil { // the index is in memory now
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.Ingest(ctx, second, func(server.IngestProgress) {})
+		done <- err
+	}()
+	var queries int
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		default:
+		}
+		for _, exact := range []bool{false, true} {
+			res, err := b.Neighbours(ctx, fmt.Sprint(queries%12), 5, exact)
+			if err != nil || len(res) != 5 {
+				t.Fatalf("query during the ingest: %v, %d results", err, len(res))
+			}
+			queries++
+		}
+		if _, err := b.List(ctx, server.ListOptions{Limit: 50}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d queries answered during the ingest", queries)
+	for i := range 30 {
+		id := fmt.Sprint(100 + i)
+		res, err := b.Neighbours(ctx, id, 3, false)
+		if err != nil || len(res) != 3 {
+			t.Fatalf("new image %s after the ingest: %v %v", id, res, err)
+		}
+	}
+	if in, _ := b.Info(ctx); in.Count != 42 {
+		t.Fatalf("store holds %d images, want 42", in.Count)
+	}
+}

@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vecimg/vecimg/internal/mapped"
+	"github.com/vecimg/vecimg/store"
+)
+
+// releaseBytes is how many bytes of vectors a releasing scan reads between
+// two mapped.Release calls.
+const releaseBytes = 64 << 20
+
+// pageReleaser drops the store's scanned value-log pages from this
+// process's RSS every releaseBytes of vectors (package mapped), so a full
+// scan of a 16 GB store does not show as 16 GB resident. Only safe while no
+// write can remap the value log: under a.writeMu, or on a read-only store
+// (the store's lock keeps writers in other processes out).
+type pageReleaser struct {
+	dir      string
+	every, n int
+}
+
+func newPageReleaser(st *store.Store, dim int) *pageReleaser {
+	return &pageReleaser{dir: st.Path(), every: max(releaseBytes/(4*max(dim, 1)), 1)}
+}
+
+// tick counts one scanned vector and releases every r.every of them.
+func (r *pageReleaser) tick() error {
+	r.n++
+	if r.n%r.every != 0 {
+		return nil
+	}
+	return r.release()
+}
+
+func (r *pageReleaser) release() error {
+	if _, err := mapped.Release(r.dir, ".vlog"); err != nil {
+		return fmt.Errorf("scanning %s: %w", r.dir, err)
+	}
+	return nil
+}
+
+// releasingStore is the store as an index source whose full scans release
+// their pages as they go (index builds, exact search). Use it only where a
+// pageReleaser is safe (see above).
+type releasingStore struct {
+	*store.Store
+	dim int
+}
+
+func (s releasingStore) ScanVectors(ctx context.Context, fn func(id string, v []float32) error) error {
+	r := newPageReleaser(s.Store, s.dim)
+	err := s.Store.ScanVectors(ctx, func(id string, v []float32) error {
+		if err := fn(id, v); err != nil {
+			return err
+		}
+		return r.tick()
+	})
+	if err == nil {
+		err = r.release()
+	}
+	return err
+}
