@@ -69,6 +69,7 @@ rss_sampler() {
 			case "$c" in *"$DIR/"*) ;; *) continue ;; esac
 			case "$c" in "/usr/bin/time "*|bash*) continue ;; esac
 			read -r a f r < <(awk '/^RssAnon/ {a=$2} /^RssFile/ {f=$2} /^VmRSS/ {r=$2} END {print a+0, f+0, r+0}' "$d/status" 2>/dev/null) || continue
+			c=${c//[$'\n\t\r\\"']/ }
 			cmd[$p]=${c:0:200}
 			[ "$a" -gt "${maxa[$p]:-0}" ] && maxa[$p]=$a
 			[ "$f" -gt "${maxf[$p]:-0}" ] && maxf[$p]=$f
@@ -77,7 +78,7 @@ rss_sampler() {
 		for p in "${!cmd[@]}"; do
 			if [ ! -d "/proc/$p" ]; then
 				printf '{"step":"rss-sample","pid":%s,"max_rss_mib":%d,"max_anon_mib":%d,"max_file_mib":%d,"cmd":"%s"}\n' "$p" \
-					$((maxr[$p] / 1024)) $((maxa[$p] / 1024)) $((maxf[$p] / 1024)) "${cmd[$p]//\"/}" >>"$out"
+					$((maxr[$p] / 1024)) $((maxa[$p] / 1024)) $((maxf[$p] / 1024)) "${cmd[$p]}" >>"$out"
 				unset "cmd[$p]" "maxa[$p]" "maxf[$p]" "maxr[$p]"
 			fi
 		done
@@ -94,10 +95,21 @@ timed() {
 	local step=$1
 	shift
 	log "$step: $*"
-	local rc=0 t0 t1
-	t0=$(date +%s%N)
-	/usr/bin/time -v -o "$run_dir/$step.time" "$@" >"$run_dir/$step.out" 2>"$run_dir/$step.err" || rc=$?
-	t1=$(date +%s%N)
+	local rc t0 t1 waited=0
+	while true; do
+		rc=0
+		t0=$(date +%s%N)
+		/usr/bin/time -v -o "$run_dir/$step.time" "$@" >"$run_dir/$step.out" 2>"$run_dir/$step.err" || rc=$?
+		t1=$(date +%s%N)
+		# exit 4: the store is held by another vecimg process; wait for it (BUSY_WAIT seconds at most)
+		if [ "$rc" -eq 4 ] && grep -q "in use by another" "$run_dir/$step.err" && [ "$waited" -lt "${BUSY_WAIT:-1800}" ]; then
+			[ "$waited" -eq 0 ] && log "$step: store busy (another vecimg process holds it); retrying every 30 s"
+			sleep 30
+			waited=$((waited + 30))
+			continue
+		fi
+		break
+	done
 	tr '\r' '\n' <"$run_dir/$step.err" | grep -v '^\s*$' | tail -n 2 >&2 || true
 	local wall rss
 	wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b-a)/1e9}')
@@ -178,16 +190,22 @@ anchor_base() { # n → npz holding at least the first n base vectors
 		return
 	fi
 	local f=$DIR/base-$N-s$SEED-first-$1.npz
-	[ -s "$f" ] || /usr/bin/python3 -c '
+	if [ ! -s "$f" ]; then
+		/usr/bin/python3 -c '
 import sys, numpy as np; sys.path.insert(0, "bench")
 from scale_common import npz_member
 n = int(sys.argv[3]); ids, v = npz_member(sys.argv[1], "ids"), npz_member(sys.argv[1], "vectors")
-np.savez(sys.argv[2] + ".tmp.npz", ids=np.asarray(ids[:n]), vectors=np.asarray(v[:n]))' "$base" "$f" "$1" && mv "$f.tmp.npz" "$f"
+np.savez(sys.argv[2] + ".tmp.npz", ids=np.asarray(ids[:n]), vectors=np.asarray(v[:n]))' "$base" "$f" "$1"
+		mv "$f.tmp.npz" "$f"
+	fi
 	echo "$f"
 }
 if want anchors; then
 	for n in "$ANCHOR_N" "$FAISS_N"; do
-		[ "$n" -gt 0 ] && truth "$n" >/dev/null && anchor_base "$n" >/dev/null
+		if [ "$n" -gt 0 ]; then
+			truth "$n" >/dev/null
+			anchor_base "$n" >/dev/null
+		fi
 	done
 fi
 
@@ -302,7 +320,7 @@ if [ "$ISO_N" -gt 0 ] && has import && want iso; then
 	fi
 	if [ "$ANCHOR_N" -gt 0 ]; then
 		hn=$((ISO_N < ANCHOR_N ? ISO_N : ANCHOR_N))
-		[ "$hn" = "$ISO_N" ] || { note "iso hnswlib anchor skipped: ISO_N != ANCHOR_N prefix not supported"; hn=0; }
+		[ "$hn" = "$ISO_N" ] || { note "hnswlib on the isotropic set skipped: it runs on all ISO_N vectors, and ANCHOR_N < ISO_N"; hn=0; }
 		if [ "$hn" -gt 0 ]; then
 			timed iso-hnswlib-build /usr/bin/python3 bench/scale_anchor.py build hnswlib "$ib" --save "$run_dir/iso-hnswlib.bin" --threads "$THREADS"
 			jsonlines iso-hnswlib-build "$run_dir/iso-hnswlib-build.out"

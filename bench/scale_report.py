@@ -2,7 +2,13 @@
 """Markdown tables from bench/scale.sh's results.jsonl (one JSON object a line)."""
 import json, statistics, sys
 
-rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+rows = []
+for l in open(sys.argv[1]):
+    try:
+        rows.append(json.loads(l))
+    except ValueError:
+        if l.strip():
+            print(f"scale_report: skipped a bad line: {l[:80]!r}", file=sys.stderr)
 by = {}
 for r in rows:
     by.setdefault(r["step"], []).append(r)

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/disintegration/imaging"
-
 	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
@@ -134,34 +132,15 @@ func drawPage(p SheetPage, load func(string) (image.Image, error), o SheetOption
 	draw.Draw(img, img.Bounds(), image.NewUniform(sheetBackground), image.Point{}, draw.Src)
 	drawText(img, p.Header, sheetPad, 18, w-2*sheetPad)
 
-	thumbs := make([]image.Image, len(ids))
-	failed := make([]bool, len(ids))
-	parallel(o.Workers, len(ids), 1, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			src, err := load(ids[t])
-			if err != nil || src == nil || src.Bounds().Empty() {
-				failed[t] = true
-				continue
-			}
-			thumbs[t] = imaging.Fit(src, o.Thumb, o.Thumb, imaging.Box)
-		}
-	})
+	thumbs, failed := loadThumbs(ids, load, o)
 	var bad []string
 	for t, id := range ids {
 		x := sheetPad + (t%o.Cols)*cell
 		y := sheetHeader + (t/o.Cols)*(cell+capH)
-		box := image.Rect(x, y, x+o.Thumb, y+o.Thumb)
 		if failed[t] {
 			bad = append(bad, id)
-			draw.Draw(img, box, image.NewUniform(placeholderGrey), image.Point{}, draw.Src)
-			drawText(img, "unreadable", x+4, y+o.Thumb/2, o.Thumb-8)
-		} else {
-			draw.Draw(img, box, image.NewUniform(tileBackground), image.Point{}, draw.Src)
-			th := thumbs[t]
-			b := th.Bounds()
-			off := image.Pt(x+(o.Thumb-b.Dx())/2, y+(o.Thumb-b.Dy())/2)
-			draw.Draw(img, image.Rectangle{Min: off, Max: off.Add(b.Size())}, th, b.Min, draw.Over)
 		}
+		drawTile(img, x, y, thumbs[t], o)
 		line1, line2 := id, ""
 		if p.Captions != nil && p.Captions[t] != "" {
 			line1 = p.Captions[t]

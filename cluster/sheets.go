@@ -203,34 +203,15 @@ func drawSheet(c SheetCluster, load func(string) (image.Image, error), o SheetOp
 	header := fmt.Sprintf("cluster %d: %d images, %d nearest the centre shown", c.Label, c.Size, len(ids))
 	drawText(img, header, sheetPad, 18, w-2*sheetPad)
 
-	thumbs := make([]image.Image, len(ids))
-	failed := make([]bool, len(ids))
-	parallel(o.Workers, len(ids), 1, func(lo, hi int) {
-		for t := lo; t < hi; t++ {
-			src, err := load(ids[t])
-			if err != nil || src == nil || src.Bounds().Empty() {
-				failed[t] = true
-				continue
-			}
-			thumbs[t] = imaging.Fit(src, o.Thumb, o.Thumb, imaging.Box)
-		}
-	})
+	thumbs, failed := loadThumbs(ids, load, o)
 	var bad []string
 	for t, id := range ids {
 		x := sheetPad + (t%o.Cols)*cell
 		y := sheetHeader + (t/o.Cols)*(cell+sheetCaption)
-		box := image.Rect(x, y, x+o.Thumb, y+o.Thumb)
 		if failed[t] {
 			bad = append(bad, id)
-			draw.Draw(img, box, image.NewUniform(placeholderGrey), image.Point{}, draw.Src)
-			drawText(img, "unreadable", x+4, y+o.Thumb/2, o.Thumb-8)
-		} else {
-			draw.Draw(img, box, image.NewUniform(tileBackground), image.Point{}, draw.Src)
-			th := thumbs[t]
-			b := th.Bounds()
-			off := image.Pt(x+(o.Thumb-b.Dx())/2, y+(o.Thumb-b.Dy())/2)
-			draw.Draw(img, image.Rectangle{Min: off, Max: off.Add(b.Size())}, th, b.Min, draw.Over)
 		}
+		drawTile(img, x, y, thumbs[t], o)
 		drawText(img, id, x, y+o.Thumb+12, o.Thumb)
 	}
 	return img, bad
@@ -257,4 +238,37 @@ func writePNG(path string, img image.Image) error {
 		return fmt.Errorf("writing contact sheet: %w", err)
 	}
 	return nil
+}
+
+// loadThumbs loads and fits the images of ids on o.Workers goroutines;
+// failed[t] marks an image that could not be loaded.
+func loadThumbs(ids []string, load func(string) (image.Image, error), o SheetOptions) (thumbs []image.Image, failed []bool) {
+	thumbs = make([]image.Image, len(ids))
+	failed = make([]bool, len(ids))
+	parallel(o.Workers, len(ids), 1, func(lo, hi int) {
+		for t := lo; t < hi; t++ {
+			src, err := load(ids[t])
+			if err != nil || src == nil || src.Bounds().Empty() {
+				failed[t] = true
+				continue
+			}
+			thumbs[t] = imaging.Fit(src, o.Thumb, o.Thumb, imaging.Box)
+		}
+	})
+	return thumbs, failed
+}
+
+// drawTile draws one thumbnail (or the "unreadable" placeholder when th is
+// nil) in the o.Thumb square at (x, y).
+func drawTile(img *image.RGBA, x, y int, th image.Image, o SheetOptions) {
+	box := image.Rect(x, y, x+o.Thumb, y+o.Thumb)
+	if th == nil {
+		draw.Draw(img, box, image.NewUniform(placeholderGrey), image.Point{}, draw.Src)
+		drawText(img, "unreadable", x+4, y+o.Thumb/2, o.Thumb-8)
+		return
+	}
+	draw.Draw(img, box, image.NewUniform(tileBackground), image.Point{}, draw.Src)
+	b := th.Bounds()
+	off := image.Pt(x+(o.Thumb-b.Dx())/2, y+(o.Thumb-b.Dy())/2)
+	draw.Draw(img, image.Rectangle{Min: off, Max: off.Add(b.Size())}, th, b.Min, draw.Over)
 }

@@ -1,8 +1,9 @@
 // Package app is vecimg's application layer: the operations that the
-// command line (package cli) and the HTTP server both call — Ingest,
-// Similar, Cluster, ClusterReport, Export, Import, Info and Check — with
-// plain option and result structs, a context, and progress reported through
-// the Progress interface.
+// command line (package cli) and the HTTP server (internal/server) both
+// call — Ingest, Import, Merge, Similar, SimilarImage, Recall, Cluster,
+// ClusterReport, Export, ExportParquet, Dups, Outliers, Remove, List, Image,
+// Labels, Map, Info and Check — with plain option and result structs, a
+// context, and progress reported through the Progress interface.
 //
 // An App is opened once (Open) and holds the store, the nearest-neighbour
 // index (opened and brought up to date lazily, on the first query after the
