@@ -2,6 +2,7 @@ package index
 
 import (
 	"fmt"
+	"github.com/vecimg/vecimg/internal/vec"
 	"math"
 
 	"github.com/viterin/vek/vek32"
@@ -50,15 +51,12 @@ func normalise(dst, v []float32, dim int) error {
 	if len(v) != dim {
 		return fmt.Errorf("%w: vector has %d components, index has %d", ErrDimension, len(v), dim)
 	}
-	var ss float64
-	for i, f := range v {
-		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
-			return fmt.Errorf("%w: component %d is %v", ErrInvalidVector, i, f)
-		}
-		ss += float64(f) * float64(f)
+	if err := vec.Check(v, dim); err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidVector, err)
 	}
-	if ss == 0 {
-		return fmt.Errorf("%w: all components are zero, so it has no direction", ErrInvalidVector)
+	var ss float64
+	for _, f := range v {
+		ss += float64(f) * float64(f)
 	}
 	inv := 1 / math.Sqrt(ss)
 	for i, f := range v {

@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/vecimg/vecimg/internal/vec"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -422,10 +422,8 @@ func checkRow(r *Row, dim int) error {
 	if len(r.Vector) != dim {
 		return fmt.Errorf("parquet export: record %q has %d values, the export's dimension is %d", r.ID, len(r.Vector), dim)
 	}
-	for i, x := range r.Vector {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return fmt.Errorf("parquet export: record %q: value %d is %v", r.ID, i, x)
-		}
+	if err := vec.Check(r.Vector, dim); err != nil {
+		return fmt.Errorf("parquet export: record %q: %w", r.ID, err)
 	}
 	return nil
 }
