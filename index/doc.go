@@ -53,9 +53,9 @@
 // # Dependencies
 //
 // index depends only on the standard library, github.com/viterin/vek
-// (AVX2 float32 dot products), golang.org/x/sys (mmap, CPU features) and
-// internal/fsutil (atomic writes) and
-// internal/vec (the vector validity check shared with store and cluster). It must not import the store, embed,
-// cluster or cli packages, nor badger: the store feeds it vectors through
-// the Source, VectorSource and VectorFetcher interfaces.
+// (AVX2 float32 dot products), golang.org/x/sys (mmap, CPU features),
+// internal/fsutil (atomic writes) and internal/vec (the vector validity
+// check shared with store and cluster). It must not import the store,
+// embed, cluster or cli packages, nor badger: the store feeds it vectors
+// through the Source, VectorSource and VectorFetcher interfaces.
 package index
