@@ -261,21 +261,8 @@ func scanRecords(ctx context.Context, txn *badger.Txn, fn func(r *Record) error)
 }
 
 func scanVectors(ctx context.Context, txn *badger.Txn, fn func(id string, v []float32) error) error {
-	it := scanIterator(txn)
-	defer it.Close()
 	var vec []float32
-	n := 0
-	for it.Seek(prefixRecord); it.ValidForPrefix(prefixRecord); it.Next() {
-		item := it.Item()
-		k := item.Key()
-		idb, suffix, ok := parseRecordKey(k)
-		if !ok {
-			return &CorruptError{Key: printableKey(k), Reason: "malformed record key"}
-		}
-		if suffix != suffixData {
-			continue
-		}
-		id := string(idb)
+	return eachDataKey(ctx, txn, func(id string, k []byte, item *badger.Item) error {
 		err := item.Value(func(v []byte) error {
 			h, err := decodeData(v)
 			if err != nil {
@@ -287,13 +274,38 @@ func scanVectors(ctx context.Context, txn *badger.Txn, fn func(id string, v []fl
 		if err != nil {
 			return err
 		}
+		if err := fn(id, vec); err != nil {
+			return callbackError{err}
+		}
+		return nil
+	})
+}
+
+// eachDataKey calls step with the id, key and item of every record's data
+// key in id order (meta keys are skipped; the value is not read unless step
+// reads it), checking ctx every 256 records. step wraps a caller's error in
+// callbackError itself.
+func eachDataKey(ctx context.Context, txn *badger.Txn, step func(id string, k []byte, item *badger.Item) error) error {
+	it := scanIterator(txn)
+	defer it.Close()
+	n := 0
+	for it.Seek(prefixRecord); it.ValidForPrefix(prefixRecord); it.Next() {
+		item := it.Item()
+		k := item.Key()
+		id, suffix, ok := parseRecordKey(k)
+		if !ok {
+			return &CorruptError{Key: printableKey(k), Reason: "malformed record key"}
+		}
+		if suffix != suffixData {
+			continue
+		}
 		if n++; n%256 == 0 {
 			if err := ctx.Err(); err != nil {
 				return callbackError{err}
 			}
 		}
-		if err := fn(id, vec); err != nil {
-			return callbackError{err}
+		if err := step(string(id), k, item); err != nil {
+			return err
 		}
 	}
 	return callbackErr(ctx.Err())

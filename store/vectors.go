@@ -53,31 +53,11 @@ func (s *Store) Vectors(ids []string, dst [][]float32) error {
 // store; the index uses it to find what changed since it was built.
 func (s *Store) ScanVersions(ctx context.Context, fn func(id string, version uint64) error) error {
 	return s.view("scan versions", func(txn *badger.Txn) error {
-		o := badger.DefaultIteratorOptions
-		o.PrefetchValues = false
-		o.Prefix = prefixRecord
-		it := txn.NewIterator(o)
-		defer it.Close()
-		n := 0
-		for it.Seek(prefixRecord); it.ValidForPrefix(prefixRecord); it.Next() {
-			item := it.Item()
-			k := item.Key()
-			id, suffix, ok := parseRecordKey(k)
-			if !ok {
-				return &CorruptError{Key: printableKey(k), Reason: "malformed record key"}
-			}
-			if suffix != suffixData {
-				continue
-			}
-			if n++; n%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return callbackError{err}
-				}
-			}
-			if err := fn(string(id), item.Version()); err != nil {
+		return eachDataKey(ctx, txn, func(id string, _ []byte, item *badger.Item) error {
+			if err := fn(id, item.Version()); err != nil {
 				return callbackError{err}
 			}
-		}
-		return callbackErr(ctx.Err())
+			return nil
+		})
 	})
 }
