@@ -90,20 +90,7 @@ func WriteSheetPages(ctx context.Context, dir, intro string, pages []SheetPage, 
 	return out, nil
 }
 
-var pagesTemplate = template.Must(template.New("pages").Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{{.Title}}</title>
-<style>
-body { font-family: sans-serif; margin: 1.5em; background: #fafafa; }
-section { margin-bottom: 2em; }
-img { max-width: 100%; border: 1px solid #ccc; }
-</style>
-</head>
-<body>
-<h1>{{.Title}}</h1>
-<p>{{.Intro}}</p>
+var pagesTemplate = template.Must(template.New("pages").Parse(sheetHTMLHead + `<p>{{.Intro}}</p>
 <ul>
 {{- range .Pages}}
 <li><a href="#{{.Anchor}}">{{.Heading}}</a></li>

@@ -149,7 +149,9 @@ type indexEntry struct {
 	File               string
 }
 
-var indexTemplate = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+// sheetHTMLHead opens every contact-sheet index page (cluster and group
+// sheets alike): document head, style and the title heading.
+const sheetHTMLHead = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -162,7 +164,9 @@ img { max-width: 100%; border: 1px solid #ccc; }
 </head>
 <body>
 <h1>{{.Title}}</h1>
-<p>{{len .Clusters}} clusters. Each sheet shows the images nearest the cluster centre first.</p>
+`
+
+var indexTemplate = template.Must(template.New("index").Parse(sheetHTMLHead + `<p>{{len .Clusters}} clusters. Each sheet shows the images nearest the cluster centre first.</p>
 <ul>
 {{- range .Clusters}}
 <li><a href="#cluster-{{.Label}}">cluster {{.Label}}</a>: {{.Size}} images</li>
