@@ -47,6 +47,7 @@ DIR=${DIR:-.bench/scale}
 PARAMS=${PARAMS:-$DIR/fc6-params.bin}
 KEEP=${KEEP:-0}
 COLD_RUNS=${COLD_RUNS:-20}
+REUSE_STORE=${REUSE_STORE:-0} # 1: keep $run_dir/store.db from an earlier run's import (its vectors must be the N base vectors); rebuild only its index
 STEPS=${STEPS:-all}   # comma list to run only some: gen,truth,import,build,cold,warm,exact,add,cluster,export,anchors,iso
 
 mkdir -p "$DIR"
@@ -156,8 +157,8 @@ fi
 base=$DIR/base-$N-s$SEED.npz
 addf=$DIR/add-$N-s$SEED.npz
 qf=$DIR/queries-$N-s$SEED.npz
-if [ -s "$base" ] && [ -s "$addf" ] && [ -s "$qf" ]; then
-	log "reusing $base (same N and seed)"
+if [ "$REUSE_STORE" = 1 ] && [ -d "$run_dir/store.db" ] && [ -s "$DIR/truth-$N-s$SEED-$N.json" ] && [ -s "$addf" ] && [ -s "$qf" ]; then
+	log "REUSE_STORE=1: reusing $run_dir/store.db, its truth and query files; no base vectors generated"
 else
 	{
 		free_kb=$(df -k --output=avail "$DIR" | tail -1)
@@ -211,14 +212,21 @@ fi
 
 # ---- 3. import and index build
 db=$run_dir/store.db
-rm -rf "$db" "$db".hnsw*
-first_id=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0,"bench"); from scale_common import npz_member; ids=npz_member(sys.argv[1],"ids"); print("\n".join(str(ids[i]) for i in range(0, len(ids), max(1, len(ids)//97))[:40]))' "$base")
+if [ "$REUSE_STORE" = 1 ] && [ -d "$db" ]; then
+	# Stored ids to query: the true neighbours of the held-out queries.
+	first_id=$(/usr/bin/python3 -c 'import json,sys; t=json.load(open(sys.argv[1])); print("\n".join(r[0] for r in t["ids"][:40]))' "$truth_n")
+	rm -f "$db".hnsw*
+	note "REUSE_STORE=1: the store imported by an earlier run was kept (its import figures are in that run); the index is built from scratch"
+else
+	rm -rf "$db" "$db".hnsw*
+	first_id=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0,"bench"); from scale_common import npz_member; ids=npz_member(sys.argv[1],"ids"); print("\n".join(str(ids[i]) for i in range(0, len(ids), max(1, len(ids)//97))[:40]))' "$base")
+fi
 mapfile -t ids <<<"$first_id"
 index_ok=0
-if ! want import; then
+if ! want import && [ "$REUSE_STORE" != 1 ]; then
 	:
 elif has import; then
-	timed import "$VECIMG" --db "$db" import --model-name synth-fc6 --no-index -q "$base"
+	[ "$REUSE_STORE" = 1 ] || timed import "$VECIMG" --db "$db" import --model-name synth-fc6 --no-index -q "$base"
 	free_kb=$(df -k --output=avail "$DIR" | tail -1)
 	if [ "$free_kb" -lt $((N * 40)) ] && [ "$KEEP" != 1 ] && [ "$ANCHOR_N" -lt "$N" ] && [ "$FAISS_N" -lt "$N" ]; then
 		log "disk: $((free_kb / 1048576)) GiB free; removing $base now (truth and anchor prefixes are made; the next run regenerates it)"

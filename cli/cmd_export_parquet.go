@@ -65,11 +65,15 @@ func printExportParquet(w io.Writer, res app.ExportParquetResult) error {
 const parquetExportHelp = "\n" +
 	"--format parquet (or --out NAME.parquet) writes a folder of Parquet files (zstd) of at most\n" +
 	"--rows-per-file rows: part-00000.parquet, … with columns id, path, sha256, width, height,\n" +
-	"label (null when not clustered), distance and vector (a list of float32, or float16 with\n" +
-	"--vector-type float16), the store manifest in each file's metadata (vecimg.manifest), and\n" +
-	"last a JSON _SUCCESS listing the files and their rows. Each file appears only when complete.\n" +
-	"DuckDB reads the folder (checked by bench/parquet_duckdb.sh), as other Parquet readers should\n" +
-	"(Spark, Polars, pyarrow; not tried here); so do `vecimg import` and `vecimg merge`."
+	"label (null when not clustered), distance and vector (a fixed-size list of float32, or of\n" +
+	"float16 with --vector-type float16: a Parquet LIST of one length, declared\n" +
+	"FixedSizeList<float, D> in the Arrow schema each file carries as ARROW:schema, which\n" +
+	"Arrow-based readers use), the store manifest in each file's metadata (vecimg.manifest),\n" +
+	"and last a JSON _SUCCESS listing the files and their rows. Each file appears only when\n" +
+	"complete. DuckDB reads the folder (checked by bench/parquet_duckdb.sh) and arrow-go reads the\n" +
+	"vectors as fixed-size lists (tested); Spark, Polars and pyarrow should too (not tried here);\n" +
+	"so do `vecimg import` and `vecimg merge`. An --out folder with other files, or with the\n" +
+	"output of `vecimg ingest --shard I/N --out`, is refused; an earlier export is replaced."
 
 const parquetImportHelp = "\n" +
 	"FILE.parquet, or a folder of Parquet files (a `vecimg export --format parquet` folder, whose\n" +

@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/parquetio"
 )
 
 func ingestCommand() *cli.Command {
@@ -20,12 +21,30 @@ func ingestCommand() *cli.Command {
 			"changed files are re-embedded, bad files are listed with a reason and skipped\n" +
 			"(exit 0; with --strict, exit 3). Batches are committed as they finish, so an\n" +
 			"interrupted run keeps its work: run it again to continue. Into an existing store,\n" +
-			"the store's own model is used (from the cache, or rebuilt from the weights it records).",
+			"the store's own model is used (from the cache, or rebuilt from the weights it records).\n" +
+			"\n" +
+			"--shard I/N embeds only the files whose id hashes to shard I of N (FNV-1a 64 of the id,\n" +
+			"modulo N), so N processes on N machines cover every file exactly once; --shard auto\n" +
+			"takes I from JOB_COMPLETION_INDEX (Kubernetes Indexed Job, with --shards N) or\n" +
+			"SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT (Slurm array) and says which it used.\n" +
+			"\n" +
+			"--out DIR: when the ingest has finished, the store's records of this shard (with\n" +
+			"--shard; else all of its records) are written to DIR as Parquet, exactly as\n" +
+			"`vecimg export --format parquet --out DIR` writes them (part-NNNNN.parquet files, then\n" +
+			"_SUCCESS; --rows-per-file, --vector-type), with the shard in the metadata\n" +
+			"(vecimg.shard). The store (--db) is still written, so a re-run resumes and then writes\n" +
+			"DIR again. DIR must be new, empty, or hold an earlier output of the same shard (without\n" +
+			"--shard: an earlier export of a whole store), which is replaced; a folder with other\n" +
+			"files, or with another shard's output, is refused before any work: give each shard its\n" +
+			"own DIR. Nothing is written to DIR if the ingest fails or stops early.",
 		Flags: append(append(modelFlags(), runtimeFlags()...),
 			&cli.IntFlag{Name: "batch", Value: 16, Usage: "images per inference batch"},
 			&cli.IntFlag{Name: "workers", Usage: "decode/preprocess workers (default: number of CPUs)"},
 			&cli.BoolFlag{Name: "strict", Usage: "exit with status 3 when any file is bad"},
 			shardFlags()[0], shardFlags()[1],
+			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "when done, write this shard's records as Parquet to folder `DIR` (see below)"},
+			&cli.IntFlag{Name: "rows-per-file", Value: parquetio.DefaultRowsPerFile, Usage: "with --out: at most `N` rows per Parquet file"},
+			&cli.StringFlag{Name: "vector-type", Value: "float32", Usage: "with --out: float32 (exact) or float16 (half the size, rounded)"},
 			jsonFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 		),
@@ -34,7 +53,15 @@ func ingestCommand() *cli.Command {
 				return argCountError("ingest", "folder (DIR)", c.Args().Slice())
 			}
 			opts := app.IngestOptions{Dir: c.Args().First(), Model: modelOptions(c), Batch: c.Int("batch"),
-				Workers: c.Int("workers"), Progress: progressFor(c)}
+				Workers: c.Int("workers"), Out: c.String("out"), Progress: progressFor(c)}
+			// The Parquet options count only when given (their defaults are
+			// those of export), so that giving them without --out is refused.
+			if c.IsSet("rows-per-file") {
+				opts.RowsPerFile = c.Int("rows-per-file")
+			}
+			if c.IsSet("vector-type") {
+				opts.VectorType = c.String("vector-type")
+			}
 			var err error
 			if opts.Shard, err = shardOption(c); err != nil {
 				return err
@@ -74,6 +101,9 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 	fmt.Fprintln(w)
 	for _, b := range s.Bad {
 		fmt.Fprintf(w, "  bad: %s: %s\n", b.Path, b.Reason)
+	}
+	if s.Out != nil {
+		return printExportParquet(w, *s.Out)
 	}
 	return nil
 }

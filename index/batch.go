@@ -19,7 +19,8 @@ type encoded struct {
 	ver    uint64
 	code   []int8
 	bias   float32
-	yy, zz float64 // |y|², |z|² (drift statistics)
+	errs   [2]float32 // residual and quantisation error norms (codeErrors)
+	yy, zz float64    // |y|², |z|² (drift statistics)
 }
 
 // Train fits the codebook (mean, principal directions, quantisation steps)
@@ -48,7 +49,7 @@ func (x *Index) Train(sample [][]float32) error {
 // write lock and has called own.
 func (x *Index) resetTrained(cb *codebook) {
 	x.cb = cb
-	x.codes, x.bias, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil
+	x.codes, x.bias, x.errs, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil, nil
 	x.idRef, x.idBlob, x.vers, x.htab, x.hfill, x.free, x.live = nil, nil, nil, nil, 0, nil, 0
 	x.entry, x.top, x.inserted = noSlot, 0, 0
 	x.driftN, x.driftYY, x.driftZ = 0, 0, 0
@@ -170,7 +171,7 @@ func (x *Index) encodeAll(norm [][]float32, id func(int) string, items []encoded
 				i := b*projBlock + j
 				code := make([]int8, cb.cdim)
 				cb.quantise(zs[j], code)
-				items[i] = encoded{id: id(i), code: code, bias: bias[j], yy: yy[j], zz: zz[j]}
+				items[i] = encoded{id: id(i), code: code, bias: bias[j], errs: cb.codeErrors(zs[j], code, yy[j], zz[j]), yy: yy[j], zz: zz[j]}
 			}
 		}
 	})
@@ -217,6 +218,7 @@ func (x *Index) apply(items []encoded, del []string, progress func(done, total i
 		}
 		copy(x.code(sl), it.code)
 		x.bias[sl] = it.bias
+		x.errs[2*sl], x.errs[2*sl+1] = it.errs[0], it.errs[1]
 		slots[i] = sl
 	}
 	x.link(slots, progress)

@@ -263,3 +263,32 @@ func trainCodebookCfg(sample [][]float32, dim int, cfg Config) *codebook {
 	cdim, auto := cfg.codeDim(dim)
 	return trainCodebook(sample, dim, cdim, auto, cfg.Seed)
 }
+
+// codeErrors returns, for a vector with projection z (and |y|² = yy,
+// |z|² = zz) and its code, the two norms that bound how far an approximate
+// dot product involving it can be from the exact one (see nearBound):
+// the residual |y − Pᵀz| that the projection drops (0 for the identity) and
+// the quantisation error |z − step∘code|. Both are rounded up slightly so
+// that float32 storage never makes them smaller than they are.
+func (cb *codebook) codeErrors(z []float32, code []int8, yy, zz float64) [2]float32 {
+	var res float64
+	if !cb.identity() {
+		res = math.Sqrt(max(0, yy-zz))
+	}
+	var qe float64
+	for k, v := range z {
+		d := float64(v) - float64(cb.step[k])*float64(code[k])
+		qe += d * d
+	}
+	up := func(v float64) float32 { return float32(v*(1+1e-5) + 1e-7) }
+	return [2]float32{up(res), up(math.Sqrt(qe))}
+}
+
+// codeNorm returns |step∘code|, the norm of a code's reconstruction.
+func (cb *codebook) codeNorm(code []int8) float32 {
+	var s float64
+	for k, c := range code {
+		s += float64(cb.step2[k]) * float64(c) * float64(c)
+	}
+	return float32(math.Sqrt(s))
+}

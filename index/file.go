@@ -14,13 +14,13 @@ import (
 	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
-// Index file format, version 2. All integers are little-endian. The file is
+// Index file format, version 3. All integers are little-endian. The file is
 // memory-mapped: every array is a section, stored exactly as it lies in
 // memory and 64-byte aligned, so opening parses only the header and the
 // codebook, and a query reads only the pages it visits.
 //
 //	header (512 bytes)
-//	  0  magic "VECIMGIX", u32 version (2), u32 metric (0 = cosine)
+//	  0  magic "VECIMGIX", u32 version (3), u32 metric (0 = cosine)
 //	 16  u32 dim, u32 code dim, u32 slots, u32 live vectors
 //	 32  u64 store generation
 //	 40  u32 M, EfConstruction, EfSearch, i32 ExactBelow, u32 Rerank,
@@ -30,8 +30,8 @@ import (
 //	 84  u32 free slots, u32 zero
 //	 92  u64 Seed, u64 insertions so far (the level generator's counter)
 //	108  u64 drift count, f64 drift Σ|y|², f64 drift Σ|z|²
-//	132  12 sections × (u64 offset, u64 length, u32 CRC-32C, u32 zero)
-//	420  u32 CRC-32C of bytes 0..419
+//	132  13 sections × (u64 offset, u64 length, u32 CRC-32C, u32 zero)
+//	444  u32 CRC-32C of bytes 0..443
 //	sections, in this order:
 //	  codebook  u64 sample size, f64 mean |y|², f64 dropped share,
 //	            f32 |μ|², u32 1 if the projection is the identity,
@@ -39,6 +39,7 @@ import (
 //	            cdim × dim × f32 basis (absent for the identity)
 //	  codes     slots × cdim × i8
 //	  bias      slots × f32
+//	  errs      slots × 2 × f32: residual norm, quantisation error norm
 //	  levels    slots × u8
 //	  l0        slots × (2M+1) × u32: count, then neighbour slots
 //	  upoff     slots × u32: offset in uplinks of the node's layer-1 block
@@ -56,11 +57,11 @@ import (
 // is bounds-checked where it is used.
 const (
 	fileMagic   = "VECIMGIX"
-	fileVersion = 2
+	fileVersion = 3
 	headerLen   = 512
-	headerCRCAt = 420
+	headerCRCAt = 444
 	metricCos   = 0
-	nSections   = 12
+	nSections   = 13
 	sectionAt   = 132
 )
 
@@ -68,6 +69,7 @@ const (
 	secCodebook = iota
 	secCodes
 	secBias
+	secErrs
 	secLevels
 	secL0
 	secUpOff
@@ -79,7 +81,7 @@ const (
 	secFree
 )
 
-var sectionNames = [nSections]string{"codebook", "codes", "bias", "levels", "l0", "upoff", "uplinks", "idref", "idblob", "vers", "htab", "free"}
+var sectionNames = [nSections]string{"codebook", "codes", "bias", "errs", "levels", "l0", "upoff", "uplinks", "idref", "idblob", "vers", "htab", "free"}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -160,7 +162,7 @@ func (x *Index) writeLocked(w io.Writer, gen uint64) error {
 		return fmt.Errorf("%w: the index has no codebook yet (add vectors first)", ErrNoSource)
 	}
 	secs := [nSections][]byte{
-		x.cb.bytes(), bytesOf(x.codes), bytesOf(x.bias), x.levels, bytesOf(x.l0), bytesOf(x.upOff),
+		x.cb.bytes(), bytesOf(x.codes), bytesOf(x.bias), bytesOf(x.errs), x.levels, bytesOf(x.l0), bytesOf(x.upOff),
 		bytesOf(x.upLinks), bytesOf(x.idRef), x.idBlob, bytesOf(x.vers), bytesOf(x.htab), bytesOf(x.free),
 	}
 	var h [headerLen]byte
@@ -332,7 +334,7 @@ func parseHeader(b []byte, size int64) (*header, error) {
 	}
 	n := uint64(h.slots)
 	want := [nSections]uint64{
-		secCodes: n * uint64(h.cdim), secBias: 4 * n, secLevels: n, secL0: 4 * n * uint64(h.cfg.m0()+1),
+		secCodes: n * uint64(h.cdim), secBias: 4 * n, secErrs: 8 * n, secLevels: n, secL0: 4 * n * uint64(h.cfg.m0()+1),
 		secUpOff: 4 * n, secIDRef: 8 * n, secVers: 8 * n, secHtab: 4 * uint64(h.htab), secFree: 4 * uint64(h.free),
 	}
 	next := uint64(headerLen)
@@ -454,7 +456,7 @@ func fromMapping(mm []byte, size int64) (*Index, error) {
 	}
 	x := &Index{
 		dim: h.dim, cfg: h.cfg, ml: h.cfg.levelMult(), cb: cb,
-		codes: sliceOf[int8](sec(secCodes)), bias: sliceOf[float32](sec(secBias)),
+		codes: sliceOf[int8](sec(secCodes)), bias: sliceOf[float32](sec(secBias)), errs: sliceOf[float32](sec(secErrs)),
 		levels: sec(secLevels), l0: sliceOf[uint32](sec(secL0)), upOff: sliceOf[uint32](sec(secUpOff)),
 		upLinks: sliceOf[uint32](sec(secUpLinks)), idRef: sliceOf[uint64](sec(secIDRef)),
 		idBlob: sec(secIDBlob), vers: sliceOf[uint64](sec(secVers)), htab: sliceOf[uint32](sec(secHtab)),
@@ -485,7 +487,7 @@ func (x *Index) Close() error {
 		return nil
 	}
 	x.mm = nil
-	x.codes, x.bias, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil
+	x.codes, x.bias, x.errs, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil, nil
 	x.idRef, x.idBlob, x.vers, x.htab, x.free, x.live, x.cb = nil, nil, nil, nil, nil, 0, nil
 	x.entry = noSlot
 	return x.mref.release()

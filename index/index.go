@@ -41,6 +41,7 @@ type Index struct {
 
 	codes   []int8    // slot s: codes[s*cdim : (s+1)*cdim]
 	bias    []float32 // slot → μ·(x − μ)
+	errs    []float32 // slot s: errs[2s] = |residual|, errs[2s+1] = |quantisation error| (see codeErrors)
 	levels  []uint8   // slot → top layer
 	l0      []uint32  // bottom-layer links, stride m0+1 (count, then slots)
 	upOff   []uint32  // slot → offset of its upper-layer blocks in upLinks
@@ -281,6 +282,7 @@ func (x *Index) own() error {
 	}
 	x.codes = slices.Clone(x.codes)
 	x.bias = slices.Clone(x.bias)
+	x.errs = slices.Clone(x.errs)
 	x.levels = slices.Clone(x.levels)
 	x.l0 = slices.Clone(x.l0)
 	x.upOff = slices.Clone(x.upOff)
@@ -337,6 +339,7 @@ func (x *Index) alloc(id string, ver uint64) (uint32, error) {
 		s = uint32(n)
 		x.codes = append(x.codes, make([]int8, x.cb.cdim)...)
 		x.bias = append(x.bias, 0)
+		x.errs = append(x.errs, 0, 0)
 		x.levels = append(x.levels, 0)
 		x.l0 = append(x.l0, make([]uint32, x.cfg.m0()+1)...)
 		x.upOff = append(x.upOff, 0)
@@ -360,6 +363,7 @@ func (x *Index) reserve(n int) {
 	}
 	x.codes = slices.Grow(x.codes, n*x.cb.cdim)
 	x.bias = slices.Grow(x.bias, n)
+	x.errs = slices.Grow(x.errs, 2*n)
 	x.levels = slices.Grow(x.levels, n)
 	x.l0 = slices.Grow(x.l0, n*(x.cfg.m0()+1))
 	x.upOff = slices.Grow(x.upOff, n)

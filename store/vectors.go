@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -16,15 +18,23 @@ func (s *Store) Vectors(ids []string, dst [][]float32) error {
 	if len(dst) < len(ids) {
 		return s.wrapf(errors.New("vectors: dst shorter than ids"), "vectors")
 	}
-	return s.view("vectors", func(txn *badger.Txn) error {
+	return s.eachHead("vectors", ids, func(i int, h dataHeader) { dst[i] = decodeVector(dst[i][:0], h.vec) }, func(i int) { dst[i] = dst[i][:0] })
+}
+
+// eachHead reads the data value of each of ids in one read transaction and
+// calls fn(i, head) for those stored; for the others (and malformed ids)
+// it calls missing(i). The head aliases the value: fn must copy what it keeps.
+func (s *Store) eachHead(op string, ids []string, fn func(i int, h dataHeader), missing func(i int)) error {
+	return s.view(op, func(txn *badger.Txn) error {
 		for i, id := range ids {
-			dst[i] = dst[i][:0]
 			if checkID(id) != nil {
+				missing(i)
 				continue
 			}
 			k := recordKey(id, suffixData)
 			item, err := txn.Get(k)
 			if errors.Is(err, badger.ErrKeyNotFound) {
+				missing(i)
 				continue
 			}
 			if err != nil {
@@ -35,7 +45,7 @@ func (s *Store) Vectors(ids []string, dst [][]float32) error {
 				if err != nil {
 					return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
 				}
-				dst[i] = decodeVector(dst[i], h.vec)
+				fn(i, h)
 				return nil
 			})
 			if err != nil {
@@ -58,6 +68,67 @@ func (s *Store) ScanVersions(ctx context.Context, fn func(id string, version uin
 				return callbackError{err}
 			}
 			return nil
+		})
+	})
+}
+
+// Paths returns the stored source path of each of ids in one read
+// transaction ("" for an id the store does not hold), decoding only the
+// head of each record, not its vector: what a query's results need.
+func (s *Store) Paths(ids []string) ([]string, error) {
+	out := make([]string, len(ids))
+	err := s.eachHead("paths", ids, func(i int, h dataHeader) { out[i] = string(h.path) }, func(int) {})
+	return out, err
+}
+
+// Has reports whether the store holds a record with id, reading its key
+// only.
+func (s *Store) Has(id string) (bool, error) {
+	if err := checkID(id); err != nil {
+		return false, s.wrapf(err, "has")
+	}
+	var ok bool
+	err := s.view("has", func(txn *badger.Txn) error {
+		_, err := txn.Get(recordKey(id, suffixData))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		ok = err == nil
+		return err
+	})
+	return ok, err
+}
+
+// Head is what a record says about its image, without the vector and the
+// metadata: what listing jobs (duplicate finding) need.
+type Head struct {
+	ID, Path, SHA256 string
+	Width, Height    int
+	Added            time.Time
+}
+
+// ScanHeads calls fn with the head of every record, in id order, from one
+// consistent snapshot, decoding neither vectors nor metadata. It stops at
+// the first error fn returns and returns it, or when ctx is done.
+func (s *Store) ScanHeads(ctx context.Context, fn func(h Head) error) error {
+	return s.view("scan heads", func(txn *badger.Txn) error {
+		return eachDataKey(ctx, txn, func(id string, k []byte, item *badger.Item) error {
+			var h Head
+			err := item.Value(func(v []byte) error {
+				d, err := decodeData(v)
+				if err != nil {
+					return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
+				}
+				h = Head{ID: id, Path: string(d.path), SHA256: hex.EncodeToString(d.sha[:]), Width: int(d.width), Height: int(d.height)}
+				if d.added != 0 {
+					h.Added = time.Unix(0, d.added)
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			return callbackErr(fn(h))
 		})
 	})
 }

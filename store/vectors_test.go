@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -84,5 +85,62 @@ func BenchmarkVectors(b *testing.B) {
 		if err := s.Vectors(ids, dst); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestPathsAndHas(t *testing.T) {
+	s := openTestStore(t)
+	mustPut(t, s, testRecords(4, 1, testDim))
+	paths, err := s.Paths([]string{"00002", "nope", "", "00000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{testRecord("00002", 1, testDim).Path, "", "", testRecord("00000", 1, testDim).Path}
+	if !slices.Equal(paths, want) || want[0] == "" {
+		t.Errorf("Paths: %q, want %q", paths, want)
+	}
+	for id, want := range map[string]bool{"00001": true, "00009": false} {
+		if ok, err := s.Has(id); err != nil || ok != want {
+			t.Errorf("Has(%q) = %v, %v; want %v", id, ok, err, want)
+		}
+	}
+	if _, err := s.Has(""); err == nil {
+		t.Error("Has(\"\"): no error for an invalid id")
+	}
+	if err := s.Delete("00001"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Has("00001"); ok {
+		t.Error("Has after Delete: true")
+	}
+}
+
+func TestScanHeads(t *testing.T) {
+	s := openTestStore(t)
+	recs := testRecords(5, 1, testDim)
+	mustPut(t, s, recs)
+	var got []Head
+	if err := s.ScanHeads(context.Background(), func(h Head) error {
+		got = append(got, h)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(recs) {
+		t.Fatalf("%d heads for %d records", len(got), len(recs))
+	}
+	for _, h := range got {
+		r, err := s.Get(h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Path != r.Path || h.SHA256 != r.SHA256 || h.Width != r.Width || h.Height != r.Height || !h.Added.Equal(r.Added) {
+			t.Errorf("head %+v, record %+v", h, r)
+		}
+	}
+	stop := errors.New("stop")
+	n := 0
+	if err := s.ScanHeads(context.Background(), func(Head) error { n++; return stop }); !errors.Is(err, stop) || n != 1 {
+		t.Errorf("callback error: %v after %d calls", err, n)
 	}
 }

@@ -111,16 +111,16 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if _, _, err := storeNonEmpty(st); err != nil {
+	man, _, err := storeNonEmpty(st)
+	if err != nil {
 		return res, err
 	}
 	if _, err := a.currentIndex(ctx, st, p); err != nil {
 		return res, err
 	}
-	paths := map[string]string{}
-	items := storeItems(st, paths)
+	items := storeItems(st, man.Dim)
 	pb := &progressBridge{p: p, stages: []string{"dups: neighbours", "dups: distances"}}
-	dr, err := dedup.Groups(ctx, items, a.dedupNeighbours(st, p), storeDistance(st), dedup.Options{
+	dr, err := dedup.Groups(ctx, items, a.dedupNeighbours(st, float32(o.Threshold)), storeDistance(st), dedup.Options{
 		Threshold: o.Threshold, K: o.K, MaxK: o.MaxK, Workers: dedup.DefaultWorkers, Progress: pb.update,
 	})
 	pb.done()
@@ -128,6 +128,16 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 		return res, fmt.Errorf("finding duplicates in %s: %w", st.Path(), err)
 	}
 	res.Images, res.Stats, res.K, res.MaxK = dr.Stats.Items, dr.Stats, dr.K, dr.MaxK
+	var members []string
+	for _, g := range dr.Groups {
+		for _, m := range g.Members {
+			members = append(members, m.ID)
+		}
+	}
+	paths, err := pathsOf(st, members)
+	if err != nil {
+		return res, err
+	}
 	for gi, g := range dr.Groups {
 		dg := DupGroup{Group: gi + 1, Kind: string(g.Kind), Keep: g.Keep, Members: make([]DupMember, len(g.Members))}
 		for i, m := range g.Members {
@@ -159,34 +169,74 @@ func cmpOr(a, b int) int {
 	return b
 }
 
-// storeItems lists the store's records for package dedup and remembers
-// their source paths (for the result) in paths.
-func storeItems(st *store.Store, paths map[string]string) dedup.Items {
+// storeItems lists the store's records for package dedup from their heads
+// (no vectors decoded). On a read-only store the value-log pages read are
+// released as the scan goes (see pageReleaser), so listing a 16 GB store
+// does not leave it resident.
+func storeItems(st *store.Store, dim int) dedup.Items {
 	return func(ctx context.Context, fn func(dedup.Item) error) error {
-		return st.Scan(ctx, func(r *store.Record) error {
-			paths[r.ID] = r.Path
+		var r *pageReleaser
+		if st.ReadOnly() {
+			r = newPageReleaser(st, dim)
+		}
+		err := st.ScanHeads(ctx, func(h store.Head) error {
 			order := int64(0)
-			if !r.Added.IsZero() {
-				order = r.Added.UnixNano()
+			if !h.Added.IsZero() {
+				order = h.Added.UnixNano()
 			}
-			return fn(dedup.Item{ID: r.ID, SHA256: r.SHA256, Width: r.Width, Height: r.Height, Order: order})
+			if err := fn(dedup.Item{ID: h.ID, SHA256: h.SHA256, Width: h.Width, Height: h.Height, Order: order}); err != nil {
+				return err
+			}
+			if r != nil {
+				return r.tick()
+			}
+			return nil
 		})
+		if err == nil && r != nil {
+			err = r.release()
+		}
+		return err
 	}
 }
 
-// dedupNeighbours answers dedup's k-NN queries through the App's index.
-func (a *App) dedupNeighbours(st *store.Store, p Progress) dedup.Neighbours {
+// pathsOf returns the stored paths of ids (heads only).
+func pathsOf(st *store.Store, ids []string) (map[string]string, error) {
+	ps, err := st.Paths(ids)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(ids))
+	for i, id := range ids {
+		m[id] = ps[i]
+	}
+	return m, nil
+}
+
+// dedupNeighbours answers dedup's queries through the App's index as range
+// queries: the neighbours within the threshold only, most of them ruled
+// out from their codes without reading a vector.
+func (a *App) dedupNeighbours(st *store.Store, within float32) dedup.Neighbours {
+	return func(ctx context.Context, id string, k int) ([]dedup.Neighbour, error) {
+		hits, err := a.nearID(ctx, st, id, within, k)
+		return dedupHits(hits), err
+	}
+}
+
+// knnNeighbours answers dedup's k-NN queries (outlier scores need the
+// true k-th neighbour) through the App's index, re-ranked exactly.
+func (a *App) knnNeighbours(st *store.Store) dedup.Neighbours {
 	return func(ctx context.Context, id string, k int) ([]dedup.Neighbour, error) {
 		hits, err := a.searchID(ctx, st, id, searchParams{K: k}, Quiet)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]dedup.Neighbour, len(hits))
-		for i, h := range hits {
-			out[i] = dedup.Neighbour{ID: h.ID, Distance: h.Distance}
-		}
-		return out, nil
+		return dedupHits(hits), err
 	}
+}
+
+func dedupHits(hits []Neighbor) []dedup.Neighbour {
+	out := make([]dedup.Neighbour, len(hits))
+	for i, h := range hits {
+		out[i] = dedup.Neighbour{ID: h.ID, Distance: h.Distance}
+	}
+	return out
 }
 
 // storeDistance computes the cosine distance of two stored vectors (used

@@ -122,7 +122,7 @@ func (a *App) currentIndex(ctx context.Context, st *store.Store, p Progress) (*i
 // scan, so it is passed as it is.
 func scanSource(st *store.Store, dim int) index.Source {
 	if st.ReadOnly() {
-		return releasingStore{Store: st, dim: dim}
+		return newReleasingStore(st, dim)
 	}
 	return st
 }
@@ -151,6 +151,21 @@ func (a *App) searchID(ctx context.Context, st *store.Store, id string, sp searc
 		return nil, err
 	}
 	res, err := x.SearchID(id, sp.options())
+	if err != nil {
+		return nil, err
+	}
+	return neighbors(res), nil
+}
+
+// nearID returns the stored records within cosine distance within of the
+// record id (id left out), at most k, with exact distances; the index reads
+// only the vectors its code-error bounds cannot rule out (index.Near).
+func (a *App) nearID(ctx context.Context, st *store.Store, id string, within float32, k int) ([]Neighbor, error) {
+	x, err := a.currentIndex(ctx, st, Quiet)
+	if err != nil {
+		return nil, err
+	}
+	res, err := x.Near(id, within, k, 0)
 	if err != nil {
 		return nil, err
 	}

@@ -7,18 +7,26 @@ import (
 	"os"
 
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/internal/shard"
 	"github.com/vecimg/vecimg/store"
 )
 
 // IngestOptions embeds every image under Dir into the store.
 type IngestOptions struct {
-	Dir      string
-	Model    ModelOptions
-	Batch    int        // images per inference batch; 0 = embed's default
-	Workers  int        // decode workers; 0 = number of CPUs
-	Shard    shard.Spec // one shard of Dir's files (internal/shard); the zero Spec ingests all
-	Progress Progress
+	Dir     string
+	Model   ModelOptions
+	Batch   int        // images per inference batch; 0 = embed's default
+	Workers int        // decode workers; 0 = number of CPUs
+	Shard   shard.Spec // one shard of Dir's files (internal/shard); the zero Spec ingests all
+	// Out, when set, is a folder that receives, once the ingest has
+	// finished, the store's records of this shard (all records without a
+	// shard) as Parquet, exactly as ExportParquet writes them, with
+	// RowsPerFile and VectorType as there. It is checked before any work.
+	Out         string
+	RowsPerFile int
+	VectorType  string
+	Progress    Progress
 	// Stop, when closed, ends the ingest cleanly: no new file is started and
 	// the batch in flight is committed (vecimg serve's SIGINT/SIGTERM).
 	Stop <-chan struct{}
@@ -33,13 +41,17 @@ type IngestResult struct {
 	DeviceWhy string `json:"device_choice"`          // the device and why it was chosen
 	Shard     string `json:"shard,omitempty"`        // "I/N" when one shard was ingested
 	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
+	// Out is what --out wrote; nil without --out.
+	Out *ExportParquetResult `json:"out,omitempty"`
 }
 
 // Ingest embeds the images under o.Dir. It checks the folder, finds the
 // model, loads the runtime and the session and checks the store's manifest
 // before it writes anything (a new store is created only then). Batches are
 // committed as they finish: an interrupted ingest keeps its work. The index
-// is brought up to date at the end.
+// is brought up to date at the end; then, with o.Out, the shard's records
+// are written as Parquet (the folder and its options are checked first,
+// before anything else).
 func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 	p := a.progress(o.Progress)
 	res := IngestResult{Dir: o.Dir}
@@ -51,6 +63,19 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	}
 	if a.cfg.ReadOnly {
 		return res, fmt.Errorf("%w: ingest needs the store open for writing", store.ErrReadOnly)
+	}
+	var vt parquetio.VectorType
+	if o.Out != "" {
+		name := ""
+		if o.Shard.Enabled() {
+			name = o.Shard.String()
+		}
+		var err error
+		if vt, err = checkParquetOut(o.Out, o.RowsPerFile, o.VectorType, name); err != nil {
+			return res, err
+		}
+	} else if o.RowsPerFile != 0 || o.VectorType != "" {
+		return res, invalidf("--rows-per-file and --vector-type shape the Parquet output: add --out DIR")
 	}
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
@@ -130,6 +155,27 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err := a.syncIndex(ctx, st, p); err != nil {
 		return res, err
 	}
+	if o.Out == "" {
+		return res, nil
+	}
+	select {
+	case <-o.Stop: // a nil Stop never fires
+		return res, fmt.Errorf("ingest stopped before the end: %s was not written; run the same command again to finish and write it", o.Out)
+	default:
+	}
+	total := int64(-1) // a shard's share of the store is known only after the scan
+	if !o.Shard.Enabled() {
+		n, err := st.Count()
+		if err != nil {
+			return res, err
+		}
+		total = int64(n)
+	}
+	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, o.Shard, total, p)
+	if err != nil {
+		return res, fmt.Errorf("the images are stored, but writing the Parquet output %s failed: %w; run the same command again (it skips what is stored and writes %s)", o.Out, err, o.Out)
+	}
+	res.Out = &out
 	return res, nil
 }
 

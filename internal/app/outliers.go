@@ -67,7 +67,7 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 	if err != nil {
 		return res, err
 	}
-	_, n, err := storeNonEmpty(st)
+	man, n, err := storeNonEmpty(st)
 	if err != nil {
 		return res, err
 	}
@@ -77,9 +77,8 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 	if _, err := a.currentIndex(ctx, st, p); err != nil {
 		return res, err
 	}
-	paths := map[string]string{}
 	pb := &progressBridge{p: p, stages: []string{"outliers"}}
-	or, err := dedup.Outliers(ctx, storeItems(st, paths), a.dedupNeighbours(st, p), dedup.OutlierOptions{
+	or, err := dedup.Outliers(ctx, storeItems(st, man.Dim), a.knnNeighbours(st), dedup.OutlierOptions{
 		K: o.K, N: o.N, Workers: dedup.DefaultWorkers, Progress: pb.update,
 	})
 	pb.done()
@@ -87,6 +86,14 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 		return res, fmt.Errorf("scoring outliers in %s: %w", st.Path(), err)
 	}
 	res.Images = or.Items
+	ids := make([]string, len(or.Outliers))
+	for i, x := range or.Outliers {
+		ids[i] = x.ID
+	}
+	paths, err := pathsOf(st, ids)
+	if err != nil {
+		return res, err
+	}
 	for i, x := range or.Outliers {
 		oi := OutlierImage{Rank: i + 1, ID: x.ID, Path: paths[x.ID], Score: x.Score, Neighbours: make([]OutlierNeighbor, len(x.Neighbours))}
 		for j, nb := range x.Neighbours {

@@ -10,11 +10,13 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/parquetio"
+	"github.com/vecimg/vecimg/internal/shard"
+	"github.com/vecimg/vecimg/store"
 )
 
 // ExportParquetOptions writes the store as a folder of Parquet files.
 type ExportParquetOptions struct {
-	Out         string // the folder (created; an earlier vecimg export there is replaced)
+	Out         string // the folder (created; an earlier vecimg export of a whole store there is replaced)
 	RowsPerFile int    // 0 = parquetio.DefaultRowsPerFile
 	VectorType  string // "float32" (default) or "float16"
 	Progress    Progress
@@ -37,36 +39,85 @@ type ExportParquetResult struct {
 // before anything is written.
 func (a *App) ExportParquet(ctx context.Context, o ExportParquetOptions) (ExportParquetResult, error) {
 	res := ExportParquetResult{Path: o.Out, Format: "parquet"}
-	if err := checkOutputDir(o.Out, "--out"); err != nil {
+	vt, err := checkParquetOut(o.Out, o.RowsPerFile, o.VectorType, "")
+	if err != nil {
 		return res, err
-	}
-	if o.RowsPerFile < 0 {
-		return res, invalidf("--rows-per-file %d: give a positive number of rows", o.RowsPerFile)
-	}
-	vt := parquetio.VectorType(strings.ToLower(o.VectorType))
-	if vt == "" {
-		vt = parquetio.Float32
-	}
-	if vt != parquetio.Float32 && vt != parquetio.Float16 {
-		return res, invalidf("--vector-type %q: use float32 or float16", o.VectorType)
-	}
-	if err := parquetio.CheckOutDir(o.Out); err != nil {
-		return res, invalidf("%v", err)
 	}
 	st, err := a.Store()
 	if err != nil {
 		return res, err
 	}
-	man, n, err := storeNonEmpty(st)
+	_, n, err := storeNonEmpty(st)
 	if err != nil {
 		return res, err
 	}
-	res.Dim, res.VectorType = man.Dim, string(vt)
-	p := a.progress(o.Progress)
+	return writeParquet(ctx, st, o, vt, shard.Spec{}, int64(n), a.progress(o.Progress))
+}
+
+// checkParquetOut checks a Parquet --out folder and its options before
+// anything is written, and returns the vector type. shardName is the shard
+// ("I/N") that ingest --out writes, "" for a whole store: a folder holding
+// the finished output of another shard (or of a whole store, when writing a
+// shard, and the reverse) is refused, so that shards given the same --out
+// do not replace each other's files. Any other earlier vecimg export there
+// is replaced.
+func checkParquetOut(out string, rowsPerFile int, vectorType, shardName string) (parquetio.VectorType, error) {
+	if err := checkOutputDir(out, "--out"); err != nil {
+		return "", err
+	}
+	if rowsPerFile < 0 {
+		return "", invalidf("--rows-per-file %d: give a positive number of rows", rowsPerFile)
+	}
+	vt := parquetio.VectorType(strings.ToLower(vectorType))
+	if vt == "" {
+		vt = parquetio.Float32
+	}
+	if vt != parquetio.Float32 && vt != parquetio.Float16 {
+		return "", invalidf("--vector-type %q: use float32 or float16", vectorType)
+	}
+	if err := parquetio.CheckOutDir(out); err != nil {
+		return "", invalidf("%v", err)
+	}
+	s, ok, err := parquetio.ReadSuccess(out)
+	if err != nil {
+		return "", invalidf("--out %s: %v; use a new or empty folder", out, err)
+	}
+	if ok && s.Shard != shardName {
+		what := "a whole store"
+		if s.Shard != "" {
+			what = "shard " + s.Shard
+		}
+		this := "a whole store"
+		if shardName != "" {
+			this = "shard " + shardName
+		}
+		return "", invalidf("--out %s holds the Parquet export of %s; this writes %s: give each shard its own --out folder "+
+			"(e.g. vectors-$JOB_COMPLETION_INDEX.parquet), or remove that folder first", out, what, this)
+	}
+	return vt, nil
+}
+
+// writeParquet exports the records of st that sh owns (all, for the zero
+// Spec) to o.Out; total is the expected row count for progress (-1:
+// unknown). The options must have been checked by checkParquetOut.
+func writeParquet(ctx context.Context, st *store.Store, o ExportParquetOptions, vt parquetio.VectorType, sh shard.Spec,
+	total int64, p Progress) (ExportParquetResult, error) {
+	res := ExportParquetResult{Path: o.Out, Format: "parquet", VectorType: string(vt)}
+	if man, ok, err := st.Manifest(); err != nil {
+		return res, err
+	} else if ok {
+		res.Dim = man.Dim
+	}
+	wo := parquetio.WriterOptions{RowsPerFile: o.RowsPerFile, VectorType: vt}
+	var keep func(string) bool
+	if sh.Enabled() {
+		wo.Metadata = map[string]string{parquetio.MetaShard: sh.String()}
+		keep = sh.Owns
+	}
 	start := time.Now()
-	p.Start("export "+filepath.Base(o.Out), "vec", int64(n))
+	p.Start("export "+filepath.Base(o.Out), "vec", total)
 	var last int64
-	s, err := parquetio.ExportStore(ctx, st, o.Out, parquetio.WriterOptions{RowsPerFile: o.RowsPerFile, VectorType: vt}, func(rows int64) {
+	s, err := parquetio.ExportStoreIDs(ctx, st, o.Out, wo, keep, func(rows int64) {
 		p.Add(rows - last)
 		last = rows
 	})

@@ -3,14 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/vecimg/vecimg/internal/mapped"
 	"github.com/vecimg/vecimg/store"
 )
 
 // releaseBytes is how many bytes of vectors a releasing scan reads between
-// two mapped.Release calls.
-const releaseBytes = 64 << 20
+// two mapped.Release calls (a variable so that tests can make it small).
+var releaseBytes = 64 << 20
 
 // pageReleaser drops the store's scanned value-log pages from this
 // process's RSS every releaseBytes of vectors (package mapped), so a full
@@ -43,11 +44,29 @@ func (r *pageReleaser) release() error {
 }
 
 // releasingStore is the store as an index source whose full scans release
-// their pages as they go (index builds, exact search). Use it only where a
-// pageReleaser is safe (see above).
+// their pages as they go (index builds, exact search), and whose random
+// reads (re-ranking, duplicate checks) do too, every releaseBytes of
+// vectors read in all. Use it only where a pageReleaser is safe (see above).
 type releasingStore struct {
 	*store.Store
-	dim int
+	dim     int
+	fetched *atomic.Int64 // vectors read by Vectors so far
+}
+
+func newReleasingStore(st *store.Store, dim int) releasingStore {
+	return releasingStore{Store: st, dim: dim, fetched: new(atomic.Int64)}
+}
+
+func (s releasingStore) Vectors(ids []string, dst [][]float32) error {
+	if err := s.Store.Vectors(ids, dst); err != nil {
+		return err
+	}
+	every := int64(max(releaseBytes/(4*max(s.dim, 1)), 1))
+	n := s.fetched.Add(int64(len(ids)))
+	if n/every != (n-int64(len(ids)))/every {
+		return newPageReleaser(s.Store, s.dim).release()
+	}
+	return nil
 }
 
 func (s releasingStore) ScanVectors(ctx context.Context, fn func(id string, v []float32) error) error {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,18 +94,25 @@ func (a *App) Similar(ctx context.Context, o SimilarOptions) (SimilarResult, err
 	if err != nil {
 		return res, err
 	}
-	res.Results = withPaths(st, hits)
-	return res, nil
+	res.Results, err = withPaths(st, hits)
+	return res, err
 }
 
-// withPaths fills in the stored path of every hit.
-func withPaths(st *store.Store, hits []Neighbor) []Neighbor {
-	for i := range hits {
-		if rec, err := st.Get(hits[i].ID); err == nil {
-			hits[i].Path = rec.Path
-		}
+// withPaths fills in the stored path of every hit (reading the records'
+// heads only). A hit removed since the search keeps an empty path.
+func withPaths(st *store.Store, hits []Neighbor) ([]Neighbor, error) {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
 	}
-	return hits
+	paths, err := st.Paths(ids)
+	if err != nil {
+		return hits, err
+	}
+	for i := range hits {
+		hits[i].Path = paths[i]
+	}
+	return hits, nil
 }
 
 // resolveQuery finds the stored record a query names: id, id without the
@@ -118,11 +124,7 @@ func resolveQuery(st *store.Store, q string) (id string, tried []string, err err
 		if vec.CheckID(id) != nil {
 			return false, nil
 		}
-		_, err := st.Get(id)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil, err
+		return st.Has(id)
 	}
 	if ok, err := try("id", q); ok || err != nil {
 		return q, tried, err

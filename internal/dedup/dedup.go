@@ -40,7 +40,8 @@ type Neighbour struct {
 	Distance float32 `json:"distance"`
 }
 
-// Neighbours returns up to k nearest neighbours of the stored image id,
+// Neighbours returns up to k nearest neighbours of the stored image id
+// (it may leave out those farther than the threshold: a range query will do),
 // nearest first, leaving id itself out. It must be safe for concurrent use.
 type Neighbours func(ctx context.Context, id string, k int) ([]Neighbour, error)
 

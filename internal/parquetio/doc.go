@@ -6,8 +6,11 @@
 // their row counts, written last. Columns: id, path, sha256 (strings), width,
 // height (int32), label (int32, null when not clustered), distance (float),
 // vector (a LIST of FLOAT, or of FLOAT16 when asked; every list has the
-// dimension in the vecimg.dim metadata). The store manifest travels as the
-// vecimg.manifest key-value metadata. Files are zstd-compressed, written one
+// dimension in the vecimg.dim metadata). Parquet has no fixed-size list, so
+// every file also carries its Arrow schema under ARROW:schema (as arrow-go's
+// pqarrow writes it), in which vector is FixedSizeList<float32 or float16,
+// dim>: Arrow-based readers read the column as that. The store manifest
+// travels as the vecimg.manifest key-value metadata. Files are zstd-compressed, written one
 // row group at a time (bounded memory) and each is renamed into place only
 // when complete.
 //

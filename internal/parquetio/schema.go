@@ -27,6 +27,9 @@ const (
 	MetaDim = "vecimg.dim"
 	// MetaVectorType is "float32" or "float16".
 	MetaVectorType = "vecimg.vector_type"
+	// MetaShard is the shard ("I/N") whose records the dataset holds, when
+	// it was written by `vecimg ingest --shard I/N --out`; absent otherwise.
+	MetaShard = "vecimg.shard"
 )
 
 // FormatVersion is the value of MetaFormat this package writes.

@@ -17,6 +17,12 @@ const MetaCluster = "vecimg.cluster"
 // store manifest and cluster summary). progress, when set, is called with
 // the rows written so far after every batch.
 func ExportStore(ctx context.Context, st *store.Store, dir string, o WriterOptions, progress func(rows int64)) (Success, error) {
+	return ExportStoreIDs(ctx, st, dir, o, nil, progress)
+}
+
+// ExportStoreIDs is ExportStore limited to the records whose id keep
+// accepts (all of them when keep is nil): one shard's share of a store.
+func ExportStoreIDs(ctx context.Context, st *store.Store, dir string, o WriterOptions, keep func(id string) bool, progress func(rows int64)) (Success, error) {
 	m, ok, err := st.Manifest()
 	if err != nil {
 		return Success{}, err
@@ -70,6 +76,9 @@ func ExportStore(ctx context.Context, st *store.Store, dir string, o WriterOptio
 		defer close(full)
 		rows := <-free
 		err := st.Scan(sctx, func(r *store.Record) error {
+			if keep != nil && !keep(r.ID) {
+				return nil
+			}
 			i := len(rows)
 			rows = rows[:i+1]
 			row := &rows[i]

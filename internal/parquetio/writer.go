@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/x448/float16"
@@ -42,8 +43,8 @@ type WriterOptions struct {
 	// VectorType is Float32 (default) or Float16.
 	VectorType VectorType
 	// Metadata is added to every file's key-value metadata (for example
-	// MetaManifest). The MetaFormat, MetaDim and MetaVectorType keys are set
-	// by the writer.
+	// MetaManifest). The MetaFormat, MetaDim, MetaVectorType and
+	// MetaArrowSchema keys are set by the writer.
 	Metadata map[string]string
 }
 
@@ -64,6 +65,28 @@ type Success struct {
 	Files      []FileEntry `json:"files"`
 	// Manifest is the store manifest (the MetaManifest value), when given.
 	Manifest json.RawMessage `json:"manifest,omitempty"`
+	// Shard is the MetaShard value, when given.
+	Shard string `json:"shard,omitempty"`
+}
+
+// ReadSuccess reads the SuccessFile of dir; ok is false when there is none
+// or it is empty (no vecimg export there, or one that did not finish).
+func ReadSuccess(dir string) (s Success, ok bool, err error) {
+	p := filepath.Join(dir, SuccessFile)
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+		return s, false, nil
+	}
+	if err != nil {
+		return s, false, fmt.Errorf("cannot read %s: %w", p, err)
+	}
+	if len(b) == 0 { // an empty marker, as Hadoop tools write: no vecimg export
+		return s, false, nil
+	}
+	if err := json.Unmarshal(b, &s); err != nil || s.Format != "vecimg-parquet" {
+		return s, false, fmt.Errorf("%w: %s is not a vecimg export manifest", ErrBadInput, p)
+	}
+	return s, true, nil
 }
 
 // Writer writes a dataset: a folder of part-NNNNN.parquet files and, on
@@ -106,6 +129,14 @@ func Create(dir string, dim int, o WriterOptions) (*Writer, error) {
 		o.RowsPerGroup = max(1, groupBytes/(4*dim))
 	}
 	o.RowsPerGroup = min(o.RowsPerGroup, o.RowsPerFile)
+	as, err := arrowSchema(parquetSchema(o.VectorType), dim, o.VectorType)
+	if err != nil {
+		return nil, err
+	}
+	arrowMeta, err := encodeArrowSchema(as)
+	if err != nil {
+		return nil, err
+	}
 	old, err := checkOutDir(dir)
 	if err != nil {
 		return nil, err
@@ -123,6 +154,7 @@ func Create(dir string, dim int, o WriterOptions) (*Writer, error) {
 	kv[MetaFormat] = FormatVersion
 	kv[MetaDim] = strconv.Itoa(dim)
 	kv[MetaVectorType] = string(o.VectorType)
+	kv[MetaArrowSchema] = arrowMeta
 	return &Writer{dir: dir, dim: dim, o: o, kv: kv, old: old}, nil
 }
 
@@ -236,7 +268,7 @@ func (w *Writer) Close() (Success, error) {
 		return Success{}, w.err
 	}
 	s := Success{Format: "vecimg-parquet", Version: FormatVersion, Dim: w.dim, VectorType: w.o.VectorType,
-		Rows: w.rows, Files: slices.Clone(w.done)}
+		Rows: w.rows, Files: slices.Clone(w.done), Shard: w.kv[MetaShard]}
 	if m, ok := w.kv[MetaManifest]; ok && json.Valid([]byte(m)) {
 		s.Manifest = json.RawMessage(m)
 	}

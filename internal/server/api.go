@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -28,6 +29,11 @@ const (
 	DefaultLimit = 100
 	maxJSONBody  = 1 << 20
 	MaxClusterK  = 1000
+	// Duplicate groups per answer of GET /api/v1/dups.
+	DefaultDupLimit = 1000
+	MaxDupLimit     = 10000
+	// MaxDupThreshold is the largest cosine distance.
+	MaxDupThreshold = 2.0
 )
 
 // Handler returns the server's routes: the API under /api/v1/ and the page
@@ -45,6 +51,7 @@ func (s *Server) Handler() http.Handler {
 	api.HandleFunc("GET /api/v1/clusters", s.clusters)
 	api.HandleFunc("POST /api/v1/clusters", s.runCluster)
 	api.HandleFunc("GET /api/v1/map", s.mapPoints)
+	api.HandleFunc("GET /api/v1/dups", s.dups)
 	api.HandleFunc("GET /api/v1/ingest", s.ingestStatus)
 
 	mux := http.NewServeMux()
@@ -450,4 +457,63 @@ func (s *Server) mapPoints(w http.ResponseWriter, r *http.Request) {
 func (s *Server) ingestStatus(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, s.watch.snapshot())
+}
+
+// thresholdParam reads the dups threshold: a cosine distance in (0, 2];
+// 0 (the backend's default) when absent.
+func thresholdParam(r *http.Request) (float64, error) {
+	v := r.URL.Query().Get("threshold")
+	if v == "" {
+		if _, present := r.URL.Query()["threshold"]; present {
+			return 0, errors.New("threshold is empty: give a cosine distance in (0, 2], or leave it out for the default")
+		}
+		return 0, nil
+	}
+	t, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsNaN(t) || math.IsInf(t, 0) {
+		return 0, fmt.Errorf("threshold=%q is not a number: give a cosine distance in (0, 2], e.g. 0.004", v)
+	}
+	if t <= 0 || t > MaxDupThreshold {
+		return 0, fmt.Errorf("threshold=%v is out of range: give a cosine distance in (0, 2]", t)
+	}
+	return t, nil
+}
+
+type dupsAnswer struct {
+	Dups
+	Total  int `json:"total"` // groups in all; Groups holds [offset, offset+limit)
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+}
+
+// dups answers the store's duplicate groups at a threshold, a page of
+// groups at a time (largest first).
+func (s *Server) dups(w http.ResponseWriter, r *http.Request) {
+	t, err := thresholdParam(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	off, err := intParam(r, "offset", 0, 0, 1<<31-1)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	lim, err := intParam(r, "limit", DefaultDupLimit, 1, MaxDupLimit)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	d, err := s.b.Dups(r.Context(), t)
+	if err != nil {
+		s.backendError(w, r, err)
+		return
+	}
+	if d.Groups == nil {
+		d.Groups = []DupGroup{}
+	}
+	total := len(d.Groups)
+	d.Groups = d.Groups[min(off, total):min(off+lim, total)]
+	w.Header().Set("Cache-Control", "no-cache")
+	writeJSON(w, http.StatusOK, dupsAnswer{Dups: d, Total: total, Offset: off, Limit: lim})
 }

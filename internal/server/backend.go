@@ -30,6 +30,11 @@ type Backend interface {
 	Cluster(ctx context.Context, o ClusterOptions) (Clusters, error)
 	// Map projects every stored vector to 2-D (PCA).
 	Map(ctx context.Context) (Map, error)
+	// Dups finds the groups of byte-identical and near-duplicate images at
+	// cosine distance threshold (0: the backend's default), largest group
+	// first, as `vecimg dups` does. It may answer from a cache of the same
+	// store generation and threshold.
+	Dups(ctx context.Context, threshold float64) (Dups, error)
 	// Ingest embeds the images under dir that are new or changed, with the
 	// rules of `vecimg ingest`, making each committed batch searchable at
 	// once. progress is called after every committed batch. When ctx is
@@ -149,6 +154,41 @@ type MapPoint struct {
 	Y      float32 `json:"y"`
 	Label  int32   `json:"label"`
 	SHA256 string  `json:"sha256"`
+}
+
+// Dups is the answer of GET /api/v1/dups: the duplicate groups of the
+// store at one threshold.
+type Dups struct {
+	Threshold  float64    `json:"threshold"`  // cosine distance D used
+	Images     int        `json:"images"`     // images looked at
+	Generation uint64     `json:"generation"` // store generation the groups were found in
+	Groups     []DupGroup `json:"groups"`     // largest first
+	InGroups   int        `json:"in_groups"`  // images that belong to some group
+	Seconds    float64    `json:"seconds"`    // how long finding them took
+	// Cached says the groups were not computed for this request: they come
+	// from an earlier (or concurrent) request of the same generation and
+	// threshold.
+	Cached bool `json:"cached"`
+}
+
+// DupGroup is one group: Kind "identical" (same SHA-256) or "near"
+// (cosine distance ≤ threshold to another member); the kept member first.
+type DupGroup struct {
+	Group   int         `json:"group"` // 1-based rank, largest first
+	Kind    string      `json:"kind"`
+	Keep    string      `json:"keep"` // id of the member to keep
+	Members []DupMember `json:"members"`
+}
+
+// DupMember is one image of a duplicate group.
+type DupMember struct {
+	ID       string  `json:"id"`
+	Path     string  `json:"path"`
+	Width    int     `json:"width"`
+	Height   int     `json:"height"`
+	Keep     bool    `json:"keep"`
+	Distance float32 `json:"distance"`         // cosine distance to the kept member
+	Copies   int     `json:"copies,omitempty"` // byte-identical copies, listed in their own identical group
 }
 
 // IngestProgress is reported after every committed batch.

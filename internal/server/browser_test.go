@@ -387,6 +387,11 @@ func checkPage(t *testing.T, base, upload string, clusterK int) {
 	b.do("click a point", chromedp.MouseClickXY(pt.X, pt.Y))
 	b.waitReady("#/image/" + url.PathEscape(pt.ID))
 
+	// 6b. Duplicates, from the navigation: one row per group of the API,
+	// kept image first, captioned with distance and size; a click opens the
+	// image and Esc comes back.
+	dups := checkDups(t, b, base)
+
 	// 7. Phone width: nothing wider than the screen.
 	b.do("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Navigate(base+"/#/"))
 	b.waitReady("#/")
@@ -399,10 +404,116 @@ func checkPage(t *testing.T, base, upload string, clusterK int) {
 		t.Fatalf("at phone width the image view is %d px wide in a %d px window", w[0], w[1])
 	}
 	b.screenshot("phone-image")
+	b.do("phone duplicates", chromedp.Navigate(base+"/#/dups"))
+	b.waitReady("#/dups")
+	if w := eval[[]int](b, `[document.documentElement.scrollWidth, innerWidth]`); w[0] > w[1] {
+		t.Fatalf("at phone width the duplicates view is %d px wide in a %d px window", w[0], w[1])
+	}
+	if n := eval[int](b, `document.querySelectorAll(".dupgroup").length`); n != min(len(dups.Groups), 50) {
+		t.Fatalf("at phone width the duplicates view shows %d groups, want %d", n, min(len(dups.Groups), 50))
+	}
+	b.do("phone thumbnails load", poll(onScreenImagesLoaded(".dupgroup img")))
+	b.screenshot("phone-dups")
 
 	if errs := b.pageErrors(); len(errs) > 0 {
 		t.Fatalf("the page reported errors: %v", errs)
 	}
+}
+
+// dupsAnswer is GET /api/v1/dups.
+type dupsAnswer struct {
+	server.Dups
+	Total int `json:"total"`
+}
+
+// onScreenImagesLoaded is true once every image matching sel that lies in
+// the window is decoded (lazy images load when they come into view).
+func onScreenImagesLoaded(sel string) string {
+	return fmt.Sprintf(`[...document.querySelectorAll(%q)].filter(i => { const r = i.getBoundingClientRect();
+		return r.bottom > 0 && r.right > 0 && r.top < innerHeight && r.left < innerWidth; }).every(i => i.complete && i.naturalWidth > 0)`, sel)
+}
+
+// checkDups opens the Duplicates view from the navigation and checks it
+// against the API; the store must hold at least one group.
+func checkDups(t *testing.T, b *browser, base string) dupsAnswer {
+	t.Helper()
+	want := api[dupsAnswer](t, "GET", base+"/api/v1/dups", "", nil)
+	if want.Total == 0 || len(want.Groups) == 0 {
+		t.Fatalf("the page test needs a store with a duplicate group: %+v", want)
+	}
+	b.do("open Duplicates from the navigation", chromedp.Click(chromedp.CSS(`nav a[data-nav="dups"]`)))
+	b.waitReady("#/dups")
+	type row struct {
+		Group int
+		Kind  string
+		IDs   []string
+		Caps  []string
+		Keep  []bool
+	}
+	rows := eval[[]row](b, `[...document.querySelectorAll(".dupgroup")].map(s => ({
+		Group: +s.dataset.group, Kind: s.dataset.kind,
+		IDs: [...s.querySelectorAll(".thumb")].map(a => a.dataset.id),
+		Caps: [...s.querySelectorAll(".thumb .cap")].map(c => c.textContent),
+		Keep: [...s.querySelectorAll(".thumb")].map(a => a.classList.contains("keep") && a.querySelector(".badge") !== null)}))`)
+	if len(rows) != min(len(want.Groups), 50) {
+		t.Fatalf("the duplicates view shows %d groups, the API %d", len(rows), len(want.Groups))
+	}
+	for i, r := range rows {
+		g := want.Groups[i]
+		var ids []string
+		for _, m := range g.Members {
+			ids = append(ids, m.ID)
+		}
+		if r.Group != g.Group || r.Kind != g.Kind || !slices.Equal(r.IDs, ids) {
+			t.Fatalf("duplicates row %d shows group %d (%s) %v, the API says group %d (%s) %v", i, r.Group, r.Kind, r.IDs, g.Group, g.Kind, ids)
+		}
+		for j, m := range g.Members {
+			cap := fmt.Sprintf("%.4f · %d×%d\n%s", m.Distance, m.Width, m.Height, m.ID)
+			if m.Keep {
+				cap = fmt.Sprintf("keep · %d×%d\n%s", m.Width, m.Height, m.ID)
+			}
+			if r.Caps[j] != cap || r.Keep[j] != m.Keep {
+				t.Fatalf("group %d member %s captioned %q (marked keep: %v), want %q (keep %v)", g.Group, m.ID, r.Caps[j], r.Keep[j], cap, m.Keep)
+			}
+		}
+		if !g.Members[0].Keep || g.Members[0].ID != g.Keep {
+			t.Fatalf("group %d of the API does not list its kept image first: %+v", g.Group, g)
+		}
+	}
+	summary := eval[string](b, `document.querySelector("#dups-summary").textContent`)
+	if wantStart := fmt.Sprintf("%d groups, ", want.Total); !strings.HasPrefix(summary, wantStart) || !strings.Contains(summary, fmt.Sprint(want.Threshold)) {
+		t.Fatalf("duplicates summary %q, want it to start %q and name the threshold %v", summary, wantStart, want.Threshold)
+	}
+	b.do("duplicate thumbnails load", poll(onScreenImagesLoaded(".dupgroup img")))
+	b.screenshot("dups")
+
+	// Click the second member of the first group: its image view; Esc
+	// goes back to the duplicates.
+	second := want.Groups[0].Members[1].ID
+	b.do("open a duplicate", chromedp.Click(chromedp.CSS(`.dupgroup .thumb:nth-child(2)`)))
+	b.waitReady("#/image/" + url.PathEscape(second))
+	b.do("press Esc", chromedp.KeyEvent(kb.Escape))
+	b.waitReady("#/dups")
+
+	// A threshold that finds nothing but identical files says so, or
+	// shows only identical groups.
+	b.do("set a tiny threshold",
+		chromedp.SetValue(chromedp.CSS(`#dups-threshold`), "0.000001"),
+		chromedp.Click(chromedp.CSS(`#dups-form button`)))
+	b.waitReady("#/dups/0.000001")
+	tiny := api[dupsAnswer](t, "GET", base+"/api/v1/dups?threshold=0.000001", "", nil)
+	if n := eval[int](b, `document.querySelectorAll(".dupgroup").length`); n != min(len(tiny.Groups), 50) {
+		t.Fatalf("at threshold 0.000001 the view shows %d groups, the API %d", n, len(tiny.Groups))
+	}
+	if tiny.Total == 0 {
+		if s := eval[string](b, `document.querySelector("#dups-summary").textContent`); !strings.HasPrefix(s, "No duplicates at threshold 0.000001") {
+			t.Fatalf("empty duplicates view says %q", s)
+		}
+	}
+	if active := eval[string](b, `document.querySelector("nav a.active").dataset.nav`); active != "dups" {
+		t.Fatalf("the navigation marks %q, want dups", active)
+	}
+	return want
 }
 
 // TestBrowserFake checks the page against the in-memory backend: no model
@@ -413,6 +524,38 @@ func TestBrowserFake(t *testing.T) {
 	base := serve(t, b, server.Config{})
 	t.Setenv("VECIMG_SCREENSHOTS", filepath.Join(screenshotDir(t), "fake"))
 	checkPage(t, base, filepath.Join(dir, "4.png"), 3)
+}
+
+// TestBrowserDupsPaging: more groups than one page (50) are loaded as the
+// view scrolls, in the API's order, and Esc goes back to the overview.
+func TestBrowserDupsPaging(t *testing.T) {
+	needBrowser(t)
+	base := serve(t, server.FakeStoreCopies(t, 60), server.Config{})
+	want := api[dupsAnswer](t, "GET", base+"/api/v1/dups", "", nil)
+	if want.Total <= 50 {
+		t.Fatalf("the paging test needs more than 50 groups, got %d", want.Total)
+	}
+	b := newBrowser(t, base)
+	b.do("open the duplicates", chromedp.Navigate(base+"/#/dups"))
+	b.waitReady("#/dups")
+	if n := eval[int](b, `document.querySelectorAll(".dupgroup").length`); n != 50 {
+		t.Fatalf("the first page shows %d groups, want 50", n)
+	}
+	b.do("scroll to the end", poll(`(scrollTo(0, document.body.scrollHeight), document.querySelector("#dups").dataset.loading === "false")`))
+	got := eval[[]int](b, `[...document.querySelectorAll(".dupgroup")].map(s => +s.dataset.group)`)
+	if len(got) != want.Total {
+		t.Fatalf("after scrolling the view shows %d groups, the API %d", len(got), want.Total)
+	}
+	for i, g := range got {
+		if g != want.Groups[i].Group {
+			t.Fatalf("group %d shown as number %d, want %d", i, g, want.Groups[i].Group)
+		}
+	}
+	b.do("press Esc", chromedp.KeyEvent(kb.Escape))
+	b.waitReady("#/")
+	if errs := b.pageErrors(); len(errs) > 0 {
+		t.Fatalf("the page reported errors: %v", errs)
+	}
 }
 
 // needRuntime skips a test that runs the model when ONNX Runtime is
@@ -445,6 +588,10 @@ func TestBrowser(t *testing.T) {
 	for _, e := range entries {
 		copyFile(t, filepath.Join("testdata/photos", e.Name()), filepath.Join(photos, e.Name()))
 	}
+	// A byte-identical copy under another name: an identical duplicate
+	// group for the Duplicates view.
+	copyFile(t, filepath.Join("testdata/photos", entries[0].Name()), filepath.Join(photos, "copy-of-"+entries[0].Name()))
+	stored := len(entries) + 1
 	weights, err := filepath.Abs("../../embed/vgg/testdata/vgg16_w32_zip.pth")
 	if err != nil {
 		t.Fatal(err)
@@ -479,15 +626,20 @@ func TestBrowser(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}
-	waitCount(len(entries), 60*time.Second)
+	waitCount(stored, 60*time.Second)
 	t.Setenv("VECIMG_SCREENSHOTS", screenshotDir(t))
 	checkPage(t, base, "testdata/query.jpg", 3)
+	// The page's visits to the Duplicates view were answered from one
+	// computation, kept for this store generation.
+	if d := api[dupsAnswer](t, "GET", base+"/api/v1/dups", "", nil); !d.Cached {
+		t.Fatalf("the duplicates were computed again for an unchanged store: %+v", d)
+	}
 
 	// A new photo in the watched folder is searchable within seconds, and
 	// is then the nearest match of its own file.
 	start := time.Now()
 	copyFile(t, "testdata/query.jpg", filepath.Join(photos, "new", "query.jpg"))
-	waitCount(len(entries)+1, 20*time.Second)
+	waitCount(stored+1, 20*time.Second)
 	t.Logf("a new photo was searchable %.1f s after it was written", time.Since(start).Seconds())
 	data, err := os.ReadFile("testdata/query.jpg")
 	if err != nil {

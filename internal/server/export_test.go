@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -26,4 +28,16 @@ func FakeStoreHeldIngest(t testing.TB, n int) (b Backend, dir string, release fu
 		}
 	}
 	return f, dir, func() { once.Do(func() { close(ch) }) }
+}
+
+// FakeStoreCopies is FakeStore with a byte-identical copy ("copy-of-ID")
+// of each image: n identical duplicate groups besides the near ones.
+func FakeStoreCopies(t testing.TB, n int) Backend {
+	f, dir := fakeStore(t, n)
+	for i := range n {
+		if err := f.addFile(fmt.Sprintf("copy-of-%d", i), filepath.Join(dir, fmt.Sprintf("%d.png", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return f
 }

@@ -319,3 +319,93 @@ func fakeStore(t testing.TB, n int) (*fakeBackend, string) {
 	}
 	return f, dir
 }
+
+// fakeDupThreshold is the fake's default threshold.
+const fakeDupThreshold = 0.004
+
+// Dups groups byte-identical images (same SHA-256), then the others whose
+// vectors are within threshold of one another (all pairs, connected
+// components). Keep: largest area, then smallest id.
+func (f *fakeBackend) Dups(ctx context.Context, threshold float64) (Dups, error) {
+	f.count("dups")
+	if threshold == 0 {
+		threshold = fakeDupThreshold
+	}
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	ids := f.sortedIDs()
+	out := Dups{Threshold: threshold, Images: len(ids), Generation: f.gen, Groups: []DupGroup{}}
+	better := func(a, b string) bool {
+		x, y := f.imgs[a], f.imgs[b]
+		if ax, ay := x.Width*x.Height, y.Width*y.Height; ax != ay {
+			return ax > ay
+		}
+		return a < b
+	}
+	group := func(kind string, members []string) {
+		slices.SortFunc(members, func(a, b string) int {
+			if better(a, b) {
+				return -1
+			}
+			return 1
+		})
+		keep := f.imgs[members[0]]
+		g := DupGroup{Kind: kind, Keep: keep.ID}
+		for _, id := range members {
+			im := f.imgs[id]
+			g.Members = append(g.Members, DupMember{ID: id, Path: im.Path, Width: im.Width, Height: im.Height,
+				Keep: id == keep.ID, Distance: max(0, cosDist(keep.vec, im.vec))})
+		}
+		out.Groups = append(out.Groups, g)
+		out.InGroups += len(members)
+	}
+	bySHA := map[string][]string{}
+	for _, id := range ids {
+		bySHA[f.imgs[id].SHA256] = append(bySHA[f.imgs[id].SHA256], id)
+	}
+	var distinct []string // one per content
+	for _, id := range ids {
+		same := bySHA[f.imgs[id].SHA256]
+		if same[0] != id {
+			continue
+		}
+		if len(same) > 1 {
+			group("identical", slices.Clone(same))
+		}
+		distinct = append(distinct, id)
+	}
+	parent := map[string]string{}
+	var root func(string) string
+	root = func(x string) string {
+		if p, ok := parent[x]; ok && p != x {
+			r := root(p)
+			parent[x] = r
+			return r
+		}
+		return x
+	}
+	for i, a := range distinct {
+		for _, b := range distinct[i+1:] {
+			if float64(cosDist(f.imgs[a].vec, f.imgs[b].vec)) <= threshold {
+				if ra, rb := root(a), root(b); ra != rb {
+					parent[rb] = ra
+				}
+			}
+		}
+	}
+	comps := map[string][]string{}
+	for _, id := range distinct {
+		r := root(id)
+		comps[r] = append(comps[r], id)
+	}
+	for _, id := range distinct {
+		if c := comps[id]; len(c) > 1 {
+			group("near", c)
+		}
+	}
+	sort.SliceStable(out.Groups, func(i, j int) bool { return len(out.Groups[i].Members) > len(out.Groups[j].Members) })
+	for i := range out.Groups {
+		out.Groups[i].Group = i + 1
+	}
+	return out, nil
+}

@@ -1,7 +1,10 @@
 // Package appbackend implements server.Backend with the application layer
 // (internal/app): the server calls the same operations as the CLI (Similar,
 // Cluster, Ingest, Info, ...) on one *app.App opened for the server's
-// lifetime. It only translates between the two packages' types and errors.
+// lifetime. It translates between the two packages' types and errors, and
+// keeps two caches valid for one store generation: recently shown records,
+// and the duplicate groups of Dups (one computation per threshold, shared
+// by concurrent requests).
 package appbackend
 
 import (
@@ -15,6 +18,7 @@ import (
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/server"
 	"github.com/vecimg/vecimg/store"
 )
@@ -39,6 +43,7 @@ type Backend struct {
 	a     *app.App
 	o     Options
 	cache recordCache
+	dups  dupsCache
 }
 
 // recordCache keeps the records of images shown recently (neighbours are
@@ -88,7 +93,9 @@ func (c *recordCache) relabelled() {
 var _ server.Backend = (*Backend)(nil)
 
 // New returns the backend of a; a stays owned by the caller.
-func New(a *app.App, o Options) *Backend { return &Backend{a: a, o: o} }
+func New(a *app.App, o Options) *Backend {
+	return &Backend{a: a, o: o, dups: dupsCache{run: make(chan struct{}, 1)}}
+}
 
 // kindError keeps an app error's message and matches a server sentinel.
 type kindError struct {
@@ -376,4 +383,148 @@ func (b *Backend) Ingest(ctx context.Context, dir string, progress func(server.I
 		err = ctx.Err() // stopped early: tell the watch loop
 	}
 	return rep, wrap(err)
+}
+
+// dupsCache keeps the answers of Dups for the current store generation, one
+// per threshold (a few at most), so that reloading the page does not search
+// the whole store again. Requests for a key being computed wait for that
+// computation instead of starting their own, and only one computation runs
+// at a time (each is a pass over the whole store).
+type dupsCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[float64]*dupsEntry
+	run chan struct{} // a token: held by the computation that runs
+}
+
+// maxDupsCached bounds the thresholds kept for one generation.
+const maxDupsCached = 8
+
+type dupsEntry struct {
+	done    chan struct{} // closed when res and err are set
+	res     server.Dups
+	err     error
+	waiters int                // requests waiting for a computation in flight
+	cancel  context.CancelFunc // stops the computation when nobody waits any more
+}
+
+// Dups runs the CLI's `dups --threshold D` (no CSV, no sheets) and keeps
+// the answer for the store's generation. threshold 0 means
+// dedup.DefaultThreshold. An empty store has no groups.
+func (b *Backend) Dups(ctx context.Context, threshold float64) (server.Dups, error) {
+	if threshold == 0 {
+		threshold = dedup.DefaultThreshold
+	}
+	empty := server.Dups{Threshold: threshold, Groups: []server.DupGroup{}}
+	if err := ctx.Err(); err != nil {
+		return empty, err
+	}
+	st, err := b.a.Store()
+	if errors.Is(err, app.ErrNoStore) {
+		return empty, nil
+	}
+	if err != nil {
+		return empty, wrap(err)
+	}
+	gen, err := st.Generation()
+	if err != nil {
+		return empty, wrap(err)
+	}
+	c := &b.dups
+	c.mu.Lock()
+	if c.m == nil || c.gen != gen {
+		c.gen, c.m = gen, map[float64]*dupsEntry{}
+	}
+	e, ok := c.m[threshold]
+	if ok {
+		select {
+		case <-e.done: // computed before
+			c.mu.Unlock()
+			res := e.res
+			res.Cached = true
+			return res, e.err
+		default:
+		}
+	} else {
+		if len(c.m) >= maxDupsCached {
+			for t, old := range c.m { // drop finished answers; keep those in flight
+				select {
+				case <-old.done:
+					delete(c.m, t)
+				default:
+				}
+			}
+		}
+		run, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		e = &dupsEntry{done: make(chan struct{}), cancel: cancel}
+		c.m[threshold] = e
+		go b.computeDups(run, e, gen, threshold)
+	}
+	e.waiters++
+	first := !ok
+	c.mu.Unlock()
+
+	select {
+	case <-e.done:
+		res := e.res
+		res.Cached = !first
+		return res, e.err
+	case <-ctx.Done():
+		c.mu.Lock()
+		e.waiters--
+		if e.waiters == 0 {
+			select {
+			case <-e.done:
+			default:
+				// Nobody wants it any more: stop and forget it.
+				e.cancel()
+				if c.m[threshold] == e {
+					delete(c.m, threshold)
+				}
+			}
+		}
+		c.mu.Unlock()
+		return empty, ctx.Err()
+	}
+}
+
+// computeDups fills e, one computation at a time. A failed or cancelled
+// computation is not kept.
+func (b *Backend) computeDups(ctx context.Context, e *dupsEntry, gen uint64, threshold float64) {
+	c := &b.dups
+	defer e.cancel()
+	select {
+	case c.run <- struct{}{}:
+		defer func() { <-c.run }()
+		e.res, e.err = b.findDups(ctx, gen, threshold)
+	case <-ctx.Done():
+		e.err = ctx.Err()
+	}
+	c.mu.Lock()
+	if e.err != nil && c.m[threshold] == e {
+		delete(c.m, threshold)
+	}
+	close(e.done)
+	c.mu.Unlock()
+}
+
+func (b *Backend) findDups(ctx context.Context, gen uint64, threshold float64) (server.Dups, error) {
+	res, err := b.a.Dups(ctx, app.DupsOptions{Threshold: threshold, Progress: app.Quiet})
+	if errors.Is(err, app.ErrNoStore) {
+		return server.Dups{Threshold: threshold, Generation: gen, Groups: []server.DupGroup{}}, nil
+	}
+	if err != nil {
+		return server.Dups{}, wrap(err)
+	}
+	out := server.Dups{Threshold: res.Threshold, Images: res.Images, Generation: gen, InGroups: res.Stats.InGroups,
+		Seconds: res.Seconds, Groups: make([]server.DupGroup, len(res.Groups))}
+	for i, g := range res.Groups {
+		dg := server.DupGroup{Group: g.Group, Kind: g.Kind, Keep: g.Keep, Members: make([]server.DupMember, len(g.Members))}
+		for j, m := range g.Members {
+			dg.Members[j] = server.DupMember{ID: m.ID, Path: m.Path, Width: m.Width, Height: m.Height,
+				Keep: m.Keep, Distance: m.Distance, Copies: m.Copies}
+		}
+		out.Groups[i] = dg
+	}
+	return out, nil
 }

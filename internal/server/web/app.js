@@ -48,7 +48,9 @@ async function api(path, opts = {}, retried = false) {
   return body;
 }
 
-const thumbURL = img => "/api/v1/images/" + enc(img.id) + "/thumb?v=" + (img.sha256 || "").slice(0, 16);
+// ?v=<sha prefix> lets the browser keep a thumbnail for good; without a
+// hash (duplicate groups) it revalidates with the ETag.
+const thumbURL = img => "/api/v1/images/" + enc(img.id) + "/thumb" + (img.sha256 ? "?v=" + img.sha256.slice(0, 16) : "");
 const fileURL = img => "/api/v1/images/" + enc(img.id) + "/file?v=" + (img.sha256 || "").slice(0, 16);
 
 function colour(label) {
@@ -264,6 +266,86 @@ async function mapView(seq) {
   window.addEventListener("resize", () => { if (seq === renderSeq) draw(); });
 }
 
+// Duplicates: one row per group (kept image first), a page of groups at a
+// time. The server keeps the answer per store generation and threshold,
+// so only the first visit waits for the search over the whole store.
+async function dupsView(seq, threshold) {
+  const tIn = el("input", { type: "number", name: "threshold", id: "dups-threshold", min: 0, max: 2, step: "any",
+    value: threshold || "", placeholder: "default" });
+  const form = el("form", { class: "controls", id: "dups-form" },
+    el("label", { text: "threshold " }, tIn),
+    el("button", { type: "submit", text: "Find" }),
+    el("span", { class: "muted", text: "cosine distance D (1 − cos); files with the same content always form a group" }));
+  form.addEventListener("submit", ev => {
+    ev.preventDefault();
+    const v = tIn.value.trim();
+    const t = parseFloat(v);
+    if (v !== "" && !(t > 0 && t <= 2)) { showError("The threshold is a cosine distance in (0, 2], e.g. 0.004."); return; }
+    location.hash = v === "" ? "#/dups" : "#/dups/" + enc(v);
+  });
+  const summary = el("p", { class: "muted", id: "dups-summary", text:
+    "Finding duplicates… This looks at every image once; the answer is kept until the store changes." });
+  const list = el("div", { id: "dups", "data-loading": "true" });
+  const sentinel = el("div", { class: "sentinel" });
+  view.replaceChildren(el("h2", { text: "Duplicates" }), form, summary, list, sentinel);
+  const from = location.hash;
+  const q = threshold ? "&threshold=" + enc(threshold) : "";
+  let offset = 0, total = Infinity, loading = false, gen = null;
+  async function more() {
+    if (loading || offset >= total || seq !== renderSeq) return;
+    loading = true;
+    try {
+      const d = await api("dups?limit=50&offset=" + offset + q);
+      if (seq !== renderSeq) return;
+      if (gen !== null && d.generation !== gen) {
+        // The store changed between two pages: the groups were found again.
+        total = offset;
+        list.append(el("p", { class: "muted", text: "The store changed since these groups were found: reload for the new ones." }));
+        return;
+      }
+      gen = d.generation;
+      if (offset === 0) {
+        if (!threshold) tIn.value = d.threshold;
+        const secs = "found in " + d.seconds.toFixed(1) + " s" + (d.cached ? ", kept since" : "");
+        summary.textContent = d.total === 0
+          ? "No duplicates at threshold " + d.threshold + " among " + d.images + " images."
+          : d.total + " groups, " + d.in_groups + " of " + d.images + " images, at threshold " + d.threshold +
+            " (" + secs + "). The kept image comes first: largest resolution, then the oldest. Nothing is deleted.";
+      }
+      total = d.total;
+      d.groups.forEach(g => list.append(dupGroup(g, from)));
+      offset += d.groups.length;
+      if (d.groups.length === 0) total = offset;
+    } catch (e) {
+      if (offset === 0 && seq === renderSeq) summary.textContent = "Could not find the duplicates: " + e.message;
+      throw e;
+    } finally { loading = false; }
+    list.dataset.loading = offset < total ? "more" : "false";
+    const r = sentinel.getBoundingClientRect();
+    if (r.top < innerHeight + 200 && offset < total) more().catch(e => showError(e.message));
+  }
+  const io = new IntersectionObserver(es => { if (es.some(e => e.isIntersecting)) more().catch(e => showError(e.message)); }, { rootMargin: "400px" });
+  io.observe(sentinel);
+  await more();
+}
+
+function dupGroup(g, from) {
+  const row = el("div", { class: "row" });
+  for (const m of g.members) {
+    const size = m.width + "×" + m.height;
+    const a = thumb(m, (m.keep ? "keep · " : m.distance.toFixed(4) + " · ") + size + "\n" + m.id);
+    if (m.keep) { a.classList.add("keep"); a.prepend(el("span", { class: "badge", text: "keep" })); }
+    a.title = m.id + " — " + m.path + (m.copies ? " (+" + m.copies + " identical)" : "");
+    row.append(a);
+  }
+  trackContext(row, from);
+  return el("section", { class: "strip dupgroup", "data-group": g.group, "data-kind": g.kind },
+    el("h2", {}, el("span", { text: "Group " + g.group }),
+      el("span", { class: "muted", text: g.members.length + (g.kind === "identical" ? " identical files" : " near-duplicates") +
+        " · keep " + g.keep })),
+    row);
+}
+
 async function searchFile(file) {
   if (!file) return;
   showError(null);
@@ -304,12 +386,16 @@ function searchView() {
 async function render() {
   const seq = ++renderSeq;
   const h = location.hash || "#/";
-  document.querySelectorAll("nav a").forEach(a => a.classList.toggle("active", a.getAttribute("href") === h));
+  document.querySelectorAll("nav a").forEach(a => {
+    const href = a.getAttribute("href");
+    a.classList.toggle("active", href === h || (href !== "#/" && h.startsWith(href + "/")));
+  });
   $("#tip").hidden = true;
   try {
     if (h.startsWith("#/image/")) await imageView(seq, decodeURIComponent(h.slice(8)));
     else if (h.startsWith("#/cluster/")) await grid(seq, decodeURIComponent(h.slice(10)));
     else if (h === "#/map") await mapView(seq);
+    else if (h === "#/dups" || h.startsWith("#/dups/")) await dupsView(seq, h.length > 7 ? decodeURIComponent(h.slice(7)) : "");
     else if (h === "#/search") searchView();
     else await overview(seq);
     if (seq === renderSeq) { showError(null); view.dataset.ready = h; }
