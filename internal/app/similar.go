@@ -24,7 +24,10 @@ type SimilarOptions struct {
 	Ef     int  // search breadth; 0 = the index default
 	Exact  bool // brute-force search (the reference)
 	// Model is used only to embed a Query that is an image file.
-	Model    ModelOptions
+	Model ModelOptions
+	// NoPaths leaves Neighbor.Path empty, for callers that look the
+	// records up themselves (the server, through its record cache).
+	NoPaths  bool
 	Progress Progress
 }
 
@@ -93,6 +96,10 @@ func (a *App) Similar(ctx context.Context, o SimilarOptions) (SimilarResult, err
 	}
 	if err != nil {
 		return res, err
+	}
+	if o.NoPaths {
+		res.Results = hits
+		return res, nil
 	}
 	res.Results, err = withPaths(st, hits)
 	return res, err

@@ -169,23 +169,34 @@ func (b *Backend) List(ctx context.Context, o server.ListOptions) (server.ListPa
 
 // Image returns one stored image.
 func (b *Backend) Image(ctx context.Context, id string) (server.Image, error) {
-	var gen uint64
+	gen, err := b.generation()
+	if err != nil {
+		return b.image(ctx, id)
+	}
+	return b.imageAt(ctx, gen, id)
+}
+
+// generation is the store's generation, the key of the record cache.
+func (b *Backend) generation() (uint64, error) {
 	st, err := b.a.Store()
-	if err == nil {
-		gen, err = st.Generation()
+	if err != nil {
+		return 0, err
 	}
-	if err == nil {
-		im, epoch, ok := b.cache.get(gen, id)
-		if ok {
-			return im, nil
-		}
-		out, err := b.image(ctx, id)
-		if err == nil {
-			b.cache.put(gen, epoch, out)
-		}
-		return out, err
+	return st.Generation()
+}
+
+// imageAt returns one stored image through the record cache of store
+// generation gen.
+func (b *Backend) imageAt(ctx context.Context, gen uint64, id string) (server.Image, error) {
+	im, epoch, ok := b.cache.get(gen, id)
+	if ok {
+		return im, nil
 	}
-	return b.image(ctx, id)
+	out, err := b.image(ctx, id)
+	if err == nil {
+		b.cache.put(gen, epoch, out)
+	}
+	return out, err
 }
 
 func (b *Backend) image(ctx context.Context, id string) (server.Image, error) {
@@ -202,8 +213,15 @@ func (b *Backend) image(ctx context.Context, id string) (server.Image, error) {
 // results turns app neighbours into the server's, with their records.
 func (b *Backend) results(ctx context.Context, hits []app.Neighbor) ([]server.Neighbour, error) {
 	out := make([]server.Neighbour, 0, len(hits))
+	gen, gerr := b.generation()
 	for _, h := range hits {
-		im, err := b.Image(ctx, h.ID)
+		var im server.Image
+		var err error
+		if gerr == nil {
+			im, err = b.imageAt(ctx, gen, h.ID)
+		} else {
+			im, err = b.image(ctx, h.ID)
+		}
 		if errors.Is(err, server.ErrNotFound) {
 			continue // removed since the search
 		}
@@ -221,7 +239,7 @@ func (b *Backend) Neighbours(ctx context.Context, id string, k int, exact bool) 
 	if _, err := b.Image(ctx, id); err != nil {
 		return nil, err
 	}
-	res, err := b.a.Similar(ctx, app.SimilarOptions{Query: id, K: k, Exact: exact})
+	res, err := b.a.Similar(ctx, app.SimilarOptions{Query: id, K: k, Exact: exact, NoPaths: true})
 	if err != nil {
 		return nil, wrap(err)
 	}
