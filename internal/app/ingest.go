@@ -171,7 +171,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		}
 		total = int64(n)
 	}
-	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, o.Shard, total, p)
+	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, o.Shard, total, true, p)
 	if err != nil {
 		return res, fmt.Errorf("the images are stored, but writing the Parquet output %s failed: %w; run the same command again (it skips what is stored and writes %s)", o.Out, err, o.Out)
 	}

@@ -51,7 +51,7 @@ func (a *App) ExportParquet(ctx context.Context, o ExportParquetOptions) (Export
 	if err != nil {
 		return res, err
 	}
-	return writeParquet(ctx, st, o, vt, shard.Spec{}, int64(n), a.progress(o.Progress))
+	return writeParquet(ctx, st, o, vt, shard.Spec{}, int64(n), st.ReadOnly(), a.progress(o.Progress))
 }
 
 // checkParquetOut checks a Parquet --out folder and its options before
@@ -99,9 +99,11 @@ func checkParquetOut(out string, rowsPerFile int, vectorType, shardName string) 
 
 // writeParquet exports the records of st that sh owns (all, for the zero
 // Spec) to o.Out; total is the expected row count for progress (-1:
-// unknown). The options must have been checked by checkParquetOut.
+// unknown). The options must have been checked by checkParquetOut. With
+// release (only where a pageReleaser is safe: a read-only store, or under
+// a.writeMu) the value-log pages read are released as the export goes.
 func writeParquet(ctx context.Context, st *store.Store, o ExportParquetOptions, vt parquetio.VectorType, sh shard.Spec,
-	total int64, p Progress) (ExportParquetResult, error) {
+	total int64, release bool, p Progress) (ExportParquetResult, error) {
 	res := ExportParquetResult{Path: o.Out, Format: "parquet", VectorType: string(vt)}
 	if man, ok, err := st.Manifest(); err != nil {
 		return res, err
@@ -116,12 +118,20 @@ func writeParquet(ctx context.Context, st *store.Store, o ExportParquetOptions, 
 	}
 	start := time.Now()
 	p.Start("export "+filepath.Base(o.Out), "vec", total)
-	var last int64
+	var last, released int64
+	var relErr error
+	rel := newPageReleaser(st, res.Dim)
 	s, err := parquetio.ExportStoreIDs(ctx, st, o.Out, wo, keep, func(rows int64) {
 		p.Add(rows - last)
 		last = rows
+		if release && relErr == nil && (rows-released)*int64(4*max(res.Dim, 1)) >= int64(releaseBytes) {
+			relErr, released = rel.release(), rows
+		}
 	})
 	p.Done()
+	if err == nil {
+		err = relErr
+	}
 	if err != nil {
 		return res, err
 	}
