@@ -15,10 +15,12 @@ func dupsCommand() *cli.Command {
 		Name:  "dups",
 		Usage: "find groups of duplicate and near-duplicate images, and which one of each to keep",
 		Description: "Files with the same SHA-256 form \"identical\" groups (no vector work). Every other image\n" +
-			"asks the HNSW index for its nearest neighbours; images at cosine distance ≤ --threshold are\n" +
-			"joined, and the connected components are the \"near\" groups (so two members can be farther\n" +
-			"apart than the threshold when others link them). When an image's k-th neighbour is still\n" +
-			"within the threshold, k is doubled up to --max-k. Each group keeps its largest image\n" +
+			"asks the HNSW index for its neighbours within --threshold (cosine distance): a range query\n" +
+			"on the index's compact codes whose error bounds rule most candidates out without reading\n" +
+			"their vectors; the rest are measured exactly. Images within the threshold are joined, and the\n" +
+			"connected components are the \"near\" groups (so two members can be farther apart than the\n" +
+			"threshold when others link them). When an image has k neighbours within the threshold, k is\n" +
+			"doubled up to --max-k. Each group keeps its largest image\n" +
 			"(width × height), then the oldest stored, then the smallest id; the others are listed with\n" +
 			"their distance to it. Groups come largest first.\n" +
 			"--csv writes group,id,path,keep,distance; --sheets writes one PNG contact sheet per group\n" +

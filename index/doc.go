@@ -20,6 +20,10 @@
 //   - re-ranking: the best Config.Rerank candidates of a walk are fetched
 //     through a VectorFetcher (the store) and ordered by exact cosine
 //     distance, which is what a search returns;
+//   - range queries (Near, near.go) for duplicate finding: each code keeps
+//     the norms of its projection residual and quantisation error, which
+//     bound the code distance's error, so candidates that cannot be within
+//     the range are dropped without reading their vectors;
 //   - exact search that streams from a VectorSource (ExactSearch), with no
 //     index at all, as the --exact path and the reference of Recall;
 //   - the index file (file.go): versioned, with per-section CRC-32C
