@@ -81,6 +81,15 @@ func (s *Store) Paths(ids []string) ([]string, error) {
 	return out, err
 }
 
+// Heads returns the head of each of ids in one read transaction (the zero
+// Head, with an empty ID, for an id the store does not hold), decoding no
+// vectors.
+func (s *Store) Heads(ids []string) ([]Head, error) {
+	out := make([]Head, len(ids))
+	err := s.eachHead("heads", ids, func(i int, h dataHeader) { out[i] = headOf(ids[i], h) }, func(int) {})
+	return out, err
+}
+
 // Has reports whether the store holds a record with id, reading its key
 // only.
 func (s *Store) Has(id string) (bool, error) {
@@ -119,10 +128,7 @@ func (s *Store) ScanHeads(ctx context.Context, fn func(h Head) error) error {
 				if err != nil {
 					return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
 				}
-				h = Head{ID: id, Path: string(d.path), SHA256: hex.EncodeToString(d.sha[:]), Width: int(d.width), Height: int(d.height)}
-				if d.added != 0 {
-					h.Added = time.Unix(0, d.added)
-				}
+				h = headOf(id, d)
 				return nil
 			})
 			if err != nil {
@@ -131,4 +137,12 @@ func (s *Store) ScanHeads(ctx context.Context, fn func(h Head) error) error {
 			return callbackErr(fn(h))
 		})
 	})
+}
+
+func headOf(id string, d dataHeader) Head {
+	h := Head{ID: id, Path: string(d.path), SHA256: hex.EncodeToString(d.sha[:]), Width: int(d.width), Height: int(d.height)}
+	if d.added != 0 {
+		h.Added = time.Unix(0, d.added)
+	}
+	return h
 }

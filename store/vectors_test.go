@@ -99,6 +99,14 @@ func TestPathsAndHas(t *testing.T) {
 	if !slices.Equal(paths, want) || want[0] == "" {
 		t.Errorf("Paths: %q, want %q", paths, want)
 	}
+	heads, err := s.Heads([]string{"00002", "nope"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := testRecord("00002", 1, testDim)
+	if h := heads[0]; h.ID != "00002" || h.Path != r2.Path || h.SHA256 != r2.SHA256 || h.Width != r2.Width || heads[1].ID != "" {
+		t.Errorf("Heads: %+v", heads)
+	}
 	for id, want := range map[string]bool{"00001": true, "00009": false} {
 		if ok, err := s.Has(id); err != nil || ok != want {
 			t.Errorf("Has(%q) = %v, %v; want %v", id, ok, err, want)

@@ -42,6 +42,7 @@ type DupsOptions struct {
 type DupMember struct {
 	ID       string  `json:"id"`
 	Path     string  `json:"path"`
+	SHA256   string  `json:"sha256,omitempty"` // the file's content hash
 	Width    int     `json:"width"`
 	Height   int     `json:"height"`
 	Keep     bool    `json:"keep"`
@@ -134,14 +135,14 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 			members = append(members, m.ID)
 		}
 	}
-	paths, err := pathsOf(st, members)
+	heads, err := headsOf(st, members)
 	if err != nil {
 		return res, err
 	}
 	for gi, g := range dr.Groups {
 		dg := DupGroup{Group: gi + 1, Kind: string(g.Kind), Keep: g.Keep, Members: make([]DupMember, len(g.Members))}
 		for i, m := range g.Members {
-			dg.Members[i] = DupMember{ID: m.ID, Path: paths[m.ID], Width: m.Width, Height: m.Height, Keep: m.Keep, Distance: m.Distance, Copies: m.Copies}
+			dg.Members[i] = DupMember{ID: m.ID, Path: heads[m.ID].Path, SHA256: heads[m.ID].SHA256, Width: m.Width, Height: m.Height, Keep: m.Keep, Distance: m.Distance, Copies: m.Copies}
 		}
 		res.Groups = append(res.Groups, dg)
 	}
@@ -199,15 +200,15 @@ func storeItems(st *store.Store, dim int) dedup.Items {
 	}
 }
 
-// pathsOf returns the stored paths of ids (heads only).
-func pathsOf(st *store.Store, ids []string) (map[string]string, error) {
-	ps, err := st.Paths(ids)
+// headsOf returns the stored heads (path, hash, size) of ids.
+func headsOf(st *store.Store, ids []string) (map[string]store.Head, error) {
+	hs, err := st.Heads(ids)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]string, len(ids))
+	m := make(map[string]store.Head, len(ids))
 	for i, id := range ids {
-		m[id] = ps[i]
+		m[id] = hs[i]
 	}
 	return m, nil
 }

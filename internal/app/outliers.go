@@ -90,12 +90,12 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 	for i, x := range or.Outliers {
 		ids[i] = x.ID
 	}
-	paths, err := pathsOf(st, ids)
+	heads, err := headsOf(st, ids)
 	if err != nil {
 		return res, err
 	}
 	for i, x := range or.Outliers {
-		oi := OutlierImage{Rank: i + 1, ID: x.ID, Path: paths[x.ID], Score: x.Score, Neighbours: make([]OutlierNeighbor, len(x.Neighbours))}
+		oi := OutlierImage{Rank: i + 1, ID: x.ID, Path: heads[x.ID].Path, Score: x.Score, Neighbours: make([]OutlierNeighbor, len(x.Neighbours))}
 		for j, nb := range x.Neighbours {
 			oi.Neighbours[j] = OutlierNeighbor{ID: nb.ID, Distance: nb.Distance}
 		}

@@ -184,6 +184,7 @@ type DupGroup struct {
 type DupMember struct {
 	ID       string  `json:"id"`
 	Path     string  `json:"path"`
+	SHA256   string  `json:"sha256,omitempty"` // lets the page cache the thumbnail for good
 	Width    int     `json:"width"`
 	Height   int     `json:"height"`
 	Keep     bool    `json:"keep"`

@@ -93,7 +93,7 @@ func TestDupsOnAStore(t *testing.T) {
 		for j, m := range g.Members {
 			wm := w.Members[j]
 			if m.ID != wm.ID || m.Path != wm.Path || m.Width != wm.Width || m.Height != wm.Height || m.Keep != wm.Keep ||
-				m.Distance != wm.Distance || m.Copies != wm.Copies {
+				m.Distance != wm.Distance || m.Copies != wm.Copies || m.SHA256 != wm.SHA256 || len(m.SHA256) != 64 {
 				t.Fatalf("group %d member %d: %+v, vecimg dups says %+v", g.Group, j, m, wm)
 			}
 		}
