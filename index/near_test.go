@@ -1,6 +1,7 @@
 package index
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -39,10 +40,22 @@ func exactCos(a, b []float32) float32 {
 // The code-error bound holds for every pair: near ones, where duplicate
 // finding needs it, and far ones.
 func TestNearBoundHolds(t *testing.T) {
+	vs, _ := nearData(t, 1500, 300)
+	// PCA-256 codes (the default here), then int8 codes of the whole
+	// vector, where nothing is projected away.
+	for _, codeDim := range []int{0, len(vs[0])} {
+		t.Run(fmt.Sprintf("codedim=%d", codeDim), func(t *testing.T) { testNearBound(t, codeDim) })
+	}
+}
+
+func testNearBound(t *testing.T, codeDim int) {
 	vs, src := nearData(t, 1500, 300)
-	x := mustNew(t, len(vs[0]), Config{EfConstruction: 48, ExactBelow: 100})
+	x := mustNew(t, len(vs[0]), Config{EfConstruction: 48, ExactBelow: 100, CodeDim: codeDim})
 	if err := x.AddBatch(src.sorted(), vecsOf(src, src.sorted())); err != nil {
 		t.Fatal(err)
+	}
+	if codeDim == len(vs[0]) != x.cb.identity() {
+		t.Fatalf("CodeDim %d: identity codebook %v", codeDim, x.cb.identity())
 	}
 	ids := src.sorted()
 	rng := rand.New(rand.NewPCG(1, 2))
