@@ -135,6 +135,17 @@ func (a *App) Close() error {
 	return err
 }
 
+// nonEmptyStore opens the App's store (see Store) and checks that it holds
+// vectors (see storeNonEmpty).
+func (a *App) nonEmptyStore() (*store.Store, store.Manifest, int, error) {
+	st, err := a.Store()
+	if err != nil {
+		return nil, store.Manifest{}, 0, err
+	}
+	man, n, err := storeNonEmpty(st)
+	return st, man, n, err
+}
+
 // storeNonEmpty returns the manifest of a store that holds vectors, or an
 // error telling the user to fill it first.
 func storeNonEmpty(st *store.Store) (store.Manifest, int, error) {

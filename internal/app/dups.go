@@ -108,11 +108,7 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 			return res, err
 		}
 	}
-	st, err := a.Store()
-	if err != nil {
-		return res, err
-	}
-	man, _, err := storeNonEmpty(st)
+	st, man, _, err := a.nonEmptyStore()
 	if err != nil {
 		return res, err
 	}

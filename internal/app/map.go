@@ -34,11 +34,7 @@ type mapCache struct {
 // per store generation (a few passes over the vectors) and kept; labels are
 // the current ones.
 func (a *App) Map(ctx context.Context) (MapResult, error) {
-	st, err := a.Store()
-	if err != nil {
-		return MapResult{}, err
-	}
-	man, _, err := storeNonEmpty(st)
+	st, man, _, err := a.nonEmptyStore()
 	if err != nil {
 		return MapResult{}, err
 	}

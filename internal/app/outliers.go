@@ -63,11 +63,7 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 			return res, err
 		}
 	}
-	st, err := a.Store()
-	if err != nil {
-		return res, err
-	}
-	man, n, err := storeNonEmpty(st)
+	st, man, n, err := a.nonEmptyStore()
 	if err != nil {
 		return res, err
 	}

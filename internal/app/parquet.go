@@ -43,11 +43,7 @@ func (a *App) ExportParquet(ctx context.Context, o ExportParquetOptions) (Export
 	if err != nil {
 		return res, err
 	}
-	st, err := a.Store()
-	if err != nil {
-		return res, err
-	}
-	_, n, err := storeNonEmpty(st)
+	st, _, n, err := a.nonEmptyStore()
 	if err != nil {
 		return res, err
 	}

@@ -52,11 +52,8 @@ func (a *App) Remove(ctx context.Context, o RemoveOptions) (RemoveResult, error)
 	}
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()
-	st, err := a.Store() // read-only until the ids are checked (Config.LateWrite)
+	st, _, _, err := a.nonEmptyStore() // read-only until the ids are checked (Config.LateWrite)
 	if err != nil {
-		return res, err
-	}
-	if _, _, err := storeNonEmpty(st); err != nil {
 		return res, err
 	}
 	ids := slices.Clone(o.IDs)

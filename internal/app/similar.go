@@ -59,11 +59,7 @@ func (a *App) Similar(ctx context.Context, o SimilarOptions) (SimilarResult, err
 	if (o.Query == "") == (o.Vector == nil) {
 		return res, invalidf("similar needs one query: an id, a file name, an image path or a vector")
 	}
-	st, err := a.Store()
-	if err != nil {
-		return res, err
-	}
-	man, _, err := storeNonEmpty(st)
+	st, man, _, err := a.nonEmptyStore()
 	if err != nil {
 		return res, err
 	}
@@ -177,11 +173,8 @@ func (a *App) Recall(ctx context.Context, o RecallOptions) (RecallResult, error)
 	if o.Queries < 0 || o.Ef < 0 {
 		return RecallResult{}, invalidf("--queries and --ef must not be negative")
 	}
-	st, err := a.Store()
+	st, _, _, err := a.nonEmptyStore()
 	if err != nil {
-		return RecallResult{}, err
-	}
-	if _, _, err := storeNonEmpty(st); err != nil {
 		return RecallResult{}, err
 	}
 	return a.indexRecall(ctx, st, o.Queries, o.K, o.Ef, a.progress(o.Progress))

@@ -38,11 +38,7 @@ func (a *App) SimilarImage(ctx context.Context, o SimilarImageOptions) (SimilarR
 	if len(o.Data) == 0 {
 		return res, invalidf("%s is empty", name)
 	}
-	st, err := a.Store()
-	if err != nil {
-		return res, err
-	}
-	man, _, err := storeNonEmpty(st)
+	st, man, _, err := a.nonEmptyStore()
 	if err != nil {
 		return res, err
 	}
