@@ -193,20 +193,14 @@ func (r *parquetRows) Next() (string, []float32, error) {
 }
 
 // isParquetInput reports whether path is a .parquet file or a folder of
-// Parquet files (a vecimg export, or *.parquet from another tool).
+// Parquet files (a vecimg export, or *.parquet from another tool); a path
+// that does not exist counts by its name, so that the error about it names
+// the right format.
 func isParquetInput(path string) bool {
-	fi, err := os.Stat(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return strings.HasSuffix(strings.ToLower(path), ".parquet")
 	}
-	if !fi.IsDir() {
-		return strings.HasSuffix(strings.ToLower(path), ".parquet")
-	}
-	if _, err := os.Stat(filepath.Join(path, parquetio.SuccessFile)); err == nil {
-		return true
-	}
-	m, _ := filepath.Glob(filepath.Join(path, "*.parquet"))
-	return len(m) > 0
+	return parquetio.IsParquet(path)
 }
 
 // checkImportInput checks the path Import reads: a readable file, or a

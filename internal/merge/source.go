@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/store"
@@ -27,7 +24,7 @@ type Source interface {
 // Parquet export written by vecimg (a folder with _SUCCESS, or one .parquet
 // file), which carries its store manifest.
 func Open(path string) (Source, error) {
-	if isParquet(path) {
+	if parquetio.IsParquet(path) {
 		return openParquet(path)
 	}
 	st, err := store.Open(path, store.Options{ReadOnly: true})
@@ -44,21 +41,6 @@ func Open(path string) (Source, error) {
 		return nil, fmt.Errorf("merge input %s is a store without a manifest (nothing was ingested into it)", path)
 	}
 	return &storeSource{st: st, m: m}, nil
-}
-
-func isParquet(path string) bool {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return false
-	}
-	if !fi.IsDir() {
-		return strings.HasSuffix(strings.ToLower(path), ".parquet")
-	}
-	if _, err := os.Stat(filepath.Join(path, parquetio.SuccessFile)); err == nil {
-		return true
-	}
-	m, _ := filepath.Glob(filepath.Join(path, "*.parquet"))
-	return len(m) > 0
 }
 
 type storeSource struct {

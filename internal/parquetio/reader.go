@@ -113,6 +113,23 @@ func Open(path string, o ReadOptions) (*Dataset, error) {
 	return d, nil
 }
 
+// IsParquet reports whether path is an existing .parquet file, or a folder
+// that holds a SuccessFile or .parquet files (what Open reads).
+func IsParquet(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	if !fi.IsDir() {
+		return strings.HasSuffix(strings.ToLower(path), ".parquet")
+	}
+	if _, err := os.Stat(filepath.Join(path, SuccessFile)); err == nil {
+		return true
+	}
+	m, _ := filepath.Glob(filepath.Join(path, "*.parquet"))
+	return len(m) > 0
+}
+
 func isDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
