@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"html/template"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
 )
@@ -33,19 +31,9 @@ type SheetPage struct {
 // images of a page are drawn, and images that fail to load become grey
 // "unreadable" tiles listed in Sheets.Unreadable.
 func WriteSheetPages(ctx context.Context, dir, intro string, pages []SheetPage, load func(id string) (image.Image, error), opts SheetOptions) (*Sheets, error) {
-	if opts.Cols < 0 || opts.Rows < 0 || opts.Thumb < 0 || opts.Workers < 0 {
-		return nil, fmt.Errorf("%w: negative SheetOptions field in %+v", ErrInvalidOptions, opts)
-	}
-	if load == nil {
-		return nil, fmt.Errorf("%w: nil image loader", ErrInvalidOptions)
-	}
-	opts.Cols = cmp.Or(opts.Cols, DefaultSheetCols)
-	opts.Rows = cmp.Or(opts.Rows, DefaultSheetRows)
-	opts.Thumb = cmp.Or(opts.Thumb, DefaultSheetThumb)
-	opts.Title = cmp.Or(opts.Title, "vecimg")
-	opts.Workers = cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))
-	if opts.Thumb < 32 {
-		return nil, fmt.Errorf("%w: Thumb = %d px is too small for captions (min 32)", ErrInvalidOptions, opts.Thumb)
+	opts, err := opts.withDefaults("vecimg", load)
+	if err != nil {
+		return nil, err
 	}
 	for i, p := range pages {
 		if p.File == "" || filepath.Base(p.File) != p.File {
@@ -78,7 +66,7 @@ func WriteSheetPages(ctx context.Context, dir, intro string, pages []SheetPage, 
 		entries = append(entries, entry{Anchor: fmt.Sprintf("p%d", i+1), Heading: p.Heading, File: p.File,
 			Shown: min(len(p.IDs), opts.Cols*opts.Rows), Size: len(p.IDs)})
 	}
-	err := fsutil.WriteFileAtomic(out.Index, func(w io.Writer) error {
+	err = fsutil.WriteFileAtomic(out.Index, func(w io.Writer) error {
 		return pagesTemplate.Execute(w, struct {
 			Title, Intro string
 			Pages        []entry

@@ -79,6 +79,26 @@ type SheetOptions struct {
 	Workers int    // images loaded at once (default GOMAXPROCS)
 }
 
+// withDefaults checks opts and the image loader and fills in the defaults
+// (title: the given one) for WriteSheets and WriteSheetPages.
+func (opts SheetOptions) withDefaults(title string, load func(id string) (image.Image, error)) (SheetOptions, error) {
+	if opts.Cols < 0 || opts.Rows < 0 || opts.Thumb < 0 || opts.Workers < 0 {
+		return opts, fmt.Errorf("%w: negative SheetOptions field in %+v", ErrInvalidOptions, opts)
+	}
+	if load == nil {
+		return opts, fmt.Errorf("%w: nil image loader", ErrInvalidOptions)
+	}
+	opts.Cols = cmp.Or(opts.Cols, DefaultSheetCols)
+	opts.Rows = cmp.Or(opts.Rows, DefaultSheetRows)
+	opts.Thumb = cmp.Or(opts.Thumb, DefaultSheetThumb)
+	opts.Title = cmp.Or(opts.Title, title)
+	opts.Workers = cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))
+	if opts.Thumb < 32 {
+		return opts, fmt.Errorf("%w: Thumb = %d px is too small for captions (min 32)", ErrInvalidOptions, opts.Thumb)
+	}
+	return opts, nil
+}
+
 // Sheets lists what WriteSheets wrote.
 type Sheets struct {
 	Index      string   // path of index.html
@@ -95,19 +115,9 @@ type Sheets struct {
 // that fails to load becomes a grey tile marked "unreadable" (and its id is
 // listed in Sheets.Unreadable) rather than an error.
 func WriteSheets(ctx context.Context, dir string, clusters []SheetCluster, load func(id string) (image.Image, error), opts SheetOptions) (*Sheets, error) {
-	if opts.Cols < 0 || opts.Rows < 0 || opts.Thumb < 0 || opts.Workers < 0 {
-		return nil, fmt.Errorf("%w: negative SheetOptions field in %+v", ErrInvalidOptions, opts)
-	}
-	if load == nil {
-		return nil, fmt.Errorf("%w: nil image loader", ErrInvalidOptions)
-	}
-	opts.Cols = cmp.Or(opts.Cols, DefaultSheetCols)
-	opts.Rows = cmp.Or(opts.Rows, DefaultSheetRows)
-	opts.Thumb = cmp.Or(opts.Thumb, DefaultSheetThumb)
-	opts.Title = cmp.Or(opts.Title, DefaultSheetTitle)
-	opts.Workers = cmp.Or(opts.Workers, runtime.GOMAXPROCS(0))
-	if opts.Thumb < 32 {
-		return nil, fmt.Errorf("%w: Thumb = %d px is too small for captions (min 32)", ErrInvalidOptions, opts.Thumb)
+	opts, err := opts.withDefaults(DefaultSheetTitle, load)
+	if err != nil {
+		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating sheet directory: %w", err)
@@ -132,7 +142,7 @@ func WriteSheets(ctx context.Context, dir string, clusters []SheetCluster, load 
 		out.Files = append(out.Files, path)
 		entries = append(entries, indexEntry{Label: c.Label, Size: c.Size, Shown: min(len(c.IDs), opts.Cols*opts.Rows), File: name})
 	}
-	err := fsutil.WriteFileAtomic(out.Index, func(w io.Writer) error {
+	err = fsutil.WriteFileAtomic(out.Index, func(w io.Writer) error {
 		return indexTemplate.Execute(w, struct {
 			Title    string
 			Clusters []indexEntry
