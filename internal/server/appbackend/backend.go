@@ -170,10 +170,7 @@ func (b *Backend) List(ctx context.Context, o server.ListOptions) (server.ListPa
 // Image returns one stored image.
 func (b *Backend) Image(ctx context.Context, id string) (server.Image, error) {
 	gen, err := b.generation()
-	if err != nil {
-		return b.image(ctx, id)
-	}
-	return b.imageAt(ctx, gen, id)
+	return b.imageAt(ctx, gen, err == nil, id)
 }
 
 // generation is the store's generation, the key of the record cache.
@@ -186,8 +183,12 @@ func (b *Backend) generation() (uint64, error) {
 }
 
 // imageAt returns one stored image through the record cache of store
-// generation gen.
-func (b *Backend) imageAt(ctx context.Context, gen uint64, id string) (server.Image, error) {
+// generation gen, or straight from the store when the generation is not
+// known (known false).
+func (b *Backend) imageAt(ctx context.Context, gen uint64, known bool, id string) (server.Image, error) {
+	if !known {
+		return b.image(ctx, id)
+	}
 	im, epoch, ok := b.cache.get(gen, id)
 	if ok {
 		return im, nil
@@ -215,13 +216,7 @@ func (b *Backend) results(ctx context.Context, hits []app.Neighbor) ([]server.Ne
 	out := make([]server.Neighbour, 0, len(hits))
 	gen, gerr := b.generation()
 	for _, h := range hits {
-		var im server.Image
-		var err error
-		if gerr == nil {
-			im, err = b.imageAt(ctx, gen, h.ID)
-		} else {
-			im, err = b.image(ctx, h.ID)
-		}
+		im, err := b.imageAt(ctx, gen, gerr == nil, h.ID)
 		if errors.Is(err, server.ErrNotFound) {
 			continue // removed since the search
 		}
