@@ -57,8 +57,8 @@ func printOutliers(w io.Writer, res app.OutliersResult) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "score = cosine distance to the %d-th nearest other image; %d highest of %d images; %.1f s\n",
-		res.K, len(res.Outliers), res.Images, res.Seconds)
+	fmt.Fprintf(w, "score = cosine distance to the %s nearest other image; %d highest of %d images; %.1f s\n",
+		app.Ordinal(res.K), len(res.Outliers), res.Images, res.Seconds)
 	if res.Sheets != nil {
 		fmt.Fprintf(w, "wrote %d contact sheets and %s\n", res.Sheets.Files, res.Sheets.Index)
 	}

@@ -210,7 +210,7 @@ func TestOutliers(t *testing.T) {
 		t.Errorf("third outlier score %v: random 16-d vectors should be farther", s)
 	}
 	out := mustRun(t, "--db", db, "outliers", "-n", "2", "--k", "2")
-	if !strings.Contains(out, "score = cosine distance to the 2-th nearest other image; 2 highest of 14 images") ||
+	if !strings.Contains(out, "score = cosine distance to the 2nd nearest other image; 2 highest of 14 images") ||
 		!strings.Contains(out, res.Outliers[0].ID) {
 		t.Errorf("text output:\n%s", out)
 	}

@@ -18,7 +18,7 @@ step "$bin" cluster --k 2 --export "$(dirname "$db")/submission.csv"
 step cat "$(dirname "$db")/submission.csv"
 step "$bin" export --out "$(dirname "$db")/vectors.npz"
 printf '\nThe store is %s; remove it with: rm -rf %s\n' "$db" "$(dirname "$db")"
-printf '\nBrowse it in a web browser (clusters, neighbours, search with your own photo, a map):\n'
+printf '\nBrowse it in a web browser (clusters, neighbours, search with your own photo, a map, duplicates):\n'
 printf '    %s --db %s serve\n' "$bin" "$db"
 printf 'then open http://127.0.0.1:8080/ (Ctrl-C stops it). With --watch DIR it also ingests DIR and\n'
 printf 'every image that appears there later.\n'

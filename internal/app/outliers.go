@@ -68,7 +68,7 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 		return res, err
 	}
 	if n <= o.K {
-		return res, invalidf("the store holds %d images; the outlier score is the distance to the %d-th nearest other image, so it needs at least %d: pass a smaller --k", n, o.K, o.K+1)
+		return res, invalidf("the store holds %d images; the outlier score is the distance to the %s nearest other image, so it needs at least %d: pass a smaller --k", n, Ordinal(o.K), o.K+1)
 	}
 	if _, err := a.currentIndex(ctx, st, p); err != nil {
 		return res, err
@@ -112,7 +112,7 @@ func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res Ou
 	overview := cluster.SheetPage{
 		File:    "outliers.png",
 		Heading: fmt.Sprintf("The %d highest outlier scores", len(res.Outliers)),
-		Header:  fmt.Sprintf("%d outliers of %d images (score: distance to the %d-th nearest)", len(res.Outliers), res.Images, res.K),
+		Header:  fmt.Sprintf("%d outliers of %d images (score: distance to the %s nearest)", len(res.Outliers), res.Images, Ordinal(res.K)),
 	}
 	pages := []cluster.SheetPage{overview}
 	width := len(strconv.Itoa(max(len(res.Outliers), 1)))
@@ -132,8 +132,8 @@ func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res Ou
 		}
 		pages = append(pages, pg)
 	}
-	intro := fmt.Sprintf("Images whose %d-th nearest other image is farthest (cosine distance), highest score first; "+
-		"the first sheet shows them all, the others each outlier with its nearest images.", res.K)
+	intro := fmt.Sprintf("Images whose %s nearest other image is farthest (cosine distance), highest score first; "+
+		"the first sheet shows them all, the others each outlier with its nearest images.", Ordinal(res.K))
 	// the overview can hold every outlier: one row per 6
 	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st),
 		cluster.SheetOptions{Title: "vecimg outliers", Rows: max((len(res.Outliers)+5)/6, 1)})
@@ -141,4 +141,20 @@ func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res Ou
 		return nil, fmt.Errorf("writing contact sheets to %s: %w", dir, err)
 	}
 	return &SheetsInfo{Dir: dir, Index: out.Index, Files: len(out.Files), Unreadable: out.Unreadable}, nil
+}
+
+// Ordinal writes n as an English ordinal: 1st, 2nd, 3rd, 4th, 11th, 21st.
+func Ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
 }
