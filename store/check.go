@@ -4,26 +4,54 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
 
 // maxProblems is how many problems Check reports before it stops looking.
-const maxProblems = 20
+const maxProblems = 10000
 
-// Check verifies the whole store from one snapshot: the schema, manifest and
-// counters decode; every record's data and metadata decode; every vector has
-// the manifest's dimension, is finite and not all zero; every record has its
-// hash and path index entries; every index entry names an existing record
-// whose hash or path agrees; the stored count equals the number of records;
-// and no key lies outside the layout. It returns nil, or an error matching
-// ErrCorrupt that joins up to 20 *CorruptError problems.
+// Check verifies the whole store from one snapshot: every checksum badger
+// keeps (each table block, and each value-log entry as it is read); the
+// schema, manifest and counters decode; every record's data and metadata
+// decode; every vector has the manifest's dimension, is finite and not all
+// zero; every record has its hash and path index entries; every index entry
+// names an existing record whose hash or path agrees; the stored count
+// equals the number of records; every label belongs to the current
+// clustering; no key lies outside the layout. It also reports what Open
+// found: tables the MANIFEST does not list, a rollback accepted with
+// Options.AcceptRollback, a damaged state file. It returns nil, or an error
+// matching ErrCorrupt that joins up to maxProblems *CorruptError and
+// *FileError problems.
 //
-// Check reads every value once and looks up index entries by key; its memory
-// does not grow with the store.
-func (s *Store) Check() error {
+// Check changes nothing. A panic inside badger on a damaged file is turned
+// into a problem. It reads every value once and looks up index entries by
+// key; its memory does not grow with the store.
+func (s *Store) Check() (err error) {
 	c := checker{}
-	err := s.db.View(func(txn *badger.Txn) error {
+	defer func() {
+		if r := recover(); r != nil {
+			c.problems = append(c.problems, &FileError{Path: s.path, Reason: fmt.Sprintf("reading the store failed on damaged data: %v", r)})
+			err = s.checkResult(c.problems)
+		}
+	}()
+	for _, o := range s.files.orphans {
+		c.problems = append(c.problems, &FileError{Path: filepath.Join(s.path, o),
+			Reason: "table not listed in the MANIFEST: the MANIFEST is damaged, or a compaction was cut short; its records are not visible"})
+	}
+	if s.rollback != nil {
+		c.problems = append(c.problems, &FileError{Path: filepath.Join(s.path, stateFile), Reason: s.rollback.Error()})
+	}
+	if _, _, err := readState(s.path); err != nil {
+		c.problems = append(c.problems, err)
+	}
+	for _, t := range s.tableFiles() {
+		if err := probeTable(t, true); err != nil {
+			c.problems = append(c.problems, &FileError{Path: t, Reason: "damaged table: " + err.Error()})
+		}
+	}
+	err = s.db.View(func(txn *badger.Txn) error {
 		c.txn = txn
 		c.meta()
 		c.records()
@@ -35,10 +63,14 @@ func (s *Store) Check() error {
 	if err != nil && !errors.Is(err, errStop) {
 		return s.wrapf(err, "check")
 	}
-	if len(c.problems) == 0 {
+	return s.checkResult(c.problems)
+}
+
+func (s *Store) checkResult(problems []error) error {
+	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("store %q: check found %d problem(s): %w", s.path, len(c.problems), errors.Join(c.problems...))
+	return fmt.Errorf("store %q: check found %d problem(s): %w", s.path, len(problems), errors.Join(problems...))
 }
 
 var errStop = errors.New("too many problems")
@@ -77,18 +109,18 @@ func (c *checker) readErr(err error) {
 
 func (c *checker) meta() {
 	schema, ok, err := getUint(c.txn, keySchema)
-	c.readErr(err)
+	c.readErr(valueErr(err, keySchema, ""))
 	if err == nil && (!ok || schema < 1 || schema > SchemaVersion) {
 		c.add(keySchema, "", "schema %d (found %v)", schema, ok)
 	}
 	_, ok, err = getUint(c.txn, keyGen)
-	c.readErr(err)
+	c.readErr(valueErr(err, keyGen, ""))
 	if err == nil && !ok {
 		c.add(keyGen, "", "generation missing")
 	}
 	var m Manifest
 	ok, err = getJSON(c.txn, keyManifest, &m)
-	c.readErr(err)
+	c.readErr(valueErr(err, keyManifest, ""))
 	if ok {
 		if m.Dim < 1 || m.Dim > MaxDim {
 			c.add(keyManifest, "", "dimension %d", m.Dim)
@@ -98,7 +130,7 @@ func (c *checker) meta() {
 	}
 	var r ClusterRun
 	ok, err = getJSON(c.txn, keyCluster, &r)
-	c.readErr(err)
+	c.readErr(valueErr(err, keyCluster, ""))
 	if ok {
 		if err := checkClusterRun(&r, c.dim); err != nil {
 			c.add(keyCluster, "", "%v", err)
@@ -132,7 +164,7 @@ func (c *checker) records() {
 			}
 			pending = false
 			var m Meta
-			c.readErr(item.Value(func(v []byte) error { return decodeMetaAt(v, k, id, &m) }))
+			c.readErr(valueErr(item.Value(func(v []byte) error { return decodeMetaAt(v, k, id, &m) }), k, id))
 			continue
 		}
 		if pending {
@@ -152,7 +184,7 @@ func (c *checker) records() {
 			return nil
 		})
 		if err != nil {
-			c.readErr(err)
+			c.readErr(valueErr(err, k, id))
 			continue
 		}
 		if c.dim == 0 {
@@ -173,7 +205,7 @@ func (c *checker) records() {
 		return
 	}
 	count, _, err := getUint(c.txn, keyCount)
-	c.readErr(err)
+	c.readErr(valueErr(err, keyCount, ""))
 	if err == nil && count != n {
 		c.add(keyCount, "", "count is %d, the store holds %d records", count, n)
 	}
@@ -231,7 +263,7 @@ func (c *checker) index(prefix []byte) {
 			c.readErr(err)
 			continue
 		}
-		err = item.Value(func(v []byte) error {
+		item.Value(func(v []byte) error { // a read error is reported by records
 			h, err := decodeData(v)
 			if err != nil {
 				return nil // reported by records
@@ -241,7 +273,6 @@ func (c *checker) index(prefix []byte) {
 			}
 			return nil
 		})
-		c.readErr(err)
 	}
 }
 
@@ -251,7 +282,7 @@ func (c *checker) strays() {
 	o.PrefetchValues = false
 	it := c.txn.NewIterator(o)
 	defer it.Close()
-	known := [][]byte{keySchema, keyManifest, keyGen, keyCount, keyCluster}
+	known := [][]byte{keySchema, keyManifest, keyGen, keyCount, keyCluster, keyRun}
 	for it.Rewind(); it.Valid() && c.stopErr == nil; it.Next() {
 		k := it.Item().Key()
 		if bytes.HasPrefix(k, prefixRecord) || bytes.HasPrefix(k, prefixHash) || bytes.HasPrefix(k, prefixPath) {
@@ -268,4 +299,15 @@ func (c *checker) strays() {
 			c.add(bytes.Clone(k), "", "key outside the store layout")
 		}
 	}
+}
+
+// valueErr turns an error reading a value (a value-log entry whose checksum
+// fails, a pointer past the end of its file) into a *CorruptError naming
+// the key and record.
+func valueErr(err error, key []byte, id string) error {
+	var ce *CorruptError
+	if err == nil || errors.As(err, &ce) {
+		return err
+	}
+	return &CorruptError{Key: printableKey(key), ID: id, Reason: "value unreadable: " + err.Error()}
 }

@@ -131,3 +131,65 @@ func listIDs(ids []string, max int) string {
 	}
 	return b.String()
 }
+
+// FileError names one of the store's files that is damaged or out of place.
+// It matches ErrCorrupt.
+type FileError struct {
+	Path   string
+	Reason string
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("store file %s: %s", e.Path, e.Reason) }
+
+// Unwrap makes errors.Is(err, ErrCorrupt) true.
+func (e *FileError) Unwrap() error { return ErrCorrupt }
+
+// ErrRollback: the store holds less than it did when last written (its
+// files went back in time). The error is a *RollbackError.
+var ErrRollback = errors.New("store went back in time")
+
+// StoreState is what the state file beside the data records after every
+// commit, and what the store holds now.
+type StoreState struct {
+	Generation uint64 `json:"generation"`
+	Count      uint64 `json:"count"`
+	Run        uint64 `json:"run"` // the current clustering's run number; 0 when none
+}
+
+// RollbackError reports a store whose data is older than its state file:
+// committed batches or a clustering were lost (a damaged or restored
+// MANIFEST, memtable log or table). It matches ErrRollback.
+type RollbackError struct {
+	Path     string
+	Recorded StoreState // as written after the last commit
+	Found    StoreState // what the store holds now
+	// Orphans are table files the MANIFEST does not list; the lost records
+	// may be in them.
+	Orphans []string
+}
+
+func (e *RollbackError) Error() string {
+	var lost []string
+	if e.Found.Generation < e.Recorded.Generation {
+		lost = append(lost, fmt.Sprintf("%d committed batch(es)", e.Recorded.Generation-e.Found.Generation))
+	}
+	if e.Found.Count < e.Recorded.Count {
+		lost = append(lost, fmt.Sprintf("%d records", e.Recorded.Count-e.Found.Count))
+	}
+	if e.Found.Run < e.Recorded.Run {
+		lost = append(lost, fmt.Sprintf("clustering run %d (now run %d)", e.Recorded.Run, e.Found.Run))
+	}
+	if len(lost) == 0 {
+		lost = append(lost, fmt.Sprintf("its record count changed from %d to %d without a commit", e.Recorded.Count, e.Found.Count))
+	}
+	msg := fmt.Sprintf("store %q went back in time: it was at generation %d with %d records after its last commit, "+
+		"and now holds generation %d with %d records; lost: %s", e.Path, e.Recorded.Generation, e.Recorded.Count,
+		e.Found.Generation, e.Found.Count, strings.Join(lost, ", "))
+	if len(e.Orphans) > 0 {
+		msg += fmt.Sprintf("; table file(s) %s are not listed in its MANIFEST", strings.Join(e.Orphans, ", "))
+	}
+	return msg
+}
+
+// Unwrap makes errors.Is(err, ErrRollback) true.
+func (e *RollbackError) Unwrap() error { return ErrRollback }

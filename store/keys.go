@@ -39,6 +39,7 @@ var (
 	keyGen      = []byte("m/gen")
 	keyCount    = []byte("m/count")
 	keyCluster  = []byte("m/cluster")
+	keyRun      = []byte("m/run")
 )
 
 func recordKey(id string, suffix byte) []byte {

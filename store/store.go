@@ -31,8 +31,7 @@ type Options struct {
 	// writer, so any number of read-only users may share a store, but not
 	// while a writer has it open, and a writer cannot open it while a reader
 	// does: either way the later Open fails with ErrLocked. A read-only Open
-	// of a store whose last writer was killed first recovers it with a brief
-	// read-write open (see Open).
+	// never writes to the store's files (see Open).
 	ReadOnly bool
 
 	// Log receives badger's informational, warning and error messages, each
@@ -57,6 +56,11 @@ type Options struct {
 	// log file (where vectors live); each file is created sparse at twice that.
 	// Default 64 MiB (badger's own default is 1 GiB).
 	ValueLogFileSize int64
+
+	// AcceptRollback opens a store whose data is older than its state file
+	// (see ErrRollback) instead of refusing it; a read-write open then
+	// records the store as it is now. Rollback tells what was accepted.
+	AcceptRollback bool
 }
 
 // Defaults for the zero Options.
@@ -91,6 +95,11 @@ type Store struct {
 	manMu  sync.RWMutex
 	schema int // on disk
 	closed bool
+
+	files    storeFiles     // what Open found in the directory
+	shadow   *shadow        // the read-only view's directory, when one was needed
+	noSync   bool           // Options.NoSync
+	rollback *RollbackError // accepted at open (Options.AcceptRollback)
 }
 
 // Open opens the store at path, creating it (and its parent directories) when
@@ -105,12 +114,17 @@ type Store struct {
 // another Store), Open fails with a *LockedError matching ErrLocked. When the
 // store's schema is newer than SchemaVersion it fails with ErrSchema.
 //
-// A store whose writer was killed is consistent (badger replays its log), but
-// badger refuses to open it read-only until the log's unused tail is
-// truncated (ErrTruncateNeeded; it did after every kill in TestKilledWriter).
-// A read-only Open therefore recovers such a store by opening it read-write
-// once (which takes the exclusive lock, so it fails with ErrLocked while any
-// other process uses the store), closing it, and opening it read-only again.
+// A read-only Open changes no byte of the store's files. Badger would: it
+// deletes tables its MANIFEST does not list, and refuses a read-only open of
+// a store whose writer was killed until the memtable log's unused tail is
+// truncated. For such a store (and only then) a read-only Open goes through
+// a private shadow directory of links (see openShadow).
+//
+// Every Open compares the store with its state file (written after each
+// commit): a store whose generation or clustering went back is refused with
+// a *RollbackError (ErrRollback) unless opts.AcceptRollback. A read-write
+// Open of a store whose writer was killed makes that comparison before
+// badger's recovery changes anything.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: empty store path", ErrInvalid)
@@ -118,34 +132,95 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := checkStoreDir(path, opts.ReadOnly); err != nil {
 		return nil, err
 	}
-	db, err := badger.Open(badgerOptions(path, opts))
-	if err != nil && opts.ReadOnly && strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error()) {
-		db, err = recoverThenOpen(path, opts)
+	files := storeFiles{noManifest: true}
+	if _, err := os.Stat(path); err == nil {
+		if files, err = inspectDir(path); err != nil {
+			return nil, err
+		}
+	}
+	var (
+		db  *badger.DB
+		sh  *shadow
+		err error
+	)
+	switch {
+	case opts.ReadOnly && files.dirty():
+		db, sh, err = openShadow(path, opts, files.orphans)
+	case opts.ReadOnly:
+		db, err = badgerOpen(badgerOptions(path, opts))
+		if err != nil && strings.Contains(err.Error(), badger.ErrTruncateNeeded.Error()) {
+			db, sh, err = openShadow(path, opts, files.orphans)
+		}
+	default:
+		if files.dirty() && !opts.AcceptRollback {
+			// Badger's recovery would truncate the memtable logs and delete
+			// the unlisted tables: look at what it would keep first.
+			if err := precheck(path, opts, files); err != nil {
+				return nil, err
+			}
+		}
+		db, err = badgerOpen(badgerOptions(path, opts))
 	}
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, files: files, shadow: sh, noSync: opts.NoSync}
 	if err := s.init(); err != nil {
-		db.Close()
+		s.closeQuietly()
+		return nil, err
+	}
+	if err := s.checkState(opts.AcceptRollback); err != nil {
+		s.closeQuietly()
 		return nil, err
 	}
 	return s, nil
 }
 
-// recoverThenOpen truncates a killed writer's log with a read-write open,
-// then opens read-only.
-func recoverThenOpen(path string, opts Options) (*badger.DB, error) {
-	rw := opts
-	rw.ReadOnly = false
-	db, err := badger.Open(badgerOptions(path, rw))
+// precheck opens a store that a read-write open would recover read-only
+// first (through a shadow directory, changing nothing) and refuses it when
+// it went back in time.
+func precheck(path string, opts Options, files storeFiles) error {
+	db, sh, err := openShadow(path, opts, files.orphans)
 	if err != nil {
-		return nil, err
+		return openError(path, err)
 	}
-	if err := db.Close(); err != nil {
-		return nil, err
+	s := &Store{db: db, path: path, readOnly: true, files: files, shadow: sh}
+	defer s.closeQuietly()
+	if _, _, _, err := s.compareState(); err != nil {
+		return err
 	}
-	return badger.Open(badgerOptions(path, opts))
+	return nil
+}
+
+// checkState compares the store with its state file (see stateFile). A
+// read-write store writes the state file when it has none or is ahead of it
+// (a writer killed between its commit and the state write).
+func (s *Store) checkState(accept bool) error {
+	now, recorded, ok, err := s.compareState()
+	var rb *RollbackError
+	switch {
+	case errors.As(err, &rb) && accept:
+		s.rollback = rb
+	case err != nil:
+		return err
+	}
+	if s.readOnly || (ok && now == recorded) {
+		return nil
+	}
+	if err := writeState(s.path, now, !s.noSync); err != nil {
+		return s.wrapf(err, "open")
+	}
+	return nil
+}
+
+// Rollback returns what an open with Options.AcceptRollback accepted: the
+// store went back in time (see ErrRollback); nil when it did not.
+func (s *Store) Rollback() *RollbackError { return s.rollback }
+
+// closeQuietly closes a store whose open failed.
+func (s *Store) closeQuietly() {
+	closeDB(s.db)
+	s.shadow.remove()
 }
 
 func badgerOptions(path string, opts Options) badger.Options {
@@ -169,6 +244,8 @@ func badgerOptions(path string, opts Options) badger.Options {
 		WithNumCompactors(2).
 		WithMetricsEnabled(false).
 		WithDetectConflicts(false). // writes are serialised by Store.mu
+		WithVerifyValueChecksum(true). // a damaged value-log entry is an error, never a value
+		WithChecksumVerificationMode(options.OnBlockRead).
 		WithLogger(nil)
 	if opts.Log != nil {
 		bo = bo.WithLogger(&badgerLog{w: opts.Log})
@@ -220,7 +297,7 @@ func checkStoreDir(path string, readOnly bool) error {
 // directory.
 func isBadgerFile(name string) bool {
 	switch name {
-	case badger.ManifestFilename, "KEYREGISTRY", "DISCARD", lockFile:
+	case badger.ManifestFilename, "KEYREGISTRY", "DISCARD", lockFile, "MANIFEST-REWRITE", stateFile, stateFile + ".tmp":
 		return true
 	}
 	ext := filepath.Ext(name)
@@ -234,6 +311,10 @@ const lockFile = "LOCK"
 // the flock error into its message without wrapping it, so the lock is
 // recognised by its text.
 func openError(path string, err error) error {
+	var le *LockedError
+	if errors.As(err, &le) {
+		return le
+	}
 	if strings.Contains(err.Error(), "Cannot acquire directory lock") {
 		return &LockedError{Path: path, PID: lockPID(path)}
 	}
@@ -265,7 +346,7 @@ func (s *Store) init() error {
 			return err
 		}
 		if !isEmpty(txn) {
-			err = fmt.Errorf("%w: %q is a badger database without vecimg's schema key; use another --db", ErrNotStore, s.path)
+			err = s.noSchemaKey()
 		}
 		return err
 	})
@@ -313,6 +394,27 @@ func (s *Store) init() error {
 	return nil
 }
 
+// noSchemaKey explains a database with keys but no schema key: a vecimg
+// store with a damaged table when its state file or a table says so, else
+// another application's database.
+func (s *Store) noSchemaKey() error {
+	if _, err := os.Stat(filepath.Join(s.path, stateFile)); err == nil {
+		for _, t := range s.tableFiles() {
+			if err := probeTable(t, true); err != nil {
+				return &FileError{Path: t, Reason: "damaged table: " + err.Error()}
+			}
+		}
+		return &CorruptError{Key: printableKey(keySchema), Reason: "schema key unreadable (a damaged table?)"}
+	}
+	return fmt.Errorf("%w: %q is a badger database without vecimg's schema key; use another --db", ErrNotStore, s.path)
+}
+
+// tableFiles lists the store's table files.
+func (s *Store) tableFiles() []string {
+	m, _ := filepath.Glob(filepath.Join(s.path, "*.sst"))
+	return m
+}
+
 // isEmpty reports whether the database holds no keys at all.
 func isEmpty(txn *badger.Txn) bool {
 	o := badger.DefaultIteratorOptions
@@ -342,7 +444,9 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	if err := s.db.Close(); err != nil {
+	err := closeDB(s.db)
+	s.shadow.remove()
+	if err != nil {
 		return fmt.Errorf("close store %q: %w", s.path, err)
 	}
 	return nil

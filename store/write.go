@@ -61,6 +61,9 @@ func (s *Store) Put(recs []Record) error {
 	if err := s.putSplit(recs, shas, time.Now()); err != nil {
 		return s.wrapf(err, "put")
 	}
+	if err := s.saveState(); err != nil {
+		return s.wrapf(err, "put (the batch is committed; recording it failed)")
+	}
 	return nil
 }
 
@@ -201,6 +204,9 @@ func (s *Store) Delete(ids ...string) error {
 	defer s.mu.Unlock()
 	if err := s.deleteSplit(ids); err != nil {
 		return s.wrapf(err, "delete")
+	}
+	if err := s.saveState(); err != nil {
+		return s.wrapf(err, "delete (the records are deleted; recording it failed)")
 	}
 	return nil
 }
