@@ -243,7 +243,7 @@ func badgerOptions(path string, opts Options) badger.Options {
 		WithBlockCacheSize(blockCacheSize).
 		WithNumCompactors(2).
 		WithMetricsEnabled(false).
-		WithDetectConflicts(false). // writes are serialised by Store.mu
+		WithDetectConflicts(false).    // writes are serialised by Store.mu
 		WithVerifyValueChecksum(true). // a damaged value-log entry is an error, never a value
 		WithChecksumVerificationMode(options.OnBlockRead).
 		WithLogger(nil)
