@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"runtime/pprof"
 
@@ -48,6 +50,7 @@ func App() *cli.App {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "db", Value: "vecimg.db", EnvVars: []string{"VECIMG_DB"}, Usage: "store `PATH` (a folder)"},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for developers)"},
+			&cli.BoolFlag{Name: "accept-rollback", Usage: "open a store that went back in time (a damaged or restored file lost committed data) as it is now; see docs/integrity.md"},
 			&cli.StringFlag{Name: "ort-lib", EnvVars: []string{embed.LibraryEnv}, Usage: "ONNX Runtime shared library `PATH` (default: the vecimg cache, then the system library path)"},
 		},
 		Commands: commands(),
@@ -107,11 +110,20 @@ func Run(ctx context.Context, a *cli.App, args []string) error {
 func withApp(c *cli.Context, readOnly bool, op func(a *app.App) error) error {
 	a, err := app.Open(c.Context, appConfig(c, readOnly))
 	if err != nil {
-		return err
+		return advise(err)
 	}
 	err = op(a)
 	if cerr := a.Close(); err == nil {
 		err = cerr
+	}
+	return advise(err)
+}
+
+// advise adds to an error what the user can do about it, where the
+// application layer's error leaves that to the front end.
+func advise(err error) error {
+	if errors.Is(err, app.ErrRollback) {
+		return fmt.Errorf("%w; restore the store from a backup, or pass --accept-rollback to use it as it is now (vecimg check lists what it holds)", err)
 	}
 	return err
 }
@@ -119,10 +131,11 @@ func withApp(c *cli.Context, readOnly bool, op func(a *app.App) error) error {
 // appConfig reads the global flags and the runtime flags of the command.
 func appConfig(c *cli.Context, readOnly bool) app.Config {
 	return app.Config{
-		DB:        c.String("db"),
-		ReadOnly:  readOnly,
-		LateWrite: true,
-		ORTLib:    c.String("ort-lib"),
+		DB:             c.String("db"),
+		ReadOnly:       readOnly,
+		LateWrite:      true,
+		AcceptRollback: c.Bool("accept-rollback"),
+		ORTLib:         c.String("ort-lib"),
 		Session: embed.SessionOptions{Device: c.String("device"), Threads: c.Int("threads"),
 			TF32: c.Bool("tf32"), ConvAlgoSearch: c.String("conv-search")},
 	}

@@ -14,41 +14,70 @@ func checkCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "check",
 		Usage: "verify the store and its index file; list each problem with the id it concerns (exit 1 if any)",
-		Description: "Reads every record once and checks its data, vector, hash and path index entries,\n" +
-			"the counters and the manifest; then reads the index file beside the store (PATH.hnsw)\n" +
-			"in full and checks its header, checksums, dimension and generation. Nothing is changed.",
-		Flags: []cli.Flag{jsonFlag()},
+		Description: "Verifies every checksum the store keeps (table blocks, value-log entries), reads every\n" +
+			"record once and checks its data, vector, hash and path index entries and label, the\n" +
+			"counters, the manifest and the state file (a store that went back in time is reported\n" +
+			"with what was lost); then reads the index file beside the store (PATH.hnsw) in full and\n" +
+			"checks its header, checksums, dimension and generation, and lists temporary files of\n" +
+			"interrupted index saves. Without --repair nothing is changed. See docs/integrity.md.",
+		Flags: []cli.Flag{jsonFlag(),
+			&cli.BoolFlag{Name: "repair", Usage: "drop the damaged records and index entries, delete a damaged index file and stale temporary files, then check again"},
+		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("check takes no arguments (got %q); use --db PATH", c.Args().First())
 			}
-			return withApp(c, true, func(a *app.App) error {
-				res, err := a.Check(c.Context)
-				if err != nil && !errors.Is(err, app.ErrCheckFailed) {
-					return err
+			repair := c.Bool("repair")
+			cfg := appConfig(c, false) // LateWrite: read-only until --repair writes
+			cfg.DeferOpen = true       // a store that does not open is a problem to list
+			// A plain check reports a rollback instead of refusing the store;
+			// a repair accepts one only with --accept-rollback.
+			cfg.AcceptRollback = cfg.AcceptRollback || !repair
+			a, err := app.Open(c.Context, cfg)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			res, err := a.Check(c.Context, app.CheckOptions{Repair: repair})
+			if err != nil && !errors.Is(err, app.ErrCheckFailed) {
+				return advise(err)
+			}
+			if perr := emit(c, res, printCheck); perr != nil {
+				return perr
+			}
+			if err != nil {
+				hint := "run `vecimg check --repair` to drop what is damaged"
+				if repair {
+					hint = "what is left needs a backup or --accept-rollback"
 				}
-				if perr := emit(c, res, printCheck); perr != nil {
-					return perr
-				}
-				if err != nil {
-					return fmt.Errorf("%w: %d problem(s) in %s (listed above)", err, len(res.Problems), res.Store)
-				}
-				return nil
-			})
+				return fmt.Errorf("%w: %d problem(s) in %s (listed above); %s", err, len(res.Problems), res.Store, hint)
+			}
+			return nil
 		},
 	}
 }
 
 func printCheck(w io.Writer, res app.CheckResult) error {
+	if r := res.Repaired; r != nil {
+		for _, id := range r.Records {
+			fmt.Fprintf(w, "repaired: dropped damaged record %s\n", quoteText(id))
+		}
+		for _, f := range r.Files {
+			fmt.Fprintf(w, "repaired: removed %s\n", escapeText(f))
+		}
+		if r.Keys > 0 {
+			fmt.Fprintf(w, "repaired: %d index entries dropped or added\n", r.Keys)
+		}
+	}
 	for _, p := range res.Problems {
 		where := p.Where
 		if p.ID != "" {
-			where += fmt.Sprintf(" record %q", p.ID)
+			where += " record " + quoteText(p.ID)
 		}
 		if p.Key != "" {
-			where += " (" + p.Key + ")"
+			where += " (" + escapeText(p.Key) + ")"
 		}
-		fmt.Fprintf(w, "%s: %s\n", where, p.Reason)
+		fmt.Fprintf(w, "%s: %s\n", where, escapeText(p.Reason))
 	}
 	idx := "no index file (built on the next query)"
 	if res.Index != nil {
@@ -58,6 +87,6 @@ func printCheck(w io.Writer, res app.CheckResult) error {
 	if !res.OK {
 		status = fmt.Sprintf("%d problem(s)", len(res.Problems))
 	}
-	_, err := fmt.Fprintf(w, "%s: %d records, generation %d, schema %d; index: %s; %s\n", res.Store, res.Records, res.Generation, res.Schema, idx, status)
+	_, err := fmt.Fprintf(w, "%s: %d records, generation %d, schema %d; index: %s; %s\n", escapeText(res.Store), res.Records, res.Generation, res.Schema, idx, status)
 	return err
 }

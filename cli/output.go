@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 )
@@ -24,7 +26,7 @@ func emit[T any](c *cli.Context, res T, text func(w io.Writer, res T) error) err
 	return text(c.App.Writer, res)
 }
 
-// table prints aligned columns.
+// table prints aligned columns. String cells are escaped (escapeText).
 type table struct{ tw *tabwriter.Writer }
 
 func newTable(w io.Writer, header ...any) *table {
@@ -39,6 +41,9 @@ func (t *table) row(cells ...any) {
 	for i, c := range cells {
 		if i > 0 {
 			fmt.Fprint(t.tw, "\t")
+		}
+		if str, ok := c.(string); ok {
+			c = escapeText(str)
 		}
 		fmt.Fprint(t.tw, c)
 	}
@@ -59,3 +64,44 @@ func humanBytes(n int64) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
+
+// escapeText makes an id, path or message safe to print on a terminal:
+// control characters (and invalid UTF-8 bytes) are shown as \x1b, \n, \t …,
+// so that a file name cannot colour the terminal or break a line or a table.
+func escapeText(s string) string {
+	clean := true
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || (r >= 0x80 && r < 0xa0) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r < 0xa0:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// quoteText is escapeText in double quotes (for ids in messages).
+func quoteText(s string) string { return `"` + strings.ReplaceAll(escapeText(s), `"`, `\"`) + `"` }

@@ -141,11 +141,13 @@ func (cb *codebook) bytes() []byte {
 // Save writes the index to path atomically (temporary file, fsync, rename,
 // directory sync), so path holds either the old or the new index, never a
 // mix, even if the process is killed. generation is the store generation
-// the index reflects.
+// the index reflects. Temporary files a killed save left beside path are
+// removed first.
 func (x *Index) Save(path string, generation uint64) error {
 	if !nativeLittleEndian {
 		return fmt.Errorf("save index %s: big-endian machines are not supported", path)
 	}
+	fsutil.RemoveStaleTemps(path)
 	x.mu.RLock()
 	err := fsutil.WriteFileAtomic(path, func(w io.Writer) error { return x.writeLocked(w, generation) })
 	x.mu.RUnlock()

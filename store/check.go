@@ -86,7 +86,7 @@ func (c *checker) add(key []byte, id, format string, args ...any) {
 	if c.stopErr != nil {
 		return
 	}
-	c.problems = append(c.problems, &CorruptError{Key: printableKey(key), ID: id, Reason: fmt.Sprintf(format, args...)})
+	c.problems = append(c.problems, &CorruptError{Key: printableKey(key), ID: id, Reason: fmt.Sprintf(format, args...), raw: bytes.Clone(key)})
 	if len(c.problems) >= maxProblems {
 		c.stopErr = errStop
 	}
@@ -164,7 +164,12 @@ func (c *checker) records() {
 			}
 			pending = false
 			var m Meta
-			c.readErr(valueErr(item.Value(func(v []byte) error { return decodeMetaAt(v, k, id, &m) }), k, id))
+			c.readErr(valueErr(item.Value(func(v []byte) error {
+				if err := lostValue(item, v, k, id); err != nil {
+					return err
+				}
+				return decodeMetaAt(v, k, id, &m)
+			}), k, id))
 			continue
 		}
 		if pending {
@@ -175,6 +180,9 @@ func (c *checker) records() {
 		var h dataHeader
 		err := item.Value(func(v []byte) error {
 			var err error
+			if err := lostValue(item, v, k, id); err != nil {
+				return err
+			}
 			if h, err = decodeData(v); err != nil {
 				return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
 			}
@@ -310,4 +318,14 @@ func valueErr(err error, key []byte, id string) error {
 		return err
 	}
 	return &CorruptError{Key: printableKey(key), ID: id, Reason: "value unreadable: " + err.Error()}
+}
+
+// lostValue reports a value badger could not read: when a value-log entry
+// fails its checksum (or its pointer is bad), badger logs the error and
+// hands out an empty value, which the record decoder would only call short.
+func lostValue(item *badger.Item, v, key []byte, id string) error {
+	if len(v) == 0 && item.ValueSize() > 0 {
+		return &CorruptError{Key: printableKey(key), ID: id, Reason: "value-log entry damaged: its checksum does not match (or its pointer is bad)", raw: bytes.Clone(key)}
+	}
+	return nil
 }

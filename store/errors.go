@@ -104,6 +104,8 @@ type CorruptError struct {
 	Key    string // printable form of the badger key
 	ID     string // the record id, when the key belongs to a record
 	Reason string
+
+	raw []byte // the key itself, for Repair
 }
 
 func (e *CorruptError) Error() string {

@@ -33,6 +33,7 @@ var (
 	prefixRecord = []byte("r/")
 	prefixHash   = []byte("h/")
 	prefixPath   = []byte("p/")
+	prefixLabel  = []byte("l/")
 
 	keySchema   = []byte("m/schema")
 	keyManifest = []byte("m/manifest")

@@ -61,6 +61,13 @@ type Options struct {
 	// (see ErrRollback) instead of refusing it; a read-write open then
 	// records the store as it is now. Rollback tells what was accepted.
 	AcceptRollback bool
+
+	// Repair lets a read-write open go on where the newest value-log file
+	// has a damaged entry with intact ones after it (badger would cut them
+	// all): the records are checked first, the entry's checksum is made to
+	// match, and Repair drops the records found damaged. Without it such an
+	// open fails with a *FileError. Only for Store.Repair.
+	Repair bool
 }
 
 // Defaults for the zero Options.
@@ -100,6 +107,9 @@ type Store struct {
 	shadow   *shadow        // the read-only view's directory, when one was needed
 	noSync   bool           // Options.NoSync
 	rollback *RollbackError // accepted at open (Options.AcceptRollback)
+	// preProblems: what a read-only check found before a repairing open
+	// made the value log readable for badger (see guardLastVlog).
+	preProblems []error
 }
 
 // Open opens the store at path, creating it (and its parent directories) when
@@ -141,6 +151,7 @@ func Open(path string, opts Options) (*Store, error) {
 	var (
 		db  *badger.DB
 		sh  *shadow
+		pre []error // Options.Repair: the problems a check found before the open
 		err error
 	)
 	switch {
@@ -159,12 +170,15 @@ func Open(path string, opts Options) (*Store, error) {
 				return nil, err
 			}
 		}
+		if pre, err = guardLastVlog(path, opts, files); err != nil {
+			return nil, err
+		}
 		db, err = badgerOpen(badgerOptions(path, opts))
 	}
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, files: files, shadow: sh, noSync: opts.NoSync}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, files: files, shadow: sh, noSync: opts.NoSync, preProblems: pre}
 	if err := s.init(); err != nil {
 		s.closeQuietly()
 		return nil, err
@@ -190,6 +204,37 @@ func precheck(path string, opts Options, files storeFiles) error {
 		return err
 	}
 	return nil
+}
+
+// guardLastVlog refuses a read-write open of a cleanly closed store whose
+// newest value-log file is damaged part-way (badger would cut everything
+// after the damage), unless opts.Repair and the damaged entry's lengths are
+// intact: then it checks the store read-only, patches the entry's checksum
+// and returns the problems found, for Repair.
+func guardLastVlog(path string, opts Options, files storeFiles) ([]error, error) {
+	if files.unclean || files.noManifest {
+		return nil, nil // after a kill, cutting the half-written tail is the recovery
+	}
+	d, err := lastVlogDamage(path)
+	if err != nil || d == nil {
+		return nil, err
+	}
+	fe := &FileError{Path: d.file, Reason: d.Error()}
+	if !opts.Repair || !d.framed {
+		return nil, fe
+	}
+	ro := opts
+	ro.ReadOnly, ro.Repair = true, false
+	s, err := Open(path, ro)
+	if err != nil {
+		return nil, err
+	}
+	cerr := s.Check()
+	s.Close()
+	if err := d.patchCRC(); err != nil {
+		return nil, fmt.Errorf("repair %s: %w", d.file, err)
+	}
+	return append(flattenErrors(cerr), fe), nil
 }
 
 // checkState compares the store with its state file (see stateFile). A

@@ -35,6 +35,13 @@ type Config struct {
 	// App (the CLI); a server running operations concurrently leaves it
 	// false and gets the store opened for writing at Open.
 	LateWrite bool
+	// AcceptRollback opens a store that went back in time (see
+	// store.ErrRollback) as it is now instead of refusing it.
+	AcceptRollback bool
+	// DeferOpen leaves the store closed until the first operation needs it,
+	// so that the operation sees the open's error (Check reports a damaged
+	// store as a problem instead of failing).
+	DeferOpen bool
 }
 
 // App is one open store with its index and model session. Open it once and
@@ -45,6 +52,7 @@ type App struct {
 	mu      sync.Mutex   // guards st and stWrite
 	st      *store.Store // nil until opened (and until the store exists: a writer creates it lazily)
 	stWrite bool         // st is open for writing
+	repair  bool         // open for writing with store.Options.Repair (Check with Repair)
 
 	writeMu sync.Mutex // one writing operation (ingest, cluster, import) at a time
 
@@ -64,7 +72,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, invalidf("no store path: pass --db PATH")
 	}
 	a := &App{cfg: cfg}
-	if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) || cfg.DeferOpen {
 		return a, nil // operations check their options first, then say there is no store
 	}
 	if _, err := a.openStore(false, false); err != nil {
@@ -98,7 +106,7 @@ func (a *App) openStore(write, create bool) (*store.Store, error) {
 		a.st = nil
 	}
 	rw := !a.cfg.ReadOnly && (write || !a.cfg.LateWrite)
-	st, err := store.Open(a.cfg.DB, store.Options{ReadOnly: !rw})
+	st, err := store.Open(a.cfg.DB, store.Options{ReadOnly: !rw, AcceptRollback: a.cfg.AcceptRollback, Repair: rw && a.repair})
 	if err != nil {
 		return nil, busy(err)
 	}

@@ -104,7 +104,7 @@ func TestQueriesDuringImport(t *testing.T) {
 	if err != nil || got.QueryID != "b17" || len(got.Results) != 3 {
 		t.Fatalf("after the import: %+v %v", got, err)
 	}
-	if _, err := a.Check(ctx); err != nil {
+	if _, err := a.Check(ctx, CheckOptions{}); err != nil {
 		t.Fatal(err)
 	}
 }

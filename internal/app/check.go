@@ -3,16 +3,31 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
 
+	"github.com/vecimg/vecimg/internal/fsutil"
 	"github.com/vecimg/vecimg/store"
 )
 
 // Problem is one thing Check found wrong.
 type Problem struct {
 	Where  string `json:"where"`         // "store" or "index"
-	Key    string `json:"key,omitempty"` // the store key, or the index file path
+	Key    string `json:"key,omitempty"` // the store key or file, or the index file path
 	ID     string `json:"id,omitempty"`  // the record it concerns, when known
 	Reason string `json:"reason"`
+}
+
+// CheckOptions: Repair drops what is damaged (see Check).
+type CheckOptions struct {
+	Repair bool
+}
+
+// Repaired is what Check with Repair changed.
+type Repaired struct {
+	Records []string `json:"records"` // ids of the damaged records dropped
+	Keys    int      `json:"keys"`    // index entries dropped or added
+	Files   []string `json:"files"`   // files removed: a damaged index file, stale temporary files
 }
 
 // CheckResult is the outcome of Check.
@@ -24,16 +39,59 @@ type CheckResult struct {
 	Index      *IndexInfo `json:"index,omitempty"` // nil when there is no index file
 	OK         bool       `json:"ok"`
 	Problems   []Problem  `json:"problems"`
+	Repaired   *Repaired  `json:"repaired,omitempty"` // with Repair: what was dropped (Problems are those left)
 }
 
-// Check verifies the store (records, hash and path indexes, counters,
-// manifest; see store.Check) and the index file beside it (header,
-// checksums, dimension, generation) without changing either. Problems are
-// listed in the result; the error is ErrCheckFailed when there are any, or
-// the error that stopped the check.
-func (a *App) Check(ctx context.Context) (CheckResult, error) {
-	res := CheckResult{Problems: []Problem{}}
+// Check verifies the store (every checksum badger keeps, the records, hash
+// and path indexes, labels, counters and manifest, the state file; see
+// store.Check) and the index file beside it (header, checksums, dimension,
+// generation) and lists stale temporary files of interrupted index saves.
+// Without Repair it changes no byte of any file. With Repair it drops the
+// damaged records and index entries (store.Repair), deletes a damaged index
+// file (the next query rebuilds it) and the stale temporary files, then
+// checks again. Problems are listed in the result; the error is
+// ErrCheckFailed when there are any, or the error that stopped the check.
+func (a *App) Check(ctx context.Context, o CheckOptions) (CheckResult, error) {
+	res, err := a.check(ctx)
+	if !o.Repair || !errors.Is(err, ErrCheckFailed) {
+		return res, err
+	}
+	if a.cfg.ReadOnly {
+		return res, fmt.Errorf("%w: check --repair needs the store open for writing", store.ErrReadOnly)
+	}
+	rep := &Repaired{Records: []string{}, Files: []string{}}
+	a.mu.Lock()
+	a.repair = true
+	a.mu.Unlock()
+	st, err := a.writable(false)
+	if err != nil {
+		return res, err
+	}
+	r, err := st.Repair()
+	if err != nil {
+		return res, err
+	}
+	rep.Records, rep.Keys = append(rep.Records, r.Records...), r.Keys
+	for _, p := range res.Problems {
+		if p.Where == "index" && p.Key != "" {
+			if err := os.Remove(p.Key); err == nil {
+				rep.Files = append(rep.Files, p.Key)
+			}
+		}
+	}
+	res, err = a.check(ctx)
+	res.Repaired = rep
+	return res, err
+}
+
+func (a *App) check(ctx context.Context) (CheckResult, error) {
+	res := CheckResult{Store: a.cfg.DB, Problems: []Problem{}}
 	st, err := a.Store()
+	if errors.Is(err, store.ErrCorrupt) || errors.Is(err, store.ErrRollback) {
+		// The store does not open: that is the problem to report.
+		res.Problems = append(res.Problems, storeOpenProblems(err)...)
+		return res, ErrCheckFailed
+	}
 	if err != nil {
 		return res, err
 	}
@@ -58,6 +116,10 @@ func (a *App) Check(ctx context.Context) (CheckResult, error) {
 		res.Index, probs = checkIndexFile(st.Path(), man, res.Generation, res.Records)
 		res.Problems = append(res.Problems, probs...)
 	}
+	for _, t := range fsutil.StaleTemps(IndexPath(st.Path())) {
+		res.Problems = append(res.Problems, Problem{Where: "index", Key: t.Path,
+			Reason: fmt.Sprintf("temporary file of an interrupted index save (%d bytes); the next save removes it", t.Size)})
+	}
 	res.OK = len(res.Problems) == 0
 	if !res.OK {
 		return res, ErrCheckFailed
@@ -65,17 +127,27 @@ func (a *App) Check(ctx context.Context) (CheckResult, error) {
 	return res, nil
 }
 
-// storeProblems lists the *store.CorruptError problems joined in err; ok is
-// false when err is not a check finding (a read error, say).
+// storeOpenProblems turns the error of a store that does not open (damaged
+// files, a rollback) into problems.
+func storeOpenProblems(err error) []Problem {
+	if probs, ok := storeProblems(err); ok {
+		return probs
+	}
+	return []Problem{{Where: "store", Reason: err.Error()}}
+}
+
+// storeProblems lists the *store.CorruptError and *store.FileError
+// problems joined in err; ok is false when err is not a check finding (a
+// read error, say).
 func storeProblems(err error) (probs []Problem, ok bool) {
 	var walk func(e error)
 	walk = func(e error) {
-		var ce *store.CorruptError
-		if c, is := e.(*store.CorruptError); is {
-			ce = c
-		}
-		if ce != nil {
-			probs = append(probs, Problem{Where: "store", Key: ce.Key, ID: ce.ID, Reason: ce.Reason})
+		switch v := e.(type) {
+		case *store.CorruptError:
+			probs = append(probs, Problem{Where: "store", Key: v.Key, ID: v.ID, Reason: v.Reason})
+			return
+		case *store.FileError:
+			probs = append(probs, Problem{Where: "store", Key: v.Path, Reason: v.Reason})
 			return
 		}
 		switch u := e.(type) {

@@ -24,6 +24,9 @@ var (
 	ErrNoModel = errors.New("model not available")
 	// ErrCheckFailed: Check found problems (the result lists them).
 	ErrCheckFailed = errors.New("check found problems")
+	// ErrRollback: the store holds less than when it was last written
+	// (store.ErrRollback; the error is a *store.RollbackError).
+	ErrRollback = store.ErrRollback
 )
 
 // invalidf returns an ErrInvalid error with a message.

@@ -6,12 +6,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // WriteFileAtomic writes path through write: the bytes go to a temporary
 // file in path's directory (buffered), which is synced, given mode 0644,
 // renamed over path, and the directory is synced. If write or any step fails
-// the temporary file is removed and path is left as it was.
+// the temporary file is removed and path is left as it was. The temporary
+// file is locked (flock) while it is written, so that StaleTemps can tell a
+// killed writer's leftover from a save in progress.
 func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -22,6 +25,7 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	tmp := f.Name()
+	syscall.Flock(int(f.Fd()), syscall.LOCK_EX) // held until f is closed
 	defer func() {
 		if err != nil {
 			f.Close()

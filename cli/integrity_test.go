@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vecimg/vecimg/internal/app"
+)
+
+// importStore makes a store of n imported 512-d vectors (stored in the value
+// log) and returns its path.
+func importStore(t *testing.T, dir, name string, n int) string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = "img" + itoa(i)
+	}
+	db := filepath.Join(dir, name+".db")
+	npz := writeTestNPZ(t, dir, name+".npz", ids, 512, 3)
+	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", npz)
+	return db
+}
+
+// Failures 1 and 2 of issue 18 through the command: check names the
+// records a flipped value-log byte damaged, changes no file, and --repair
+// drops them; a truncated MANIFEST is reported as a rollback by check and
+// refuses every other command until --accept-rollback.
+func TestCheckDamage(t *testing.T) {
+	dir := t.TempDir()
+	db := importStore(t, dir, "a", 200)
+	vlog := filepath.Join(db, "000001.vlog")
+	b, err := os.ReadFile(vlog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0x08
+	if err := os.WriteFile(vlog, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, dir)
+	out, err := run(t, "--db", db, "check")
+	if !errors.Is(err, ErrCheck) || !strings.Contains(out, `store record "img`) || !strings.Contains(out, "value-log entry damaged") {
+		t.Fatalf("check of a flipped value-log byte: %v\n%s", err, out)
+	}
+	sameSnapshot(t, before, snapshot(t, dir))
+	// The damaged record is not exported as good.
+	if _, err := run(t, "--db", db, "export", "--out", filepath.Join(dir, "x.npz")); err == nil {
+		t.Errorf("export of a store with a damaged record succeeded")
+	}
+	out, err = run(t, "--db", db, "check", "--repair")
+	if err != nil || !strings.Contains(out, "repaired: dropped damaged record") || !strings.Contains(out, "199 records") {
+		t.Fatalf("check --repair: %v\n%s", err, out)
+	}
+	mustRun(t, "--db", db, "check")
+
+	// Failure 8: a temporary file of a killed index save is reported, and
+	// removed by --repair (and by the next save: fsutil's test).
+	tmp := filepath.Join(dir, ".a.db.hnsw.tmp-4242")
+	if err := os.WriteFile(tmp, []byte("half an index"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "--db", db, "check")
+	if !errors.Is(err, ErrCheck) || !strings.Contains(out, "temporary file of an interrupted index save (13 bytes)") {
+		t.Errorf("check with a stale temporary file: %v\n%s", err, out)
+	}
+	mustRun(t, "--db", db, "check", "--repair")
+	if _, err := os.Stat(tmp); err == nil {
+		t.Errorf("check --repair left %s", tmp)
+	}
+
+	// A rollback: the second import's records are lost from the MANIFEST.
+	db2 := importStore(t, dir, "b", 100)
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = "more" + itoa(i)
+	}
+	mustRun(t, "--db", db2, "import", "-q", "--model-name", "m", writeTestNPZ(t, dir, "more.npz", ids, 512, 3))
+	man := filepath.Join(db2, "MANIFEST")
+	fi, _ := os.Stat(man)
+	if err := os.Truncate(man, fi.Size()-12); err != nil {
+		t.Fatal(err)
+	}
+	before = snapshot(t, db2)
+	for _, args := range [][]string{{"info"}, {"export", "--out", filepath.Join(dir, "y.npz")}, {"rm", "img1"}, {"check", "--repair"}} {
+		_, err := run(t, append([]string{"--db", db2}, args...)...)
+		if !errors.Is(err, app.ErrRollback) || !strings.Contains(err.Error(), "lost: 1 committed batch(es), 100 records") || !strings.Contains(err.Error(), "--accept-rollback") {
+			t.Errorf("%s on a rolled-back store: %v", args[0], err)
+		}
+	}
+	out, err = run(t, "--db", db2, "check")
+	if !errors.Is(err, ErrCheck) || !strings.Contains(out, "went back in time") || !strings.Contains(out, "000002.sst") {
+		t.Errorf("check of a rolled-back store: %v\n%s", err, out)
+	}
+	sameSnapshot(t, before, snapshot(t, db2))
+	// Accepted: the store is used as it is now.
+	mustRun(t, "--db", db2, "--accept-rollback", "rm", "img1")
+	out = mustRun(t, "--db", db2, "info")
+	if !strings.Contains(out, "99") {
+		t.Errorf("info after the accepted rollback:\n%s", out)
+	}
+}
