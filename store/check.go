@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -20,8 +21,8 @@ const maxProblems = 10000
 // names an existing record whose hash or path agrees; the stored count
 // equals the number of records; every label belongs to the current
 // clustering; no key lies outside the layout. It also reports what Open
-// found: tables the MANIFEST does not list, a rollback accepted with
-// Options.AcceptRollback, a damaged state file. It returns nil, or an error
+// found: a rollback accepted with Options.AcceptRollback (with the tables
+// the MANIFEST does not list), a damaged state file. It returns nil, or an error
 // matching ErrCorrupt that joins up to maxProblems *CorruptError and
 // *FileError problems.
 //
@@ -36,10 +37,9 @@ func (s *Store) Check() (err error) {
 			err = s.checkResult(c.problems)
 		}
 	}()
-	for _, o := range s.files.orphans {
-		c.problems = append(c.problems, &FileError{Path: filepath.Join(s.path, o),
-			Reason: "table not listed in the MANIFEST: the MANIFEST is damaged, or a compaction was cut short; its records are not visible"})
-	}
+	// Tables the MANIFEST does not list are what a kill during a flush or
+	// compaction leaves (the next writer removes them); only with a rollback
+	// do they hold lost records, and the rollback's problem names them.
 	if s.rollback != nil {
 		c.problems = append(c.problems, &FileError{Path: filepath.Join(s.path, stateFile), Reason: s.rollback.Error()})
 	}
@@ -47,6 +47,9 @@ func (s *Store) Check() (err error) {
 		c.problems = append(c.problems, err)
 	}
 	for _, t := range s.tableFiles() {
+		if slices.Contains(s.files.orphans, filepath.Base(t)) {
+			continue
+		}
 		if err := probeTable(t, true); err != nil {
 			c.problems = append(c.problems, &FileError{Path: t, Reason: "damaged table: " + err.Error()})
 		}
@@ -57,6 +60,7 @@ func (s *Store) Check() (err error) {
 		c.records()
 		c.index(prefixHash)
 		c.index(prefixPath)
+		c.labels()
 		c.strays()
 		return c.stopErr
 	})
@@ -293,7 +297,7 @@ func (c *checker) strays() {
 	known := [][]byte{keySchema, keyManifest, keyGen, keyCount, keyCluster, keyRun}
 	for it.Rewind(); it.Valid() && c.stopErr == nil; it.Next() {
 		k := it.Item().Key()
-		if bytes.HasPrefix(k, prefixRecord) || bytes.HasPrefix(k, prefixHash) || bytes.HasPrefix(k, prefixPath) {
+		if bytes.HasPrefix(k, prefixRecord) || bytes.HasPrefix(k, prefixHash) || bytes.HasPrefix(k, prefixPath) || bytes.HasPrefix(k, prefixLabel) {
 			continue
 		}
 		stray := true

@@ -203,3 +203,126 @@ func verifyAfterKill(t *testing.T, path string, committed int, readOnly bool) in
 	}
 	return n
 }
+
+// The cluster crash test re-runs this test binary as a process that writes
+// clustering after clustering into a store (labels in chunks, then the run)
+// and reports each step; the parent kills it at random moments.
+const clusterCrashEnv = "VECIMG_STORE_CLUSTER_CHILD"
+
+const (
+	clusterCrashN     = 600
+	clusterCrashK     = 7
+	clusterCrashChunk = 50
+)
+
+// clusterLabel is the label clustering number c gives record i.
+func clusterLabel(c, i int) int32 { return int32((i*7 + c*3 + i/5*c) % clusterCrashK) }
+
+func TestClusterCrashChild(t *testing.T) {
+	path := os.Getenv(clusterCrashEnv)
+	if path == "" {
+		t.Skip("helper process for TestKilledClusterWriteBack")
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		fmt.Println("error: open:", err)
+		os.Exit(2)
+	}
+	man, _, _ := s.Manifest()
+	run, _, _ := s.ClusterRun()
+	for c := int(run.Seed) + 1; ; c++ {
+		for lo := 0; lo < clusterCrashN; lo += clusterCrashChunk {
+			var ups []LabelUpdate
+			for i := lo; i < lo+clusterCrashChunk; i++ {
+				ups = append(ups, LabelUpdate{ID: crashID(i), Label: clusterLabel(c, i), Distance: float32(c)})
+			}
+			if err := s.SetLabels(ups); err != nil {
+				fmt.Println("error: labels:", err)
+				os.Exit(2)
+			}
+			fmt.Printf("labels %d %d\n", c, lo)
+		}
+		r := ClusterRun{K: clusterCrashK, Seed: int64(c), Sizes: make([]int, clusterCrashK)}
+		for range clusterCrashK {
+			r.Centers = append(r.Centers, make([]float32, man.Dim))
+		}
+		if err := s.PutClusterRun(r); err != nil {
+			fmt.Println("error: run:", err)
+			os.Exit(2)
+		}
+		fmt.Printf("run %d\n", c)
+	}
+}
+
+// Failure 3 of issue 18: a kill during the label write-back left records
+// labelled by two clusterings. After each of several kills at random
+// moments, every record carries the label of the stored run (whichever that
+// is), never one of another run, and Check passes.
+func TestKilledClusterWriteBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a writer subprocess")
+	}
+	path := filepath.Join(t.TempDir(), "db")
+	s := openTestStoreAt(t, path, 8)
+	var recs []Record
+	for i := range clusterCrashN {
+		recs = append(recs, testRecord(crashID(i), 1, 8))
+	}
+	mustPut(t, s, recs)
+	s.Close()
+	rng := rand.New(rand.NewPCG(18, 3))
+	mixedBefore := 0
+	for round := range 6 {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestClusterCrashChild$", "-test.count=1")
+		cmd.Env = append(os.Environ(), clusterCrashEnv+"="+path)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := 0
+		want := 3 + rng.IntN(40)
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "error: ") {
+				t.Fatalf("child: %s", sc.Text())
+			}
+			if lines++; lines == want {
+				time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
+				cmd.Process.Kill()
+			}
+		}
+		cmd.Wait()
+		ro, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, ok, err := ro.ClusterRun()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := int(run.Seed)
+		err = ro.Scan(context.Background(), func(r *Record) error {
+			i, _ := strconv.Atoi(strings.TrimPrefix(r.ID, "img/"))
+			switch {
+			case !ok && r.Meta.Label != NoLabel:
+				return fmt.Errorf("%s has label %d with no clustering stored", r.ID, r.Meta.Label)
+			case ok && (r.Meta.Label != clusterLabel(c, i) || r.Meta.Distance != float32(c)):
+				mixedBefore++
+				return fmt.Errorf("%s has label %d (distance %v) under clustering %d, which gave it %d", r.ID, r.Meta.Label, r.Meta.Distance, c, clusterLabel(c, i))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("round %d (killed after %d steps): %v", round, want, err)
+		}
+		if err := ro.Check(); err != nil {
+			t.Fatalf("round %d: Check: %v", round, err)
+		}
+		ro.Close()
+		t.Logf("round %d: killed after %d steps; clustering %d in place", round, want, c)
+	}
+}

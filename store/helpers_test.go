@@ -94,3 +94,22 @@ func mustPut(t testing.TB, s *Store, recs []Record) {
 		t.Fatalf("Put: %v", err)
 	}
 }
+
+// setTestLabels writes labels as a clustering does: SetLabels, then a
+// PutClusterRun (k = the largest label + 1) that makes them current.
+func setTestLabels(s *Store, ups []LabelUpdate) error {
+	if err := s.SetLabels(ups); err != nil {
+		return err
+	}
+	k := int32(1)
+	for _, u := range ups {
+		k = max(k, u.Label+1)
+	}
+	man, _, _ := s.Manifest()
+	run := ClusterRun{K: int(k)}
+	for range k {
+		run.Centers = append(run.Centers, make([]float32, man.Dim))
+		run.Sizes = append(run.Sizes, 0)
+	}
+	return s.PutClusterRun(run)
+}

@@ -197,7 +197,7 @@ func TestTruncatedManifestIsARollback(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = s.Check()
-	if err == nil || !strings.Contains(err.Error(), "went back in time") || !strings.Contains(err.Error(), "not listed in the MANIFEST") {
+	if err == nil || !strings.Contains(err.Error(), "went back in time") || !strings.Contains(err.Error(), "not listed in its MANIFEST") {
 		t.Errorf("Check = %v, want the rollback and the unlisted table", err)
 	}
 	s.Close()

@@ -251,10 +251,16 @@ type ClusterRun struct {
 	// since and their labels may be missing or stale.
 	Generation uint64    `json:"generation"`
 	At         time.Time `json:"at"` // when the run finished (set by the store when zero)
+	// Run numbers the clusterings of a store (1, 2, …; set by PutClusterRun).
+	// 0 for a run stored before run numbers, whose labels are in the
+	// records' metadata.
+	Run uint64 `json:"run,omitempty"`
 }
 
-// PutClusterRun stores r as the store's last clustering, replacing any
-// earlier one. It does not bump the generation.
+// PutClusterRun stores r as the store's clustering and makes the labels
+// SetLabels wrote since the last PutClusterRun the current ones, in one
+// commit (r.Run is set to the new run number); then it deletes the labels of
+// earlier runs. It does not bump the generation.
 func (s *Store) PutClusterRun(r ClusterRun) error {
 	if s.readOnly {
 		return s.wrapf(ErrReadOnly, "write cluster run")
@@ -267,12 +273,26 @@ func (s *Store) PutClusterRun(r ClusterRun) error {
 	if r.At.IsZero() {
 		r.At = time.Now().UTC()
 	}
+	r.Run = s.run.Load() + 1
 	b, err := json.Marshal(r)
 	if err != nil {
 		return s.wrapf(err, "encode cluster run")
 	}
-	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyCluster, b) }); err != nil {
+	err = s.db.Update(func(txn *badger.Txn) error {
+		if err := txn.Set(keyCluster, b); err != nil {
+			return err
+		}
+		return txn.Set(keyRun, putUint(r.Run))
+	})
+	if err != nil {
 		return s.wrapf(err, "write cluster run")
+	}
+	s.run.Store(r.Run)
+	if err := s.saveState(); err != nil {
+		return s.wrapf(err, "write cluster run (committed; recording it failed)")
+	}
+	if err := s.pruneLabels(r.Run); err != nil {
+		return s.wrapf(err, "delete the labels of earlier clusterings (the new one is committed)")
 	}
 	return nil
 }

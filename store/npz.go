@@ -243,7 +243,7 @@ func (s *Store) ExportNPZ(ctx context.Context, w io.Writer) (ExportInfo, error) 
 		}
 		labels := make([]int32, 0, len(ids))
 		i := 0
-		err = scanRecords(ctx, txn, func(r *Record) error {
+		err = scanRecords(ctx, txn, s.run.Load(), func(r *Record) error {
 			if i >= len(ids) || r.ID != ids[i] {
 				return errors.New("record ids changed during export")
 			}

@@ -166,7 +166,7 @@ func TestExportNPZ(t *testing.T) {
 		}
 	}
 
-	if err := s.SetLabels([]LabelUpdate{{ID: want[1].ID, Label: 4}, {ID: want[3].ID, Label: 0}}); err != nil {
+	if err := setTestLabels(s, []LabelUpdate{{ID: want[1].ID, Label: 4}, {ID: want[3].ID, Label: 0}}); err != nil {
 		t.Fatal(err)
 	}
 	buf.Reset()

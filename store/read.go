@@ -34,7 +34,10 @@ func (s *Store) Get(id string) (Record, error) {
 		if err != nil {
 			return err
 		}
-		return item.Value(func(v []byte) error { return decodeMetaAt(v, mk, id, &rec.Meta) })
+		if err := item.Value(func(v []byte) error { return decodeMetaAt(v, mk, id, &rec.Meta) }); err != nil {
+			return err
+		}
+		return labelOf(txn, s.run.Load(), id, &rec.Meta)
 	})
 	if err != nil {
 		return Record{}, s.wrapf(err, "get")
@@ -138,7 +141,7 @@ func (s *Store) Generation() (uint64, error) {
 // the fields it needs). Strings (ID, Path, SHA256) and Meta.Extra are fresh
 // per record and may be kept.
 func (s *Store) Scan(ctx context.Context, fn func(r *Record) error) error {
-	return s.view("scan", func(txn *badger.Txn) error { return scanRecords(ctx, txn, fn) })
+	return s.view("scan", func(txn *badger.Txn) error { return scanRecords(ctx, txn, s.run.Load(), fn) })
 }
 
 // ScanVectors calls fn with the id and vector of every record in id order,
@@ -214,10 +217,12 @@ func scanIterator(txn *badger.Txn) *badger.Iterator {
 }
 
 // scanRecords walks the r/ keys: each id's data key is followed by its meta
-// key.
-func scanRecords(ctx context.Context, txn *badger.Txn, fn func(r *Record) error) error {
+// key; labels are those of clustering run (see labels.go).
+func scanRecords(ctx context.Context, txn *badger.Txn, run uint64, fn func(r *Record) error) error {
 	it := scanIterator(txn)
 	defer it.Close()
+	labels := newLabelCursor(txn, run)
+	defer labels.close()
 	var rec Record
 	pending := false // rec holds data waiting for its metadata
 	n := 0
@@ -241,6 +246,9 @@ func scanRecords(ctx context.Context, txn *badger.Txn, fn func(r *Record) error)
 			return &CorruptError{Key: printableKey(k), ID: string(id), Reason: "metadata without record data"}
 		default:
 			if err := item.Value(func(v []byte) error { return decodeMetaAt(v, k, rec.ID, &rec.Meta) }); err != nil {
+				return err
+			}
+			if err := labels.fill(rec.ID, &rec.Meta); err != nil {
 				return err
 			}
 			pending = false

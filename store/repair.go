@@ -47,6 +47,8 @@ func (s *Store) Repair() (RepairResult, error) {
 		switch {
 		case bytes.HasPrefix(ce.raw, prefixRecord) && ce.ID != "":
 			ids[ce.ID] = true
+		case bytes.HasPrefix(ce.raw, prefixLabel):
+			keys = append(keys, ce.raw) // a label of another run, a missing record, or damaged
 		case bytes.HasPrefix(ce.raw, prefixHash), bytes.HasPrefix(ce.raw, prefixPath):
 			if strings.HasSuffix(ce.Reason, "index entry missing") {
 				missing = append(missing, ce.raw)

@@ -61,7 +61,9 @@ func makeSchema1(t *testing.T, path, fingerprint string) []Record {
 	if err := s.Put(recs); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutClusterRun(ClusterRun{K: 1, Centers: [][]float32{recs[0].Vector}, Sizes: []int{20}, Inertia: 1, Generation: 1}); err != nil {
+	// A schema-1 run: no run number, labels (none here) in the metadata.
+	rb, _ := json.Marshal(ClusterRun{K: 1, Centers: [][]float32{recs[0].Vector}, Sizes: []int{20}, Inertia: 1, Generation: 1})
+	if err := db.Update(func(txn *badger.Txn) error { return txn.Set(keyCluster, rb) }); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
@@ -102,6 +103,7 @@ type Store struct {
 	manMu  sync.RWMutex
 	schema int // on disk
 	closed bool
+	run    atomic.Uint64 // the current clustering run (m/run); 0 for none or a store clustered before runs
 
 	files    storeFiles     // what Open found in the directory
 	shadow   *shadow        // the read-only view's directory, when one was needed
@@ -432,6 +434,11 @@ func (s *Store) init() error {
 		return err
 	}
 	m.Schema = int(schema)
+	var run uint64
+	if err := s.db.View(func(txn *badger.Txn) (err error) { run, err = currentRun(txn); return err }); err != nil {
+		return s.wrapf(err, "open")
+	}
+	s.run.Store(run)
 	s.manMu.Lock()
 	s.manifest, s.hasManifest = m, ok
 	s.manMu.Unlock()
@@ -503,6 +510,9 @@ func (s *Store) Close() error {
 func (s *Store) DiskSize() (int64, error) {
 	var total int64
 	err := filepath.WalkDir(s.path, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // removed meanwhile (a compaction, the state file's rename)
+		}
 		if err != nil {
 			return err
 		}
@@ -510,6 +520,9 @@ func (s *Store) DiskSize() (int64, error) {
 			return nil
 		}
 		fi, err := d.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
 		if err != nil {
 			return err
 		}

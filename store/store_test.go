@@ -373,7 +373,7 @@ func TestGeneration(t *testing.T) {
 		t.Errorf("after two Puts: %d", g())
 	}
 	mustPut(t, s, nil)
-	if err := s.SetLabels([]LabelUpdate{{ID: "00000", Label: 0}}); err != nil {
+	if err := setTestLabels(s, []LabelUpdate{{ID: "00000", Label: 0}}); err != nil {
 		t.Fatal(err)
 	}
 	if g() != 2 {
@@ -396,7 +396,7 @@ func TestScanOrder(t *testing.T) {
 	}
 	mustPut(t, s, recs[:4])
 	mustPut(t, s, recs[4:])
-	if err := s.SetLabels([]LabelUpdate{{ID: "a", Label: 2}}); err != nil {
+	if err := setTestLabels(s, []LabelUpdate{{ID: "a", Label: 2}}); err != nil {
 		t.Fatal(err)
 	}
 	want := slices.Clone(ids)

@@ -40,7 +40,7 @@ func TestVectorsAndVersions(t *testing.T) {
 	}
 	// Rewriting one record changes its version only; labels change none.
 	mustPut(t, s, []Record{testRecord("00002", 2, testDim)})
-	if err := s.SetLabels([]LabelUpdate{{ID: "00001", Label: 3}}); err != nil {
+	if err := setTestLabels(s, []LabelUpdate{{ID: "00001", Label: 3}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Delete("00004"); err != nil {

@@ -22,7 +22,8 @@ import (
 // the same ID in one call are refused.
 //
 // Put ignores recs[i].Meta.Label and Distance: a new or replaced vector
-// starts unlabelled (NoLabel) until the next SetLabels. Meta.Extra is kept.
+// starts unlabelled (NoLabel) until the next clustering (SetLabels and
+// PutClusterRun). Meta.Extra is kept.
 //
 // Size: a batch is one badger transaction, and badger caps a transaction's
 // entries (see Options.MemTableSize): about 6,500 records with the defaults,
@@ -96,6 +97,9 @@ func (s *Store) putTxn(recs []Record, shas [][32]byte, now time.Time) error {
 		}
 		if existed {
 			if err := dropIndex(txn, r.ID, old); err != nil {
+				return err
+			}
+			if err := dropLabels(txn, s.run.Load(), r.ID); err != nil {
 				return err
 			}
 		} else {
@@ -253,6 +257,9 @@ func (s *Store) deleteTxn(ids []string) error {
 		if err := txn.Delete(recordKey(id, suffixMeta)); err != nil {
 			return err
 		}
+		if err := dropLabels(txn, s.run.Load(), id); err != nil {
+			return err
+		}
 		count--
 	}
 	if len(missing) > 0 {
@@ -271,20 +278,14 @@ type LabelUpdate struct {
 	Distance float32 // distance to the cluster centre; finite
 }
 
-// labelChunk is how many metadata values SetLabels reads before handing them
-// to the write batch.
-const labelChunk = 4096
-
-// SetLabels writes cluster labels and distances into the records'
-// metadata, keeping Meta.Extra, without touching vectors or the generation.
-// If any id is not stored, nothing is written and the error (matching
-// ErrNotFound) lists the missing ids. If an id appears twice, the last update
-// wins.
-//
-// The writes go through a badger WriteBatch, which commits in several
-// transactions: a crash part-way through leaves some records with the new
-// labels and some with the old. Write the cluster run (PutClusterRun) after
-// SetLabels returns, so that a stored run always has its labels written.
+// SetLabels writes cluster labels and distances for the next clustering
+// run, without touching vectors, metadata or the generation. They become
+// the store's labels, all at once, when PutClusterRun commits that run;
+// until then readers see the previous clustering (see labels.go), and a
+// kill before it leaves that clustering whole. Call SetLabels as often as
+// needed (in batches), then PutClusterRun. If any id is not stored, nothing
+// is written and the error (matching ErrNotFound) lists the missing ids. If
+// an id appears twice, the last update wins.
 func (s *Store) SetLabels(updates []LabelUpdate) error {
 	if len(updates) == 0 {
 		return nil
@@ -306,11 +307,11 @@ func (s *Store) SetLabels(updates []LabelUpdate) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
-	// Pass 1: every id must exist.
+	// Every id must exist.
 	var missing []string
 	err := s.db.View(func(txn *badger.Txn) error {
 		for _, u := range updates {
-			_, err := txn.Get(recordKey(u.ID, suffixMeta))
+			_, err := txn.Get(recordKey(u.ID, suffixData))
 			if errors.Is(err, badger.ErrKeyNotFound) {
 				missing = append(missing, u.ID)
 			} else if err != nil {
@@ -325,30 +326,16 @@ func (s *Store) SetLabels(updates []LabelUpdate) error {
 	if err != nil {
 		return s.wrapf(err, "set labels")
 	}
-
-	// Pass 2: read-modify-write the metadata in chunks.
+	next := s.run.Load() + 1
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
-	for start := 0; start < len(updates); start += labelChunk {
-		chunk := updates[start:min(start+labelChunk, len(updates))]
-		err := s.db.View(func(txn *badger.Txn) error {
-			for _, u := range chunk {
-				mk := recordKey(u.ID, suffixMeta)
-				item, err := txn.Get(mk)
-				if err != nil {
-					return err
-				}
-				var m Meta
-				if err := item.Value(func(v []byte) error { return decodeMeta(v, &m) }); err != nil {
-					return &CorruptError{Key: printableKey(mk), ID: u.ID, Reason: err.Error()}
-				}
-				m.Label, m.Distance = u.Label, u.Distance
-				if err := wb.Set(mk, appendMeta(nil, &m)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	for _, u := range updates {
+		k := labelKey(next, u.ID)
+		if u.Label == NoLabel {
+			err = wb.Delete(k)
+		} else {
+			err = wb.Set(k, appendLabel(nil, u.Label, u.Distance))
+		}
 		if err != nil {
 			return s.wrapf(err, "set labels")
 		}

@@ -47,8 +47,8 @@ type ClusterResult struct {
 }
 
 // Cluster fits k-means and writes, in this order: the labels into the
-// store, the run (k, centres, inertia) into the store, the CSV, the contact
-// sheets. Before any of it, it checks k against the store, the template
+// store and the run (k, centres, inertia), which switches the store to the
+// new labels in one commit; the CSV; the contact sheets. Before any of it, it checks k against the store, the template
 // (readable, well-formed, every id stored) and the output paths; a refused
 // clustering changes nothing.
 func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, error) {
@@ -167,15 +167,18 @@ func readTemplate(st *store.Store, path string) ([]byte, error) {
 const labelBatch = 16384
 
 // writeLabels stores every record's label and distance, labelBatch records
-// at a time, then the run. The ids come from the scan that was clustered,
-// under a.writeMu, so every batch finds its records.
+// at a time, under the next clustering run, then the run, which makes them
+// the store's labels in one commit: until then readers see the previous
+// clustering, and an interruption leaves it whole. The ids come from the
+// scan that was clustered, under a.writeMu, so every batch finds its
+// records.
 func writeLabels(ctx context.Context, st *store.Store, fit *cluster.Result, gen uint64, p Progress) error {
 	p.Start("writing labels", "vec", int64(len(fit.IDs)))
 	defer p.Done()
 	updates := make([]store.LabelUpdate, 0, min(labelBatch, len(fit.IDs)))
 	for lo := 0; lo < len(fit.IDs); lo += labelBatch {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("writing labels: %w (labels before record %d are written; run cluster again)", err, lo)
+			return fmt.Errorf("writing labels: %w (stopped at record %d; the previous clustering is unchanged)", err, lo)
 		}
 		updates = updates[:0]
 		for i := lo; i < min(lo+labelBatch, len(fit.IDs)); i++ {
