@@ -144,7 +144,7 @@ func (c *checker) records() {
 		err := item.Value(func(v []byte) error {
 			var err error
 			if h, err = decodeData(v); err != nil {
-				return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
+				return corruptValue(k, id, err)
 			}
 			h.path = bytes.Clone(h.path)
 			vec = decodeVector(vec, h.vec)

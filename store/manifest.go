@@ -198,10 +198,12 @@ func readManifestTxn(txn *badger.Txn) (m Manifest, ok bool, err error) {
 	return m, true, nil
 }
 
-// upgradeTxn rewrites a schema-1 store as schema 2 in one transaction: the
-// manifest gains its structured spec (derived from the fingerprint) and the
-// schema key becomes 2. Records, counters and the cluster run are the same
-// in both schemas and are not touched.
+// upgradeTxn brings a schema-1 or -2 store to SchemaVersion in one
+// transaction: the manifest gains its structured spec (derived from the
+// fingerprint, for schema 1) and the schema key becomes SchemaVersion.
+// Counters and the cluster run are the same in every schema and are not
+// touched; records keep their format-1 values, which schema 3 still reads,
+// until they are rewritten or resealed (Store.Reseal).
 func upgradeTxn(txn *badger.Txn) error {
 	m, ok, err := readManifestTxn(txn)
 	if err != nil {

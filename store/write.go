@@ -22,7 +22,8 @@ import (
 // the same ID in one call are refused.
 //
 // Put ignores recs[i].Meta.Label and Distance: a new or replaced vector
-// starts unlabelled (NoLabel) until the next SetLabels. Meta.Extra is kept.
+// starts unlabelled (NoLabel) until the next SetLabels. Meta.Extra and
+// Meta.Hashes are kept.
 //
 // Size: a batch is one badger transaction, and badger caps a transaction's
 // entries (see Options.MemTableSize): about 6,500 records with the defaults,
@@ -104,7 +105,7 @@ func (s *Store) putTxn(recs []Record, shas [][32]byte, now time.Time) error {
 		if rec.Added.IsZero() {
 			rec.Added = now
 		}
-		meta := Meta{Label: NoLabel, Extra: r.Meta.Extra}
+		meta := Meta{Label: NoLabel, Extra: r.Meta.Extra, Hashes: r.Meta.Hashes}
 		for _, e := range [...]struct{ k, v []byte }{
 			{dk, appendData(make([]byte, 0, 64+len(rec.Path)+4*len(rec.Vector)), &rec, shas[i])},
 			{recordKey(r.ID, suffixMeta), appendMeta(nil, &meta)},
@@ -280,13 +281,8 @@ const labelChunk = 4096
 // labels and some with the old. Write the cluster run (PutClusterRun) after
 // SetLabels returns, so that a stored run always has its labels written.
 func (s *Store) SetLabels(updates []LabelUpdate) error {
-	if len(updates) == 0 {
-		return nil
-	}
-	if s.readOnly {
-		return s.wrapf(ErrReadOnly, "set labels")
-	}
-	for _, u := range updates {
+	ids := make([]string, len(updates))
+	for i, u := range updates {
 		if err := checkID(u.ID); err != nil {
 			return s.wrapf(err, "set labels")
 		}
@@ -296,61 +292,9 @@ func (s *Store) SetLabels(updates []LabelUpdate) error {
 		if d := float64(u.Distance); math.IsNaN(d) || math.IsInf(d, 0) {
 			return s.wrapf(fmt.Errorf("%w: record %q: distance %v", ErrInvalid, u.ID, u.Distance), "set labels")
 		}
+		ids[i] = u.ID
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-
-	// Pass 1: every id must exist.
-	var missing []string
-	err := s.db.View(func(txn *badger.Txn) error {
-		for _, u := range updates {
-			_, err := txn.Get(recordKey(u.ID, suffixMeta))
-			if errors.Is(err, badger.ErrKeyNotFound) {
-				missing = append(missing, u.ID)
-			} else if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil && len(missing) > 0 {
-		err = fmt.Errorf("%w: no record with id %s", ErrNotFound, listIDs(missing, 10))
-	}
-	if err != nil {
-		return s.wrapf(err, "set labels")
-	}
-
-	// Pass 2: read-modify-write the metadata in chunks.
-	wb := s.db.NewWriteBatch()
-	defer wb.Cancel()
-	for start := 0; start < len(updates); start += labelChunk {
-		chunk := updates[start:min(start+labelChunk, len(updates))]
-		err := s.db.View(func(txn *badger.Txn) error {
-			for _, u := range chunk {
-				mk := recordKey(u.ID, suffixMeta)
-				item, err := txn.Get(mk)
-				if err != nil {
-					return err
-				}
-				var m Meta
-				if err := item.Value(func(v []byte) error { return decodeMeta(v, &m) }); err != nil {
-					return &CorruptError{Key: printableKey(mk), ID: u.ID, Reason: err.Error()}
-				}
-				m.Label, m.Distance = u.Label, u.Distance
-				if err := wb.Set(mk, appendMeta(nil, &m)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return s.wrapf(err, "set labels")
-		}
-	}
-	if err := wb.Flush(); err != nil {
-		return s.wrapf(err, "set labels")
-	}
-	return nil
+	return s.updateMeta("set labels", ids, func(i int, m *Meta) { m.Label, m.Distance = updates[i].Label, updates[i].Distance })
 }
 
 // counters reads the generation and record count inside txn.
