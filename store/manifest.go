@@ -59,6 +59,56 @@ type Manifest struct {
 	// Spec is the structured model description (schema 2). For a schema-1
 	// store it is derived from Model, Preset and InputSize.
 	Spec ModelSpec `json:"model_spec"`
+	// Dups holds the duplicate thresholds calibrated on this store's images
+	// (vecimg dups --calibrate); nil until then. Not compared.
+	Dups *DupCalibration `json:"dups,omitempty"`
+}
+
+// DupCalibration is what `vecimg dups --calibrate` measured on a store's
+// own images with its own model: the thresholds it chose and how they did
+// on the calibration pairs.
+type DupCalibration struct {
+	Vector float64 `json:"vector"` // cosine distance D; negative: the signal is off
+	PHash  int     `json:"phash"`  // Hamming distance; negative: off
+	DHash  int     `json:"dhash"`  // Hamming distance; negative: off
+	// Sample is the number of stored images copied; Precision and Recall
+	// are the pair precision and recall of the chosen thresholds on them.
+	Sample    int       `json:"sample"`
+	Precision float64   `json:"precision"`
+	Recall    float64   `json:"recall"`
+	At        time.Time `json:"at"`
+}
+
+// SetDupCalibration stores c in the manifest (which must exist), replacing
+// any earlier calibration. It does not bump the generation.
+func (s *Store) SetDupCalibration(c DupCalibration) error {
+	if s.readOnly {
+		return s.wrapf(ErrReadOnly, "write calibration")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.hasManifest {
+		return s.wrapf(fmt.Errorf("%w: calibrating needs a store with vectors", ErrNoManifest), "write calibration")
+	}
+	if math.IsNaN(c.Vector) || c.Vector > 2 || c.PHash > 64 || c.DHash > 64 {
+		return s.wrapf(fmt.Errorf("%w: calibration thresholds %v, %d, %d", ErrInvalid, c.Vector, c.PHash, c.DHash), "write calibration")
+	}
+	if c.At.IsZero() {
+		c.At = time.Now().UTC()
+	}
+	m := s.manifest
+	m.Dups = &c
+	b, err := json.Marshal(m)
+	if err != nil {
+		return s.wrapf(err, "encode manifest")
+	}
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyManifest, b) }); err != nil {
+		return s.wrapf(err, "write calibration")
+	}
+	s.manMu.Lock()
+	s.manifest = m
+	s.manMu.Unlock()
+	return nil
 }
 
 // Manifest returns the store's manifest; ok is false when none was written

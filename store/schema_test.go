@@ -393,3 +393,28 @@ func TestSpecMatchesSHA256(t *testing.T) {
 		}
 	}
 }
+
+func TestDupCalibration(t *testing.T) {
+	s := openTestStore(t)
+	if err := s.SetDupCalibration(DupCalibration{Vector: 3}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("D = 3 accepted: %v", err)
+	}
+	c := DupCalibration{Vector: 0.01, PHash: 9, DHash: -1, Sample: 200, Precision: 0.995, Recall: 0.97}
+	if err := s.SetDupCalibration(c); err != nil {
+		t.Fatal(err)
+	}
+	path := s.Path()
+	s.Close()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	m, _, _ := ro.Manifest()
+	if m.Dups == nil || m.Dups.PHash != 9 || m.Dups.Vector != 0.01 || m.Dups.At.IsZero() || m.Model != testManifest(testDim).Model {
+		t.Fatalf("manifest after calibration: %+v", m)
+	}
+	if err := ro.EnsureManifest(testManifest(testDim)); err != nil {
+		t.Fatalf("the calibration made the manifest differ: %v", err)
+	}
+}

@@ -135,6 +135,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		Workers: o.Workers,
 		Prep:    cm.prep,
 		Keep:    shardKeep(o.Shard),
+		Hashes:  true,
 		OnStart: func(total int) { p.Start("ingest", "img", int64(total)); started = true },
 		Progress: func(s embed.IngestStats) {
 			p.Add(int64(s.Done) - done)
@@ -208,14 +209,15 @@ func (k storeSink) ByHash(sha string) (embed.Item, bool, error) {
 	if err != nil {
 		return embed.Item{}, false, err
 	}
-	return embed.Item{ID: r.ID, Path: r.Path, SHA256: r.SHA256, Width: r.Width, Height: r.Height, Vector: r.Vector}, true, nil
+	h, hashed := imageHashes(r.Meta.Hashes)
+	return embed.Item{ID: r.ID, Path: r.Path, SHA256: r.SHA256, Width: r.Width, Height: r.Height, Vector: r.Vector, Hashes: h, Hashed: hashed}, true, nil
 }
 
 func (k storeSink) Write(items []embed.Item) error {
 	recs := make([]store.Record, len(items))
 	for i, it := range items {
 		recs[i] = store.Record{ID: it.ID, Path: it.Path, SHA256: it.SHA256, Width: it.Width, Height: it.Height,
-			Vector: it.Vector, Meta: store.Meta{Label: store.NoLabel}}
+			Vector: it.Vector, Meta: store.Meta{Label: store.NoLabel, Hashes: recordHashes(it.Hashes, it.Hashed)}}
 	}
 	return k.a.putLive(k.s, recs)
 }
