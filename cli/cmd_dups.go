@@ -36,6 +36,7 @@ func dupsCommand() *cli.Command {
 			&cli.IntFlag{Name: "phash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by pHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultPHash)},
 			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off (default: calibrated, else off)"},
 			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},
+			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes from the records' source files (opens the store for writing; lists files that are gone or changed)"},
 			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives: largest, oldest, newest or under=`PATH`"},
 			&cli.IntFlag{Name: "k", Value: dedup.DefaultK, Usage: "neighbours asked first per image"},
 			&cli.IntFlag{Name: "max-k", Value: dedup.DefaultMaxK, Usage: "most neighbours asked per image (adaptive k)"},
@@ -49,7 +50,7 @@ func dupsCommand() *cli.Command {
 				return usagef("dups takes no arguments (got %q)", c.Args().Slice())
 			}
 			opts := app.DupsOptions{K: c.Int("k"), MaxK: c.Int("max-k"), CSV: c.String("csv"), Keep: c.String("keep"),
-				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Progress: progressFor(c)}
+				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Rehash: c.Bool("rehash"), Progress: progressFor(c)}
 			if c.IsSet("threshold") {
 				t := c.Float64("threshold")
 				if t <= 0 || t > 2 {
@@ -76,7 +77,7 @@ func dupsCommand() *cli.Command {
 			if opts.K <= 0 || opts.MaxK <= 0 || opts.SheetsMax <= 0 {
 				return usagef("--k, --max-k and --sheets-max must be positive")
 			}
-			return withApp(c, true, func(a *app.App) error {
+			return withApp(c, !opts.Rehash, func(a *app.App) error {
 				res, err := a.Dups(c.Context, opts)
 				if err != nil {
 					return err
@@ -88,6 +89,9 @@ func dupsCommand() *cli.Command {
 }
 
 func printDups(w io.Writer, res app.DupsResult) error {
+	if r := res.Rehash; r != nil {
+		printRehash(w, *r)
+	}
 	identical, near, extra := 0, 0, 0
 	for _, g := range res.Groups {
 		if g.Kind == string(dedup.Identical) {
@@ -152,6 +156,22 @@ func printDups(w io.Writer, res app.DupsResult) error {
 		}
 	}
 	return nil
+}
+
+func printRehash(w io.Writer, r app.RehashResult) {
+	fmt.Fprintf(w, "rehash: %d of %d images without hashes hashed from their files", r.Hashed, r.Missing)
+	for _, x := range []struct {
+		what  string
+		paths []string
+	}{{"gone", r.Gone}, {"changed since stored (run `vecimg ingest` on their folder)", r.Changed}} {
+		if len(x.paths) > 0 {
+			fmt.Fprintf(w, "; %d %s, e.g. %s", len(x.paths), x.what, x.paths[0])
+		}
+	}
+	if len(r.Bad) > 0 {
+		fmt.Fprintf(w, "; %d unreadable, e.g. %s (%s)", len(r.Bad), r.Bad[0].Path, r.Bad[0].Reason)
+	}
+	fmt.Fprintln(w)
 }
 
 func hashDist(d int) string {

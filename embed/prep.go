@@ -85,6 +85,17 @@ func HashImage(img image.Image) phash.Hashes {
 	return phash.FromImage(img)
 }
 
+// HashFile decodes an image file's bytes (refusing images above maxPixels;
+// 0: the default) and returns its perceptual hashes; the error is a
+// one-line reason.
+func HashFile(path string, data []byte, maxPixels int64) (phash.Hashes, error) {
+	img, _, err := preprocess.Decode(data, path, preprocess.Limits{MaxPixels: maxPixels})
+	if err != nil {
+		return phash.Hashes{}, reason(err)
+	}
+	return HashImage(img), nil
+}
+
 // reason turns a preprocessing error into its one-line reason.
 func reason(err error) error {
 	var bad *preprocess.BadImageError

@@ -40,6 +40,9 @@ type DupsOptions struct {
 	// Keep chooses the kept image of each group: "largest" (the default),
 	// "oldest", "newest" or "under=DIR".
 	Keep string
+	// Rehash first computes the missing image hashes from the records'
+	// source files (needs the store open for writing).
+	Rehash bool
 	// K and MaxK: neighbours first asked per image and the cap of the
 	// adaptive k (0 = the dedup defaults).
 	K, MaxK int
@@ -125,6 +128,8 @@ type DupsResult struct {
 	CSV     string      `json:"csv,omitempty"`
 	Sheets  *SheetsInfo `json:"sheets,omitempty"`
 	Seconds float64     `json:"seconds"`
+	// Rehash is what --rehash did.
+	Rehash *RehashResult `json:"rehash,omitempty"`
 }
 
 // Signal names of DupsOptions.Signals.
@@ -234,6 +239,20 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	}
 	if !(o.Threshold >= 0 && o.Threshold <= 2) {
 		return res, invalidf("--threshold %v is not a cosine distance: use a value in [0, 2] (default %v)", o.Threshold, dedup.DefaultThreshold)
+	}
+	if o.Rehash {
+		if _, _, _, err := a.nonEmptyStore(); err != nil {
+			return res, err
+		}
+		wst, err := a.writable(false)
+		if err != nil {
+			return res, err
+		}
+		rr, err := rehash(ctx, wst, "", p)
+		res.Rehash = &rr
+		if err != nil {
+			return res, fmt.Errorf("rehash: %w", err)
+		}
 	}
 	st, man, _, err := a.nonEmptyStore()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/parquetio"
@@ -43,6 +44,9 @@ type IngestResult struct {
 	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
 	// Out is what --out wrote; nil without --out.
 	Out *ExportParquetResult `json:"out,omitempty"`
+	// Rehashed counts records of the folder stored without image hashes
+	// (before schema 3) that got them in this run.
+	Rehashed int `json:"rehashed,omitempty"`
 }
 
 // Ingest embeds the images under o.Dir. It checks the folder, finds the
@@ -156,6 +160,14 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err := a.syncIndex(ctx, st, p); err != nil {
 		return res, err
 	}
+	// Records of this folder stored before image hashes existed get them
+	// now (their files are decoded again, no model run).
+	abs, _ := filepath.Abs(o.Dir)
+	rh, err := rehash(ctx, st, abs, p)
+	if err != nil {
+		return res, err
+	}
+	res.Rehashed = rh.Hashed
 	if o.Out == "" {
 		return res, nil
 	}
