@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -14,22 +15,32 @@ func dupsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "dups",
 		Usage: "find groups of duplicate and near-duplicate images, and which one of each to keep",
-		Description: "Files with the same SHA-256 form \"identical\" groups (no vector work). Every other image\n" +
-			"asks the HNSW index for its neighbours within --threshold (cosine distance): a range query\n" +
-			"on the index's compact codes whose error bounds rule most candidates out without reading\n" +
-			"their vectors; the rest are measured exactly. Images within the threshold are joined, and the\n" +
-			"connected components are the \"near\" groups (so two members can be farther apart than the\n" +
-			"threshold when others link them). When an image has k neighbours within the threshold, k is\n" +
-			"doubled up to --max-k. Each group keeps its largest image\n" +
-			"(width × height), then the oldest stored, then the smallest id; the others are listed with\n" +
-			"their distance to it. Groups come largest first.\n" +
-			"--csv writes group,id,path,keep,distance; --sheets writes one PNG contact sheet per group\n" +
-			"and an index.html. Nothing is deleted: pass the ids to `vecimg rm` for that.",
+		Description: "Files with the same SHA-256 form \"identical\" groups. Two other images match when one of\n" +
+			"three signals says so: their vectors' cosine distance is within --threshold (range queries\n" +
+			"through the HNSW index), or their pHash (mirrored copies included) is within --phash bits, or\n" +
+			"their dHash within --dhash bits (hash pairs come from a banded lookup, never all pairs).\n" +
+			"The thresholds are those --calibrate measured on this store's own images when it has run,\n" +
+			"else the defaults; the output says which were used and where they came from.\n" +
+			"Groups are stars: images are visited best first by --keep, and an image not yet grouped\n" +
+			"takes every ungrouped image that matches it, so every member matches its kept image\n" +
+			"directly (no chains through other members). --keep chooses the survivor: largest (width ×\n" +
+			"height), oldest or newest stored, or under=PATH (a file in that folder); ties go to the\n" +
+			"largest, then the oldest, then the smallest id. Each member says how it matched (cosine\n" +
+			"distance, pHash and dHash distances, the signals within their thresholds).\n" +
+			"Stores without image hashes (imported vectors, stores made before schema 3) match on\n" +
+			"vectors alone until `dups --rehash` reads their source files.\n" +
+			"--csv writes group,id,path,keep,distance,phash_distance,dhash_distance,mirrored,matched_by;\n" +
+			"--sheets writes one PNG contact sheet per group and an index.html. Nothing is deleted.",
 		Flags: []cli.Flag{
-			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Value: dedup.DefaultThreshold, Usage: "cosine distance `D` (1 − cos) under which two images are near-duplicates"},
+			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: fmt.Sprintf("cosine distance `D` (1 − cos) under which two images match by their vectors (default: calibrated, else %v)", dedup.DefaultThreshold)},
+			&cli.IntFlag{Name: "phash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by pHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultPHash)},
+			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off (default: calibrated, else off)"},
+			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},
+			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes from the records' source files (opens the store for writing; lists files that are gone or changed)"},
+			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives: largest, oldest, newest or under=`PATH`"},
 			&cli.IntFlag{Name: "k", Value: dedup.DefaultK, Usage: "neighbours asked first per image"},
 			&cli.IntFlag{Name: "max-k", Value: dedup.DefaultMaxK, Usage: "most neighbours asked per image (adaptive k)"},
-			&cli.StringFlag{Name: "csv", Usage: "also write the groups to `FILE` (group,id,path,keep,distance)"},
+			&cli.StringFlag{Name: "csv", Usage: "also write the groups to `FILE`"},
 			&cli.StringFlag{Name: "sheets", Usage: "also write contact sheets (one PNG per group + index.html) into `DIR`"},
 			&cli.IntFlag{Name: "sheets-max", Value: app.DefaultSheetsMax, Usage: "with --sheets: at most this many groups get a sheet"},
 			jsonFlag(),
@@ -38,16 +49,35 @@ func dupsCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return usagef("dups takes no arguments (got %q)", c.Args().Slice())
 			}
-			t := c.Float64("threshold")
-			if t <= 0 || t > 2 {
-				return usagef("--threshold %v: give a cosine distance in (0, 2] (default %v)", t, dedup.DefaultThreshold)
+			opts := app.DupsOptions{K: c.Int("k"), MaxK: c.Int("max-k"), CSV: c.String("csv"), Keep: c.String("keep"),
+				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Rehash: c.Bool("rehash"), Progress: progressFor(c)}
+			if c.IsSet("threshold") {
+				t := c.Float64("threshold")
+				if t <= 0 || t > 2 {
+					return usagef("--threshold %v: give a cosine distance in (0, 2] (default %v)", t, dedup.DefaultThreshold)
+				}
+				opts.Threshold = t
 			}
-			opts := app.DupsOptions{Threshold: t, K: c.Int("k"), MaxK: c.Int("max-k"), CSV: c.String("csv"),
-				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Progress: progressFor(c)}
+			for _, name := range []string{"phash", "dhash"} {
+				if c.IsSet(name) {
+					h := c.Int(name)
+					if h < -1 || h > 15 {
+						return usagef("--%s %d: give a Hamming distance in 0..15, or -1 for off", name, h)
+					}
+					if name == "phash" {
+						opts.PHash = &h
+					} else {
+						opts.DHash = &h
+					}
+				}
+			}
+			if v := c.String("signals"); v != "" {
+				opts.Signals = strings.Split(v, ",")
+			}
 			if opts.K <= 0 || opts.MaxK <= 0 || opts.SheetsMax <= 0 {
 				return usagef("--k, --max-k and --sheets-max must be positive")
 			}
-			return withApp(c, true, func(a *app.App) error {
+			return withApp(c, !opts.Rehash, func(a *app.App) error {
 				res, err := a.Dups(c.Context, opts)
 				if err != nil {
 					return err
@@ -59,6 +89,9 @@ func dupsCommand() *cli.Command {
 }
 
 func printDups(w io.Writer, res app.DupsResult) error {
+	if r := res.Rehash; r != nil {
+		printRehash(w, *r)
+	}
 	identical, near, extra := 0, 0, 0
 	for _, g := range res.Groups {
 		if g.Kind == string(dedup.Identical) {
@@ -70,7 +103,7 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	}
 	for _, g := range res.Groups {
 		fmt.Fprintf(w, "group %d: %d %s, keep %s\n", g.Group, len(g.Members), kindLabel(g.Kind), g.Keep)
-		t := newTable(w, "", "ID", "SIZE", "DISTANCE", "PATH")
+		t := newTable(w, "", "ID", "SIZE", "DISTANCE", "PHASH", "DHASH", "MATCHED BY", "PATH")
 		for _, m := range g.Members {
 			mark := ""
 			if m.Keep {
@@ -80,7 +113,11 @@ func printDups(w io.Writer, res app.DupsResult) error {
 			if m.Copies > 0 {
 				id = fmt.Sprintf("%s (+%d identical)", m.ID, m.Copies)
 			}
-			t.row("  "+mark, id, fmt.Sprintf("%dx%d", m.Width, m.Height), fmt.Sprintf("%.4f", m.Distance), m.Path)
+			by := strings.Join(m.MatchedBy, "+")
+			if m.Mirrored {
+				by += " (mirrored)"
+			}
+			t.row("  "+mark, id, fmt.Sprintf("%dx%d", m.Width, m.Height), fmt.Sprintf("%.4f", m.Distance), hashDist(m.PHash), hashDist(m.DHash), by, m.Path)
 		}
 		if err := t.flush(); err != nil {
 			return err
@@ -89,14 +126,26 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	if len(res.Groups) > 0 {
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%d groups (%d identical, %d near) among %d images at cosine distance ≤ %g; %d images could be removed\n",
-		len(res.Groups), identical, near, res.Images, res.Threshold, extra)
-	s := res.Stats
-	fmt.Fprintf(w, "%d images queried with k=%d", s.Queried, res.K)
-	if s.Raised > 0 {
-		fmt.Fprintf(w, " (k raised for %d, up to %d; %d still had all %d neighbours within the threshold)", s.Raised, res.MaxK, s.Capped, res.MaxK)
+	fmt.Fprintf(w, "%d groups (%d identical, %d near) among %d images; %d images could be removed (kept: %s)\n",
+		len(res.Groups), identical, near, res.Images, extra, res.Keep)
+	fmt.Fprintf(w, "matched by %s; thresholds: %s\n", app.ThresholdWords(res.Thresholds), thresholdSources(res.Thresholds))
+	th := res.Thresholds
+	if (th.PHash >= 0 || th.DHash >= 0) && res.Hashed < res.Images {
+		if res.Hashed == 0 {
+			fmt.Fprintf(w, "no image has perceptual hashes (imported vectors, or a store made before schema 3): matched on vectors alone; `vecimg dups --rehash` reads the source files to add them\n")
+		} else {
+			fmt.Fprintf(w, "%d of %d images have no perceptual hashes and matched on vectors alone; `vecimg dups --rehash` reads their source files to add them\n", res.Images-res.Hashed, res.Images)
+		}
 	}
-	fmt.Fprintf(w, "; %.1f s\n", res.Seconds)
+	s := res.Stats
+	if th.Vector >= 0 {
+		fmt.Fprintf(w, "%d images queried with k=%d", s.Queried, res.K)
+		if s.Raised > 0 {
+			fmt.Fprintf(w, " (k raised for %d, up to %d; %d still had all %d neighbours within the threshold)", s.Raised, res.MaxK, s.Capped, res.MaxK)
+		}
+		fmt.Fprint(w, "; ")
+	}
+	fmt.Fprintf(w, "%.1f s\n", res.Seconds)
 	if res.CSV != "" {
 		fmt.Fprintf(w, "wrote %s\n", res.CSV)
 	}
@@ -107,6 +156,44 @@ func printDups(w io.Writer, res app.DupsResult) error {
 		}
 	}
 	return nil
+}
+
+func printRehash(w io.Writer, r app.RehashResult) {
+	fmt.Fprintf(w, "rehash: %d of %d images without hashes hashed from their files", r.Hashed, r.Missing)
+	for _, x := range []struct {
+		what  string
+		paths []string
+	}{{"gone", r.Gone}, {"changed since stored (run `vecimg ingest` on their folder)", r.Changed}} {
+		if len(x.paths) > 0 {
+			fmt.Fprintf(w, "; %d %s, e.g. %s", len(x.paths), x.what, x.paths[0])
+		}
+	}
+	if len(r.Bad) > 0 {
+		fmt.Fprintf(w, "; %d unreadable, e.g. %s (%s)", len(r.Bad), r.Bad[0].Path, r.Bad[0].Reason)
+	}
+	fmt.Fprintln(w)
+}
+
+func hashDist(d int) string {
+	if d < 0 {
+		return "-"
+	}
+	return fmt.Sprint(d)
+}
+
+// thresholdSources says where each threshold came from.
+func thresholdSources(t app.DupThresholds) string {
+	var parts []string
+	for _, sg := range []string{app.SignalVector, app.SignalPHash, app.SignalDHash} {
+		parts = append(parts, sg+" "+t.Source[sg])
+	}
+	s := strings.Join(parts, ", ")
+	if c := t.Calibration; c != nil {
+		s += fmt.Sprintf(" (calibrated %s on %d images: pair precision %.3f, recall %.3f)", c.At.Format("2006-01-02 15:04"), c.Sample, c.Precision, c.Recall)
+	} else {
+		s += " (no calibration: `vecimg dups --calibrate` measures them on this store's images)"
+	}
+	return s
 }
 
 func kindLabel(k string) string {

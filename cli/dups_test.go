@@ -127,12 +127,14 @@ func TestDups(t *testing.T) {
 	// the text output: one line per member, the kept one marked
 	out := mustRun(t, "--db", db, "dups", "--threshold", "0.05")
 	for _, want := range []string{"group 1: 3 near-duplicates, keep a2", "group 2: 2 identical files, keep c",
-		"3 groups (1 identical, 2 near) among 14 images at cosine distance ≤ 0.05; 4 images could be removed"} {
+		"3 groups (1 identical, 2 near) among 14 images; 4 images could be removed (kept: largest)",
+		"matched by cosine distance ≤ 0.05 or pHash ≤ 10; thresholds: vector given, phash default, dhash default",
+		"no image has perceptual hashes (imported vectors, or a store made before schema 3): matched on vectors alone"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}
 	}
-	if !hasRow(out, "keep", "a2", "400x300", "0.0000", g[0].Members[0].Path) {
+	if !hasRow(out, "keep", "a2", "400x300", "0.0000", "-", "-", g[0].Members[0].Path) {
 		t.Errorf("no row for the kept a2:\n%s", out)
 	}
 
@@ -158,10 +160,10 @@ func TestDupsCSVAndSheets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(rows[0], []string{"group", "id", "path", "keep", "distance"}) || len(rows) != 1+7 {
+	if !slices.Equal(rows[0], []string{"group", "id", "path", "keep", "distance", "phash_distance", "dhash_distance", "mirrored", "matched_by"}) || len(rows) != 1+7 {
 		t.Fatalf("csv: %v", rows)
 	}
-	if !slices.Equal(rows[1][:2], []string{"1", "a2"}) || rows[1][3] != "true" || rows[1][4] != "0.000000" || rows[2][3] != "false" {
+	if !slices.Equal(rows[1][:2], []string{"1", "a2"}) || rows[1][3] != "true" || rows[1][4] != "0.000000" || rows[2][3] != "false" || rows[2][8] != "vector" || rows[2][5] != "-1" {
 		t.Errorf("csv rows: %v", rows[1:3])
 	}
 	if res.Sheets == nil || res.Sheets.Files != 3 {

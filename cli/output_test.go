@@ -133,7 +133,7 @@ func TestOutputs(t *testing.T) {
 
 	// check: clean, then a damaged index file.
 	out = mustRun(t, "--db", db, "check")
-	if !regexp.MustCompile(`^.*v\.db: 30 records, generation 1, schema 2; index: .*v\.db\.hnsw: 30 vectors, up to date; ok\n$`).MatchString(out) {
+	if !regexp.MustCompile(`^.*v\.db: 30 records, generation 1, schema 3; index: .*v\.db\.hnsw: 30 vectors, up to date; ok\n$`).MatchString(out) {
 		t.Fatalf("check text: %q", out)
 	}
 	ck := decodeJSON[app.CheckResult](t, mustRun(t, "--db", db, "check", "--json"))

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,7 +70,7 @@ func TestPreviousReleaseStore(t *testing.T) {
 		info.ModelSpec.Kind != store.ModelVGG16 || info.ModelSpec.SHA256 != "90f50dcb53db899c" || info.ModelSpec.InputSize != 448 || info.ModelSpec.Precision != "fp32" {
 		t.Fatalf("info of the schema-1 store: %+v spec %+v", info, info.ModelSpec)
 	}
-	if o := mustRun(t, "--db", db, "info"); !hasRow(o, "schema", "1", "(upgraded", "to", "2", "when", "next", "opened", "for", "writing)") {
+	if o := mustRun(t, "--db", db, "info"); !hasRow(o, "schema", "1", "(upgraded", "to", strconv.Itoa(store.SchemaVersion), "when", "next", "opened", "for", "writing)") {
 		t.Fatalf("info text:\n%s", o)
 	}
 	out := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "3", "2"))

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/vecimg/vecimg/internal/phash"
 	"github.com/vecimg/vecimg/internal/vec"
 )
 
@@ -24,6 +25,11 @@ type Item struct {
 	Width  int
 	Height int
 	Vector []float32
+	// Hashes are the image's perceptual hashes, set (Hashed true) when
+	// IngestOptions.Hashes asked for them and the Preparer is a
+	// HashPreparer, or copied from an identical stored file.
+	Hashes phash.Hashes
+	Hashed bool
 }
 
 // Stored is what the sink already holds under an id.
@@ -48,8 +54,8 @@ type Runner interface {
 type Sink interface {
 	// Lookup returns what is stored under id, if anything.
 	Lookup(id string) (Stored, bool, error)
-	// ByHash returns a stored image with this content hash (its vector and
-	// size), so that a copy of a known file needs no model run.
+	// ByHash returns a stored image with this content hash (its vector, size
+	// and image hashes), so that a copy of a known file needs no model run.
 	ByHash(sha string) (Item, bool, error)
 	// Write stores one batch; the batch is durable when Write returns.
 	Write(items []Item) error
@@ -75,6 +81,10 @@ type IngestOptions struct {
 	// started, the files in progress are finished and their batch is
 	// committed, and Ingest returns without error (vecimg serve's stop).
 	Stop <-chan struct{}
+	// Hashes asks for the perceptual hashes (internal/phash) of every image
+	// the run decodes, computed from the decoded pixels the preset reads
+	// anyway; it needs a HashPreparer (NewPreparer's is one).
+	Hashes bool
 }
 
 // IngestStats counts what a run did.
@@ -389,7 +399,7 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 		return fmt.Errorf("looking up %s in the store: %w", f.Path, verr)
 	} else if found { // an identical file is stored: reuse its vector, no model run
 		item := Item{ID: f.ID, Path: f.Path, SHA256: sha, Width: known.Width, Height: known.Height,
-			Vector: append([]float32(nil), known.Vector...)}
+			Vector: append([]float32(nil), known.Vector...), Hashes: known.Hashes, Hashed: known.Hashed}
 		p.count(func(s *IngestStats) {
 			s.Copied++
 			if replaced {
@@ -408,23 +418,30 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 		return aerr
 	}
 	dst := b.data[i*bt.per : (i+1)*bt.per]
-	w, h, derr := p.decodeFill(dst, f.Path, data)
+	item := Item{ID: f.ID, Path: f.Path, SHA256: sha}
+	derr := p.decodeFill(dst, f.Path, data, &item)
 	if derr != nil {
 		p.addBad(BadFile{f.Path, derr.Error()})
 		clear(dst) // the slot still goes through the model; its result is dropped
 	}
-	item := Item{ID: f.ID, Path: f.Path, SHA256: sha, Width: w, Height: h}
 	return bt.commit(ctx, b, i, slotMeta{item: item, replaced: replaced, ok: derr == nil})
 }
 
-// decodeFill decodes one file into its batch slot, catching decoder panics.
-func (p *pipeline) decodeFill(dst []float32, path string, data []byte) (w, h int, err error) {
+// decodeFill decodes one file into its batch slot, setting the item's size
+// (and hashes, when asked for), catching decoder panics.
+func (p *pipeline) decodeFill(dst []float32, path string, data []byte, item *Item) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("decoder crashed: %v", r)
 		}
 	}()
-	return p.o.Prep.DecodeFill(dst, path, data)
+	if hp, ok := p.o.Prep.(HashPreparer); ok && p.o.Hashes {
+		item.Width, item.Height, item.Hashes, err = hp.DecodeFillHash(dst, path, data)
+		item.Hashed = err == nil
+		return err
+	}
+	item.Width, item.Height, err = p.o.Prep.DecodeFill(dst, path, data)
+	return err
 }
 
 // infer runs the model on a batch and returns the items with their vectors.

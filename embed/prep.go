@@ -3,9 +3,11 @@ package embed
 import (
 	"errors"
 	"fmt"
+	"image"
 	"os"
 
 	"github.com/vecimg/vecimg/embed/preprocess"
+	"github.com/vecimg/vecimg/internal/phash"
 )
 
 // Preparer turns file bytes into the model's input. NewPreparer returns the
@@ -18,6 +20,14 @@ type Preparer interface {
 	// input into dst. It returns the image's size in pixels; its error text is
 	// a one-line reason shown to the user.
 	DecodeFill(dst []float32, path string, data []byte) (width, height int, err error)
+}
+
+// HashPreparer is a Preparer that can also hash the image it decodes.
+type HashPreparer interface {
+	Preparer
+	// DecodeFillHash does what DecodeFill does, writing the same input into
+	// dst, and also returns the perceptual hashes of the whole decoded image.
+	DecodeFillHash(dst []float32, path string, data []byte) (width, height int, h phash.Hashes, err error)
 }
 
 // DefaultMaxPixels is the default decompression-bomb limit (see --max-pixels).
@@ -47,13 +57,52 @@ func (pp presetPrep) Size() int    { return pp.p.InputSize }
 func (pp presetPrep) DecodeFill(dst []float32, path string, data []byte) (int, int, error) {
 	info, err := pp.p.DecodeFill(dst, data, path, pp.lim)
 	if err != nil {
-		var bad *preprocess.BadImageError
-		if errors.As(err, &bad) {
-			return 0, 0, errors.New(bad.Reason)
-		}
-		return 0, 0, err
+		return 0, 0, reason(err)
 	}
 	return info.Width, info.Height, nil
+}
+
+// DecodeFillHash decodes the whole image (preprocess.Decode, where
+// DecodeFill may skip the pixels outside blitz's centre crop), fills dst
+// from it with the preset's Fill, which gives the same input as DecodeFill
+// (preprocess documents and tests that), and hashes it.
+func (pp presetPrep) DecodeFillHash(dst []float32, path string, data []byte) (int, int, phash.Hashes, error) {
+	img, info, err := preprocess.Decode(data, path, pp.lim)
+	if err != nil {
+		return 0, 0, phash.Hashes{}, reason(err)
+	}
+	if err := pp.p.Fill(dst, img); err != nil {
+		return 0, 0, phash.Hashes{}, reason(err)
+	}
+	return info.Width, info.Height, HashImage(img), nil
+}
+
+// HashImage returns the perceptual hashes of a decoded image.
+func HashImage(img image.Image) phash.Hashes {
+	if b, ok := img.(*preprocess.BGR); ok {
+		return phash.FromBGR(b.Pix, b.Stride, b.Rect.Dx(), b.Rect.Dy())
+	}
+	return phash.FromImage(img)
+}
+
+// HashFile decodes an image file's bytes (refusing images above maxPixels;
+// 0: the default) and returns its perceptual hashes; the error is a
+// one-line reason.
+func HashFile(path string, data []byte, maxPixels int64) (phash.Hashes, error) {
+	img, _, err := preprocess.Decode(data, path, preprocess.Limits{MaxPixels: maxPixels})
+	if err != nil {
+		return phash.Hashes{}, reason(err)
+	}
+	return HashImage(img), nil
+}
+
+// reason turns a preprocessing error into its one-line reason.
+func reason(err error) error {
+	var bad *preprocess.BadImageError
+	if errors.As(err, &bad) {
+		return errors.New(bad.Reason)
+	}
+	return err
 }
 
 // EmbedFile computes the vector of one image file with a session and preset

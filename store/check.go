@@ -188,7 +188,7 @@ func (c *checker) records() {
 				return err
 			}
 			if h, err = decodeData(v); err != nil {
-				return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
+				return corruptValue(k, id, err)
 			}
 			h.path = bytes.Clone(h.path)
 			vec = decodeVector(vec, h.vec)

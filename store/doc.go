@@ -10,6 +10,22 @@
 // that tells saved indexes whether they are current, and the export of
 // vectors to NumPy's .npz format (NPZWriter, Store.ExportNPZ).
 //
+// Record checksums (schema 3): every record's data value (path, hash, size,
+// vector) and metadata value (label, distance, extras, image hashes) ends
+// with a CRC-32C of its bytes, verified on every read: Get, Scan,
+// ScanVectors, Vectors, Heads, ScanHeads, ScanHashes and Check. A value that
+// fails it is never returned; the read fails with a *CorruptError naming
+// the record id and key that matches both ErrCorrupt and ErrChecksum
+// (errors.Is), and Check lists each damaged record. Values written before
+// schema 3 carry no checksum: they still read, Unsealed counts them, and
+// Reseal rewrites them with one (content unchanged), as does any rewrite of
+// the record (Put, SetLabels, SetHashes).
+//
+// Image hashes (schema 3): Meta.Hashes holds a record's 64-bit pHash, dHash
+// and mirrored pHash (Present false when it has none); Put stores them,
+// SetHashes fills them in later, ScanHashes lists them without reading a
+// vector.
+//
 // Guarantees:
 //   - Put commits one batch atomically and durably: a process killed at any
 //     moment leaves every batch whose Put returned and none of the batch in

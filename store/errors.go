@@ -34,6 +34,12 @@ var (
 	// The error is a *CorruptError or, from Check, joins several of them.
 	ErrCorrupt = errors.New("store is corrupt")
 
+	// ErrChecksum: a record's data or metadata value does not match the
+	// CRC-32C stored with it: its bytes changed on disk after they were
+	// written. The error is a *CorruptError naming the record (it also
+	// matches ErrCorrupt); the damaged value is never returned as good.
+	ErrChecksum = errors.New("record checksum mismatch")
+
 	// ErrNotStore: the path exists but is not a vecimg store (a regular file,
 	// a directory holding unrelated files, or another application's badger
 	// database).
@@ -104,6 +110,9 @@ type CorruptError struct {
 	Key    string // printable form of the badger key
 	ID     string // the record id, when the key belongs to a record
 	Reason string
+	// Checksum is true when the value failed its CRC-32C (the error then
+	// also matches ErrChecksum).
+	Checksum bool
 
 	raw []byte // the key itself, for Repair
 }
@@ -117,6 +126,14 @@ func (e *CorruptError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrCorrupt) true.
 func (e *CorruptError) Unwrap() error { return ErrCorrupt }
+
+// Is makes errors.Is(err, ErrChecksum) true for a checksum failure.
+func (e *CorruptError) Is(target error) bool { return target == ErrChecksum && e.Checksum }
+
+// corruptValue reports a record value at key that did not decode.
+func corruptValue(key []byte, id string, err error) *CorruptError {
+	return &CorruptError{Key: printableKey(key), ID: id, Reason: err.Error(), Checksum: errors.Is(err, errChecksum)}
+}
 
 // listIDs formats at most max ids for an error message.
 func listIDs(ids []string, max int) string {

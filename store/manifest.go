@@ -59,6 +59,56 @@ type Manifest struct {
 	// Spec is the structured model description (schema 2). For a schema-1
 	// store it is derived from Model, Preset and InputSize.
 	Spec ModelSpec `json:"model_spec"`
+	// Dups holds the duplicate thresholds calibrated on this store's images
+	// (vecimg dups --calibrate); nil until then. Not compared.
+	Dups *DupCalibration `json:"dups,omitempty"`
+}
+
+// DupCalibration is what `vecimg dups --calibrate` measured on a store's
+// own images with its own model: the thresholds it chose and how they did
+// on the calibration pairs.
+type DupCalibration struct {
+	Vector float64 `json:"vector"` // cosine distance D; negative: the signal is off
+	PHash  int     `json:"phash"`  // Hamming distance; negative: off
+	DHash  int     `json:"dhash"`  // Hamming distance; negative: off
+	// Sample is the number of stored images copied; Precision and Recall
+	// are the pair precision and recall of the chosen thresholds on them.
+	Sample    int       `json:"sample"`
+	Precision float64   `json:"precision"`
+	Recall    float64   `json:"recall"`
+	At        time.Time `json:"at"`
+}
+
+// SetDupCalibration stores c in the manifest (which must exist), replacing
+// any earlier calibration. It does not bump the generation.
+func (s *Store) SetDupCalibration(c DupCalibration) error {
+	if s.readOnly {
+		return s.wrapf(ErrReadOnly, "write calibration")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.hasManifest {
+		return s.wrapf(fmt.Errorf("%w: calibrating needs a store with vectors", ErrNoManifest), "write calibration")
+	}
+	if math.IsNaN(c.Vector) || c.Vector > 2 || c.PHash > 64 || c.DHash > 64 {
+		return s.wrapf(fmt.Errorf("%w: calibration thresholds %v, %d, %d", ErrInvalid, c.Vector, c.PHash, c.DHash), "write calibration")
+	}
+	if c.At.IsZero() {
+		c.At = time.Now().UTC()
+	}
+	m := s.manifest
+	m.Dups = &c
+	b, err := json.Marshal(m)
+	if err != nil {
+		return s.wrapf(err, "encode manifest")
+	}
+	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyManifest, b) }); err != nil {
+		return s.wrapf(err, "write calibration")
+	}
+	s.manMu.Lock()
+	s.manifest = m
+	s.manMu.Unlock()
+	return nil
 }
 
 // Manifest returns the store's manifest; ok is false when none was written
@@ -198,10 +248,12 @@ func readManifestTxn(txn *badger.Txn) (m Manifest, ok bool, err error) {
 	return m, true, nil
 }
 
-// upgradeTxn rewrites a schema-1 store as schema 2 in one transaction: the
-// manifest gains its structured spec (derived from the fingerprint) and the
-// schema key becomes 2. Records, counters and the cluster run are the same
-// in both schemas and are not touched.
+// upgradeTxn brings a schema-1 or -2 store to SchemaVersion in one
+// transaction: the manifest gains its structured spec (derived from the
+// fingerprint, for schema 1) and the schema key becomes SchemaVersion.
+// Counters and the cluster run are the same in every schema and are not
+// touched; records keep their format-1 values, which schema 3 still reads,
+// until they are rewritten or resealed (Store.Reseal).
 func upgradeTxn(txn *badger.Txn) error {
 	m, ok, err := readManifestTxn(txn)
 	if err != nil {

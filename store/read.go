@@ -51,7 +51,7 @@ func (s *Store) Get(id string) (Record, error) {
 func decodeInto(v, key []byte, id string, rec *Record) error {
 	h, err := decodeData(v)
 	if err != nil {
-		return &CorruptError{Key: printableKey(key), ID: id, Reason: err.Error()}
+		return corruptValue(key, id, err)
 	}
 	h.fill(rec)
 	return nil
@@ -59,7 +59,7 @@ func decodeInto(v, key []byte, id string, rec *Record) error {
 
 func decodeMetaAt(v, key []byte, id string, m *Meta) error {
 	if err := decodeMeta(v, m); err != nil {
-		return &CorruptError{Key: printableKey(key), ID: id, Reason: err.Error()}
+		return corruptValue(key, id, err)
 	}
 	return nil
 }
@@ -274,7 +274,7 @@ func scanVectors(ctx context.Context, txn *badger.Txn, fn func(id string, v []fl
 		err := item.Value(func(v []byte) error {
 			h, err := decodeData(v)
 			if err != nil {
-				return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
+				return corruptValue(k, id, err)
 			}
 			vec = decodeVector(vec, h.vec)
 			return nil
@@ -294,6 +294,11 @@ func scanVectors(ctx context.Context, txn *badger.Txn, fn func(id string, v []fl
 // reads it), checking ctx every 256 records. step wraps a caller's error in
 // callbackError itself.
 func eachDataKey(ctx context.Context, txn *badger.Txn, step func(id string, k []byte, item *badger.Item) error) error {
+	return eachRecordKey(ctx, txn, suffixData, step)
+}
+
+// eachRecordKey is eachDataKey for the keys with the given suffix.
+func eachRecordKey(ctx context.Context, txn *badger.Txn, want byte, step func(id string, k []byte, item *badger.Item) error) error {
 	it := scanIterator(txn)
 	defer it.Close()
 	n := 0
@@ -304,7 +309,7 @@ func eachDataKey(ctx context.Context, txn *badger.Txn, step func(id string, k []
 		if !ok {
 			return &CorruptError{Key: printableKey(k), Reason: "malformed record key"}
 		}
-		if suffix != suffixData {
+		if suffix != want {
 			continue
 		}
 		if n++; n%256 == 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"maps"
 	"math"
 	"slices"
@@ -52,6 +53,21 @@ type Meta struct {
 	Label    int32             // cluster label; NoLabel (-1) when not clustered
 	Distance float32           // Euclidean distance to its cluster centre
 	Extra    map[string]string // free-form; nil when empty
+	// Hashes are the image's perceptual hashes (schema 3); Present is false
+	// for records stored without them (imported vectors, stores made before
+	// schema 3 until SetHashes fills them).
+	Hashes Hashes
+}
+
+// Hashes are 64-bit perceptual hashes of a record's decoded image, compared
+// by Hamming distance (internal/phash computes them). They are kept in the
+// metadata value, not beside the vector, so that duplicate finding reads
+// them without reading vectors, and filling them in rewrites a few bytes.
+type Hashes struct {
+	Present bool   // false: the record has no hashes and the values are 0
+	PHash   uint64 // DCT hash of the 32×32 gray image
+	DHash   uint64 // gradient (difference) hash
+	PMirror uint64 // PHash of the left-right mirrored image
 }
 
 // Clone returns a deep copy of r, safe to keep after a Scan callback returns.
@@ -62,11 +78,55 @@ func (r *Record) Clone() Record {
 	return c
 }
 
-// Encoding versions: the first byte of every data and meta value.
+// Encoding versions: the first byte of every data and meta value. Format 2
+// (schema 3) ends each value with a CRC-32C of everything before it, and the
+// meta value carries the image hashes. Format-1 values (stores of schemas 1
+// and 2) still decode, without a checksum to verify, until they are
+// rewritten (Put, SetLabels, SetHashes, Reseal).
 const (
-	dataFormat byte = 1
-	metaFormat byte = 1
+	legacyFormat byte = 1
+	dataFormat   byte = 2
+	metaFormat   byte = 2
 )
+
+// crcTable is CRC-32C (Castagnoli), computed in hardware on amd64 and arm64.
+var crcTable = crc32.MakeTable(crc32.Castagnoli)
+
+// crcLen is the length of the checksum trailer.
+const crcLen = 4
+
+// seal appends the CRC-32C of v[start:] to v.
+func seal(v []byte, start int) []byte {
+	return binary.LittleEndian.AppendUint32(v, crc32.Checksum(v[start:], crcTable))
+}
+
+// errChecksum is the decoding error of a value whose trailer does not match
+// its bytes; the store's read paths turn it into a *CorruptError matching
+// ErrChecksum.
+var errChecksum = errors.New("checksum mismatch: the value was damaged on disk")
+
+// unseal checks a format-2 value's trailer and returns the value without it.
+// Format-1 values are returned as they are, with sealed false.
+func unseal(v []byte, format byte, what string) (body []byte, sealed bool, err error) {
+	if len(v) == 0 {
+		return nil, false, errShort
+	}
+	switch v[0] {
+	case legacyFormat:
+		return v, false, nil
+	case format:
+	default:
+		return nil, false, fmt.Errorf("unknown %s format %d", what, v[0])
+	}
+	if len(v) < 1+crcLen {
+		return nil, false, errShort
+	}
+	n := len(v) - crcLen
+	if crc32.Checksum(v[:n], crcTable) != binary.LittleEndian.Uint32(v[n:]) {
+		return nil, false, errChecksum
+	}
+	return v[:n], true, nil
+}
 
 // dataHeader is the part of a data value before the vector.
 type dataHeader struct {
@@ -76,17 +136,25 @@ type dataHeader struct {
 	added         int64 // unix nanoseconds; 0 for the zero time
 	dim           int
 	vec           []byte // aliases the value: dim*4 bytes, little-endian float32
+	sealed        bool   // format 2: the checksum was verified
 }
 
 // appendData encodes the data value of r (its sha must already be checked).
 //
-//	byte     format (1)
+//	byte     format (2; 1 had no trailer)
 //	uvarint  len(path), path
 //	[32]byte sha256
 //	uvarint  width, uvarint height
 //	varint   added, unix nanoseconds (0 = zero time)
 //	uvarint  dim, dim × float32 little-endian
+//	uint32   CRC-32C of all the bytes above, little-endian
 func appendData(dst []byte, r *Record, sha [32]byte) []byte {
+	start := len(dst)
+	dst = appendDataBody(dst, r, sha)
+	return seal(dst, start)
+}
+
+func appendDataBody(dst []byte, r *Record, sha [32]byte) []byte {
 	dst = append(dst, dataFormat)
 	dst = binary.AppendUvarint(dst, uint64(len(r.Path)))
 	dst = append(dst, r.Path...)
@@ -182,13 +250,17 @@ func (r *reader) end() error {
 	return r.err
 }
 
-// decodeData parses a data value without copying: the header's slices alias v.
+// decodeData parses a data value without copying: the header's slices alias
+// v. A format-2 value's checksum is verified first (errChecksum).
 func decodeData(v []byte) (dataHeader, error) {
 	var h dataHeader
-	r := reader{b: v}
-	if f := r.byte(); r.err == nil && f != dataFormat {
-		return h, fmt.Errorf("unknown record format %d", f)
+	body, sealed, err := unseal(v, dataFormat, "record")
+	if err != nil {
+		return h, err
 	}
+	h.sealed = sealed
+	r := reader{b: body}
+	r.byte()
 	h.path = r.lenBytes(MaxPathLen, "path")
 	copy(h.sha[:], r.bytes(32))
 	h.width = r.uvarint()
@@ -260,11 +332,15 @@ func (h *dataHeader) fill(rec *Record) {
 // appendMeta encodes a meta value. Extra keys are written sorted so that the
 // encoding is deterministic.
 //
-//	byte    format (1)
+//	byte    format (2; 1 ended after the extras)
 //	varint  label
 //	float32 distance, little-endian
 //	uvarint number of extras, then per extra: uvarint len, key, uvarint len, value
+//	byte    flags: bit 0 set when the image hashes follow
+//	        3 × uint64 little-endian: pHash, dHash, mirrored pHash (only with bit 0)
+//	uint32  CRC-32C of all the bytes above, little-endian
 func appendMeta(dst []byte, m *Meta) []byte {
+	start := len(dst)
 	dst = append(dst, metaFormat)
 	dst = binary.AppendVarint(dst, int64(m.Label))
 	dst = binary.LittleEndian.AppendUint32(dst, math.Float32bits(m.Distance))
@@ -276,19 +352,33 @@ func appendMeta(dst []byte, m *Meta) []byte {
 		dst = binary.AppendUvarint(dst, uint64(len(v)))
 		dst = append(dst, v...)
 	}
-	return dst
+	if !m.Hashes.Present {
+		dst = append(dst, 0)
+	} else {
+		dst = append(dst, flagHashes)
+		dst = binary.LittleEndian.AppendUint64(dst, m.Hashes.PHash)
+		dst = binary.LittleEndian.AppendUint64(dst, m.Hashes.DHash)
+		dst = binary.LittleEndian.AppendUint64(dst, m.Hashes.PMirror)
+	}
+	return seal(dst, start)
 }
+
+// flagHashes is the meta flags bit saying that the hashes follow.
+const flagHashes byte = 1
 
 // maxExtra bounds one extra key or value, and the number of extras.
 const maxExtra = 1 << 16
 
 // decodeMeta parses a meta value into m. Extra is nil when there are none,
-// else a fresh map.
+// else a fresh map. A format-2 value's checksum is verified first
+// (errChecksum); a format-1 value has no hashes.
 func decodeMeta(v []byte, m *Meta) error {
-	r := reader{b: v}
-	if f := r.byte(); r.err == nil && f != metaFormat {
-		return fmt.Errorf("unknown meta format %d", f)
+	body, sealed, err := unseal(v, metaFormat, "meta")
+	if err != nil {
+		return err
 	}
+	r := reader{b: body}
+	r.byte()
 	label := r.varint()
 	if r.err == nil && (label < math.MinInt32 || label > math.MaxInt32) {
 		r.fail(fmt.Errorf("label %d out of range", label))
@@ -310,9 +400,22 @@ func decodeMeta(v []byte, m *Meta) error {
 		}
 		extra[string(k)] = string(val)
 	}
+	var hashes Hashes
+	if sealed {
+		switch flags := r.byte(); {
+		case r.err != nil:
+		case flags&^flagHashes != 0:
+			r.fail(fmt.Errorf("unknown meta flags %#x", flags))
+		case flags&flagHashes != 0:
+			if b := r.bytes(24); r.err == nil {
+				hashes = Hashes{Present: true, PHash: binary.LittleEndian.Uint64(b), DHash: binary.LittleEndian.Uint64(b[8:]), PMirror: binary.LittleEndian.Uint64(b[16:])}
+			}
+		}
+	}
 	if err := r.end(); err != nil {
 		return err
 	}
+	m.Hashes = hashes
 	m.Label = int32(label)
 	m.Distance = math.Float32frombits(binary.LittleEndian.Uint32(dist))
 	m.Extra = extra
@@ -379,5 +482,16 @@ func checkRecord(r *Record, dim int) ([32]byte, error) {
 	if len(r.Meta.Extra) > maxExtra {
 		return bad("more than %d meta extras", maxExtra)
 	}
+	if err := r.Meta.Hashes.check(); err != nil {
+		return bad("%v", err)
+	}
 	return sha, nil
+}
+
+// check refuses hash values on Hashes that say they are absent.
+func (h Hashes) check() error {
+	if !h.Present && (h.PHash != 0 || h.DHash != 0 || h.PMirror != 0) {
+		return errors.New("hashes with values but Present false")
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"maps"
 	"math"
 	"slices"
@@ -22,7 +23,7 @@ func TestDataEncodingRoundTrip(t *testing.T) {
 	// format + path + sha + sizes + time + dim + vector: compact, no field names.
 	uv := func(v uint64) int { return len(binary.AppendUvarint(nil, v)) }
 	want := 1 + uv(uint64(len(r.Path))) + len(r.Path) + 32 + uv(uint64(r.Width)) + uv(uint64(r.Height)) +
-		len(binary.AppendVarint(nil, r.Added.UnixNano())) + uv(7) + 7*4
+		len(binary.AppendVarint(nil, r.Added.UnixNano())) + uv(7) + 7*4 + crcLen
 	if len(enc) != want {
 		t.Errorf("encoding is %d bytes, want %d", len(enc), want)
 	}
@@ -44,9 +45,46 @@ func TestDataEncodingRoundTrip(t *testing.T) {
 		t.Error("trailing byte accepted")
 	}
 	bad := slices.Clone(enc)
-	bad[0] = 2
+	bad[0] = 3
 	if _, err := decodeData(bad); err == nil {
 		t.Error("unknown format accepted")
+	}
+	if !h.sealed {
+		t.Error("a format-2 value decoded as unsealed")
+	}
+	// Every flipped bit is caught, by the checksum or the format byte.
+	for i := range len(enc) * 8 {
+		bad := slices.Clone(enc)
+		bad[i/8] ^= 1 << (i % 8)
+		if _, err := decodeData(bad); err == nil {
+			t.Fatalf("bit %d of byte %d flipped: the value still decodes", i%8, i/8)
+		}
+	}
+	// The format of schemas 1 and 2 still decodes, unverified.
+	old := legacyData(&r, sha)
+	h, err = decodeData(old)
+	if err != nil || h.sealed {
+		t.Fatalf("legacy value: sealed %v, %v", h.sealed, err)
+	}
+	var back Record
+	h.fill(&back)
+	back.ID = r.ID
+	sameRecord(t, back, r)
+}
+
+func TestChecksumError(t *testing.T) {
+	r := testRecord("a", 1, 4)
+	sha, _ := parseSHA(r.SHA256)
+	enc := appendData(nil, &r, sha)
+	enc[len(enc)/2] ^= 0x10
+	_, err := decodeData(enc)
+	ce := corruptValue(recordKey("a", suffixData), "a", err)
+	if !errors.Is(ce, ErrChecksum) || !errors.Is(ce, ErrCorrupt) || ce.ID != "a" || !ce.Checksum {
+		t.Errorf("flipped byte: %v (checksum %v)", ce, ce.Checksum)
+	}
+	ce = corruptValue(recordKey("a", suffixData), "a", errShort)
+	if errors.Is(ce, ErrChecksum) || !errors.Is(ce, ErrCorrupt) {
+		t.Errorf("short value: %v matches ErrChecksum", ce)
 	}
 }
 
@@ -55,17 +93,35 @@ func TestMetaEncodingRoundTrip(t *testing.T) {
 		{Label: NoLabel},
 		{Label: math.MaxInt32, Distance: 3.25},
 		{Label: 0, Distance: 1e-7, Extra: map[string]string{"b": "2", "a": "", "": "x"}},
+		{Label: 3, Hashes: Hashes{Present: true, PHash: 0x8000000000000001, DHash: 42, PMirror: math.MaxUint64}},
+		{Label: NoLabel, Hashes: Hashes{Present: true}, Extra: map[string]string{"k": "v"}},
 	} {
 		enc := appendMeta(nil, &m)
 		var got Meta
 		if err := decodeMeta(enc, &got); err != nil {
 			t.Fatal(err)
 		}
-		if got.Label != m.Label || got.Distance != m.Distance || !maps.Equal(got.Extra, m.Extra) {
+		if got.Label != m.Label || got.Distance != m.Distance || !maps.Equal(got.Extra, m.Extra) || got.Hashes != m.Hashes {
 			t.Errorf("meta %+v decoded as %+v", m, got)
 		}
 		if !bytes.Equal(appendMeta(nil, &got), enc) {
 			t.Error("meta encoding is not deterministic")
+		}
+		for cut := range len(enc) {
+			if err := decodeMeta(enc[:cut], &got); err == nil {
+				t.Errorf("decoding the first %d of %d meta bytes succeeded", cut, len(enc))
+			}
+		}
+		for i := range len(enc) * 8 {
+			bad := slices.Clone(enc)
+			bad[i/8] ^= 1 << (i % 8)
+			if err := decodeMeta(bad, &got); err == nil {
+				t.Fatalf("meta %+v: bit %d of byte %d flipped: the value still decodes", m, i%8, i/8)
+			}
+		}
+		// The format of schemas 1 and 2: same fields, no hashes.
+		if err := decodeMeta(legacyMeta(&m), &got); err != nil || got.Label != m.Label || got.Distance != m.Distance || !maps.Equal(got.Extra, m.Extra) || got.Hashes.Present {
+			t.Errorf("legacy meta %+v decoded as %+v, %v", m, got, err)
 		}
 	}
 }
@@ -78,6 +134,9 @@ func FuzzDecodeData(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte{1, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	r := testRecord("old", 1, 3)
+	sha, _ := parseSHA(r.SHA256)
+	f.Add(legacyData(&r, sha))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		h, err := decodeData(b)
 		if err != nil {
@@ -105,6 +164,8 @@ func FuzzDecodeMeta(f *testing.F) {
 		f.Add(appendMeta(nil, &m))
 	}
 	f.Add([]byte{1, 0x80})
+	f.Add(legacyMeta(&Meta{Label: 2, Extra: map[string]string{"a": "b"}}))
+	f.Add(appendMeta(nil, &Meta{Hashes: Hashes{Present: true, PHash: 1, DHash: 2, PMirror: 3}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m Meta
 		if err := decodeMeta(b, &m); err != nil {
@@ -114,7 +175,7 @@ func FuzzDecodeMeta(f *testing.F) {
 		if err := decodeMeta(appendMeta(nil, &m), &m2); err != nil {
 			t.Fatalf("re-encoding does not decode: %v", err)
 		}
-		if m2.Label != m.Label || math.Float32bits(m2.Distance) != math.Float32bits(m.Distance) || !maps.Equal(m2.Extra, m.Extra) {
+		if m2.Label != m.Label || math.Float32bits(m2.Distance) != math.Float32bits(m.Distance) || !maps.Equal(m2.Extra, m.Extra) || m2.Hashes != m.Hashes {
 			t.Fatalf("re-encoding changed %+v into %+v", m, m2)
 		}
 	})

@@ -18,11 +18,15 @@ import (
 )
 
 // SchemaVersion is the layout version this package writes. A store created
-// by a newer version is refused with ErrSchema. Schema 2 adds the structured
-// ModelSpec to the manifest; a schema-1 store is upgraded in place when it is
-// opened for writing (records are the same in both), and read as is when it
-// is opened read-only.
-const SchemaVersion = 2
+// by a newer version is refused with ErrSchema. Schema 2 added the structured
+// ModelSpec to the manifest. Schema 3 adds a CRC-32C trailer to every record
+// value, verified on every read (ErrChecksum), and the image hashes to the
+// metadata value (Meta.Hashes). An older store is upgraded in place when it
+// is opened for writing: the manifest and schema key in one transaction;
+// its records keep their old encoding, which still reads (without a checksum
+// to verify), until they are rewritten or resealed (Store.Reseal). Opened
+// read-only, an older store is read as is.
+const SchemaVersion = 3
 
 // Options configures Open. The zero value is a durable read-write store with
 // a small memory and disk footprint and badger's logging silenced.

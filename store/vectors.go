@@ -43,7 +43,7 @@ func (s *Store) eachHead(op string, ids []string, fn func(i int, h dataHeader), 
 			err = item.Value(func(v []byte) error {
 				h, err := decodeData(v)
 				if err != nil {
-					return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
+					return corruptValue(k, id, err)
 				}
 				fn(i, h)
 				return nil
@@ -126,7 +126,7 @@ func (s *Store) ScanHeads(ctx context.Context, fn func(h Head) error) error {
 			err := item.Value(func(v []byte) error {
 				d, err := decodeData(v)
 				if err != nil {
-					return &CorruptError{Key: printableKey(k), ID: id, Reason: err.Error()}
+					return corruptValue(k, id, err)
 				}
 				h = headOf(id, d)
 				return nil

@@ -23,7 +23,7 @@ import (
 //
 // Put ignores recs[i].Meta.Label and Distance: a new or replaced vector
 // starts unlabelled (NoLabel) until the next clustering (SetLabels and
-// PutClusterRun). Meta.Extra is kept.
+// PutClusterRun). Meta.Extra and Meta.Hashes are kept.
 //
 // Size: a batch is one badger transaction, and badger caps a transaction's
 // entries (see Options.MemTableSize): about 6,500 records with the defaults,
@@ -111,7 +111,7 @@ func (s *Store) putTxn(recs []Record, shas [][32]byte, now time.Time) error {
 		if rec.Added.IsZero() {
 			rec.Added = now
 		}
-		meta := Meta{Label: NoLabel, Extra: r.Meta.Extra}
+		meta := Meta{Label: NoLabel, Extra: r.Meta.Extra, Hashes: r.Meta.Hashes}
 		for _, e := range [...]struct{ k, v []byte }{
 			{dk, appendData(make([]byte, 0, 64+len(rec.Path)+4*len(rec.Vector)), &rec, shas[i])},
 			{recordKey(r.ID, suffixMeta), appendMeta(nil, &meta)},

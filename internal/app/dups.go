@@ -1,18 +1,22 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/phash"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -22,14 +26,28 @@ const DefaultSheetsMax = 500
 
 // DupsOptions asks for the near-duplicate groups of the store.
 type DupsOptions struct {
-	// Threshold is the cosine distance D under which two images are
-	// near-duplicates; 0 means dedup.DefaultThreshold. Must be in [0, 2].
+	// Threshold is the cosine distance D under which two images match by
+	// their vectors; 0 means the store's calibrated D, else
+	// dedup.DefaultThreshold. Must be in [0, 2].
 	Threshold float64
+	// PHash and DHash, when not nil, are the Hamming thresholds of the
+	// pHash and dHash signals (negative: off); nil means calibrated, else
+	// the dedup defaults.
+	PHash, DHash *int
+	// Signals, when not empty, restricts matching to these of "vector",
+	// "phash", "dhash" (the others are off).
+	Signals []string
+	// Keep chooses the kept image of each group: "largest" (the default),
+	// "oldest", "newest" or "under=DIR".
+	Keep string
+	// Rehash first computes the missing image hashes from the records'
+	// source files (needs the store open for writing).
+	Rehash bool
 	// K and MaxK: neighbours first asked per image and the cap of the
 	// adaptive k (0 = the dedup defaults).
 	K, MaxK int
 	// CSV, when set, is written with one row per group member:
-	// group,id,path,keep,distance.
+	// group,id,path,keep,distance,phash_distance,dhash_distance,mirrored,matched_by.
 	CSV string
 	// Sheets, when set, is a directory that receives one PNG contact sheet
 	// per group (up to SheetsMax, default DefaultSheetsMax) and an index.html.
@@ -46,12 +64,20 @@ type DupMember struct {
 	Width    int     `json:"width"`
 	Height   int     `json:"height"`
 	Keep     bool    `json:"keep"`
-	Distance float32 `json:"distance"`         // cosine distance to the kept member
-	Copies   int     `json:"copies,omitempty"` // byte-identical copies, listed in their own identical group
+	Distance float32 `json:"distance"` // cosine distance to the kept member
+	// PHash and DHash are the Hamming distances of the hashes to the kept
+	// member's (PHash mirrored copies included: Mirrored); -1 without hashes.
+	PHash    int  `json:"phash_distance"`
+	DHash    int  `json:"dhash_distance"`
+	Mirrored bool `json:"mirrored,omitempty"`
+	// MatchedBy lists the signals within their thresholds against the kept
+	// member: "vector", "phash", "dhash", or "sha256" in identical groups.
+	MatchedBy []string `json:"matched_by,omitempty"`
+	Copies    int      `json:"copies,omitempty"` // byte-identical copies, listed in their own identical group
 }
 
-// DupGroup is one group: "identical" (same SHA-256) or "near" (cosine
-// distance ≤ threshold to another member), kept member first.
+// DupGroup is one group: "identical" (same SHA-256) or "near" (every member
+// matches the kept one), kept member first.
 type DupGroup struct {
 	Group   int         `json:"group"` // 1-based, largest group first
 	Kind    string      `json:"kind"`
@@ -67,37 +93,140 @@ type SheetsInfo struct {
 	Unreadable []string `json:"unreadable,omitempty"`
 }
 
+// Threshold sources (DupThresholds.Source).
+const (
+	FromDefault    = "default"
+	FromCalibrated = "calibrated"
+	FromGiven      = "given"
+)
+
+// DupThresholds are the thresholds a dups run decided with, and where each
+// came from (FromDefault, FromCalibrated, FromGiven). A negative threshold
+// is a signal left off.
+type DupThresholds struct {
+	Vector float64           `json:"vector"`
+	PHash  int               `json:"phash"`
+	DHash  int               `json:"dhash"`
+	Source map[string]string `json:"source"` // by signal: "vector", "phash", "dhash"
+	// Calibration is the store's calibration, when it has one.
+	Calibration *store.DupCalibration `json:"calibration,omitempty"`
+}
+
 // DupsResult is the answer of Dups.
 type DupsResult struct {
-	Threshold float64     `json:"threshold"`
-	Images    int         `json:"images"`
-	Groups    []DupGroup  `json:"groups"`
-	Stats     dedup.Stats `json:"stats"`
-	K         int         `json:"k"`
-	MaxK      int         `json:"max_k"`
-	CSV       string      `json:"csv,omitempty"`
-	Sheets    *SheetsInfo `json:"sheets,omitempty"`
-	Seconds   float64     `json:"seconds"`
+	Threshold  float64       `json:"threshold"` // = Thresholds.Vector
+	Thresholds DupThresholds `json:"thresholds"`
+	Keep       string        `json:"keep"`
+	Images     int           `json:"images"`
+	// Hashed counts the images with perceptual hashes; when it is 0 the
+	// run matched on vectors alone.
+	Hashed  int         `json:"hashed"`
+	Groups  []DupGroup  `json:"groups"`
+	Stats   dedup.Stats `json:"stats"`
+	K       int         `json:"k"`
+	MaxK    int         `json:"max_k"`
+	CSV     string      `json:"csv,omitempty"`
+	Sheets  *SheetsInfo `json:"sheets,omitempty"`
+	Seconds float64     `json:"seconds"`
+	// Rehash is what --rehash did.
+	Rehash *RehashResult `json:"rehash,omitempty"`
+}
+
+// Signal names of DupsOptions.Signals.
+const (
+	SignalVector = dedup.ByVector
+	SignalPHash  = dedup.ByPHash
+	SignalDHash  = dedup.ByDHash
+)
+
+// dupThresholds decides the thresholds: given, else calibrated, else the
+// defaults; then Signals turns the others off.
+func dupThresholds(o DupsOptions, man store.Manifest) (DupThresholds, error) {
+	t := DupThresholds{Vector: dedup.DefaultThreshold, PHash: dedup.DefaultPHash, DHash: dedup.DefaultDHash,
+		Source: map[string]string{SignalVector: FromDefault, SignalPHash: FromDefault, SignalDHash: FromDefault}, Calibration: man.Dups}
+	if c := man.Dups; c != nil {
+		t.Vector, t.PHash, t.DHash = c.Vector, c.PHash, c.DHash
+		for k := range t.Source {
+			t.Source[k] = FromCalibrated
+		}
+	}
+	if o.Threshold != 0 {
+		t.Vector, t.Source[SignalVector] = o.Threshold, FromGiven
+	}
+	if o.PHash != nil {
+		t.PHash, t.Source[SignalPHash] = max(*o.PHash, dedup.Off), FromGiven
+	}
+	if o.DHash != nil {
+		t.DHash, t.Source[SignalDHash] = max(*o.DHash, dedup.Off), FromGiven
+	}
+	if len(o.Signals) > 0 {
+		on := map[string]bool{}
+		for _, sg := range o.Signals {
+			if sg != SignalVector && sg != SignalPHash && sg != SignalDHash {
+				return t, invalidf("signal %q: use vector, phash or dhash", sg)
+			}
+			on[sg] = true
+		}
+		if !on[SignalVector] {
+			t.Vector = dedup.Off
+		}
+		if !on[SignalPHash] {
+			t.PHash = dedup.Off
+		}
+		if !on[SignalDHash] {
+			t.DHash = dedup.Off
+		}
+	}
+	switch {
+	case !(t.Vector <= 2) || (t.Vector < 0 && t.Vector != dedup.Off):
+		return t, invalidf("--threshold %v is not a cosine distance: use a value in [0, 2] (default %v)", t.Vector, dedup.DefaultThreshold)
+	case t.PHash > 15 || t.DHash > 15:
+		return t, invalidf("hash thresholds %d, %d: at most 15 of 64 bits", t.PHash, t.DHash)
+	case t.Vector < 0 && t.PHash < 0 && t.DHash < 0:
+		return t, invalidf("every signal is off: keep at least one of vector, phash, dhash")
+	}
+	return t, nil
+}
+
+// keepRule parses DupsOptions.Keep.
+func keepRule(keep string) (dedup.KeepRule, string, error) {
+	switch {
+	case keep == "" || keep == "largest":
+		return dedup.KeepLargest, "", nil
+	case keep == "oldest":
+		return dedup.KeepOldest, "", nil
+	case keep == "newest":
+		return dedup.KeepNewest, "", nil
+	case strings.HasPrefix(keep, "under="):
+		dir := strings.TrimPrefix(keep, "under=")
+		if dir == "" {
+			return 0, "", invalidf("--keep under=PATH needs a folder")
+		}
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return 0, "", invalidf("--keep %s: %v", keep, err)
+		}
+		return dedup.KeepUnder, abs, nil
+	}
+	return 0, "", invalidf("--keep %q: use largest, oldest, newest or under=PATH", keep)
 }
 
 // Dups finds groups of byte-identical files and of near-duplicate images
-// (connected components of the "cosine distance ≤ threshold" graph found
-// with k-NN queries through the index; see package dedup) and writes the
-// CSV and the contact sheets when asked. Options and output paths are
-// checked before any work.
+// (star groups of images that match the kept one by vector, pHash or
+// dHash; see package dedup) and writes the CSV and the contact sheets when
+// asked. Options and output paths are checked before any work.
 func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	start := time.Now()
 	p := a.progress(o.Progress)
-	if o.Threshold == 0 {
-		o.Threshold = dedup.DefaultThreshold
-	}
-	res := DupsResult{Threshold: o.Threshold, Groups: []DupGroup{}}
-	if !(o.Threshold >= 0 && o.Threshold <= 2) {
-		return res, invalidf("--threshold %v is not a cosine distance: use a value in [0, 2] (default %v)", o.Threshold, dedup.DefaultThreshold)
-	}
+	res := DupsResult{Groups: []DupGroup{}}
 	if o.K < 0 || o.MaxK < 0 || o.SheetsMax < 0 {
 		return res, invalidf("--k, --max-k and --sheets-max must not be negative")
 	}
+	rule, under, err := keepRule(o.Keep)
+	if err != nil {
+		return res, err
+	}
+	res.Keep = cmp.Or(o.Keep, "largest")
 	if o.CSV != "" {
 		if err := checkOutputFile(o.CSV, "--csv"); err != nil {
 			return res, err
@@ -108,23 +237,59 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 			return res, err
 		}
 	}
+	if !(o.Threshold >= 0 && o.Threshold <= 2) {
+		return res, invalidf("--threshold %v is not a cosine distance: use a value in [0, 2] (default %v)", o.Threshold, dedup.DefaultThreshold)
+	}
+	if o.Rehash {
+		if _, _, _, err := a.nonEmptyStore(); err != nil {
+			return res, err
+		}
+		wst, err := a.writable(false)
+		if err != nil {
+			return res, err
+		}
+		rr, err := rehash(ctx, wst, "", p)
+		res.Rehash = &rr
+		if err != nil {
+			return res, fmt.Errorf("rehash: %w", err)
+		}
+	}
 	st, man, _, err := a.nonEmptyStore()
 	if err != nil {
 		return res, err
 	}
-	if _, err := a.currentIndex(ctx, st, p); err != nil {
+	th, err := dupThresholds(o, man)
+	if err != nil {
 		return res, err
 	}
-	items := storeItems(st, man.Dim)
+	res.Thresholds, res.Threshold = th, th.Vector
+	var nb dedup.Neighbours
+	if th.Vector >= 0 {
+		if _, err := a.currentIndex(ctx, st, p); err != nil {
+			return res, err
+		}
+		nb = a.dedupNeighbours(st, float32(th.Vector))
+	}
+	var hashes map[string]phash.Hashes
+	if th.PHash >= 0 || th.DHash >= 0 {
+		if hashes, err = storeHashes(ctx, st); err != nil {
+			return res, err
+		}
+	}
+	items := storeItems(st, man.Dim, hashes)
 	pb := &progressBridge{p: p, stages: []string{"dups: neighbours", "dups: distances"}}
-	dr, err := dedup.Groups(ctx, items, a.dedupNeighbours(st, float32(o.Threshold)), storeDistance(st), dedup.Options{
-		Threshold: o.Threshold, K: o.K, MaxK: o.MaxK, Workers: dedup.DefaultWorkers, Progress: pb.update,
+	if th.Vector < 0 {
+		pb.stages = pb.stages[1:]
+	}
+	dr, err := dedup.Groups(ctx, items, nb, storeDistance(st), dedup.Options{
+		Threshold: th.Vector, PHash: th.PHash, DHash: th.DHash, K: o.K, MaxK: o.MaxK,
+		Workers: dedup.DefaultWorkers, Keep: rule, KeepUnder: under, Progress: pb.update,
 	})
 	pb.done()
 	if err != nil {
 		return res, fmt.Errorf("finding duplicates in %s: %w", st.Path(), err)
 	}
-	res.Images, res.Stats, res.K, res.MaxK = dr.Stats.Items, dr.Stats, dr.K, dr.MaxK
+	res.Images, res.Hashed, res.Stats, res.K, res.MaxK = dr.Stats.Items, dr.Stats.Hashed, dr.Stats, dr.K, dr.MaxK
 	var members []string
 	for _, g := range dr.Groups {
 		for _, m := range g.Members {
@@ -138,7 +303,8 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	for gi, g := range dr.Groups {
 		dg := DupGroup{Group: gi + 1, Kind: string(g.Kind), Keep: g.Keep, Members: make([]DupMember, len(g.Members))}
 		for i, m := range g.Members {
-			dg.Members[i] = DupMember{ID: m.ID, Path: heads[m.ID].Path, SHA256: heads[m.ID].SHA256, Width: m.Width, Height: m.Height, Keep: m.Keep, Distance: m.Distance, Copies: m.Copies}
+			dg.Members[i] = DupMember{ID: m.ID, Path: heads[m.ID].Path, SHA256: heads[m.ID].SHA256, Width: m.Width, Height: m.Height,
+				Keep: m.Keep, Distance: m.Distance, PHash: m.PHash, DHash: m.DHash, Mirrored: m.Mirrored, MatchedBy: m.MatchedBy, Copies: m.Copies}
 		}
 		res.Groups = append(res.Groups, dg)
 	}
@@ -167,10 +333,11 @@ func cmpOr(a, b int) int {
 }
 
 // storeItems lists the store's records for package dedup from their heads
-// (no vectors decoded). On a read-only store the value-log pages read are
-// released as the scan goes (see pageReleaser), so listing a 16 GB store
-// does not leave it resident.
-func storeItems(st *store.Store, dim int) dedup.Items {
+// (no vectors decoded), with their image hashes from hashes (nil: none).
+// On a read-only store the value-log pages read are released as
+// the scan goes (see pageReleaser), so listing a 16 GB store does not leave
+// it resident.
+func storeItems(st *store.Store, dim int, hashes map[string]phash.Hashes) dedup.Items {
 	return func(ctx context.Context, fn func(dedup.Item) error) error {
 		var r *pageReleaser
 		if st.ReadOnly() {
@@ -181,7 +348,9 @@ func storeItems(st *store.Store, dim int) dedup.Items {
 			if !h.Added.IsZero() {
 				order = h.Added.UnixNano()
 			}
-			if err := fn(dedup.Item{ID: h.ID, SHA256: h.SHA256, Width: h.Width, Height: h.Height, Order: order}); err != nil {
+			ph, hashed := hashes[h.ID]
+			if err := fn(dedup.Item{ID: h.ID, SHA256: h.SHA256, Width: h.Width, Height: h.Height, Order: order,
+				Path: h.Path, Hashes: ph, Hashed: hashed}); err != nil {
 				return err
 			}
 			if r != nil {
@@ -194,6 +363,19 @@ func storeItems(st *store.Store, dim int) dedup.Items {
 		}
 		return err
 	}
+}
+
+// storeHashes reads the image hashes of every record that has them, from
+// the metadata alone.
+func storeHashes(ctx context.Context, st *store.Store) (map[string]phash.Hashes, error) {
+	hashes := map[string]phash.Hashes{}
+	err := st.ScanHashes(ctx, func(id string, h store.Hashes) error {
+		if ph, ok := imageHashes(h); ok {
+			hashes[id] = ph
+		}
+		return nil
+	})
+	return hashes, err
 }
 
 // headsOf returns the stored heads (path, hash, size) of ids.
@@ -307,12 +489,13 @@ func (b *progressBridge) done() {
 func writeDupsCSV(path string, groups []DupGroup) error {
 	err := fsutil.WriteFileAtomic(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		if err := cw.Write([]string{"group", "id", "path", "keep", "distance"}); err != nil {
+		if err := cw.Write([]string{"group", "id", "path", "keep", "distance", "phash_distance", "dhash_distance", "mirrored", "matched_by"}); err != nil {
 			return err
 		}
 		for _, g := range groups {
 			for _, m := range g.Members {
-				row := []string{strconv.Itoa(g.Group), m.ID, m.Path, strconv.FormatBool(m.Keep), strconv.FormatFloat(float64(m.Distance), 'f', 6, 32)}
+				row := []string{strconv.Itoa(g.Group), m.ID, m.Path, strconv.FormatBool(m.Keep), strconv.FormatFloat(float64(m.Distance), 'f', 6, 32),
+					strconv.Itoa(m.PHash), strconv.Itoa(m.DHash), strconv.FormatBool(m.Mirrored), strings.Join(m.MatchedBy, "+")}
 				if err := cw.Write(row); err != nil {
 					return err
 				}
@@ -339,7 +522,7 @@ func writeDupSheets(ctx context.Context, st *store.Store, dir string, res DupsRe
 		}
 		for _, m := range g.Members {
 			pg.IDs = append(pg.IDs, m.ID)
-			detail := fmt.Sprintf("d=%.4f %dx%d", m.Distance, m.Width, m.Height)
+			detail := fmt.Sprintf("d=%.4f %s %dx%d", m.Distance, strings.Join(m.MatchedBy, "+"), m.Width, m.Height)
 			if m.Keep {
 				detail = fmt.Sprintf("KEEP %dx%d", m.Width, m.Height)
 			}
@@ -347,9 +530,9 @@ func writeDupSheets(ctx context.Context, st *store.Store, dir string, res DupsRe
 		}
 		pages = append(pages, pg)
 	}
-	intro := fmt.Sprintf("%d groups of duplicates among %d images (cosine distance ≤ %g, or the same SHA-256); %d shown, largest first. "+
-		"Each sheet shows the kept image first (largest resolution, then oldest), then the others by distance to it.",
-		len(res.Groups), res.Images, res.Threshold, len(shown))
+	intro := fmt.Sprintf("%d groups of duplicates among %d images (%s, or the same SHA-256); %d shown, largest first. "+
+		"Each sheet shows the kept image first (%s), then the others by distance to it, each with the signals it matched by.",
+		len(res.Groups), res.Images, ThresholdWords(res.Thresholds), len(shown), res.Keep)
 	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st), cluster.SheetOptions{Title: "vecimg dups"})
 	if err != nil {
 		return nil, fmt.Errorf("writing contact sheets to %s: %w", dir, err)
@@ -362,4 +545,34 @@ func kindWords(k string) string {
 		return "identical files"
 	}
 	return "near-duplicates"
+}
+
+// recordHashes is the store's form of an image's hashes (absent unless ok).
+func recordHashes(h phash.Hashes, ok bool) store.Hashes {
+	if !ok {
+		return store.Hashes{}
+	}
+	return store.Hashes{Present: true, PHash: h.PHash, DHash: h.DHash, PMirror: h.PMirror}
+}
+
+// imageHashes is the phash form of a record's hashes; ok is false when it
+// has none.
+func imageHashes(h store.Hashes) (phash.Hashes, bool) {
+	return phash.Hashes{PHash: h.PHash, DHash: h.DHash, PMirror: h.PMirror}, h.Present
+}
+
+// ThresholdWords describes the thresholds in use ("cosine distance ≤ 0.004
+// or pHash ≤ 10").
+func ThresholdWords(t DupThresholds) string {
+	var parts []string
+	if t.Vector >= 0 {
+		parts = append(parts, fmt.Sprintf("cosine distance ≤ %g", t.Vector))
+	}
+	if t.PHash >= 0 {
+		parts = append(parts, fmt.Sprintf("pHash ≤ %d", t.PHash))
+	}
+	if t.DHash >= 0 {
+		parts = append(parts, fmt.Sprintf("dHash ≤ %d", t.DHash))
+	}
+	return strings.Join(parts, " or ")
 }

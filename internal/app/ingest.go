@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/parquetio"
@@ -43,6 +44,9 @@ type IngestResult struct {
 	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
 	// Out is what --out wrote; nil without --out.
 	Out *ExportParquetResult `json:"out,omitempty"`
+	// Rehashed counts records of the folder stored without image hashes
+	// (before schema 3) that got them in this run.
+	Rehashed int `json:"rehashed,omitempty"`
 }
 
 // Ingest embeds the images under o.Dir. It checks the folder, finds the
@@ -135,6 +139,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		Workers: o.Workers,
 		Prep:    cm.prep,
 		Keep:    shardKeep(o.Shard),
+		Hashes:  true,
 		OnStart: func(total int) { p.Start("ingest", "img", int64(total)); started = true },
 		Progress: func(s embed.IngestStats) {
 			p.Add(int64(s.Done) - done)
@@ -155,6 +160,14 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err := a.syncIndex(ctx, st, p); err != nil {
 		return res, err
 	}
+	// Records of this folder stored before image hashes existed get them
+	// now (their files are decoded again, no model run).
+	abs, _ := filepath.Abs(o.Dir)
+	rh, err := rehash(ctx, st, abs, p)
+	if err != nil {
+		return res, err
+	}
+	res.Rehashed = rh.Hashed
 	if o.Out == "" {
 		return res, nil
 	}
@@ -208,14 +221,15 @@ func (k storeSink) ByHash(sha string) (embed.Item, bool, error) {
 	if err != nil {
 		return embed.Item{}, false, err
 	}
-	return embed.Item{ID: r.ID, Path: r.Path, SHA256: r.SHA256, Width: r.Width, Height: r.Height, Vector: r.Vector}, true, nil
+	h, hashed := imageHashes(r.Meta.Hashes)
+	return embed.Item{ID: r.ID, Path: r.Path, SHA256: r.SHA256, Width: r.Width, Height: r.Height, Vector: r.Vector, Hashes: h, Hashed: hashed}, true, nil
 }
 
 func (k storeSink) Write(items []embed.Item) error {
 	recs := make([]store.Record, len(items))
 	for i, it := range items {
 		recs[i] = store.Record{ID: it.ID, Path: it.Path, SHA256: it.SHA256, Width: it.Width, Height: it.Height,
-			Vector: it.Vector, Meta: store.Meta{Label: store.NoLabel}}
+			Vector: it.Vector, Meta: store.Meta{Label: store.NoLabel, Hashes: recordHashes(it.Hashes, it.Hashed)}}
 	}
 	return k.a.putLive(k.s, recs)
 }

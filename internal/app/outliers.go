@@ -74,7 +74,7 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 		return res, err
 	}
 	pb := &progressBridge{p: p, stages: []string{"outliers"}}
-	or, err := dedup.Outliers(ctx, storeItems(st, man.Dim), a.knnNeighbours(st), dedup.OutlierOptions{
+	or, err := dedup.Outliers(ctx, storeItems(st, man.Dim, nil), a.knnNeighbours(st), dedup.OutlierOptions{
 		K: o.K, N: o.N, Workers: dedup.DefaultWorkers, Progress: pb.update,
 	})
 	pb.done()

@@ -8,26 +8,38 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/vecimg/vecimg/internal/phash"
 )
 
 // Defaults for Options and OutlierOptions.
 const (
 	// DefaultThreshold is the cosine distance D under which two images count
-	// as near-duplicates. It was chosen on the calibration set of bench/dups
-	// (VGG16 fc6 with seeded random weights of the real shapes, preset
-	// imagenet): the largest D of the sweep whose pair precision stayed at
-	// least 0.99 (0.997, recall 0.565). Real ImageNet weights have not been
-	// measured; bench/dups/run.sh with VECIMG_WEIGHTS recalibrates.
+	// as near-duplicates by their vectors. It was chosen on the calibration
+	// set of bench/dups (VGG16 fc6 with seeded random weights of the real
+	// shapes, preset imagenet): the largest D of the sweep whose pair
+	// precision stayed at least 0.99 (0.997, recall 0.565). Real ImageNet
+	// weights have not been measured; `vecimg dups --calibrate` measures the
+	// store's own model on its own images.
 	DefaultThreshold = 0.004
-	DefaultK         = 16  // first number of neighbours asked per image
-	DefaultMaxK      = 256 // cap of the adaptive k
-	DefaultWorkers   = 2
-	DefaultOutlierK  = 5
-	DefaultOutlierN  = 20
+	// DefaultPHash and DefaultDHash are the Hamming distances H under which
+	// two images count as near-duplicates by their pHash (mirrored copies
+	// included) and dHash; see docs/duplicates.md for how they were chosen.
+	// Off is a threshold that disables a signal.
+	DefaultPHash    = 10
+	DefaultDHash    = Off
+	Off             = -1
+	DefaultK        = 16  // first number of neighbours asked per image
+	DefaultMaxK     = 256 // cap of the adaptive k
+	DefaultWorkers  = 2
+	DefaultOutlierK = 5
+	DefaultOutlierN = 20
 )
 
 // ErrInvalidOptions marks options that cannot be used.
@@ -60,6 +72,11 @@ type Item struct {
 	// Order says which image is older: the time it was stored (unix
 	// nanoseconds) or its insertion rank. Smaller is older.
 	Order int64
+	// Path is the source file; only read by KeepUnder.
+	Path string
+	// Hashes are the image's perceptual hashes, when Hashed.
+	Hashes phash.Hashes
+	Hashed bool
 }
 
 // Items calls fn once for every stored image, in any order, and stops at the
@@ -70,17 +87,42 @@ type Items func(ctx context.Context, fn func(Item) error) error
 // from worker goroutines, but never by two at once.
 type Progress func(done, total int)
 
+// KeepRule says which member of a group is kept.
+type KeepRule int
+
+const (
+	// KeepLargest keeps the largest resolution (width × height), then the
+	// oldest, then the smallest id.
+	KeepLargest KeepRule = iota
+	// KeepOldest keeps the oldest (smallest Order), then the largest.
+	KeepOldest
+	// KeepNewest keeps the newest, then the largest.
+	KeepNewest
+	// KeepUnder keeps a file under Options.KeepUnder, then the largest.
+	KeepUnder
+)
+
 // Options configures Groups.
 type Options struct {
-	// Threshold is D: two images whose cosine distance is ≤ D are joined.
-	// It must be in [0, 2]; callers normally pass DefaultThreshold.
+	// Threshold is D: two images whose cosine distance is ≤ D match by
+	// their vectors. It must be in [0, 2]; callers normally pass
+	// DefaultThreshold. Off (or any negative value) leaves vectors out.
 	Threshold float64
+	// PHash and DHash are the Hamming thresholds of the hash signals: two
+	// images match when the pHash distance (mirrored copies included) is ≤
+	// PHash, or the dHash distance ≤ DHash. Off (negative) disables one.
+	// At most 15. Images without hashes match by their vectors only.
+	PHash, DHash int
 	// K is the number of neighbours first asked for each image (default
 	// DefaultK); MaxK the most it is raised to (default DefaultMaxK, at
 	// least K).
 	K, MaxK int
 	// Workers is the number of concurrent queries (default 2).
 	Workers int
+	// Keep chooses the kept member of each group; KeepUnder is the folder
+	// (a cleaned path) for the KeepUnder rule.
+	Keep      KeepRule
+	KeepUnder string
 	// Progress, when set, follows the queries (one unit per distinct image)
 	// and then the distances to the kept members.
 	Progress Progress
@@ -92,8 +134,16 @@ type Kind string
 const (
 	// Identical groups hold files with the same SHA-256.
 	Identical Kind = "identical"
-	// Near groups hold images joined by cosine distances ≤ D.
+	// Near groups hold images that each match the kept image.
 	Near Kind = "near"
+)
+
+// Signals a member can match its kept image by (Member.MatchedBy).
+const (
+	BySHA256 = "sha256"
+	ByVector = "vector"
+	ByPHash  = "phash"
+	ByDHash  = "dhash"
 )
 
 // Member is one image of a group.
@@ -105,6 +155,16 @@ type Member struct {
 	// Distance is the cosine distance to the kept member (0 for the kept
 	// member and in identical groups).
 	Distance float32 `json:"distance"`
+	// PHash and DHash are the Hamming distances of the hashes to the kept
+	// member's (PHash the smaller of direct and mirrored, Mirrored true when
+	// the mirrored one was smaller); -1 when either image has no hashes.
+	PHash    int  `json:"phash_distance"`
+	DHash    int  `json:"dhash_distance"`
+	Mirrored bool `json:"mirrored,omitempty"`
+	// MatchedBy lists the signals within their thresholds (ByVector,
+	// ByPHash, ByDHash; BySHA256 in identical groups); empty for the kept
+	// member.
+	MatchedBy []string `json:"matched_by,omitempty"`
 	// Copies, in a near group, counts the other files byte-identical to this
 	// member; they are listed in their own identical group.
 	Copies int `json:"copies,omitempty"`
@@ -121,29 +181,56 @@ type Group struct {
 // Stats describes the work Groups did.
 type Stats struct {
 	Items     int `json:"items"`     // images seen
-	Identical int `json:"identical"` // files in identical groups that are not kept (skipped by the vector pass)
+	Identical int `json:"identical"` // files in identical groups that are not kept (skipped by the other passes)
+	Hashed    int `json:"hashed"`    // images with perceptual hashes
 	Queried   int `json:"queried"`   // images whose neighbours were asked for
 	Raised    int `json:"raised"`    // images asked again with a larger k
 	Capped    int `json:"capped"`    // images whose MaxK-th neighbour was still within D
 	Edges     int `json:"edges"`     // neighbour pairs within D found (each direction counts)
-	InGroups  int `json:"in_groups"` // images that are members of some group
+	// HashPairs counts the pairs within a hash threshold, HashProbed the
+	// candidate pairs the banded lookup checked to find them.
+	HashPairs  int `json:"hash_pairs"`
+	HashProbed int `json:"hash_probed"`
+	Pairs      int `json:"pairs"`     // distinct matching pairs, all signals
+	InGroups   int `json:"in_groups"` // images that are members of some group
+	// Chained counts members that match no signal against their kept image;
+	// star grouping makes it 0, and Groups verifies it.
+	Chained int `json:"chained"`
 }
 
 // Result is the outcome of Groups.
 type Result struct {
 	Threshold float64 `json:"threshold"`
+	PHash     int     `json:"phash"`
+	DHash     int     `json:"dhash"`
 	K         int     `json:"k"`
 	MaxK      int     `json:"max_k"`
 	Groups    []Group `json:"groups"`
 	Stats     Stats   `json:"stats"`
 }
 
+// maxHash is the largest hash threshold: radius 3 probes 697 values per band.
+const maxHash = 15
+
 func (o Options) withDefaults() (Options, error) {
-	if math.IsNaN(o.Threshold) || o.Threshold < 0 || o.Threshold > 2 {
+	if math.IsNaN(o.Threshold) || o.Threshold > 2 {
 		return o, fmt.Errorf("%w: threshold %v is not a cosine distance in [0, 2]", ErrInvalidOptions, o.Threshold)
+	}
+	if o.Threshold < 0 {
+		o.Threshold = Off
+	}
+	if o.PHash > maxHash || o.DHash > maxHash {
+		return o, fmt.Errorf("%w: hash thresholds %d, %d: at most %d of 64 bits", ErrInvalidOptions, o.PHash, o.DHash, maxHash)
+	}
+	o.PHash, o.DHash = max(o.PHash, Off), max(o.DHash, Off)
+	if o.Threshold < 0 && o.PHash < 0 && o.DHash < 0 {
+		return o, fmt.Errorf("%w: every signal is off", ErrInvalidOptions)
 	}
 	if o.K < 0 || o.MaxK < 0 || o.Workers < 0 {
 		return o, fmt.Errorf("%w: negative K (%d), MaxK (%d) or Workers (%d)", ErrInvalidOptions, o.K, o.MaxK, o.Workers)
+	}
+	if o.Keep < KeepLargest || o.Keep > KeepUnder || (o.Keep == KeepUnder) != (o.KeepUnder != "") {
+		return o, fmt.Errorf("%w: keep rule %d with folder %q", ErrInvalidOptions, o.Keep, o.KeepUnder)
 	}
 	o.K = cmp.Or(o.K, DefaultK)
 	o.MaxK = max(cmp.Or(o.MaxK, DefaultMaxK), o.K)
@@ -158,14 +245,18 @@ type items struct {
 	hasSHA []bool
 	w, h   []int32
 	order  []int64
+	under  []bool // KeepUnder: the file lies under the folder
+	hashes []phash.Hashes
+	hashed []bool
 	slot   map[string]int32
+	rule   KeepRule
 }
 
-func collect(ctx context.Context, it Items) (*items, error) {
+func collect(ctx context.Context, it Items, o Options) (*items, error) {
 	if it == nil {
 		return nil, fmt.Errorf("%w: nil Items", ErrInvalidOptions)
 	}
-	t := &items{slot: map[string]int32{}}
+	t := &items{slot: map[string]int32{}, rule: o.Keep}
 	err := it(ctx, func(x Item) error {
 		if _, dup := t.slot[x.ID]; dup {
 			return fmt.Errorf("item %q listed twice", x.ID)
@@ -186,6 +277,11 @@ func collect(ctx context.Context, it Items) (*items, error) {
 		t.w = append(t.w, int32(min(max(x.Width, 0), math.MaxInt32)))
 		t.h = append(t.h, int32(min(max(x.Height, 0), math.MaxInt32)))
 		t.order = append(t.order, x.Order)
+		t.hashes = append(t.hashes, x.Hashes)
+		t.hashed = append(t.hashed, x.Hashed)
+		if o.Keep == KeepUnder {
+			t.under = append(t.under, isUnder(x.Path, o.KeepUnder))
+		}
 		return nil
 	})
 	if err != nil {
@@ -194,9 +290,25 @@ func collect(ctx context.Context, it Items) (*items, error) {
 	return t, nil
 }
 
-// better reports whether slot a is to be kept rather than slot b: larger
-// resolution, then older, then smaller id.
+// isUnder reports whether path lies in dir or below it.
+func isUnder(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// better reports whether slot a is to be kept rather than slot b, by the
+// keep rule, then larger resolution, then older, then smaller id.
 func (t *items) better(a, b int32) bool {
+	switch t.rule {
+	case KeepOldest, KeepNewest:
+		if t.order[a] != t.order[b] {
+			return (t.order[a] < t.order[b]) == (t.rule == KeepOldest)
+		}
+	case KeepUnder:
+		if t.under[a] != t.under[b] {
+			return t.under[a]
+		}
+	}
 	aa, ab := int64(t.w[a])*int64(t.h[a]), int64(t.w[b])*int64(t.h[b])
 	if aa != ab {
 		return aa > ab
@@ -208,7 +320,21 @@ func (t *items) better(a, b int32) bool {
 }
 
 func (t *items) member(s int32) Member {
-	return Member{ID: t.ids[s], Width: int(t.w[s]), Height: int(t.h[s])}
+	return Member{ID: t.ids[s], Width: int(t.w[s]), Height: int(t.h[s]), PHash: -1, DHash: -1}
+}
+
+// match is what is known about one pair of slots.
+type match struct {
+	vector bool    // cosine distance ≤ D, from a neighbour query
+	dist   float32 // that distance, when vector
+}
+
+// pairKey orders a pair of slots.
+func pairKey(a, b int32) uint64 {
+	if a > b {
+		a, b = b, a
+	}
+	return uint64(a)<<32 | uint64(uint32(b))
 }
 
 // Groups finds the identical and near-duplicate groups among the images that
@@ -219,25 +345,59 @@ func Groups(ctx context.Context, it Items, nb Neighbours, dist Distance, opt Opt
 	if err != nil {
 		return nil, err
 	}
-	if nb == nil || dist == nil {
+	if dist == nil || (nb == nil && opt.Threshold >= 0) {
 		return nil, fmt.Errorf("%w: nil Neighbours or Distance", ErrInvalidOptions)
 	}
-	t, err := collect(ctx, it)
+	t, err := collect(ctx, it, opt)
 	if err != nil {
 		return nil, err
 	}
 	n := len(t.ids)
-	res := &Result{Threshold: opt.Threshold, K: opt.K, MaxK: opt.MaxK, Groups: []Group{}}
+	res := &Result{Threshold: opt.Threshold, PHash: opt.PHash, DHash: opt.DHash, K: opt.K, MaxK: opt.MaxK, Groups: []Group{}}
 	res.Stats.Items = n
+	for _, h := range t.hashed {
+		if h {
+			res.Stats.Hashed++
+		}
+	}
 
-	// Identical files: sort the slots with a hash by hash; runs of two or
-	// more are groups. rep maps every slot to the slot that stands for it in
-	// the vector pass (itself, or the kept file of its identical group).
-	rep := make([]int32, n)
+	rep, copies := identicalGroups(t, res)
+	// The distinct images: each identical group stands for itself through
+	// its kept file.
+	reps := make([]int32, 0, n-res.Stats.Identical)
+	for i := range n {
+		if rep[i] == int32(i) {
+			reps = append(reps, int32(i))
+		}
+	}
+	pairs := map[uint64]match{}
+	if opt.Threshold >= 0 {
+		if err := vectorPairs(ctx, t, reps, rep, nb, opt, pairs, res); err != nil {
+			return nil, err
+		}
+	}
+	if opt.PHash >= 0 || opt.DHash >= 0 {
+		hashPairs(t, reps, opt, pairs, res)
+	}
+	res.Stats.Pairs = len(pairs)
+	if err := starGroups(ctx, t, reps, copies, pairs, dist, opt, res); err != nil {
+		return nil, err
+	}
+	sortGroups(res)
+	return res, nil
+}
+
+// identicalGroups files runs of equal SHA-256 as identical groups. It
+// returns, for every slot, the slot that stands for it in the other passes
+// (itself, or the kept file of its identical group), and the number of
+// copies each kept file has.
+func identicalGroups(t *items, res *Result) (rep []int32, copies map[int32]int) {
+	n := len(t.ids)
+	rep = make([]int32, n)
 	for i := range rep {
 		rep[i] = int32(i)
 	}
-	copies := map[int32]int{}
+	copies = map[int32]int{}
 	hashed := make([]int32, 0, n)
 	for i := range n {
 		if t.hasSHA[i] {
@@ -265,7 +425,7 @@ func Groups(ctx context.Context, it Items, nb Neighbours, dist Distance, opt Opt
 			}
 			g := Group{Kind: Identical, Keep: t.ids[keep]}
 			km := t.member(keep)
-			km.Keep = true
+			km.Keep, km.PHash, km.DHash = true, 0, 0
 			g.Members = append(g.Members, km)
 			others := make([]int32, 0, len(run)-1)
 			for _, s := range run {
@@ -276,7 +436,9 @@ func Groups(ctx context.Context, it Items, nb Neighbours, dist Distance, opt Opt
 			}
 			slices.SortFunc(others, func(a, b int32) int { return cmp.Compare(t.ids[a], t.ids[b]) })
 			for _, s := range others {
-				g.Members = append(g.Members, t.member(s))
+				m := t.member(s)
+				m.PHash, m.DHash, m.MatchedBy = 0, 0, []string{BySHA256}
+				g.Members = append(g.Members, m)
 			}
 			copies[keep] = len(others)
 			res.Stats.Identical += len(others)
@@ -284,23 +446,19 @@ func Groups(ctx context.Context, it Items, nb Neighbours, dist Distance, opt Opt
 		}
 		lo = hi
 	}
-	hashed = nil
+	return rep, copies
+}
 
-	// Vector pass over the distinct images.
-	queries := make([]int32, 0, n-res.Stats.Identical)
-	for i := range n {
-		if rep[i] == int32(i) {
-			queries = append(queries, int32(i))
-		}
-	}
-	res.Stats.Queried = len(queries)
-	uf := newUnionFind(n)
-	var ufMu sync.Mutex
+// vectorPairs asks every distinct image for its neighbours within D and
+// records the pairs, raising k while the k-th neighbour is still within D.
+func vectorPairs(ctx context.Context, t *items, reps, rep []int32, nb Neighbours, opt Options, pairs map[uint64]match, res *Result) error {
+	res.Stats.Queried = len(reps)
+	var mu sync.Mutex
 	var raised, capped, edges atomic.Int64
-	prog := newProgress(opt.Progress, len(queries))
+	prog := newProgress(opt.Progress, len(reps))
 	d := float32(opt.Threshold)
-	err = parallel(ctx, opt.Workers, len(queries), func(q int) error {
-		s := queries[q]
+	err := parallel(ctx, opt.Workers, len(reps), func(q int) error {
+		s := reps[q]
 		id := t.ids[s]
 		k := opt.K
 		var nbs []Neighbour
@@ -323,7 +481,11 @@ func Groups(ctx context.Context, it Items, nb Neighbours, dist Distance, opt Opt
 			}
 			k = min(2*k, opt.MaxK)
 		}
-		var joined []int32
+		type hit struct {
+			j int32
+			d float32
+		}
+		var found []hit
 		for _, x := range nbs {
 			if x.Distance > d || x.ID == id {
 				continue
@@ -333,77 +495,185 @@ func Groups(ctx context.Context, it Items, nb Neighbours, dist Distance, opt Opt
 				return fmt.Errorf("neighbour %q of %q is not among the listed images (is the index out of date with the store?)", x.ID, id)
 			}
 			if r := rep[j]; r != s {
-				joined = append(joined, r)
+				found = append(found, hit{r, x.Distance})
 			}
 		}
-		if len(joined) > 0 {
-			ufMu.Lock()
-			for _, j := range joined {
-				uf.union(s, j)
+		if len(found) > 0 {
+			mu.Lock()
+			for _, h := range found {
+				pairs[pairKey(s, h.j)] = match{vector: true, dist: h.d}
 			}
-			ufMu.Unlock()
-			edges.Add(int64(len(joined)))
+			mu.Unlock()
+			edges.Add(int64(len(found)))
 		}
 		prog.step()
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
 	res.Stats.Raised, res.Stats.Capped, res.Stats.Edges = int(raised.Load()), int(capped.Load()), int(edges.Load())
+	return err
+}
 
-	// Components with two or more distinct images are near groups.
-	size := make([]int32, n)
-	for _, s := range queries {
-		size[uf.find(s)]++
-	}
-	gi := map[int32]int{}
-	var near [][]int32
-	for _, s := range queries {
-		r := uf.find(s)
-		if size[r] < 2 {
-			continue
+// hashPairs finds the pairs of distinct hashed images within a hash
+// threshold through banded lookups (bandIndex), never comparing all pairs,
+// and records them.
+func hashPairs(t *items, reps []int32, opt Options, pairs map[uint64]match, res *Result) {
+	var slots []int32
+	for _, s := range reps {
+		if t.hashed[s] {
+			slots = append(slots, s)
 		}
-		g, ok := gi[r]
-		if !ok {
-			g = len(near)
-			gi[r] = g
-			near = append(near, make([]int32, 0, size[r]))
-		}
-		near[g] = append(near[g], s)
 	}
-	size, gi = nil, nil
+	if len(slots) < 2 {
+		return
+	}
+	seen := make([]int32, len(slots)) // per query: the last query that met an entry
+	for i := range seen {
+		seen[i] = -1
+	}
+	found := 0
+	add := func(a, b int32) {
+		k := pairKey(a, b)
+		if _, ok := pairs[k]; !ok {
+			pairs[k] = match{}
+		}
+		found++
+	}
+	probed := 0
+	if opt.PHash >= 0 {
+		// Every image under its pHash and its mirrored pHash: entry 2i and
+		// 2i+1 are slot i's.
+		hs := make([]uint64, 0, 2*len(slots))
+		for _, s := range slots {
+			hs = append(hs, t.hashes[s].PHash, t.hashes[s].PMirror)
+		}
+		x := newBandIndex(hs)
+		r := radiusFor(opt.PHash)
+		for q, s := range slots {
+			check := func(e int32) {
+				j := e / 2
+				if int(j) <= q || seen[j] == int32(q) {
+					return
+				}
+				seen[j] = int32(q)
+				probed++
+				if phash.PDistance(t.hashes[s], t.hashes[slots[j]]) <= opt.PHash {
+					add(s, slots[j])
+				}
+			}
+			// The mirrored pHash finds the pairs where only mirror(a) ≈ b
+			// (each pair is checked from its first slot's query).
+			x.probe(t.hashes[s].PHash, r, check)
+			x.probe(t.hashes[s].PMirror, r, check)
+		}
+	}
+	if opt.DHash >= 0 {
+		for i := range seen {
+			seen[i] = -1
+		}
+		hs := make([]uint64, len(slots))
+		for i, s := range slots {
+			hs[i] = t.hashes[s].DHash
+		}
+		x := newBandIndex(hs)
+		r := radiusFor(opt.DHash)
+		for q, s := range slots {
+			x.probe(hs[q], r, func(j int32) {
+				if int(j) <= q || seen[j] == int32(q) {
+					return
+				}
+				seen[j] = int32(q)
+				probed++
+				if hamming(hs[q], hs[j]) <= opt.DHash {
+					add(s, slots[j])
+				}
+			})
+		}
+	}
+	res.Stats.HashPairs, res.Stats.HashProbed = found, probed
+}
+
+// starGroups makes the near groups without chains: the distinct images are
+// visited best first (by the keep rule); an image not yet in a group that
+// matches others not yet in a group becomes the kept image of a group of
+// exactly those. Every member therefore matches its kept image directly,
+// whatever matches among the members. Then it fills in every member's
+// distances to its kept image and the signals that matched.
+func starGroups(ctx context.Context, t *items, reps []int32, copies map[int32]int, pairs map[uint64]match, dist Distance, opt Options, res *Result) error {
+	n := len(t.ids)
+	deg := make([]int32, n+1)
+	for k := range pairs {
+		deg[int32(k>>32)+1]++
+		deg[int32(uint32(k))+1]++
+	}
+	for i := 1; i <= n; i++ {
+		deg[i] += deg[i-1]
+	}
+	adj := make([]int32, deg[n])
+	next := slices.Clone(deg[:n])
+	for k := range pairs {
+		a, b := int32(k>>32), int32(uint32(k))
+		adj[next[a]] = b
+		next[a]++
+		adj[next[b]] = a
+		next[b]++
+	}
+	next = nil
+	order := slices.Clone(reps)
+	slices.SortFunc(order, func(a, b int32) int {
+		if t.better(a, b) {
+			return -1
+		}
+		if t.better(b, a) {
+			return 1
+		}
+		return 0
+	})
+	grouped := make([]bool, n)
 	type job struct {
 		group, member int
 		keep, s       int32
 	}
 	var jobs []job
-	first := len(res.Groups)
-	for g, ms := range near {
-		keep := ms[0]
-		for _, s := range ms[1:] {
-			if t.better(s, keep) {
-				keep = s
+	for _, s := range order {
+		if grouped[s] {
+			continue
+		}
+		var ms []int32
+		for _, j := range adj[deg[s]:deg[s+1]] {
+			if !grouped[j] {
+				ms = append(ms, j)
 			}
 		}
-		grp := Group{Kind: Near, Keep: t.ids[keep], Members: make([]Member, 0, len(ms))}
-		km := t.member(keep)
-		km.Keep, km.Copies = true, copies[keep]
-		grp.Members = append(grp.Members, km)
-		for _, s := range ms {
-			if s == keep {
-				continue
-			}
-			m := t.member(s)
-			m.Copies = copies[s]
-			jobs = append(jobs, job{group: first + g, member: len(grp.Members), keep: keep, s: s})
-			grp.Members = append(grp.Members, m)
+		if len(ms) == 0 {
+			continue
 		}
-		res.Groups = append(res.Groups, grp)
+		slices.Sort(ms)
+		ms = slices.Compact(ms)
+		grouped[s] = true
+		g := Group{Kind: Near, Keep: t.ids[s], Members: make([]Member, 0, len(ms)+1)}
+		km := t.member(s)
+		km.Keep, km.Copies = true, copies[s]
+		if t.hashed[s] {
+			km.PHash, km.DHash = 0, 0
+		}
+		g.Members = append(g.Members, km)
+		for _, j := range ms {
+			grouped[j] = true
+			m := t.member(j)
+			m.Copies = copies[j]
+			if t.hashed[s] && t.hashed[j] {
+				a, b := t.hashes[s], t.hashes[j]
+				m.PHash = phash.PDistance(a, b)
+				m.Mirrored = m.PHash < hamming(a.PHash, b.PHash)
+				m.DHash = hamming(a.DHash, b.DHash)
+			}
+			jobs = append(jobs, job{group: len(res.Groups), member: len(g.Members), keep: s, s: j})
+			g.Members = append(g.Members, m)
+		}
+		res.Groups = append(res.Groups, g)
 	}
-	near = nil
-	prog = newProgress(opt.Progress, len(jobs))
-	err = parallel(ctx, opt.Workers, len(jobs), func(i int) error {
+	prog := newProgress(opt.Progress, len(jobs))
+	err := parallel(ctx, opt.Workers, len(jobs), func(i int) error {
 		j := jobs[i]
 		v, err := dist(t.ids[j.keep], t.ids[j.s])
 		if err != nil {
@@ -414,8 +684,30 @@ func Groups(ctx context.Context, it Items, nb Neighbours, dist Distance, opt Opt
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
+	for _, j := range jobs {
+		m := &res.Groups[j.group].Members[j.member]
+		if opt.Threshold >= 0 && float64(m.Distance) <= opt.Threshold {
+			m.MatchedBy = append(m.MatchedBy, ByVector)
+		}
+		if opt.PHash >= 0 && m.PHash >= 0 && m.PHash <= opt.PHash {
+			m.MatchedBy = append(m.MatchedBy, ByPHash)
+		}
+		if opt.DHash >= 0 && m.DHash >= 0 && m.DHash <= opt.DHash {
+			m.MatchedBy = append(m.MatchedBy, ByDHash)
+		}
+		if len(m.MatchedBy) == 0 {
+			res.Stats.Chained++
+		}
+	}
+	return nil
+}
+
+// sortGroups orders each group's members (kept first, then by distance and
+// id) and the groups (largest first, identical before near, then by the
+// kept id), and counts the images in groups.
+func sortGroups(res *Result) {
 	for i := range res.Groups {
 		g := &res.Groups[i]
 		slices.SortStableFunc(g.Members[1:], func(a, b Member) int {
@@ -449,7 +741,6 @@ func Groups(ctx context.Context, it Items, nb Neighbours, dist Distance, opt Opt
 			}
 		}
 	}
-	return res, nil
 }
 
 // parallel runs fn(0..n-1) on workers goroutines and returns the first

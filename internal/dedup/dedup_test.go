@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -151,8 +152,28 @@ func TestGroupsChainAndAdaptiveK(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Groups) != 2 || len(res.Groups[0].Members) != 40 || len(res.Groups[1].Members) != 6 {
-		t.Fatalf("groups sizes wrong: %d groups %+v", len(res.Groups), res.Stats)
+	if len(res.Groups[0].Members) != 40 {
+		t.Fatalf("the blob is not one group: %+v", res.Stats)
+	}
+	// No chain: the chain is cut into groups whose members all lie within D
+	// of their kept image, and its ends are never together.
+	inChain := 0
+	for _, g := range res.Groups[1:] {
+		for _, m := range g.Members {
+			if f.dist(g.Keep, m.ID) > 0.08 {
+				t.Errorf("group of %s holds %s at %v > D", g.Keep, m.ID, f.dist(g.Keep, m.ID))
+			}
+			if !strings.HasPrefix(m.ID, "chain") {
+				t.Errorf("%s grouped with the chain", m.ID)
+			}
+			if m.ID == "chain5" && slices.Contains(ids(g), "chain0") {
+				t.Errorf("chain ends grouped together: %v", ids(g))
+			}
+			inChain++
+		}
+	}
+	if inChain < 4 || res.Stats.Chained != 0 {
+		t.Errorf("%d chain images grouped, %d chained members", inChain, res.Stats.Chained)
 	}
 	if res.Stats.Raised != 40 || res.Stats.Capped != 0 {
 		t.Errorf("stats %+v: want the 40 blob members raised, none capped", res.Stats)
@@ -164,24 +185,22 @@ func TestGroupsChainAndAdaptiveK(t *testing.T) {
 		t.Errorf("s0 queried with k = %v, want one query", q)
 	}
 
-	// With a cap below the blob size the blob is still one group (its
-	// members' edges overlap) and the capped members are counted.
+	// With a cap below the blob size the capped members are counted, and
+	// the groups stay without chains.
 	f.queries = map[string][]int{}
 	res, err = Groups(context.Background(), f.Items, f.Neighbours, f.Distance, Options{Threshold: 0.08, K: 4, MaxK: 8})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stats.Capped != 40 || res.MaxK != 8 {
-		t.Errorf("stats %+v: want 40 capped at MaxK 8", res.Stats)
-	}
-	if len(res.Groups[0].Members) != 40 {
-		t.Errorf("capped blob split: first group has %d members", len(res.Groups[0].Members))
+	if res.Stats.Capped != 40 || res.MaxK != 8 || res.Stats.Chained != 0 {
+		t.Errorf("stats %+v: want 40 capped at MaxK 8, no chains", res.Stats)
 	}
 }
 
-// Groups must find the connected components of the "distance ≤ D" graph
-// that a brute-force pass over all pairs finds, when the neighbour queries
-// are exact and the cap is not reached.
+// Groups must find the star groups that a brute-force pass over all pairs
+// finds with the same rule (visit images best first; an ungrouped image
+// takes every ungrouped image within D), when the neighbour queries are
+// exact and the cap is not reached.
 func TestGroupsMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	f := newFake()
@@ -195,60 +214,62 @@ func TestGroupsMatchesBruteForce(t *testing.T) {
 		f.add(Item{ID: fmt.Sprintf("i%03d", i), SHA256: sha(fmt.Sprint(i)), Width: rng.IntN(5), Height: 1, Order: int64(rng.IntN(3))}, around(rng, c, d))
 	}
 	const D = 0.15
-	n := len(f.items)
-	uf := newUnionFind(n)
-	for i := range n {
-		for j := i + 1; j < n; j++ {
-			if f.dist(f.items[i].ID, f.items[j].ID) <= D {
-				uf.union(int32(i), int32(j))
-			}
+	for _, rule := range []KeepRule{KeepLargest, KeepOldest, KeepNewest} {
+		tab, _ := collect(context.Background(), f.Items, Options{Keep: rule})
+		order := make([]int32, len(f.items))
+		for i := range order {
+			order[i] = int32(i)
 		}
-	}
-	want := map[string]string{} // id -> smallest id of its component, for components of 2+
-	comp := map[int32][]string{}
-	for i, it := range f.items {
-		comp[uf.find(int32(i))] = append(comp[uf.find(int32(i))], it.ID)
-	}
-	wantGroups := 0
-	for _, c := range comp {
-		if len(c) > 1 {
-			wantGroups++
-			for _, id := range c {
-				want[id] = slices.Min(c)
+		slices.SortFunc(order, func(a, b int32) int {
+			if tab.better(a, b) {
+				return -1
 			}
-		}
-	}
-	for _, workers := range []int{1, 2, 7} {
-		res, err := Groups(context.Background(), f.Items, f.Neighbours, f.Distance, Options{Threshold: D, K: 3, MaxK: 512, Workers: workers})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(res.Groups) != wantGroups {
-			t.Fatalf("workers %d: %d groups, brute force finds %d", workers, len(res.Groups), wantGroups)
-		}
-		got := map[string]string{}
-		for gi, g := range res.Groups {
-			if gi > 0 && len(g.Members) > len(res.Groups[gi-1].Members) {
-				t.Errorf("groups not largest first")
+			return 1
+		})
+		want := map[string]string{} // member id -> kept id
+		grouped := map[int32]bool{}
+		for _, s := range order {
+			if grouped[s] {
+				continue
 			}
-			mn := slices.Min(ids(g))
-			for _, m := range g.Members {
-				got[m.ID] = mn
-			}
-			// the kept member is the best by the rule
-			for _, m := range g.Members[1:] {
-				k := g.Members[0]
-				if m.Width*m.Height > k.Width*k.Height {
-					t.Errorf("group keeps %s (%dx%d) over larger %s", k.ID, k.Width, k.Height, m.ID)
+			var ms []int32
+			for j := range int32(len(f.items)) {
+				if j != s && !grouped[j] && f.dist(f.items[s].ID, f.items[j].ID) <= D {
+					ms = append(ms, j)
 				}
 			}
+			if len(ms) == 0 {
+				continue
+			}
+			grouped[s] = true
+			want[f.items[s].ID] = f.items[s].ID
+			for _, j := range ms {
+				grouped[j] = true
+				want[f.items[j].ID] = f.items[s].ID
+			}
 		}
-		if len(got) != len(want) {
-			t.Fatalf("workers %d: %d images in groups, brute force %d", workers, len(got), len(want))
-		}
-		for id, w := range want {
-			if got[id] != w {
-				t.Fatalf("workers %d: %s in the group of %s, brute force says %s", workers, id, got[id], w)
+		for _, workers := range []int{1, 2, 7} {
+			res, err := Groups(context.Background(), f.Items, f.Neighbours, f.Distance, Options{Threshold: D, PHash: Off, DHash: Off, K: 3, MaxK: 512, Workers: workers, Keep: rule})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for gi, g := range res.Groups {
+				if gi > 0 && len(g.Members) > len(res.Groups[gi-1].Members) {
+					t.Errorf("groups not largest first")
+				}
+				for _, m := range g.Members {
+					got[m.ID] = g.Keep
+					if !m.Keep && (m.Distance > D || !slices.Equal(m.MatchedBy, []string{ByVector})) {
+						t.Errorf("%s in the group of %s: distance %v, matched by %v", m.ID, g.Keep, m.Distance, m.MatchedBy)
+					}
+				}
+			}
+			if !maps.Equal(got, want) {
+				t.Fatalf("rule %d, workers %d: %d images in groups, brute force %d, or other groups", rule, workers, len(got), len(want))
+			}
+			if res.Stats.Chained != 0 {
+				t.Errorf("%d chained", res.Stats.Chained)
 			}
 		}
 	}
@@ -289,9 +310,12 @@ func TestGroupsErrors(t *testing.T) {
 		f.add(Item{ID: fmt.Sprint(i)}, randVec(rng, 4))
 	}
 	ctx := context.Background()
-	for _, d := range []float64{-0.1, 2.5} {
-		if _, err := Groups(ctx, f.Items, f.Neighbours, f.Distance, Options{Threshold: d}); !errors.Is(err, ErrInvalidOptions) {
-			t.Errorf("threshold %v: err = %v, want ErrInvalidOptions", d, err)
+	for _, o := range []Options{
+		{Threshold: 2.5}, {Threshold: -0.1, PHash: Off, DHash: Off}, {Threshold: 0.1, PHash: 16},
+		{Threshold: 0.1, Keep: KeepUnder}, {Threshold: 0.1, KeepUnder: "/x"}, {Threshold: 0.1, Keep: 9},
+	} {
+		if _, err := Groups(ctx, f.Items, f.Neighbours, f.Distance, o); !errors.Is(err, ErrInvalidOptions) {
+			t.Errorf("%+v: err = %v, want ErrInvalidOptions", o, err)
 		}
 	}
 	if _, err := Groups(ctx, f.Items, nil, f.Distance, Options{Threshold: 0.1}); !errors.Is(err, ErrInvalidOptions) {
@@ -334,18 +358,5 @@ func TestGroupsEmpty(t *testing.T) {
 	}
 	if res.Groups == nil || len(res.Groups) != 0 || res.Stats.Items != 0 {
 		t.Errorf("empty store: %+v (Groups should be an empty, non-nil list)", res)
-	}
-}
-
-func TestUnionFind(t *testing.T) {
-	u := newUnionFind(6)
-	u.union(0, 1)
-	u.union(2, 3)
-	u.union(1, 3)
-	if u.find(0) != u.find(2) || u.find(4) == u.find(0) || u.find(5) == u.find(4) {
-		t.Errorf("components wrong: %v", u.parent)
-	}
-	if u.size[u.find(0)] != 4 {
-		t.Errorf("size = %d, want 4", u.size[u.find(0)])
 	}
 }

@@ -7,21 +7,33 @@
 //
 //   - files with the same SHA-256 form an "identical" group of their own,
 //     found by sorting the hashes, with no vector work; only the kept file
-//     of such a group takes part in the vector pass;
-//   - every other image (and the kept file of each identical group) asks
-//     for its k nearest neighbours; a neighbour at cosine distance ≤ D is an
-//     edge, and the connected components of those edges (union-find over
-//     int32 slots) are the "near" groups. When even the k-th neighbour is
-//     still within D, k is doubled and the query repeated, up to Options.MaxK;
-//     items that stay at the cap are counted in Stats.Capped (their group can
-//     still be complete, because the edges of their neighbours join it too).
+//     of such a group takes part in the other passes;
+//   - two distinct images match when one signal says so: their cosine
+//     distance is ≤ D (vector pairs come from range queries through the
+//     caller's index: every image asks for its neighbours within D, k
+//     doubled while the k-th is still within D, up to Options.MaxK; images
+//     that stay at the cap are counted in Stats.Capped), or their pHash
+//     distance (the smaller of direct and mirrored, package internal/phash)
+//     is ≤ the pHash threshold, or their dHash distance is ≤ the dHash
+//     threshold. Hash pairs come from a banded lookup (4 bands of 16 bits:
+//     two hashes within h bits share a band within h/4 bits, so probing
+//     those finds all of them; see bands.go), never from comparing all
+//     pairs;
+//   - "near" groups are stars, not connected components: the images are
+//     visited best first by the keep rule, and an image not yet in a group
+//     that matches images not yet in a group becomes the kept image of a
+//     group of exactly those. Every member matches its kept image directly,
+//     so two unrelated images are never joined through a chain of matches
+//     (Stats.Chained counts members that do not, and is 0).
 //
-// The cost is one k-NN query per distinct image (about N·k distance
-// evaluations with an HNSW index), never the N² of all pairs, and the memory
-// is a few dozen bytes per image plus the ids. In each group one member is
-// kept: the largest resolution (width × height), then the oldest (smallest
-// Item.Order), then the smallest id. Members carry their cosine distance to
-// the kept one; groups come largest first.
+// The keep rule (Options.Keep) is the largest resolution (width × height),
+// the oldest, the newest, or a file under a folder, each then falling back
+// to the largest, the oldest (smallest Item.Order) and the smallest id.
+// Members carry their cosine and hash distances to the kept image and the
+// signals that matched; groups come largest first. The cost is one range
+// query per distinct image (about N·k distance evaluations with an HNSW
+// index) plus a few hundred table probes per hashed image, and the memory
+// is a few dozen bytes per image plus the ids and the matching pairs.
 //
 // # Outliers
 //
@@ -34,7 +46,7 @@
 // The caller owns the data: Items iterates over the stored records,
 // Neighbours answers k-NN queries by id (normally an index.Index), Distance
 // gives the distance between two stored images. dedup imports only the
-// standard library; it must not import the store, index, app or cli
-// packages. Work runs on Options.Workers goroutines (default 2) and reports
+// standard library and internal/phash; it must not import the store,
+// index, app or cli packages. Work runs on Options.Workers goroutines (default 2) and reports
 // progress through a (done, total) callback.
 package dedup

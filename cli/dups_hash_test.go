@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"image"
+	"image/draw"
+	"image/jpeg"
+	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/store"
+)
+
+// writeCopies writes transformed copies of the repository's photos into dir
+// beside the originals: 1 mirrored, 2 at half size, 4 re-encoded at q30.
+func writeCopies(t *testing.T, dir string) {
+	t.Helper()
+	for _, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
+		copyFile(t, filepath.Join("..", "testdata", "images", n), filepath.Join(dir, n))
+	}
+	load := func(n string) *image.RGBA {
+		f, err := os.Open(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, _, err := image.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := image.NewRGBA(image.Rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy()))
+		draw.Draw(out, out.Bounds(), img, img.Bounds().Min, draw.Src)
+		return out
+	}
+	save := func(n string, img image.Image) {
+		f, err := os.Create(filepath.Join(dir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if filepath.Ext(n) == ".jpg" {
+			err = jpeg.Encode(f, img, &jpeg.Options{Quality: 30})
+		} else {
+			err = png.Encode(f, img)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := load("1.png")
+	m := image.NewRGBA(a.Rect)
+	for y := range a.Rect.Dy() {
+		for x := range a.Rect.Dx() {
+			m.SetRGBA(a.Rect.Dx()-1-x, y, a.RGBAAt(x, y))
+		}
+	}
+	save("1_mirror.png", m)
+	b := load("2.png")
+	h := image.NewRGBA(image.Rect(0, 0, b.Rect.Dx()/2, b.Rect.Dy()/2))
+	for y := range h.Rect.Dy() {
+		for x := range h.Rect.Dx() {
+			h.SetRGBA(x, y, b.RGBAAt(2*x, 2*y))
+		}
+	}
+	save("2_half.png", h)
+	save("4_q30.jpg", load("4.jpg"))
+}
+
+// TestDupsHashes: ingest stores the hashes, dups finds mirrored, resized and
+// re-encoded copies by them and says how; a store without hashes gets them
+// from --rehash, which lists the files that are gone.
+func TestDupsHashes(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	writeCopies(t, imgs)
+	db := filepath.Join(dir, "v.db")
+	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
+
+	check := func(res app.DupsResult, want int) {
+		t.Helper()
+		if res.Hashed != want || res.Stats.Chained != 0 {
+			t.Fatalf("%d hashed, %d chained: %+v", res.Hashed, res.Stats.Chained, res.Stats)
+		}
+		keepOf := map[string]string{}
+		for _, g := range res.Groups {
+			for _, m := range g.Members {
+				keepOf[m.ID] = g.Keep
+				if m.Keep {
+					continue
+				}
+				if m.ID == "1_mirror" && (!m.Mirrored || !slices.Contains(m.MatchedBy, "phash") || m.PHash > 10) {
+					t.Errorf("mirrored copy: %+v", m)
+				}
+			}
+		}
+		for cp, orig := range map[string]string{"1_mirror": "1", "2_half": "2", "4_q30": "4"} {
+			if keepOf[cp] != orig || keepOf[orig] != orig {
+				t.Errorf("%s grouped under %q, %s under %q", cp, keepOf[cp], orig, keepOf[orig])
+			}
+		}
+		if _, ok := keepOf["3"]; ok {
+			t.Errorf("3 has no copy but is in a group")
+		}
+	}
+	res := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash"))
+	check(res, 7)
+	if res.Thresholds.Vector >= 0 || res.Thresholds.Source["phash"] != app.FromDefault {
+		t.Errorf("thresholds %+v", res.Thresholds)
+	}
+
+	// A store from before schema 3: no hashes. dups says so; --rehash
+	// fills them from the files, listing the one that is gone.
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := st.IDs()
+	var clear []store.HashUpdate
+	for _, id := range ids {
+		clear = append(clear, store.HashUpdate{ID: id})
+	}
+	if err := st.SetHashes(clear); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	res = decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json"))
+	if res.Hashed != 0 {
+		t.Fatalf("hashes left: %d", res.Hashed)
+	}
+	out := mustRun(t, "--db", db, "dups")
+	if !strings.Contains(out, "no image has perceptual hashes") {
+		t.Errorf("dups does not say it works on vectors alone:\n%s", out)
+	}
+	gone := filepath.Join(imgs, "3.png")
+	os.Remove(gone)
+	res = decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--rehash", "--signals", "phash"))
+	if r := res.Rehash; r == nil || r.Missing != 7 || r.Hashed != 6 || !slices.Equal(r.Gone, []string{gone}) {
+		t.Fatalf("rehash: %+v", res.Rehash)
+	}
+	check(res, 6)
+	// Ingest of the folder hashes what is still missing (the file is back).
+	copyFile(t, filepath.Join("..", "testdata", "images", "3.png"), gone)
+	ing := decodeJSON[app.IngestResult](t, mustRun(t, "--db", db, "ingest", "--json", "--weights", testWeights, imgs))
+	if ing.Rehashed != 1 || ing.Present != 7 {
+		t.Fatalf("ingest: rehashed %d, present %d", ing.Rehashed, ing.Present)
+	}
+}

@@ -1,0 +1,162 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/store"
+)
+
+// RehashResult says what a rehash did: images hashed, and the records whose
+// source file could not be hashed, by reason.
+type RehashResult struct {
+	Missing int        `json:"missing"` // records without hashes before
+	Hashed  int        `json:"hashed"`
+	Gone    []string   `json:"gone,omitempty"`    // source paths that no longer exist
+	Changed []string   `json:"changed,omitempty"` // source files whose content is not the stored one any more
+	Bad     []BadImage `json:"bad,omitempty"`     // unreadable or undecodable files
+}
+
+// BadImage is a file that could not be read or decoded, and why.
+type BadImage struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// rehashBatch is how many records' hashes are written per SetHashes call.
+const rehashBatch = 256
+
+// rehash computes the perceptual hashes of every record of st that has
+// none, from its recorded source file, when that file still holds the
+// stored content (its SHA-256 is checked first); under, when not empty,
+// limits it to the files under that folder. Files that are gone, changed or
+// undecodable are listed, not fatal. Hashes are written in batches as they
+// come (SetHashes), so an interrupted run keeps what it did.
+func rehash(ctx context.Context, st *store.Store, under string, p Progress) (RehashResult, error) {
+	var res RehashResult
+	var ids []string
+	err := st.ScanHashes(ctx, func(id string, h store.Hashes) error {
+		if !h.Present {
+			ids = append(ids, id)
+		}
+		return nil
+	})
+	if err != nil || len(ids) == 0 {
+		return res, err
+	}
+	heads, err := st.Heads(ids)
+	if err != nil {
+		return res, err
+	}
+	if under != "" {
+		kept := heads[:0]
+		for _, h := range heads {
+			path, _ := filepath.Abs(h.Path)
+			if rel, err := filepath.Rel(under, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				kept = append(kept, h)
+			}
+		}
+		heads = kept
+	}
+	res.Missing = len(heads)
+	if len(heads) == 0 {
+		return res, nil
+	}
+	p.Start("rehash", "img", int64(len(heads)))
+	defer p.Done()
+	var mu sync.Mutex
+	var pending []store.HashUpdate
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		err := st.SetHashes(pending)
+		res.Hashed += len(pending)
+		pending = pending[:0]
+		return err
+	}
+	work := make(chan store.Head)
+	errc := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for h := range work {
+				ph, why := hashSource(h)
+				mu.Lock()
+				switch {
+				case why == nil:
+					pending = append(pending, store.HashUpdate{ID: h.ID, Hashes: recordHashes(ph, true)})
+					if len(pending) >= rehashBatch {
+						if err := flush(); err != nil {
+							select {
+							case errc <- err:
+							default:
+							}
+						}
+					}
+				case errors.Is(why, fs.ErrNotExist):
+					res.Gone = append(res.Gone, h.Path)
+				case errors.Is(why, errChanged):
+					res.Changed = append(res.Changed, h.Path)
+				default:
+					res.Bad = append(res.Bad, BadImage{Path: h.Path, Reason: why.Error()})
+				}
+				mu.Unlock()
+				p.Add(1)
+			}
+		})
+	}
+	for _, h := range heads {
+		if ctx.Err() != nil {
+			break
+		}
+		select {
+		case work <- h:
+		case err := <-errc:
+			close(work)
+			wg.Wait()
+			return res, err
+		}
+	}
+	close(work)
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return res, err
+	default:
+	}
+	if err := flush(); err != nil {
+		return res, err
+	}
+	return res, ctx.Err()
+}
+
+var errChanged = errors.New("the file's content changed since it was stored")
+
+// hashSource reads a record's source file and hashes it, refusing a file
+// whose content is no longer the stored one.
+func hashSource(h store.Head) (phash.Hashes, error) {
+	data, err := os.ReadFile(h.Path)
+	if err != nil {
+		return phash.Hashes{}, err
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != h.SHA256 {
+		return phash.Hashes{}, errChanged
+	}
+	ph, err := embed.HashFile(h.Path, data, 0)
+	if err != nil {
+		return phash.Hashes{}, fmt.Errorf("cannot decode: %w", err)
+	}
+	return ph, nil
+}
