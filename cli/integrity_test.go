@@ -31,7 +31,13 @@ func importStore(t *testing.T, dir, name string, n int) string {
 func TestCheckDamage(t *testing.T) {
 	dir := t.TempDir()
 	db := importStore(t, dir, "a", 200)
-	vlog := filepath.Join(db, "000001.vlog")
+	vlogs, _ := filepath.Glob(filepath.Join(db, "*.vlog"))
+	vlog := ""
+	for _, v := range vlogs {
+		if fi, err := os.Stat(v); err == nil && fi.Size() > 1000 {
+			vlog = v
+		}
+	}
 	b, err := os.ReadFile(vlog)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +97,7 @@ func TestCheckDamage(t *testing.T) {
 		}
 	}
 	out, err = run(t, "--db", db2, "check")
-	if !errors.Is(err, ErrCheck) || !strings.Contains(out, "went back in time") || !strings.Contains(out, "000002.sst") {
+	if !errors.Is(err, ErrCheck) || !strings.Contains(out, "went back in time") || !strings.Contains(out, ".sst are not listed") {
 		t.Errorf("check of a rolled-back store: %v\n%s", err, out)
 	}
 	sameSnapshot(t, before, snapshot(t, db2))

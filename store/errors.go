@@ -212,3 +212,19 @@ func (e *RollbackError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrRollback) true.
 func (e *RollbackError) Unwrap() error { return ErrRollback }
+
+// ErrIncomplete: a store directory whose creation was cut short (no MANIFEST
+// or no schema key yet, written by a vecimg that did not create stores
+// atomically). A read-only Open fails with it; a read-write Open finishes
+// the creation. The error is an *IncompleteError.
+var ErrIncomplete = errors.New("store creation was cut short")
+
+// IncompleteError names a half-created store. It matches ErrIncomplete.
+type IncompleteError struct{ Path string }
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("store %q was never finished (its creation was cut short): it holds no records", e.Path)
+}
+
+// Unwrap makes errors.Is(err, ErrIncomplete) true.
+func (e *IncompleteError) Unwrap() error { return ErrIncomplete }

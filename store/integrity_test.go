@@ -125,7 +125,7 @@ func flipByte(t *testing.T, path string, at int64) {
 // Check and the changed vector was served.
 func TestCheckFindsValueLogBitRot(t *testing.T) {
 	path := makeStore(t, 1)
-	vlog := filepath.Join(path, "000001.vlog")
+	vlog := biggest(t, path, ".vlog")
 	fi, err := os.Stat(vlog)
 	if err != nil {
 		t.Fatal(err)
@@ -262,4 +262,59 @@ func TestDamagedTableNoPanic(t *testing.T) {
 			sameFiles(t, "open and Check", before, hashFiles(t, path))
 		})
 	}
+}
+
+// biggest returns the largest file of dir with the extension ext.
+func biggest(t testing.TB, dir, ext string) string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "*"+ext))
+	best, size := "", int64(-1)
+	for _, p := range m {
+		if fi, err := os.Stat(p); err == nil && fi.Size() > size {
+			best, size = p, fi.Size()
+		}
+	}
+	if best == "" {
+		t.Fatalf("no %s file in %s", ext, dir)
+	}
+	return best
+}
+
+// Failure 7 of issue 18: a store whose creation was cut short could be
+// neither opened nor resumed. Creation is now atomic (a killed creation
+// leaves a temporary directory beside the store, which the next creation
+// removes); and a half-created store of an earlier vecimg is reported as
+// such read-only and finished by a writer.
+func TestCreationCutShort(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "db")
+	left := filepath.Join(dir, ".db.creating-123")
+	if err := os.MkdirAll(left, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(left, "MANIFEST"), []byte("half"), 0o644)
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(left); err == nil {
+		t.Errorf("the killed creation's %s is still there", left)
+	}
+	if st, ok, err := readState(path); err != nil || !ok || st != (StoreState{}) {
+		t.Errorf("a new store's state file: %+v %v %v", st, ok, err)
+	}
+
+	// A half-created store of an earlier vecimg: badger's files, no schema key.
+	half := filepath.Join(dir, "half")
+	db, err := badgerOpen(badgerOptions(half, Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(half, Options{ReadOnly: true}); !errors.Is(err, ErrIncomplete) {
+		t.Errorf("read-only open of a half-created store = %v, want ErrIncomplete", err)
+	}
+	s = openTestStoreAt(t, half, testDim)
+	mustPut(t, s, testRecords(3, 1, testDim))
 }

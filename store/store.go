@@ -149,16 +149,25 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	files := storeFiles{noManifest: true}
-	if _, err := os.Stat(path); err == nil {
+	_, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !opts.ReadOnly:
+		if err := create(path, opts); err != nil {
+			return nil, err
+		}
+		fallthrough
+	case err == nil:
 		if files, err = inspectDir(path); err != nil {
 			return nil, err
 		}
+	}
+	if opts.ReadOnly && files.noManifest {
+		return nil, &IncompleteError{Path: path}
 	}
 	var (
 		db  *badger.DB
 		sh  *shadow
 		pre []error // Options.Repair: the problems a check found before the open
-		err error
 	)
 	switch {
 	case opts.ReadOnly && files.dirty():
@@ -194,6 +203,62 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// create makes a new store at path atomically: it is initialised (schema
+// key, counters, state file) in a temporary directory beside path, which is
+// renamed to path once that is committed, so that a kill leaves either no
+// store or a whole empty one. Temporary directories of creations that were
+// killed are removed.
+func create(path string, opts Options) error {
+	parent, base := filepath.Split(filepath.Clean(path))
+	if parent == "" {
+		parent = "."
+	}
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("create store %q: %w", path, err)
+	}
+	pattern := "." + base + ".creating-*"
+	if old, _ := filepath.Glob(filepath.Join(parent, pattern)); len(old) > 0 {
+		for _, o := range old {
+			if l, err := lockShared(o); err == nil { // no creator holds it
+				os.RemoveAll(o)
+				l.Close()
+			}
+		}
+	}
+	tmp, err := os.MkdirTemp(parent, pattern)
+	if err != nil {
+		return fmt.Errorf("create store %q: %w", path, err)
+	}
+	o := opts
+	o.ReadOnly = false
+	db, err := badgerOpen(badgerOptions(tmp, o))
+	if err == nil {
+		s := &Store{db: db, path: tmp, noSync: opts.NoSync}
+		err = s.init()
+		if err == nil {
+			err = s.saveState()
+		}
+		if cerr := closeDB(db); err == nil {
+			err = cerr
+		}
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		if _, serr := os.Stat(path); serr == nil {
+			return nil // another process created it meanwhile
+		}
+		return fmt.Errorf("create store %q: %w", path, err)
+	}
+	if d, err := os.Open(parent); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // precheck opens a store that a read-write open would recover read-only
@@ -406,7 +471,7 @@ func (s *Store) init() error {
 	}
 	switch {
 	case !found && s.readOnly:
-		return fmt.Errorf("%w: %q is an empty database; create a store with vecimg ingest", ErrNotStore, s.path)
+		return &IncompleteError{Path: s.path}
 	case !found:
 		err = s.db.Update(func(txn *badger.Txn) error {
 			if err := txn.Set(keySchema, putUint(SchemaVersion)); err != nil {

@@ -75,7 +75,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) || cfg.DeferOpen {
 		return a, nil // operations check their options first, then say there is no store
 	}
-	if _, err := a.openStore(false, false); err != nil {
+	if _, err := a.openStore(false, false); err != nil && !errors.Is(err, ErrNoStore) {
 		return nil, err
 	}
 	return a, nil
@@ -107,6 +107,9 @@ func (a *App) openStore(write, create bool) (*store.Store, error) {
 	}
 	rw := !a.cfg.ReadOnly && (write || !a.cfg.LateWrite)
 	st, err := store.Open(a.cfg.DB, store.Options{ReadOnly: !rw, AcceptRollback: a.cfg.AcceptRollback, Repair: rw && a.repair})
+	if errors.Is(err, store.ErrIncomplete) {
+		return nil, noStore(a.cfg.DB) // a writer finishes creating it
+	}
 	if err != nil {
 		return nil, busy(err)
 	}
