@@ -318,3 +318,50 @@ func TestCreationCutShort(t *testing.T) {
 	s = openTestStoreAt(t, half, testDim)
 	mustPut(t, s, testRecords(3, 1, testDim))
 }
+
+// Failure 4 of issue 18: on a full disk badger's mapped writes crashed the
+// process with SIGBUS. Writes now check the free space first and refuse
+// with a *NoSpaceError, writing nothing; read-only opens need no space. (A
+// real full file system is exercised by bench/faults/run.sh.)
+func TestFullDiskRefused(t *testing.T) {
+	path := makeStore(t, 1)
+	before := hashFiles(t, path)
+	saved := freeSpace
+	t.Cleanup(func() { freeSpace = saved })
+	freeSpace = func(string) (int64, error) { return 3 << 20, nil }
+
+	_, err := Open(path, Options{})
+	var ns *NoSpaceError
+	if !errors.As(err, &ns) || !strings.Contains(err.Error(), "(3 MB free, about 20 MB needed)") {
+		t.Fatalf("read-write open on a full disk = %v", err)
+	}
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open on a full disk: %v", err)
+	}
+	if err := s.Check(); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	sameFiles(t, "refused writes on a full disk", before, hashFiles(t, path))
+
+	// Room to open, not for a batch of 4096 512-d vectors (about 8 MB twice).
+	freeSpace = func(string) (int64, error) { return 24 << 20, nil }
+	if s, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var big []Record
+	for i := range 4096 {
+		big = append(big, testRecord(fmt.Sprintf("big/%d", i), 1, crashDim))
+	}
+	if err := s.Put(big); !errors.As(err, &ns) || ns.Need < 36<<20 {
+		t.Fatalf("Put of 8 MB on a disk with 24 MB free = %v", err)
+	}
+	if n, _ := s.Count(); n != 64 {
+		t.Errorf("%d records after the refused Put, want 64", n)
+	}
+	if err := setTestLabels(s, []LabelUpdate{{ID: crashID(0), Label: 0}}); err != nil {
+		t.Errorf("a small write with room for it: %v", err)
+	}
+}

@@ -330,6 +330,9 @@ func (s *Store) PutClusterRun(r ClusterRun) error {
 	if err != nil {
 		return s.wrapf(err, "encode cluster run")
 	}
+	if err := s.ensureSpace(int64(len(b))); err != nil {
+		return s.wrapf(err, "write cluster run")
+	}
 	err = s.db.Update(func(txn *badger.Txn) error {
 		if err := txn.Set(keyCluster, b); err != nil {
 			return err

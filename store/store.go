@@ -109,10 +109,11 @@ type Store struct {
 	closed bool
 	run    atomic.Uint64 // the current clustering run (m/run); 0 for none or a store clustered before runs
 
-	files    storeFiles     // what Open found in the directory
-	shadow   *shadow        // the read-only view's directory, when one was needed
-	noSync   bool           // Options.NoSync
-	rollback *RollbackError // accepted at open (Options.AcceptRollback)
+	files        storeFiles     // what Open found in the directory
+	shadow       *shadow        // the read-only view's directory, when one was needed
+	noSync       bool           // Options.NoSync
+	rollback     *RollbackError // accepted at open (Options.AcceptRollback)
+	memTableSize int64          // badger's, for the free-space check (space.go)
 	// preProblems: what a read-only check found before a repairing open
 	// made the value log readable for badger (see guardLastVlog).
 	preProblems []error
@@ -188,12 +189,18 @@ func Open(path string, opts Options) (*Store, error) {
 		if pre, err = guardLastVlog(path, opts, files); err != nil {
 			return nil, err
 		}
+		// Badger's read-write open writes (new log files; at close, the
+		// memtable as a table): refuse it on a full disk.
+		if err := checkSpace(path, memTableSize(opts)+4<<20); err != nil {
+			return nil, err
+		}
 		db, err = badgerOpen(badgerOptions(path, opts))
 	}
 	if err != nil {
 		return nil, openError(path, err)
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, files: files, shadow: sh, noSync: opts.NoSync, preProblems: pre}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, files: files, shadow: sh, noSync: opts.NoSync, preProblems: pre,
+		memTableSize: memTableSize(opts)}
 	if err := s.init(); err != nil {
 		s.closeQuietly()
 		return nil, err
@@ -217,6 +224,9 @@ func create(path string, opts Options) error {
 	}
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("create store %q: %w", path, err)
+	}
+	if err := checkSpace(parent, memTableSize(opts)+4<<20); err != nil {
+		return err
 	}
 	pattern := "." + base + ".creating-*"
 	if old, _ := filepath.Glob(filepath.Join(parent, pattern)); len(old) > 0 {

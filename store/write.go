@@ -59,6 +59,13 @@ func (s *Store) Put(recs []Record) error {
 		seen[recs[i].ID] = struct{}{}
 		shas[i] = sha
 	}
+	var bytes int64
+	for i := range recs {
+		bytes += int64(128 + len(recs[i].ID)*4 + len(recs[i].Path)*2 + 4*len(recs[i].Vector))
+	}
+	if err := s.ensureSpace(bytes); err != nil {
+		return s.wrapf(err, "put")
+	}
 	if err := s.putSplit(recs, shas, time.Now()); err != nil {
 		return s.wrapf(err, "put")
 	}
@@ -206,6 +213,9 @@ func (s *Store) Delete(ids ...string) error {
 	ids = slices.Compact(ids)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.ensureSpace(int64(len(ids)) * (4*MaxIDLen/8 + 256)); err != nil {
+		return s.wrapf(err, "delete")
+	}
 	if err := s.deleteSplit(ids); err != nil {
 		return s.wrapf(err, "delete")
 	}
@@ -324,6 +334,9 @@ func (s *Store) SetLabels(updates []LabelUpdate) error {
 		err = fmt.Errorf("%w: no record with id %s", ErrNotFound, listIDs(missing, 10))
 	}
 	if err != nil {
+		return s.wrapf(err, "set labels")
+	}
+	if err := s.ensureSpace(int64(len(updates)) * 96); err != nil {
 		return s.wrapf(err, "set labels")
 	}
 	next := s.run.Load() + 1
