@@ -41,6 +41,7 @@ func ingestCommand() *cli.Command {
 			&cli.IntFlag{Name: "batch", Value: 16, Usage: "images per inference batch"},
 			&cli.IntFlag{Name: "workers", Usage: "decode/preprocess workers (default: number of CPUs)"},
 			&cli.BoolFlag{Name: "strict", Usage: "exit with status 3 when any file is bad"},
+			followLinksFlag(),
 			shardFlags()[0], shardFlags()[1],
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "when done, write this shard's records as Parquet to folder `DIR` (see below)"},
 			&cli.IntFlag{Name: "rows-per-file", Value: parquetio.DefaultRowsPerFile, Usage: "with --out: at most `N` rows per Parquet file"},
@@ -53,7 +54,7 @@ func ingestCommand() *cli.Command {
 				return argCountError("ingest", "folder (DIR)", c.Args().Slice())
 			}
 			opts := app.IngestOptions{Dir: c.Args().First(), Model: modelOptions(c), Batch: c.Int("batch"),
-				Workers: c.Int("workers"), Out: c.String("out"), Progress: progressFor(c)}
+				Workers: c.Int("workers"), Out: c.String("out"), Progress: progressFor(c), FollowLinks: c.Bool("follow-links")}
 			// The Parquet options count only when given (their defaults are
 			// those of export), so that giving them without --out is refused.
 			if c.IsSet("rows-per-file") {

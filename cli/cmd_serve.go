@@ -30,6 +30,7 @@ func serveCommand() *cli.Command {
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: server.DefaultAddr, Usage: "listen on `HOST:PORT` (other than 127.0.0.1/localhost exposes the store to the network: set --token)"},
 			&cli.StringFlag{Name: "watch", Usage: "ingest `DIR` at start and whenever images appear or change in it"},
+			followLinksFlag(),
 			&cli.DurationFlag{Name: "rescan", Value: server.DefaultRescan, Usage: "with --watch: also rescan DIR this often (0 = only on file events)"},
 			&cli.StringFlag{Name: "token", EnvVars: []string{"VECIMG_TOKEN"}, Usage: "require this `TOKEN` on every API call (Authorization: Bearer TOKEN; the page asks for it)"},
 			&cli.StringFlag{Name: "max-upload", Value: "32MiB", Usage: "largest image upload accepted (`SIZE`: bytes, or with KiB, MiB, GiB)"},
@@ -76,7 +77,7 @@ func serveCommand() *cli.Command {
 			var removeLock func()
 			scfg := server.Config{
 				Addr: addr, Token: c.String("token"), MaxUpload: maxUpload, MaxPixels: c.Int64("max-pixels"),
-				WatchDir: watch, Rescan: rescan, Log: log,
+				WatchDir: watch, Rescan: rescan, Log: log, FollowLinks: c.Bool("follow-links"),
 				OnListen: func(bound string) error {
 					rm, err := app.WriteServeLock(db, bound)
 					if err != nil {
@@ -88,7 +89,7 @@ func serveCommand() *cli.Command {
 				},
 			}
 			b := appbackend.New(a, appbackend.Options{Model: modelOptions(c), Batch: c.Int("batch"), Workers: c.Int("workers"),
-				OnWarn: func(msg string) { log.Warn(msg) }})
+				FollowLinks: c.Bool("follow-links"), OnWarn: func(msg string) { log.Warn(msg) }})
 			err = server.New(b, scfg).Run(c.Context)
 			if removeLock != nil {
 				removeLock()

@@ -11,6 +11,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// followLinksFlag is ingest's and serve's --follow-links.
+func followLinksFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "follow-links", Usage: "follow symbolic links that lead out of the folder (by default they are listed as bad files, and serve does not serve files they reach)"}
+}
+
 // jsonFlag is the --json flag every command with a result takes.
 func jsonFlag() cli.Flag { return &cli.BoolFlag{Name: "json", Usage: "print the result as JSON"} }
 

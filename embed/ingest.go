@@ -85,6 +85,9 @@ type IngestOptions struct {
 	// the run decodes, computed from the decoded pixels the preset reads
 	// anyway; it needs a HashPreparer (NewPreparer's is one).
 	Hashes bool
+	// FollowLinks follows symbolic links that lead out of the folder (see
+	// Walk); by default they are reported as bad files.
+	FollowLinks bool
 }
 
 // IngestStats counts what a run did.
@@ -122,7 +125,7 @@ func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOp
 	if o.Prep.Size() != sess.InputSize() {
 		return IngestStats{}, fmt.Errorf("%w: preset feeds %d×%d but the model takes %d×%d", ErrModel, o.Prep.Size(), o.Prep.Size(), sess.InputSize(), sess.InputSize())
 	}
-	files, bad, err := Walk(root)
+	files, bad, err := Walk(root, o.FollowLinks)
 	if err != nil {
 		return IngestStats{}, err
 	}

@@ -233,7 +233,7 @@ func TestWalkIDs(t *testing.T) {
 	dir := t.TempDir()
 	writePNG(t, filepath.Join(dir, "b", "2.PNG"), 1)
 	writePNG(t, filepath.Join(dir, "1.jpeg"), 1)
-	files, bad, err := Walk(dir)
+	files, bad, err := Walk(dir, false)
 	if err != nil || len(bad) != 0 {
 		t.Fatal(err, bad)
 	}
@@ -245,7 +245,7 @@ func TestWalkIDs(t *testing.T) {
 	if strings.Join(ids, ",") != "1,b/2" {
 		t.Fatalf("ids %v", ids)
 	}
-	if _, _, err := Walk(filepath.Join(dir, "1.jpeg")); err == nil {
+	if _, _, err := Walk(filepath.Join(dir, "1.jpeg"), false); err == nil {
 		t.Fatal("walking a file should fail")
 	}
 }

@@ -18,7 +18,7 @@ func TestKeepFilesCoversEachFileOnce(t *testing.T) {
 		os.WriteFile(p, []byte("x"), 0o644)
 	}
 	os.WriteFile(filepath.Join(root, "a.png"), []byte("x"), 0o644) // same id as a.jpg: reported bad
-	files, bad, err := Walk(root)
+	files, bad, err := Walk(root, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // ImageExtensions are the file extensions ingest picks up (case-insensitive).
@@ -50,12 +52,19 @@ func isImageName(name string) bool {
 	return false
 }
 
-// Walk lists the image files under root in lexical order, following symbolic
-// links to folders but never entering a folder twice (a directory loop is
-// reported as a BadFile). Unreadable folders and files are reported, not
-// fatal. Two files that map to the same id: the first in walk order is kept,
-// the later ones are reported as duplicates.
-func Walk(root string) ([]FileEntry, []BadFile, error) {
+// Walk lists the image files under root in lexical order, never entering a
+// folder twice (a directory loop is reported as a BadFile). Unreadable
+// folders and files are reported, not fatal. Two files that map to the same
+// id: the first in walk order is kept, the later ones are reported as
+// duplicates.
+//
+// Symbolic links are followed while they lead to a file or folder inside
+// root; one that leads out of it is reported as a BadFile unless
+// followLinks, so that a link placed in a watched or shared folder cannot
+// pull in files from elsewhere. Image-named entries that are not regular
+// files (named pipes, devices, links to them, broken links, link loops) are
+// reported with the reason.
+func Walk(root string, followLinks bool) ([]FileEntry, []BadFile, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, nil, err
@@ -67,13 +76,19 @@ func Walk(root string) ([]FileEntry, []BadFile, error) {
 	if !fi.IsDir() {
 		return nil, nil, fmt.Errorf("%s is not a folder: pass the folder that holds the images", root)
 	}
-	w := &walker{root: abs, seenDirs: map[[2]uint64]string{}, ids: map[string]string{}}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read folder %s: %w", root, err)
+	}
+	w := &walker{root: abs, realRoot: real, follow: followLinks, seenDirs: map[[2]uint64]string{}, ids: map[string]string{}}
 	w.dir(abs, abs)
 	return w.files, w.bad, nil
 }
 
 type walker struct {
 	root     string
+	realRoot string // root with its symbolic links resolved
+	follow   bool   // follow links out of root
 	seenDirs map[[2]uint64]string // (dev, inode) → first path
 	ids      map[string]string    // id → path that claimed it
 	files    []FileEntry
@@ -117,10 +132,21 @@ func (w *walker) dir(logical, p string) {
 		if typ&fs.ModeSymlink != 0 {
 			target, err := os.Stat(rp)
 			if err != nil {
-				if isImageName(name) {
+				switch {
+				case errors.Is(err, syscall.ELOOP):
+					w.bad = append(w.bad, BadFile{lp, "symbolic link loop (it leads back to itself), skipped"})
+				case isImageName(name):
 					w.bad = append(w.bad, BadFile{lp, "broken symbolic link: " + errText(err)})
 				}
 				continue
+			}
+			if !w.follow {
+				if to, err := filepath.EvalSymlinks(rp); err != nil || !fsutil.Inside(w.realRoot, to) {
+					if target.IsDir() || isImageName(name) {
+						w.bad = append(w.bad, BadFile{lp, fmt.Sprintf("symbolic link to %s, outside the folder; skipped (--follow-links follows it)", to)})
+					}
+					continue
+				}
 			}
 			if target.IsDir() {
 				w.dir(lp, rp)
@@ -132,7 +158,11 @@ func (w *walker) dir(logical, p string) {
 			w.dir(lp, rp)
 			continue
 		}
-		if !typ.IsRegular() || !isImageName(name) {
+		if !isImageName(name) {
+			continue
+		}
+		if !typ.IsRegular() {
+			w.bad = append(w.bad, BadFile{lp, "not a regular file (" + kindOf(typ) + "), skipped"})
 			continue
 		}
 		id, err := IDFor(w.root, lp)
@@ -159,4 +189,21 @@ func errText(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// kindOf names a file type for a bad-file reason.
+func kindOf(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case t&fs.ModeCharDevice != 0:
+		return "a character device"
+	case t&fs.ModeDevice != 0:
+		return "a block device"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeIrregular != 0:
+		return "an irregular file"
+	}
+	return "not a regular file"
 }

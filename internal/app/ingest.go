@@ -20,6 +20,9 @@ type IngestOptions struct {
 	Batch   int        // images per inference batch; 0 = embed's default
 	Workers int        // decode workers; 0 = number of CPUs
 	Shard   shard.Spec // one shard of Dir's files (internal/shard); the zero Spec ingests all
+	// FollowLinks follows symbolic links that lead out of Dir (by default
+	// they are listed as bad files; see embed.Walk).
+	FollowLinks bool
 	// Out, when set, is a folder that receives, once the ingest has
 	// finished, the store's records of this shard (all records without a
 	// shard) as Parquet, exactly as ExportParquet writes them, with
@@ -134,13 +137,14 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	started := false
 	var done int64
 	stats, err := embed.Ingest(ctx, o.Dir, sess, storeSink{st, a}, embed.IngestOptions{
-		Stop:    o.Stop,
-		Batch:   o.Batch,
-		Workers: o.Workers,
-		Prep:    cm.prep,
-		Keep:    shardKeep(o.Shard),
-		Hashes:  true,
-		OnStart: func(total int) { p.Start("ingest", "img", int64(total)); started = true },
+		Stop:        o.Stop,
+		Batch:       o.Batch,
+		Workers:     o.Workers,
+		Prep:        cm.prep,
+		Keep:        shardKeep(o.Shard),
+		FollowLinks: o.FollowLinks,
+		Hashes:      true,
+		OnStart:     func(total int) { p.Start("ingest", "img", int64(total)); started = true },
 		Progress: func(s embed.IngestStats) {
 			p.Add(int64(s.Done) - done)
 			done = int64(s.Done)

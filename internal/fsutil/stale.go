@@ -3,6 +3,7 @@ package fsutil
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -53,4 +54,11 @@ func RemoveStaleTemps(path string) []TempFile {
 		}
 	}
 	return out
+}
+
+// Inside reports whether path lies in the folder dir (compared as given:
+// resolve symbolic links first where that matters).
+func Inside(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel)
 }

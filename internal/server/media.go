@@ -10,11 +10,14 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/disintegration/imaging"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // Media answers serve only stored images: the file is the one the stored
@@ -58,7 +61,42 @@ func (s *Server) storedImage(w http.ResponseWriter, r *http.Request) (Image, boo
 	return img, true
 }
 
+// errOutside: a stored image's file leads, through a symbolic link, out of
+// the folder it was ingested from.
+var errOutside = errors.New("leads outside the folder it was ingested from")
+
+// sourcePath returns the file to read for a stored image: its path with
+// symbolic links resolved, which must lie in the folder the image was
+// ingested from (the path less the id, or the file's own folder when the
+// two do not match), unless the server follows links: a link placed in a
+// watched folder must not serve files from elsewhere on the host.
+func (s *Server) sourcePath(img Image) (string, error) {
+	if s.cfg.FollowLinks {
+		return img.Path, nil
+	}
+	real, err := filepath.EvalSymlinks(img.Path)
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Dir(img.Path)
+	if base := strings.TrimSuffix(img.Path, filepath.Ext(img.Path)); img.ID != "" && strings.HasSuffix(base, "/"+img.ID) {
+		root = strings.TrimSuffix(base, "/"+img.ID)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	if !fsutil.Inside(realRoot, real) {
+		return "", fmt.Errorf("%w (%s is %s)", errOutside, img.Path, real)
+	}
+	return real, nil
+}
+
 func sourceGone(w http.ResponseWriter, img Image, err error) {
+	if errors.Is(err, errOutside) {
+		writeError(w, http.StatusForbidden, "the file of %s %v; it is not served (vecimg serve --follow-links serves it)", img.ID, err)
+		return
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		writeError(w, http.StatusNotFound, "the file of %s is gone (%s was moved or deleted since it was ingested)", img.ID, img.Path)
 		return
@@ -78,7 +116,12 @@ func (s *Server) original(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	f, err := os.Open(img.Path)
+	src, err := s.sourcePath(img)
+	if err != nil {
+		sourceGone(w, img, err)
+		return
+	}
+	f, err := os.Open(src)
 	if err != nil {
 		sourceGone(w, img, err)
 		return
@@ -115,15 +158,20 @@ func (s *Server) thumb(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	fi, err := os.Stat(img.Path)
+	src, err := s.sourcePath(img)
 	if err != nil {
 		sourceGone(w, img, err)
 		return
 	}
-	key := thumbKey{path: img.Path, size: fi.Size(), mod: fi.ModTime(), side: s.cfg.ThumbSize}
+	fi, err := os.Stat(src)
+	if err != nil {
+		sourceGone(w, img, err)
+		return
+	}
+	key := thumbKey{path: src, size: fi.Size(), mod: fi.ModTime(), side: s.cfg.ThumbSize}
 	data, ok := s.thumbs.get(key)
 	if !ok {
-		data, err = s.makeThumb(img.Path)
+		data, err = s.makeThumb(src)
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				sourceGone(w, img, err)

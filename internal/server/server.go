@@ -46,6 +46,10 @@ type Config struct {
 	// under it appear or change (fsnotify), and every Rescan.
 	WatchDir string
 	Rescan   time.Duration // periodic rescan of WatchDir; DefaultRescan when 0, none when < 0
+	// FollowLinks serves image files reached through symbolic links that
+	// lead out of the folder they were ingested from (by default refused:
+	// see sourcePath); the backend's ingests follow them too.
+	FollowLinks bool
 
 	Log *slog.Logger // request and watch logs; discarded when nil
 	// OnListen is called with the address actually bound, before serving.

@@ -33,6 +33,8 @@ type Options struct {
 	Model   app.ModelOptions
 	Batch   int // ingest batch size; 0 = the ingest default
 	Workers int // ingest decode workers; 0 = the ingest default
+	// FollowLinks: --watch ingests follow symbolic links out of the folder.
+	FollowLinks bool
 	// OnWarn, when set, hears about a failed index save after an ingest
 	// (the index in memory stays right).
 	OnWarn func(msg string)
@@ -380,7 +382,7 @@ func (b *Backend) Ingest(ctx context.Context, dir string, progress func(server.I
 		}
 	}()
 	res, err := b.a.Ingest(run, app.IngestOptions{Dir: dir, Model: b.o.Model, Batch: b.o.Batch, Workers: b.o.Workers,
-		Progress: &ingestProgress{f: progress}, Stop: stop})
+		FollowLinks: b.o.FollowLinks, Progress: &ingestProgress{f: progress}, Stop: stop})
 	s := res.IngestStats
 	rep := server.IngestReport{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced,
 		Present: s.Present, Seconds: s.Seconds}
