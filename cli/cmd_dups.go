@@ -102,7 +102,7 @@ func printDups(w io.Writer, res app.DupsResult) error {
 		extra += len(g.Members) - 1
 	}
 	for _, g := range res.Groups {
-		fmt.Fprintf(w, "group %d: %d %s, keep %s\n", g.Group, len(g.Members), kindLabel(g.Kind), g.Keep)
+		fmt.Fprintf(w, "group %d: %d %s, keep %s\n", g.Group, len(g.Members), kindLabel(g.Kind), escapeText(g.Keep))
 		t := newTable(w, "", "ID", "SIZE", "DISTANCE", "PHASH", "DHASH", "MATCHED BY", "PATH")
 		for _, m := range g.Members {
 			mark := ""
@@ -165,11 +165,11 @@ func printRehash(w io.Writer, r app.RehashResult) {
 		paths []string
 	}{{"gone", r.Gone}, {"changed since stored (run `vecimg ingest` on their folder)", r.Changed}} {
 		if len(x.paths) > 0 {
-			fmt.Fprintf(w, "; %d %s, e.g. %s", len(x.paths), x.what, x.paths[0])
+			fmt.Fprintf(w, "; %d %s, e.g. %s", len(x.paths), x.what, escapeText(x.paths[0]))
 		}
 	}
 	if len(r.Bad) > 0 {
-		fmt.Fprintf(w, "; %d unreadable, e.g. %s (%s)", len(r.Bad), r.Bad[0].Path, r.Bad[0].Reason)
+		fmt.Fprintf(w, "; %d unreadable, e.g. %s (%s)", len(r.Bad), escapeText(r.Bad[0].Path), escapeText(r.Bad[0].Reason))
 	}
 	fmt.Fprintln(w)
 }

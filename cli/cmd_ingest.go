@@ -101,7 +101,7 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 	}
 	fmt.Fprintln(w)
 	for _, b := range s.Bad {
-		fmt.Fprintf(w, "  bad: %s: %s\n", b.Path, b.Reason)
+		fmt.Fprintf(w, "  bad: %s: %s\n", escapeText(b.Path), escapeText(b.Reason))
 	}
 	if s.Out != nil {
 		return printExportParquet(w, *s.Out)

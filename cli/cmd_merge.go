@@ -74,7 +74,7 @@ func printMerge(w io.Writer, res app.MergeResult) error {
 	if res.NConflicts > 0 {
 		fmt.Fprintf(w, "%d conflicting ids kept under new ids:\n", res.NConflicts)
 		for _, cf := range res.Conflicts {
-			fmt.Fprintf(w, "  %s: %s → kept by %s, renamed %s\n", cf.ID, strings.Join(cf.Holders, ", "), cf.Holders[0], strings.Join(cf.Renamed, ", "))
+			fmt.Fprintf(w, "  %s: %s → kept by %s, renamed %s\n", escapeText(cf.ID), strings.Join(cf.Holders, ", "), cf.Holders[0], escapeText(strings.Join(cf.Renamed, ", ")))
 		}
 		if res.NConflicts > len(res.Conflicts) {
 			fmt.Fprintf(w, "  … and %d more\n", res.NConflicts-len(res.Conflicts))

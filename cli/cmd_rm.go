@@ -36,7 +36,7 @@ func rmCommand() *cli.Command {
 
 func printRemove(w io.Writer, res app.RemoveResult) error {
 	for _, r := range res.Removed {
-		fmt.Fprintf(w, "removed %s (%s)\n", r.ID, r.Path)
+		fmt.Fprintf(w, "removed %s (%s)\n", escapeText(r.ID), escapeText(r.Path))
 	}
 	_, err := fmt.Fprintf(w, "%d records removed, %d left; the image files were not touched\n", len(res.Removed), res.Images)
 	return err
