@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -100,8 +101,13 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 		fmt.Fprintf(w, " (%.1f img/s on %s)", s.PerSec, s.Device)
 	}
 	fmt.Fprintln(w)
+	outside := false
 	for _, b := range s.Bad {
 		fmt.Fprintf(w, "  bad: %s: %s\n", escapeText(b.Path), escapeText(b.Reason))
+		outside = outside || strings.Contains(b.Reason, "outside the folder")
+	}
+	if outside {
+		fmt.Fprintln(w, "  (--follow-links follows symbolic links out of the folder)")
 	}
 	if s.Out != nil {
 		return printExportParquet(w, *s.Out)

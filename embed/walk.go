@@ -143,7 +143,7 @@ func (w *walker) dir(logical, p string) {
 			if !w.follow {
 				if to, err := filepath.EvalSymlinks(rp); err != nil || !fsutil.Inside(w.realRoot, to) {
 					if target.IsDir() || isImageName(name) {
-						w.bad = append(w.bad, BadFile{lp, fmt.Sprintf("symbolic link to %s, outside the folder; skipped (--follow-links follows it)", to)})
+						w.bad = append(w.bad, BadFile{lp, fmt.Sprintf("symbolic link to %s, outside the folder; skipped", to)})
 					}
 					continue
 				}
