@@ -87,8 +87,8 @@ func Walk(root string, followLinks bool) ([]FileEntry, []BadFile, error) {
 
 type walker struct {
 	root     string
-	realRoot string // root with its symbolic links resolved
-	follow   bool   // follow links out of root
+	realRoot string               // root with its symbolic links resolved
+	follow   bool                 // follow links out of root
 	seenDirs map[[2]uint64]string // (dev, inode) → first path
 	ids      map[string]string    // id → path that claimed it
 	files    []FileEntry
