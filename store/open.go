@@ -207,6 +207,9 @@ func lockShared(path string) (*os.File, error) {
 	return f, nil
 }
 
+// copyFile copies a memtable log, keeping its runs of zeros (badger
+// preallocates twice the memtable size) as holes, so that the copy takes
+// only the space of what was written.
 func copyFile(src, dst string) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -217,11 +220,37 @@ func copyFile(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
+	buf := make([]byte, 64<<10)
+	var size int64
+	for err == nil {
+		var n int
+		n, err = io.ReadFull(in, buf)
+		if n > 0 {
+			if isZero(buf[:n]) {
+				_, werr := out.Seek(int64(n), io.SeekCurrent)
+				err = errors.Join(err, werr)
+			} else if _, werr := out.Write(buf[:n]); werr != nil {
+				err = werr
+			}
+			size += int64(n)
+		}
 	}
-	return out.Close()
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = out.Truncate(size)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // badgerOpen is badger.Open with a panic on damaged files turned into an
