@@ -10,7 +10,7 @@
 #   git archive COMMIT | tar -x -C /tmp/old && (cd /tmp/old && go build -o /tmp/vecimg-old .)).
 # TRIALS (default 4) scales the number of trials of each kind. The run is
 # reproducible: every random choice comes from $SEED (default 18). The
-# full-disk trials need root (they loop-mount a 96 MB ext4 image) and are
+# full-disk trials need root (they loop-mount a 48 MB ext4 image) and are
 # skipped without it. Needs Go (for the data and the npz summary), and
 # takes a few minutes with the default sizes (N=3000 vectors of DIM=512).
 #
@@ -44,9 +44,13 @@ say() { echo "$*" | tee -a "$LOG"; }
 rnd() { echo $((RANDOM % $1)); } # 0..$1-1
 
 # Data: base set a (N vectors) and a second set b with other ids.
+# For the cluster kills, a store of NC small vectors, so that the label
+# write-back spans several batches.
+NC=${NC:-40000}
 if [ ! -f "$WORK/a.npz" ]; then
 	(cd "$REPO" && go run ./bench/synth -kind iso -dim "$DIM" -n "$N" -add "$N" -chunk 1000 -seed 7 \
-		-out "$WORK/a.npz" -add-out "$WORK/b.npz" -q) || exit 1
+		-out "$WORK/a.npz" -add-out "$WORK/b.npz" -q &&
+		go run ./bench/synth -kind iso -dim 32 -n "$NC" -chunk 10000 -seed 9 -out "$WORK/c.npz" -q) || exit 1
 fi
 (cd "$REPO" && go build -o "$WORK/npzsum" ./bench/faults/npzsum) || exit 1
 
@@ -76,13 +80,24 @@ if [ ! -d "$BASE" ]; then
 	run --db "$BASE" cluster -q --k 8 || { echo "$out"; exit 1; }
 fi
 BASESUM=$(summary "$BASE")
+CBASE=$WORK/cbase.db
+if [ ! -d "$CBASE" ]; then
+	run --db "$CBASE" import -q --model-name m "$WORK/c.npz" || { echo "$out"; exit 1; }
+	run --db "$CBASE" cluster -q --k 8 || { echo "$out"; exit 1; }
+fi
 fresh() { rm -rf "$WORK/t.db" "$WORK/t.db.hnsw"; cp -a "$BASE" "$WORK/t.db"; [ -f "$BASE.hnsw" ] && cp "$BASE.hnsw" "$WORK/t.db.hnsw"; DB=$WORK/t.db; }
 
 # Times of the writing commands, for the aimed kills.
 ms() { date +%s%3N; }
 t0=$(ms); fresh; run --db "$DB" import -q --model-name m "$WORK/b.npz"; TIMPORT=$(($(ms) - t0))
-t0=$(ms); fresh; run --db "$DB" cluster -q --k 5; TCLUSTER=$(($(ms) - t0))
-say "binary $BIN; N=$N DIM=$DIM SEED=$SEED; import of $N takes ${TIMPORT} ms, cluster ${TCLUSTER} ms"
+cfresh() { rm -rf "$WORK/t.db" "$WORK/t.db.hnsw"; cp -a "$CBASE" "$WORK/t.db"; cp "$CBASE.hnsw" "$WORK/t.db.hnsw" 2>/dev/null; DB=$WORK/t.db; }
+t0=$(ms); cfresh; run --db "$DB" cluster -q --k 5; TCLUSTER=$(($(ms) - t0))
+say "binary $BIN; N=$N DIM=$DIM NC=$NC SEED=$SEED; import of $N takes ${TIMPORT} ms, cluster of $NC ${TCLUSTER} ms"
+
+# unlocked: after a kill, wait until the kernel has finished the killed
+# process (its threads can outlive the leader's exit by a moment, holding the
+# store's lock).
+unlocked() { for _ in $(seq 100); do flock -n "$DB" true 2>/dev/null && return; sleep 0.1; done; }
 
 declare -A OUT
 record() { # record KIND OUTCOME DETAIL
@@ -110,6 +125,7 @@ for i in $(seq 1 $((2 * T))); do
 	fresh
 	d=$(($(rnd $TIMPORT) + 50))
 	{ timeout -s KILL "$(awk "BEGIN{print $d/1000}")" "$BIN" --db "$DB" import -q --model-name m "$WORK/b.npz"; } >/dev/null 2>&1
+	unlocked
 	after_kill kill-import "$N"
 done
 
@@ -118,19 +134,21 @@ for i in $(seq 1 "$T"); do
 	fresh
 	ids=$(for j in $(seq 0 3 $((N - 1))); do printf 'v%08d ' "$j"; done)
 	{ timeout -s KILL 0.$((RANDOM % 9 + 1)) "$BIN" --db "$DB" rm $ids; } >/dev/null 2>&1
+	unlocked
 	after_kill kill-rm $((N - N / 3 - 1))
 done
 
-# 3. kill -9 aimed at cluster's label write-back (the second half of the run).
+# 3. kill -9 aimed at cluster's label write-back (the last 70% of the run).
 for i in $(seq 1 $((2 * T))); do
-	fresh
-	d=$((TCLUSTER / 2 + $(rnd $((TCLUSTER / 2 + 1)))))
+	cfresh
+	d=$((TCLUSTER * 3 / 10 + $(rnd $((TCLUSTER * 7 / 10 + 1)))))
 	{ timeout -s KILL "$(awk "BEGIN{print $d/1000}")" "$BIN" --db "$DB" cluster -q --k 5; } >/dev/null 2>&1
+	unlocked
 	got=$(summary "$DB")
 	want=$(sizes "$DB")
 	labels=${got##*labels=}
-	if [ "$labels" != "$want" ]; then record kill-cluster MIXED "labels $labels, stored run sizes $want"; continue; fi
-	after_kill kill-cluster "$N"
+	if [ "$labels" != "$want" ]; then record kill-cluster MIXED "killed at $d ms: labels $labels, stored run sizes $want"; continue; fi
+	after_kill kill-cluster "$NC"
 done
 
 # 4. kill -9 early in the creation of a new store, then the same command again.
@@ -138,6 +156,8 @@ for i in $(seq 1 "$T"); do
 	rm -rf "$WORK/new.db" "$WORK/new.db.hnsw" "$WORK"/.new.db.*
 	d=$(($(rnd 150) + 5))
 	{ timeout -s KILL "$(awk "BEGIN{print $d/1000}")" "$BIN" --db "$WORK/new.db" import -q --model-name m "$WORK/a.npz"; } >/dev/null 2>&1
+	DB=$WORK/new.db
+	[ -d "$DB" ] && unlocked
 	run --db "$WORK/new.db" import -q --model-name m "$WORK/a.npz"
 	if crashed; then record kill-create CRASH "$(echo "$out" | head -1)"; continue; fi
 	if [ "$rc" != 0 ]; then record kill-create STUCK "killed at ${d} ms; rerun: $(echo "$out" | head -1 | cut -c1-110)"; continue; fi
@@ -196,18 +216,18 @@ for i in $(seq 1 "$T"); do
 	BASESUM=$BASESUM_SAVED
 done
 
-# 6. a full file system (root only): imports into a 96 MB ext4 image that is
-# partly filled, so that the first or the second import runs out of space.
+# 6. a full file system (root only): two imports into a 48 MB ext4 image that
+# is partly filled, so that the first or the second runs out of space.
 if [ "$(id -u)" = 0 ]; then
 	MNT=$WORK/mnt
 	mkdir -p "$MNT"
 	for i in $(seq 1 "$T"); do
 		umount "$MNT" 2>/dev/null
-		truncate -s 96M "$WORK/small.img" && mkfs.ext4 -q -F "$WORK/small.img" && mount -o loop "$WORK/small.img" "$MNT" || {
+		truncate -s 48M "$WORK/small.img" && mkfs.ext4 -q -F "$WORK/small.img" && mount -o loop "$WORK/small.img" "$MNT" || {
 			record full-disk n/a "cannot mount"
 			break
 		}
-		dd if=/dev/zero of="$MNT/fill" bs=1M count=$((40 + 9 * i)) status=none
+		dd if=/dev/zero of="$MNT/fill" bs=1M count=$((5 * i - 5)) status=none
 		run --db "$MNT/f.db" import -q --model-name m "$WORK/a.npz"
 		first=$rc
 		run --db "$MNT/f.db" import -q --model-name m "$WORK/b.npz"
