@@ -19,7 +19,7 @@
 // (errors.Is), and Check lists each damaged record. Values written before
 // schema 3 carry no checksum: they still read, Unsealed counts them, and
 // Reseal rewrites them with one (content unchanged), as does any rewrite of
-// the record (Put, SetLabels, SetHashes).
+// the record (Put, SetHashes).
 //
 // Image hashes (schema 3): Meta.Hashes holds a record's 64-bit pHash, dHash
 // and mirrored pHash (Present false when it has none); Put stores them,
@@ -35,6 +35,18 @@
 //     Open while a writer holds it (a query during an ingest), and a writer's
 //     Open while readers hold it, fail with ErrLocked and a message naming
 //     the writer's pid when known. This holds within one process too.
+//   - Clusterings switch atomically: SetLabels writes under the next run,
+//     PutClusterRun makes it current in one commit (labels.go); a kill leaves
+//     the previous clustering whole.
+//   - Creation is atomic (a temporary directory renamed into place), and a
+//     read-only Open changes no byte (a shadow directory of links where
+//     badger would recover or delete; open.go).
+//   - A rollback is caught: the state file (state.go), written after every
+//     commit, is compared at every Open (ErrRollback, AcceptRollback).
+//   - A full disk is an error before anything is written (ErrNoSpace;
+//     space.go), not badger's SIGBUS on a mapped write.
+//   - Check verifies badger's table and value-log checksums too, and never
+//     panics on damaged files; Repair drops what it finds damaged.
 //   - No badger type appears in the API; errors are the sentinels and types
 //     of errors.go.
 //   - Ids and vectors are checked by internal/vec, the rule (and limits)
