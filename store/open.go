@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
@@ -190,23 +189,6 @@ func (sh *shadow) remove() {
 	}
 }
 
-// lockShared takes the shared lock badger's read-only open takes on the
-// store directory.
-func lockShared(path string) (*os.File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open store %q: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, &LockedError{Path: path, PID: lockPID(path)}
-		}
-		return nil, fmt.Errorf("lock store %q: %w", path, err)
-	}
-	return f, nil
-}
-
 // copyFile copies a memtable log, keeping its runs of zeros (badger
 // preallocates twice the memtable size) as holes, so that the copy takes
 // only the space of what was written.
@@ -305,11 +287,11 @@ func probeTable(path string, verify bool) (err error) {
 	if fi.Size() == 0 {
 		return errors.New("empty table file")
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	data, unmap, err := mapFile(f, fi.Size())
 	if err != nil {
 		return err
 	}
-	defer syscall.Munmap(data)
+	defer unmap()
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("unreadable table (%v)", firstLine(fmt.Sprint(r)))

@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"syscall"
 )
 
 // A full disk must be an error, not a crash: badger writes its value log,
@@ -32,16 +31,6 @@ func (e *NoSpaceError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrNoSpace) true.
 func (e *NoSpaceError) Unwrap() error { return ErrNoSpace }
-
-// freeSpace reports the bytes available to this user on path's file
-// system; a variable so that tests can fake a full disk.
-var freeSpace = func(path string) (int64, error) {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(path, &st); err != nil {
-		return 0, err
-	}
-	return int64(st.Bavail) * int64(st.Bsize), nil
-}
 
 // spareBytes is what a write needs beyond its own bytes: a memtable flushed
 // to a table file (at most its size), a new value-log file's first pages,

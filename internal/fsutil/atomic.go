@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // WriteFileAtomic writes path through write: the bytes go to a temporary
@@ -25,7 +24,7 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	tmp := f.Name()
-	syscall.Flock(int(f.Fd()), syscall.LOCK_EX) // held until f is closed
+	lock(f) // held until f is closed
 	defer func() {
 		if err != nil {
 			f.Close()

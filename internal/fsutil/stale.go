@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -37,7 +36,7 @@ func StaleTemps(path string) []TempFile {
 		fi, err := f.Stat()
 		// An empty file may be one a writer has created and not locked yet.
 		settled := err == nil && (fi.Size() > 0 || time.Since(fi.ModTime()) > 10*time.Second)
-		if settled && fi.Mode().IsRegular() && syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		if settled && fi.Mode().IsRegular() && unlocked(f, fi) {
 			out = append(out, TempFile{Path: p, Size: fi.Size()})
 		}
 		f.Close() // releases the lock
