@@ -31,7 +31,7 @@ func dupsCommand() *cli.Command {
 			"vectors alone until `dups --rehash` reads their source files.\n" +
 			"--csv writes group,id,path,keep,distance,phash_distance,dhash_distance,mirrored,matched_by;\n" +
 			"--sheets writes one PNG contact sheet per group and an index.html. Nothing is deleted.",
-		Flags: []cli.Flag{
+		Flags: append(append([]cli.Flag{
 			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: fmt.Sprintf("cosine distance `D` (1 − cos) under which two images match by their vectors (default: calibrated, else %v)", dedup.DefaultThreshold)},
 			&cli.IntFlag{Name: "phash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by pHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultPHash)},
 			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off (default: calibrated, else off)"},
@@ -43,11 +43,21 @@ func dupsCommand() *cli.Command {
 			&cli.StringFlag{Name: "csv", Usage: "also write the groups to `FILE`"},
 			&cli.StringFlag{Name: "sheets", Usage: "also write contact sheets (one PNG per group + index.html) into `DIR`"},
 			&cli.IntFlag{Name: "sheets-max", Value: app.DefaultSheetsMax, Usage: "with --sheets: at most this many groups get a sheet"},
+			&cli.BoolFlag{Name: "calibrate", Usage: "instead of listing groups: copy a sample of the stored images in memory (JPEG q30, half size, 5–10% crop, ±20% brightness, gray, text watermark, mirror), embed the copies with the store's model, measure every signal against each image's nearest non-copies, and store the thresholds of highest recall at pair precision ≥ 0.99 (used by later runs)"},
+			&cli.IntFlag{Name: "sample", Value: app.DefaultCalibrateSample, Usage: "with --calibrate: stored images to copy"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "with --calibrate: draws the sample and the crops"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "with --calibrate: measure and print, store nothing"},
 			jsonFlag(),
-		},
+		}, queryModelFlags()...), runtimeFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("dups takes no arguments (got %q)", c.Args().Slice())
+			}
+			if c.Bool("calibrate") {
+				return calibrate(c)
+			}
+			if c.IsSet("sample") || c.IsSet("seed") {
+				return usagef("--sample and --seed go with --calibrate")
 			}
 			opts := app.DupsOptions{K: c.Int("k"), MaxK: c.Int("max-k"), CSV: c.String("csv"), Keep: c.String("keep"),
 				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Rehash: c.Bool("rehash"), Progress: progressFor(c)}
@@ -86,6 +96,79 @@ func dupsCommand() *cli.Command {
 			})
 		},
 	}
+}
+
+// calibrate runs dups --calibrate.
+func calibrate(c *cli.Context) error {
+	for _, f := range []string{"threshold", "phash", "dhash", "signals", "rehash", "csv", "sheets"} {
+		if c.IsSet(f) {
+			return usagef("--%s does not go with --calibrate, which chooses the thresholds", f)
+		}
+	}
+	o := app.CalibrateOptions{Sample: c.Int("sample"), Seed: c.Uint64("seed"), DryRun: c.Bool("dry-run"), Model: modelOptions(c), Progress: progressFor(c)}
+	if o.Sample < 2 {
+		return usagef("--sample %d: give at least 2 (default %d)", o.Sample, app.DefaultCalibrateSample)
+	}
+	return withApp(c, o.DryRun, func(a *app.App) error {
+		res, err := a.Calibrate(c.Context, o)
+		if err != nil {
+			return err
+		}
+		return emit(c, res, printCalibration)
+	})
+}
+
+func printCalibration(w io.Writer, res app.CalibrateResult) error {
+	fmt.Fprintf(w, "%d stored images copied %d ways in memory: %d pairs (%d copies of their original, %d with a nearest non-copy)\n\n",
+		res.Sample, len(dedup.Transforms), res.Pairs, res.Positives, res.Pairs-res.Positives)
+	t := newTable(w, "SIGNALS", "THRESHOLDS", "PRECISION", "RECALL", "F1")
+	for _, m := range res.Methods {
+		th := "none reaches the precision"
+		if m.Found {
+			th = app.ThresholdWords(app.DupThresholds{Vector: m.Thresholds.Vector, PHash: m.Thresholds.PHash, DHash: m.Thresholds.DHash})
+		}
+		t.row(m.Name, th, precisionText(m.All), fmt.Sprintf("%.3f", m.All.Recall), fmt.Sprintf("%.3f", m.All.F1))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nrecall / precision per transformation (each signal at its own thresholds above):\n")
+	head := []any{"TRANSFORMATION"}
+	for _, m := range res.Methods {
+		head = append(head, m.Name)
+	}
+	t = newTable(w, head...)
+	for i, tr := range dedup.Transforms {
+		row := []any{tr}
+		for _, m := range res.Methods {
+			sc := m.PerTransform[i].Score
+			row = append(row, fmt.Sprintf("%.3f / %s", sc.Recall, precisionText(sc)))
+		}
+		t.row(row...)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if n := len(res.Skipped); n > 0 {
+		fmt.Fprintf(w, "%d images skipped (source file gone, changed or unreadable), e.g. %s: %s\n", n, res.Skipped[0].Path, res.Skipped[0].Reason)
+	}
+	switch {
+	case res.Saved:
+		fmt.Fprintf(w, "stored in the manifest: dups now matches by %s; %.1f s\n", app.ThresholdWords(app.DupThresholds{Vector: res.Chosen.Vector, PHash: res.Chosen.PHash, DHash: res.Chosen.DHash}), res.Seconds)
+	case !res.Methods[len(res.Methods)-1].Found:
+		fmt.Fprintf(w, "no thresholds reach pair precision %.2f on this sample: nothing stored; %.1f s\n", res.MinPrecision, res.Seconds)
+	default:
+		fmt.Fprintf(w, "--dry-run: nothing stored; %.1f s\n", res.Seconds)
+	}
+	return nil
+}
+
+// precisionText is a score's precision, "-" when nothing was predicted.
+func precisionText(s dedup.Score) string {
+	if s.TP+s.FP == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", s.Precision)
 }
 
 func printDups(w io.Writer, res app.DupsResult) error {

@@ -150,3 +150,45 @@ func TestDupsHashes(t *testing.T) {
 		t.Fatalf("ingest: rehashed %d, present %d", ing.Rehashed, ing.Present)
 	}
 }
+
+// TestDupsCalibrate: --calibrate measures every signal on in-memory copies,
+// stores the fused thresholds in the manifest, and dups then uses them and
+// says so; --dry-run stores nothing.
+func TestDupsCalibrate(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	writeCopies(t, imgs)
+	writeNoisePNGs(t, imgs, 10, 3)
+	db := filepath.Join(dir, "v.db")
+	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
+	before := snapshot(t, db)
+	res := decodeJSON[app.CalibrateResult](t, mustRun(t, "--db", db, "dups", "--calibrate", "--dry-run", "--sample", "5", "--json"))
+	if res.Saved || res.Sample != 5 || res.Positives != 5*8 || len(res.Methods) != 4 || res.Pairs <= res.Positives {
+		t.Fatalf("dry run: %+v", res)
+	}
+	sameSnapshot(t, before, snapshot(t, db))
+	for _, m := range res.Methods {
+		if len(m.PerTransform) != 8 || (m.Found && m.All.Precision < 0.99) {
+			t.Errorf("method %+v", m)
+		}
+	}
+	fused := res.Methods[3]
+	for _, m := range res.Methods[:3] {
+		if m.Found && m.All.Recall > fused.All.Recall {
+			t.Errorf("%s alone recalls %v, fused %v", m.Name, m.All.Recall, fused.All.Recall)
+		}
+	}
+	out := mustRun(t, "--db", db, "dups", "--calibrate", "--sample", "5")
+	if !strings.Contains(out, "stored in the manifest: dups now matches by") || !strings.Contains(out, "mirror") {
+		t.Fatalf("calibrate text:\n%s", out)
+	}
+	d := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json"))
+	c := d.Thresholds.Calibration
+	if c == nil || d.Thresholds.Source["phash"] != app.FromCalibrated || d.Thresholds.PHash != c.PHash || c.Sample != 5 {
+		t.Fatalf("dups after calibration: %+v", d.Thresholds)
+	}
+	if d := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--phash", "3")); d.Thresholds.PHash != 3 || d.Thresholds.Source["phash"] != app.FromGiven {
+		t.Errorf("--phash 3 over the calibration: %+v", d.Thresholds)
+	}
+}

@@ -566,7 +566,7 @@ func imageHashes(h store.Hashes) (phash.Hashes, bool) {
 func ThresholdWords(t DupThresholds) string {
 	var parts []string
 	if t.Vector >= 0 {
-		parts = append(parts, fmt.Sprintf("cosine distance ≤ %g", t.Vector))
+		parts = append(parts, fmt.Sprintf("cosine distance ≤ %.4g", t.Vector))
 	}
 	if t.PHash >= 0 {
 		parts = append(parts, fmt.Sprintf("pHash ≤ %d", t.PHash))
