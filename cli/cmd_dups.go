@@ -30,7 +30,8 @@ func dupsCommand() *cli.Command {
 			"Stores without image hashes (imported vectors, stores made before schema 3) match on\n" +
 			"vectors alone until `dups --rehash` reads their source files.\n" +
 			"--csv writes group,id,path,keep,distance,phash_distance,dhash_distance,mirrored,matched_by;\n" +
-			"--sheets writes one PNG contact sheet per group and an index.html. Nothing is deleted.",
+			"--sheets writes one PNG contact sheet per group and an index.html. Nothing is ever deleted:\n" +
+			"--move-to DIR moves the files that are not kept (check first with --dry-run) and removes their records.",
 		Flags: append(append([]cli.Flag{
 			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: fmt.Sprintf("cosine distance `D` (1 − cos) under which two images match by their vectors (default: calibrated, else %v)", dedup.DefaultThreshold)},
 			&cli.IntFlag{Name: "phash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by pHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultPHash)},
@@ -46,7 +47,8 @@ func dupsCommand() *cli.Command {
 			&cli.BoolFlag{Name: "calibrate", Usage: "instead of listing groups: copy a sample of the stored images in memory (JPEG q30, half size, 5–10% crop, ±20% brightness, gray, text watermark, mirror), embed the copies with the store's model, measure every signal against each image's nearest non-copies, and store the thresholds of highest recall at pair precision ≥ 0.99 (used by later runs)"},
 			&cli.IntFlag{Name: "sample", Value: app.DefaultCalibrateSample, Usage: "with --calibrate: stored images to copy"},
 			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "with --calibrate: draws the sample and the crops"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "with --calibrate: measure and print, store nothing"},
+			&cli.StringFlag{Name: "move-to", Usage: "move every file that is not kept into `DIR` (at DIR/<id>.<ext>: relative paths kept; never overwrites, never deletes; DIR/vecimg-dups-moved-*.csv lists each move), then remove their records"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "with --move-to: check and print the moves, move nothing; with --calibrate: measure and print, store nothing"},
 			jsonFlag(),
 		}, queryModelFlags()...), runtimeFlags()...),
 		Action: func(c *cli.Context) error {
@@ -60,7 +62,11 @@ func dupsCommand() *cli.Command {
 				return usagef("--sample and --seed go with --calibrate")
 			}
 			opts := app.DupsOptions{K: c.Int("k"), MaxK: c.Int("max-k"), CSV: c.String("csv"), Keep: c.String("keep"),
-				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Rehash: c.Bool("rehash"), Progress: progressFor(c)}
+				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Rehash: c.Bool("rehash"), Progress: progressFor(c),
+				MoveTo: c.String("move-to"), DryRun: c.Bool("dry-run")}
+			if opts.DryRun && opts.MoveTo == "" {
+				return usagef("--dry-run goes with --move-to or --calibrate")
+			}
 			if c.IsSet("threshold") {
 				t := c.Float64("threshold")
 				if t <= 0 || t > 2 {
@@ -87,7 +93,7 @@ func dupsCommand() *cli.Command {
 			if opts.K <= 0 || opts.MaxK <= 0 || opts.SheetsMax <= 0 {
 				return usagef("--k, --max-k and --sheets-max must be positive")
 			}
-			return withApp(c, !opts.Rehash, func(a *app.App) error {
+			return withApp(c, !opts.Rehash && (opts.MoveTo == "" || opts.DryRun), func(a *app.App) error {
 				res, err := a.Dups(c.Context, opts)
 				if err != nil {
 					return err
@@ -212,6 +218,23 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	fmt.Fprintf(w, "%d groups (%d identical, %d near) among %d images; %d images could be removed (kept: %s)\n",
 		len(res.Groups), identical, near, res.Images, extra, res.Keep)
 	fmt.Fprintf(w, "matched by %s; thresholds: %s\n", app.ThresholdWords(res.Thresholds), thresholdSources(res.Thresholds))
+	if m := res.Moved; m != nil {
+		verb := "moved"
+		if m.DryRun {
+			verb = "would move (--dry-run: nothing moved)"
+		}
+		fmt.Fprintf(w, "%s %d files into %s:\n", verb, len(m.Moves), m.Dir)
+		t := newTable(w, "  GROUP", "FROM", "TO", "KEPT")
+		for _, mv := range m.Moves {
+			t.row(fmt.Sprintf("  %d", mv.Group), mv.From, mv.To, mv.Keep)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		if !m.DryRun {
+			fmt.Fprintf(w, "%d records removed from the store; the moves are listed in %s\n", m.Removed, m.CSV)
+		}
+	}
 	th := res.Thresholds
 	if (th.PHash >= 0 || th.DHash >= 0) && res.Hashed < res.Images {
 		if res.Hashed == 0 {

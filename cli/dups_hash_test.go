@@ -192,3 +192,56 @@ func TestDupsCalibrate(t *testing.T) {
 		t.Errorf("--phash 3 over the calibration: %+v", d.Thresholds)
 	}
 }
+
+// TestDupsMoveTo: --dry-run plans and changes nothing; --move-to moves the
+// copies that are not kept, keeping relative paths, lists them in a CSV and
+// removes their records; --keep chooses the survivor.
+func TestDupsMoveTo(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	writeCopies(t, imgs)
+	db := filepath.Join(dir, "v.db")
+	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
+	out := filepath.Join(dir, "dups")
+	before := snapshot(t, db, imgs)
+	res := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash", "--keep", "under="+filepath.Join(imgs, "1_mirror.png"), "--move-to", out, "--dry-run"))
+	if m := res.Moved; m == nil || !m.DryRun || len(m.Moves) != 3 {
+		t.Fatalf("dry run: %+v", res.Moved)
+	}
+	sameSnapshot(t, before, snapshot(t, db, imgs))
+	if _, err := os.Stat(out); err == nil {
+		t.Error("--dry-run made the folder")
+	}
+	// --keep under=PATH keeps the mirrored copy instead of 1.
+	kept := map[string]bool{}
+	for _, g := range res.Groups {
+		kept[g.Keep] = true
+	}
+	if !kept["1_mirror"] || kept["1"] {
+		t.Errorf("kept %v", kept)
+	}
+	res = decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash", "--move-to", out))
+	m := res.Moved
+	if m == nil || m.DryRun || len(m.Moves) != 3 || m.Removed != 3 || m.CSV == "" {
+		t.Fatalf("move: %+v", m)
+	}
+	for _, id := range []string{"1_mirror.png", "2_half.png", "4_q30.jpg"} {
+		if _, err := os.Stat(filepath.Join(out, id)); err != nil {
+			t.Errorf("%s not moved: %v", id, err)
+		}
+		if _, err := os.Stat(filepath.Join(imgs, id)); err == nil {
+			t.Errorf("%s still in the folder", id)
+		}
+	}
+	info := decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json"))
+	if info.Count != 4 {
+		t.Errorf("%d records left, want 4", info.Count)
+	}
+	mustRun(t, "--db", db, "check")
+	// Nothing left to move; a second run is a no-op.
+	res = decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash", "--move-to", out))
+	if len(res.Groups) != 0 || len(res.Moved.Moves) != 0 {
+		t.Errorf("second run: %+v", res)
+	}
+}
