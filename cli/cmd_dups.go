@@ -39,6 +39,7 @@ func dupsCommand() *cli.Command {
 			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},
 			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes from the records' source files (opens the store for writing; lists files that are gone or changed)"},
 			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives: largest, oldest, newest or under=`PATH`"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.IntFlag{Name: "k", Value: dedup.DefaultK, Usage: "neighbours asked first per image"},
 			&cli.IntFlag{Name: "max-k", Value: dedup.DefaultMaxK, Usage: "most neighbours asked per image (adaptive k)"},
 			&cli.StringFlag{Name: "csv", Usage: "also write the groups to `FILE`"},

@@ -621,3 +621,18 @@ func ThresholdWords(t DupThresholds) string {
 	}
 	return strings.Join(parts, " or ")
 }
+
+// MatchingWords says which signals decided a dups run, at which thresholds,
+// and where they came from, for the front ends.
+func MatchingWords(res DupsResult) string {
+	t := res.Thresholds
+	var src []string
+	for _, sg := range []string{SignalVector, SignalPHash, SignalDHash} {
+		src = append(src, sg+" "+t.Source[sg])
+	}
+	s := fmt.Sprintf("matched by %s (thresholds: %s)", ThresholdWords(t), strings.Join(src, ", "))
+	if res.Hashed == 0 && (t.PHash >= 0 || t.DHash >= 0) {
+		s += "; no image has perceptual hashes, so vectors alone decided"
+	}
+	return s
+}
