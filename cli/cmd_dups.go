@@ -35,7 +35,7 @@ func dupsCommand() *cli.Command {
 		Flags: append(append([]cli.Flag{
 			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: fmt.Sprintf("cosine distance `D` (1 − cos) under which two images match by their vectors (default: calibrated, else %v)", dedup.DefaultThreshold)},
 			&cli.IntFlag{Name: "phash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by pHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultPHash)},
-			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off (default: calibrated, else off)"},
+			&cli.IntFlag{Name: "dhash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by dHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultDHash)},
 			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},
 			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes from the records' source files (opens the store for writing; lists files that are gone or changed)"},
 			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives: largest, oldest, newest or under=`PATH`"},
