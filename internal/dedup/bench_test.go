@@ -33,7 +33,7 @@ func BenchmarkHashPairs(b *testing.B) {
 		hs = append(hs, h)
 		f.items = append(f.items, Item{ID: fmt.Sprint(i), Hashes: h, Hashed: true})
 	}
-	for _, H := range []int{7, 10, 11} {
+	for _, H := range []int{2, 6, 10} {
 		b.Run(fmt.Sprintf("n=%d/H=%d", n, H), func(b *testing.B) {
 			o := Options{PHash: H, DHash: Off}
 			tab, _ := collect(context.Background(), f.Items, o)

@@ -210,7 +210,7 @@ type Result struct {
 	Stats     Stats   `json:"stats"`
 }
 
-// maxHash is the largest hash threshold: radius 3 probes 697 values per band.
+// maxHash is the largest hash threshold.
 const maxHash = 15
 
 func (o Options) withDefaults() (Options, error) {
@@ -547,8 +547,7 @@ func hashPairs(t *items, reps []int32, opt Options, pairs map[uint64]match, res 
 		for _, s := range slots {
 			hs = append(hs, t.hashes[s].PHash, t.hashes[s].PMirror)
 		}
-		x := newBandIndex(hs)
-		r := radiusFor(opt.PHash)
+		x := newBandIndex(hs, opt.PHash)
 		for q, s := range slots {
 			check := func(e int32) {
 				j := e / 2
@@ -563,8 +562,8 @@ func hashPairs(t *items, reps []int32, opt Options, pairs map[uint64]match, res 
 			}
 			// The mirrored pHash finds the pairs where only mirror(a) ≈ b
 			// (each pair is checked from its first slot's query).
-			x.probe(t.hashes[s].PHash, r, check)
-			x.probe(t.hashes[s].PMirror, r, check)
+			x.probe(t.hashes[s].PHash, check)
+			x.probe(t.hashes[s].PMirror, check)
 		}
 	}
 	if opt.DHash >= 0 {
@@ -575,10 +574,9 @@ func hashPairs(t *items, reps []int32, opt Options, pairs map[uint64]match, res 
 		for i, s := range slots {
 			hs[i] = t.hashes[s].DHash
 		}
-		x := newBandIndex(hs)
-		r := radiusFor(opt.DHash)
+		x := newBandIndex(hs, opt.DHash)
 		for q, s := range slots {
-			x.probe(hs[q], r, func(j int32) {
+			x.probe(hs[q], func(j int32) {
 				if int(j) <= q || seen[j] == int32(q) {
 					return
 				}

@@ -15,10 +15,10 @@
 //     that stay at the cap are counted in Stats.Capped), or their pHash
 //     distance (the smaller of direct and mirrored, package internal/phash)
 //     is ≤ the pHash threshold, or their dHash distance is ≤ the dHash
-//     threshold. Hash pairs come from a banded lookup (4 bands of 16 bits:
-//     two hashes within h bits share a band within h/4 bits, so probing
-//     those finds all of them; see bands.go), never from comparing all
-//     pairs;
+//     threshold. Hash pairs come from a banded lookup (m bands of 64/m
+//     bits, m chosen for the number of images and the threshold: two hashes
+//     within h bits share a band within ⌊h/m⌋ bits, so probing those finds
+//     all of them; see bands.go), never from comparing all pairs;
 //   - "near" groups are stars, not connected components: the images are
 //     visited best first by the keep rule, and an image not yet in a group
 //     that matches images not yet in a group becomes the kept image of a

@@ -159,10 +159,10 @@ type MapPoint struct {
 // Dups is the answer of GET /api/v1/dups: the duplicate groups of the
 // store at one threshold.
 type Dups struct {
-	Threshold  float64    `json:"threshold"`  // cosine distance D used
+	Threshold float64 `json:"threshold"` // cosine distance D used
 	// Matching says in words which signals and thresholds decided, and
 	// where the thresholds came from (calibrated, default, given).
-	Matching string `json:"matching,omitempty"`
+	Matching   string     `json:"matching,omitempty"`
 	Images     int        `json:"images"`     // images looked at
 	Generation uint64     `json:"generation"` // store generation the groups were found in
 	Groups     []DupGroup `json:"groups"`     // largest first
