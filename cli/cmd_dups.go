@@ -32,13 +32,16 @@ func dupsCommand() *cli.Command {
 			"--csv writes group,id,path,keep,distance,phash_distance,dhash_distance,mirrored,matched_by;\n" +
 			"--sheets writes one PNG contact sheet per group and an index.html. Nothing is ever deleted:\n" +
 			"--move-to DIR moves the files that are not kept (check first with --dry-run) and removes their records.",
-		Flags: append(append([]cli.Flag{
-			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: fmt.Sprintf("cosine distance `D` (1 − cos) under which two images match by their vectors (default: calibrated, else %v)", dedup.DefaultThreshold)},
-			&cli.IntFlag{Name: "phash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by pHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultPHash)},
-			&cli.IntFlag{Name: "dhash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by dHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultDHash)},
+		Flags: append([]cli.Flag{
+			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: "cosine distance `D` (1 − cos) under which two images match by their vectors",
+				DefaultText: fmt.Sprintf("calibrated, else %v", dedup.DefaultThreshold)},
+			&cli.IntFlag{Name: "phash", Usage: "Hamming distance `H` under which two images match by pHash (mirrored copies too); -1 turns it off",
+				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultPHash)},
+			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off",
+				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultDHash)},
 			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},
 			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes from the records' source files (opens the store for writing; lists files that are gone or changed)"},
-			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives: largest, oldest, newest or under=`PATH`"},
+			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives (`RULE`): largest, oldest, newest, or under=PATH (a file in that folder)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.IntFlag{Name: "k", Value: dedup.DefaultK, Usage: "neighbours asked first per image"},
 			&cli.IntFlag{Name: "max-k", Value: dedup.DefaultMaxK, Usage: "most neighbours asked per image (adaptive k)"},
@@ -51,7 +54,10 @@ func dupsCommand() *cli.Command {
 			&cli.StringFlag{Name: "move-to", Usage: "move every file that is not kept into `DIR` (at DIR/<id>.<ext>: relative paths kept; never overwrites, never deletes; DIR/vecimg-dups-moved-*.csv lists each move), then remove their records"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "with --move-to: check and print the moves, move nothing; with --calibrate: measure and print, store nothing"},
 			jsonFlag(),
-		}, queryModelFlags()...), runtimeFlags()...),
+			&cli.StringFlag{Name: "weights", Usage: "with --calibrate, when the store's model is not cached: the store's weights `FILE` (checked against its SHA-256)"},
+			&cli.StringFlag{Name: "model", Usage: "with --calibrate, when the store's ONNX model moved: the store's ONNX `FILE` (checked against its SHA-256)"},
+			&cli.BoolFlag{Name: "no-download", Usage: "never download weights"},
+		}, runtimeFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("dups takes no arguments (got %q)", c.Args().Slice())
