@@ -30,27 +30,50 @@ func dupsCommand() *cli.Command {
 			"Stores without image hashes (imported vectors, stores made before schema 3) match on\n" +
 			"vectors alone until `dups --rehash` reads their source files.\n" +
 			"--csv writes group,id,path,keep,distance,phash_distance,dhash_distance,mirrored,matched_by;\n" +
-			"--sheets writes one PNG contact sheet per group and an index.html. Nothing is deleted.",
-		Flags: []cli.Flag{
-			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: fmt.Sprintf("cosine distance `D` (1 − cos) under which two images match by their vectors (default: calibrated, else %v)", dedup.DefaultThreshold)},
-			&cli.IntFlag{Name: "phash", Usage: fmt.Sprintf("Hamming distance `H` under which two images match by pHash; -1 turns it off (default: calibrated, else %d)", dedup.DefaultPHash)},
-			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off (default: calibrated, else off)"},
+			"--sheets writes one PNG contact sheet per group and an index.html. Nothing is ever deleted:\n" +
+			"--move-to DIR moves the files that are not kept (check first with --dry-run) and removes their records.",
+		Flags: append([]cli.Flag{
+			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: "cosine distance `D` (1 − cos) under which two images match by their vectors",
+				DefaultText: fmt.Sprintf("calibrated, else %v", dedup.DefaultThreshold)},
+			&cli.IntFlag{Name: "phash", Usage: "Hamming distance `H` under which two images match by pHash (mirrored copies too); -1 turns it off",
+				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultPHash)},
+			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off",
+				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultDHash)},
 			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},
 			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes from the records' source files (opens the store for writing; lists files that are gone or changed)"},
-			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives: largest, oldest, newest or under=`PATH`"},
+			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives (`RULE`): largest, oldest, newest, or under=PATH (a file in that folder)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.IntFlag{Name: "k", Value: dedup.DefaultK, Usage: "neighbours asked first per image"},
 			&cli.IntFlag{Name: "max-k", Value: dedup.DefaultMaxK, Usage: "most neighbours asked per image (adaptive k)"},
 			&cli.StringFlag{Name: "csv", Usage: "also write the groups to `FILE`"},
 			&cli.StringFlag{Name: "sheets", Usage: "also write contact sheets (one PNG per group + index.html) into `DIR`"},
 			&cli.IntFlag{Name: "sheets-max", Value: app.DefaultSheetsMax, Usage: "with --sheets: at most this many groups get a sheet"},
+			&cli.BoolFlag{Name: "calibrate", Usage: "instead of listing groups: copy a sample of the stored images in memory (JPEG q30, half size, 5–10% crop, ±20% brightness, gray, text watermark, mirror), embed the copies with the store's model, measure every signal against each image's nearest non-copies, and store the thresholds of highest recall at pair precision ≥ 0.99 (used by later runs)"},
+			&cli.IntFlag{Name: "sample", Value: app.DefaultCalibrateSample, Usage: "with --calibrate: stored images to copy"},
+			&cli.Uint64Flag{Name: "seed", Value: 1, Usage: "with --calibrate: draws the sample and the crops"},
+			&cli.StringFlag{Name: "move-to", Usage: "move every file that is not kept into `DIR` (at DIR/<id>.<ext>: relative paths kept; never overwrites, never deletes; DIR/vecimg-dups-moved-*.csv lists each move), then remove their records"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "with --move-to: check and print the moves, move nothing; with --calibrate: measure and print, store nothing"},
 			jsonFlag(),
-		},
+			&cli.StringFlag{Name: "weights", Usage: "with --calibrate, when the store's model is not cached: the store's weights `FILE` (checked against its SHA-256)"},
+			&cli.StringFlag{Name: "model", Usage: "with --calibrate, when the store's ONNX model moved: the store's ONNX `FILE` (checked against its SHA-256)"},
+			&cli.BoolFlag{Name: "no-download", Usage: "never download weights"},
+		}, runtimeFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("dups takes no arguments (got %q)", c.Args().Slice())
 			}
+			if c.Bool("calibrate") {
+				return calibrate(c)
+			}
+			if c.IsSet("sample") || c.IsSet("seed") {
+				return usagef("--sample and --seed go with --calibrate")
+			}
 			opts := app.DupsOptions{K: c.Int("k"), MaxK: c.Int("max-k"), CSV: c.String("csv"), Keep: c.String("keep"),
-				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Rehash: c.Bool("rehash"), Progress: progressFor(c)}
+				Sheets: c.String("sheets"), SheetsMax: c.Int("sheets-max"), Rehash: c.Bool("rehash"), Progress: progressFor(c),
+				MoveTo: c.String("move-to"), DryRun: c.Bool("dry-run")}
+			if opts.DryRun && opts.MoveTo == "" {
+				return usagef("--dry-run goes with --move-to or --calibrate")
+			}
 			if c.IsSet("threshold") {
 				t := c.Float64("threshold")
 				if t <= 0 || t > 2 {
@@ -77,7 +100,7 @@ func dupsCommand() *cli.Command {
 			if opts.K <= 0 || opts.MaxK <= 0 || opts.SheetsMax <= 0 {
 				return usagef("--k, --max-k and --sheets-max must be positive")
 			}
-			return withApp(c, !opts.Rehash, func(a *app.App) error {
+			return withApp(c, !opts.Rehash && (opts.MoveTo == "" || opts.DryRun), func(a *app.App) error {
 				res, err := a.Dups(c.Context, opts)
 				if err != nil {
 					return err
@@ -86,6 +109,79 @@ func dupsCommand() *cli.Command {
 			})
 		},
 	}
+}
+
+// calibrate runs dups --calibrate.
+func calibrate(c *cli.Context) error {
+	for _, f := range []string{"threshold", "phash", "dhash", "signals", "rehash", "csv", "sheets"} {
+		if c.IsSet(f) {
+			return usagef("--%s does not go with --calibrate, which chooses the thresholds", f)
+		}
+	}
+	o := app.CalibrateOptions{Sample: c.Int("sample"), Seed: c.Uint64("seed"), DryRun: c.Bool("dry-run"), Model: modelOptions(c), Progress: progressFor(c)}
+	if o.Sample < 2 {
+		return usagef("--sample %d: give at least 2 (default %d)", o.Sample, app.DefaultCalibrateSample)
+	}
+	return withApp(c, o.DryRun, func(a *app.App) error {
+		res, err := a.Calibrate(c.Context, o)
+		if err != nil {
+			return err
+		}
+		return emit(c, res, printCalibration)
+	})
+}
+
+func printCalibration(w io.Writer, res app.CalibrateResult) error {
+	fmt.Fprintf(w, "%d stored images copied %d ways in memory: %d pairs (%d copies of their original, %d with a nearest non-copy)\n\n",
+		res.Sample, len(dedup.Transforms), res.Pairs, res.Positives, res.Pairs-res.Positives)
+	t := newTable(w, "SIGNALS", "THRESHOLDS", "PRECISION", "RECALL", "F1")
+	for _, m := range res.Methods {
+		th := "none reaches the precision"
+		if m.Found {
+			th = app.ThresholdWords(app.DupThresholds{Vector: m.Thresholds.Vector, PHash: m.Thresholds.PHash, DHash: m.Thresholds.DHash})
+		}
+		t.row(m.Name, th, precisionText(m.All), fmt.Sprintf("%.3f", m.All.Recall), fmt.Sprintf("%.3f", m.All.F1))
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nrecall / precision per transformation (each signal at its own thresholds above):\n")
+	head := []any{"TRANSFORMATION"}
+	for _, m := range res.Methods {
+		head = append(head, m.Name)
+	}
+	t = newTable(w, head...)
+	for i, tr := range dedup.Transforms {
+		row := []any{tr}
+		for _, m := range res.Methods {
+			sc := m.PerTransform[i].Score
+			row = append(row, fmt.Sprintf("%.3f / %s", sc.Recall, precisionText(sc)))
+		}
+		t.row(row...)
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if n := len(res.Skipped); n > 0 {
+		fmt.Fprintf(w, "%d images skipped (source file gone, changed or unreadable), e.g. %s: %s\n", n, res.Skipped[0].Path, res.Skipped[0].Reason)
+	}
+	switch {
+	case res.Saved:
+		fmt.Fprintf(w, "stored in the manifest: dups now matches by %s; %.1f s\n", app.ThresholdWords(app.DupThresholds{Vector: res.Chosen.Vector, PHash: res.Chosen.PHash, DHash: res.Chosen.DHash}), res.Seconds)
+	case !res.Methods[len(res.Methods)-1].Found:
+		fmt.Fprintf(w, "no thresholds reach pair precision %.2f on this sample: nothing stored; %.1f s\n", res.MinPrecision, res.Seconds)
+	default:
+		fmt.Fprintf(w, "--dry-run: nothing stored; %.1f s\n", res.Seconds)
+	}
+	return nil
+}
+
+// precisionText is a score's precision, "-" when nothing was predicted.
+func precisionText(s dedup.Score) string {
+	if s.TP+s.FP == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", s.Precision)
 }
 
 func printDups(w io.Writer, res app.DupsResult) error {
@@ -129,6 +225,23 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	fmt.Fprintf(w, "%d groups (%d identical, %d near) among %d images; %d images could be removed (kept: %s)\n",
 		len(res.Groups), identical, near, res.Images, extra, res.Keep)
 	fmt.Fprintf(w, "matched by %s; thresholds: %s\n", app.ThresholdWords(res.Thresholds), thresholdSources(res.Thresholds))
+	if m := res.Moved; m != nil {
+		verb := "moved"
+		if m.DryRun {
+			verb = "would move (--dry-run: nothing moved)"
+		}
+		fmt.Fprintf(w, "%s %d files into %s:\n", verb, len(m.Moves), m.Dir)
+		t := newTable(w, "  GROUP", "FROM", "TO", "KEPT")
+		for _, mv := range m.Moves {
+			t.row(fmt.Sprintf("  %d", mv.Group), mv.From, mv.To, mv.Keep)
+		}
+		if err := t.flush(); err != nil {
+			return err
+		}
+		if !m.DryRun {
+			fmt.Fprintf(w, "%d records removed from the store; the moves are listed in %s\n", m.Removed, m.CSV)
+		}
+	}
 	th := res.Thresholds
 	if (th.PHash >= 0 || th.DHash >= 0) && res.Hashed < res.Images {
 		if res.Hashed == 0 {

@@ -150,3 +150,98 @@ func TestDupsHashes(t *testing.T) {
 		t.Fatalf("ingest: rehashed %d, present %d", ing.Rehashed, ing.Present)
 	}
 }
+
+// TestDupsCalibrate: --calibrate measures every signal on in-memory copies,
+// stores the fused thresholds in the manifest, and dups then uses them and
+// says so; --dry-run stores nothing.
+func TestDupsCalibrate(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	writeCopies(t, imgs)
+	writeNoisePNGs(t, imgs, 10, 3)
+	db := filepath.Join(dir, "v.db")
+	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
+	before := snapshot(t, db)
+	res := decodeJSON[app.CalibrateResult](t, mustRun(t, "--db", db, "dups", "--calibrate", "--dry-run", "--sample", "5", "--json"))
+	if res.Saved || res.Sample != 5 || res.Positives != 5*8 || len(res.Methods) != 4 || res.Pairs <= res.Positives {
+		t.Fatalf("dry run: %+v", res)
+	}
+	sameSnapshot(t, before, snapshot(t, db))
+	for _, m := range res.Methods {
+		if len(m.PerTransform) != 8 || (m.Found && m.All.Precision < 0.99) {
+			t.Errorf("method %+v", m)
+		}
+	}
+	fused := res.Methods[3]
+	for _, m := range res.Methods[:3] {
+		if m.Found && m.All.Recall > fused.All.Recall {
+			t.Errorf("%s alone recalls %v, fused %v", m.Name, m.All.Recall, fused.All.Recall)
+		}
+	}
+	out := mustRun(t, "--db", db, "dups", "--calibrate", "--sample", "5")
+	if !strings.Contains(out, "stored in the manifest: dups now matches by") || !strings.Contains(out, "mirror") {
+		t.Fatalf("calibrate text:\n%s", out)
+	}
+	d := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json"))
+	c := d.Thresholds.Calibration
+	if c == nil || d.Thresholds.Source["phash"] != app.FromCalibrated || d.Thresholds.PHash != c.PHash || c.Sample != 5 {
+		t.Fatalf("dups after calibration: %+v", d.Thresholds)
+	}
+	if d := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--phash", "3")); d.Thresholds.PHash != 3 || d.Thresholds.Source["phash"] != app.FromGiven {
+		t.Errorf("--phash 3 over the calibration: %+v", d.Thresholds)
+	}
+}
+
+// TestDupsMoveTo: --dry-run plans and changes nothing; --move-to moves the
+// copies that are not kept, keeping relative paths, lists them in a CSV and
+// removes their records; --keep chooses the survivor.
+func TestDupsMoveTo(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	writeCopies(t, imgs)
+	db := filepath.Join(dir, "v.db")
+	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
+	out := filepath.Join(dir, "dups")
+	before := snapshot(t, db, imgs)
+	res := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash", "--keep", "under="+filepath.Join(imgs, "1_mirror.png"), "--move-to", out, "--dry-run"))
+	if m := res.Moved; m == nil || !m.DryRun || len(m.Moves) != 3 {
+		t.Fatalf("dry run: %+v", res.Moved)
+	}
+	sameSnapshot(t, before, snapshot(t, db, imgs))
+	if _, err := os.Stat(out); err == nil {
+		t.Error("--dry-run made the folder")
+	}
+	// --keep under=PATH keeps the mirrored copy instead of 1.
+	kept := map[string]bool{}
+	for _, g := range res.Groups {
+		kept[g.Keep] = true
+	}
+	if !kept["1_mirror"] || kept["1"] {
+		t.Errorf("kept %v", kept)
+	}
+	res = decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash", "--move-to", out))
+	m := res.Moved
+	if m == nil || m.DryRun || len(m.Moves) != 3 || m.Removed != 3 || m.CSV == "" {
+		t.Fatalf("move: %+v", m)
+	}
+	for _, id := range []string{"1_mirror.png", "2_half.png", "4_q30.jpg"} {
+		if _, err := os.Stat(filepath.Join(out, id)); err != nil {
+			t.Errorf("%s not moved: %v", id, err)
+		}
+		if _, err := os.Stat(filepath.Join(imgs, id)); err == nil {
+			t.Errorf("%s still in the folder", id)
+		}
+	}
+	info := decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json"))
+	if info.Count != 4 {
+		t.Errorf("%d records left, want 4", info.Count)
+	}
+	mustRun(t, "--db", db, "check")
+	// Nothing left to move; a second run is a no-op.
+	res = decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash", "--move-to", out))
+	if len(res.Groups) != 0 || len(res.Moved.Moves) != 0 {
+		t.Errorf("second run: %+v", res)
+	}
+}

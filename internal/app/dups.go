@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,6 +44,12 @@ type DupsOptions struct {
 	// Rehash first computes the missing image hashes from the records'
 	// source files (needs the store open for writing).
 	Rehash bool
+	// MoveTo, when set, is a folder that receives every file that is not
+	// kept (at MoveTo/<id><ext>, so relative paths are preserved; nothing is
+	// overwritten or deleted), whose records are then removed; with DryRun
+	// the moves are only planned and checked.
+	MoveTo string
+	DryRun bool
 	// K and MaxK: neighbours first asked per image and the cap of the
 	// adaptive k (0 = the dedup defaults).
 	K, MaxK int
@@ -130,6 +137,8 @@ type DupsResult struct {
 	Seconds float64     `json:"seconds"`
 	// Rehash is what --rehash did.
 	Rehash *RehashResult `json:"rehash,omitempty"`
+	// Moved is what --move-to did or, with --dry-run, would do.
+	Moved *MoveResult `json:"moved,omitempty"`
 }
 
 // Signal names of DupsOptions.Signals.
@@ -240,6 +249,22 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	if !(o.Threshold >= 0 && o.Threshold <= 2) {
 		return res, invalidf("--threshold %v is not a cosine distance: use a value in [0, 2] (default %v)", o.Threshold, dedup.DefaultThreshold)
 	}
+	if o.DryRun && o.MoveTo == "" {
+		return res, invalidf("--dry-run goes with --move-to (or --calibrate)")
+	}
+	if a.cfg.ReadOnly && ((o.MoveTo != "" && !o.DryRun) || o.Rehash) {
+		return res, fmt.Errorf("%w: --move-to and --rehash need the store open for writing", store.ErrReadOnly)
+	}
+	if o.MoveTo != "" {
+		if fi, err := os.Stat(o.MoveTo); err == nil && !fi.IsDir() {
+			return res, invalidf("--move-to %s is a file: give a folder (it is created when missing)", o.MoveTo)
+		}
+		abs, err := filepath.Abs(o.MoveTo)
+		if err != nil {
+			return res, invalidf("--move-to %s: %v", o.MoveTo, err)
+		}
+		o.MoveTo = abs
+	}
 	if o.Rehash {
 		if _, _, _, err := a.nonEmptyStore(); err != nil {
 			return res, err
@@ -320,6 +345,26 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 			return res, err
 		}
 		res.Sheets = info
+	}
+	if o.MoveTo != "" {
+		moves, err := planMoves(res.Groups, o.MoveTo)
+		if err != nil {
+			return res, err
+		}
+		res.Moved = &MoveResult{Dir: o.MoveTo, DryRun: o.DryRun, Moves: moves}
+		if !o.DryRun && len(moves) > 0 {
+			a.writeMu.Lock()
+			defer a.writeMu.Unlock()
+			wst, err := a.writable(false)
+			if err != nil {
+				return res, err
+			}
+			mr, err := a.moveDuplicates(ctx, wst, moves, o.MoveTo, p)
+			res.Moved = &mr
+			if err != nil {
+				return res, err
+			}
+		}
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
@@ -566,7 +611,7 @@ func imageHashes(h store.Hashes) (phash.Hashes, bool) {
 func ThresholdWords(t DupThresholds) string {
 	var parts []string
 	if t.Vector >= 0 {
-		parts = append(parts, fmt.Sprintf("cosine distance ≤ %g", t.Vector))
+		parts = append(parts, fmt.Sprintf("cosine distance ≤ %.4g", t.Vector))
 	}
 	if t.PHash >= 0 {
 		parts = append(parts, fmt.Sprintf("pHash ≤ %d", t.PHash))
@@ -575,4 +620,19 @@ func ThresholdWords(t DupThresholds) string {
 		parts = append(parts, fmt.Sprintf("dHash ≤ %d", t.DHash))
 	}
 	return strings.Join(parts, " or ")
+}
+
+// MatchingWords says which signals decided a dups run, at which thresholds,
+// and where they came from, for the front ends.
+func MatchingWords(res DupsResult) string {
+	t := res.Thresholds
+	var src []string
+	for _, sg := range []string{SignalVector, SignalPHash, SignalDHash} {
+		src = append(src, sg+" "+t.Source[sg])
+	}
+	s := fmt.Sprintf("matched by %s (thresholds: %s)", ThresholdWords(t), strings.Join(src, ", "))
+	if res.Hashed == 0 && (t.PHash >= 0 || t.DHash >= 0) {
+		s += "; no image has perceptual hashes, so vectors alone decided"
+	}
+	return s
 }

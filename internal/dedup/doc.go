@@ -15,10 +15,10 @@
 //     that stay at the cap are counted in Stats.Capped), or their pHash
 //     distance (the smaller of direct and mirrored, package internal/phash)
 //     is ≤ the pHash threshold, or their dHash distance is ≤ the dHash
-//     threshold. Hash pairs come from a banded lookup (4 bands of 16 bits:
-//     two hashes within h bits share a band within h/4 bits, so probing
-//     those finds all of them; see bands.go), never from comparing all
-//     pairs;
+//     threshold. Hash pairs come from a banded lookup (m bands of 64/m
+//     bits, m chosen for the number of images and the threshold: two hashes
+//     within h bits share a band within ⌊h/m⌋ bits, so probing those finds
+//     all of them; see bands.go), never from comparing all pairs;
 //   - "near" groups are stars, not connected components: the images are
 //     visited best first by the keep rule, and an image not yet in a group
 //     that matches images not yet in a group becomes the kept image of a
@@ -35,6 +35,16 @@
 // index) plus a few hundred table probes per hashed image, and the memory
 // is a few dozen bytes per image plus the ids and the matching pairs.
 //
+// # Calibration
+//
+// Variant makes the copies calibration measures (Transforms: JPEG q30,
+// half size, 5–10% crop, ±20% brightness, gray, a text watermark, mirror);
+// Choose picks, from labelled pairs (CalPair: each signal's distance, copy
+// or not), the thresholds of highest recall at a pair precision floor, by
+// sweeping every pHash and dHash threshold and, for each, the vector
+// threshold over the positive pairs' distances; Evaluate scores thresholds
+// per transformation.
+//
 // # Outliers
 //
 // Outliers scores every image by the cosine distance to its k-th nearest
@@ -46,7 +56,8 @@
 // The caller owns the data: Items iterates over the stored records,
 // Neighbours answers k-NN queries by id (normally an index.Index), Distance
 // gives the distance between two stored images. dedup imports only the
-// standard library and internal/phash; it must not import the store,
+// standard library, internal/phash and golang.org/x/image's bitmap font
+// (the watermark); it must not import the store,
 // index, app or cli packages. Work runs on Options.Workers goroutines (default 2) and reports
 // progress through a (done, total) callback.
 package dedup

@@ -159,7 +159,10 @@ type MapPoint struct {
 // Dups is the answer of GET /api/v1/dups: the duplicate groups of the
 // store at one threshold.
 type Dups struct {
-	Threshold  float64    `json:"threshold"`  // cosine distance D used
+	Threshold float64 `json:"threshold"` // cosine distance D used
+	// Matching says in words which signals and thresholds decided, and
+	// where the thresholds came from (calibrated, default, given).
+	Matching   string     `json:"matching,omitempty"`
 	Images     int        `json:"images"`     // images looked at
 	Generation uint64     `json:"generation"` // store generation the groups were found in
 	Groups     []DupGroup `json:"groups"`     // largest first
@@ -171,8 +174,9 @@ type Dups struct {
 	Cached bool `json:"cached"`
 }
 
-// DupGroup is one group: Kind "identical" (same SHA-256) or "near"
-// (cosine distance ≤ threshold to another member); the kept member first.
+// DupGroup is one group: Kind "identical" (same SHA-256) or "near" (every
+// member matches the kept one by vector, pHash or dHash); the kept member
+// first.
 type DupGroup struct {
 	Group   int         `json:"group"` // 1-based rank, largest first
 	Kind    string      `json:"kind"`
@@ -190,6 +194,12 @@ type DupMember struct {
 	Keep     bool    `json:"keep"`
 	Distance float32 `json:"distance"`         // cosine distance to the kept member
 	Copies   int     `json:"copies,omitempty"` // byte-identical copies, listed in their own identical group
+	// PHash and DHash are the hash distances to the kept member (-1: no
+	// hashes); MatchedBy the signals within their thresholds.
+	PHash     int      `json:"phash_distance"`
+	DHash     int      `json:"dhash_distance"`
+	Mirrored  bool     `json:"mirrored,omitempty"`
+	MatchedBy []string `json:"matched_by,omitempty"`
 }
 
 // IngestProgress is reported after every committed batch.

@@ -18,7 +18,6 @@ import (
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/server"
 	"github.com/vecimg/vecimg/store"
 )
@@ -424,12 +423,9 @@ type dupsEntry struct {
 }
 
 // Dups runs the CLI's `dups --threshold D` (no CSV, no sheets) and keeps
-// the answer for the store's generation. threshold 0 means
-// dedup.DefaultThreshold. An empty store has no groups.
+// the answer for the store's generation. threshold 0 means the store's
+// calibrated thresholds, else the defaults. An empty store has no groups.
 func (b *Backend) Dups(ctx context.Context, threshold float64) (server.Dups, error) {
-	if threshold == 0 {
-		threshold = dedup.DefaultThreshold
-	}
 	empty := server.Dups{Threshold: threshold, Groups: []server.DupGroup{}}
 	if err := ctx.Err(); err != nil {
 		return empty, err
@@ -532,12 +528,12 @@ func (b *Backend) findDups(ctx context.Context, gen uint64, threshold float64) (
 		return server.Dups{}, wrap(err)
 	}
 	out := server.Dups{Threshold: res.Threshold, Images: res.Images, Generation: gen, InGroups: res.Stats.InGroups,
-		Seconds: res.Seconds, Groups: make([]server.DupGroup, len(res.Groups))}
+		Seconds: res.Seconds, Groups: make([]server.DupGroup, len(res.Groups)), Matching: app.MatchingWords(res)}
 	for i, g := range res.Groups {
 		dg := server.DupGroup{Group: g.Group, Kind: g.Kind, Keep: g.Keep, Members: make([]server.DupMember, len(g.Members))}
 		for j, m := range g.Members {
 			dg.Members[j] = server.DupMember{ID: m.ID, Path: m.Path, SHA256: m.SHA256, Width: m.Width, Height: m.Height,
-				Keep: m.Keep, Distance: m.Distance, Copies: m.Copies}
+				Keep: m.Keep, Distance: m.Distance, Copies: m.Copies, PHash: m.PHash, DHash: m.DHash, Mirrored: m.Mirrored, MatchedBy: m.MatchedBy}
 		}
 		out.Groups[i] = dg
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -150,7 +151,7 @@ func TestDupsOnAStore(t *testing.T) {
 
 func groupsEqual(a, b []server.DupGroup) bool {
 	return slices.EqualFunc(a, b, func(x, y server.DupGroup) bool {
-		return x.Group == y.Group && x.Kind == y.Kind && x.Keep == y.Keep && slices.Equal(x.Members, y.Members)
+		return x.Group == y.Group && x.Kind == y.Kind && x.Keep == y.Keep && reflect.DeepEqual(x.Members, y.Members)
 	})
 }
 

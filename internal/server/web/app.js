@@ -310,7 +310,8 @@ async function dupsView(seq, threshold) {
         summary.textContent = d.total === 0
           ? "No duplicates at threshold " + d.threshold + " among " + d.images + " images."
           : d.total + " groups, " + d.in_groups + " of " + d.images + " images, at threshold " + d.threshold +
-            " (" + secs + "). The kept image comes first: largest resolution, then the oldest. Nothing is deleted.";
+            " (" + secs + "). The kept image comes first: largest resolution, then the oldest. Nothing is deleted." +
+            (d.matching ? " Images " + d.matching + "." : "");
       }
       total = d.total;
       d.groups.forEach(g => list.append(dupGroup(g, from)));
@@ -333,7 +334,9 @@ function dupGroup(g, from) {
   const row = el("div", { class: "row" });
   for (const m of g.members) {
     const size = m.width + "×" + m.height;
-    const a = thumb(m, (m.keep ? "keep · " : m.distance.toFixed(4) + " · ") + size + "\n" + m.id);
+    const how = m.keep ? "keep · " : m.distance.toFixed(4) + (m.phash_distance >= 0 ? " · pHash " + m.phash_distance + (m.mirrored ? " (mirrored)" : "") : "") +
+      " · " + (m.matched_by || []).join("+") + " · ";
+    const a = thumb(m, how + size + "\n" + m.id);
     if (m.keep) { a.classList.add("keep"); a.prepend(el("span", { class: "badge", text: "keep" })); }
     a.title = m.id + " — " + m.path + (m.copies ? " (+" + m.copies + " identical)" : "");
     row.append(a);
