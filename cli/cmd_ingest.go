@@ -36,7 +36,12 @@ func ingestCommand() *cli.Command {
 			"DIR again. DIR must be new, empty, or hold an earlier output of the same shard (without\n" +
 			"--shard: an earlier export of a whole store), which is replaced; a folder with other\n" +
 			"files, or with another shard's output, is refused before any work: give each shard its\n" +
-			"own DIR. Nothing is written to DIR if the ingest fails or stops early.",
+			"own DIR. Nothing is written to DIR if the ingest fails or stops early.\n" +
+			"\n" +
+			"--precision int8 (CPUs): a new store gets an int8 model calibrated on the first --calibrate N\n" +
+			"images of DIR (or of --calibrate-from DIR2), run through the fp32 model; the ranges and\n" +
+			"the images' digest are recorded in the store, so later ingests, `similar FILE` and\n" +
+			"`serve --watch` run the identical model, on any CPU. See docs/gpu-and-cpu.md.",
 		Flags: append(append(modelFlags(), runtimeFlags()...),
 			&cli.IntFlag{Name: "batch", Value: 16, Usage: "images per inference batch"},
 			&cli.IntFlag{Name: "workers", Usage: "decode/preprocess workers (default: number of CPUs)"},
@@ -101,6 +106,9 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 	fmt.Fprintln(w)
 	for _, b := range s.Bad {
 		fmt.Fprintf(w, "  bad: %s: %s\n", b.Path, b.Reason)
+	}
+	if s.Hint != "" {
+		fmt.Fprintln(w, s.Hint)
 	}
 	if s.Out != nil {
 		return printExportParquet(w, *s.Out)
