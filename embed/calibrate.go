@@ -44,6 +44,9 @@ type Calibration struct {
 	Rule   string
 	Images int    // images measured
 	Digest string // hex SHA-256 over the images' content SHA-256s, in order
+	// ByRule holds the ranges every rule gives on the same images (for
+	// comparing the rules; Quant.Ranges is ByRule[Rule]).
+	ByRule map[string][]float32
 }
 
 // CalibrateOptions say what to calibrate on.
@@ -123,11 +126,14 @@ func Calibrate(ctx context.Context, rt Runtime, o CalibrateOptions) (*Calibratio
 	if n == 0 {
 		return nil, fmt.Errorf("%w: none of the %d calibration images could be read", ErrModel, len(o.Files))
 	}
-	ranges, err := c.ranges(o.Rule)
-	if err != nil {
-		return nil, err
+	by := map[string][]float32{}
+	for _, r := range []string{RuleMax, RulePercentile, RuleMSE} {
+		if by[r], err = c.ranges(r); err != nil {
+			return nil, err
+		}
 	}
-	return &Calibration{Quant: vgg.Quant{Ranges: ranges, WeightBits: o.WeightBits}, Rule: o.Rule, Images: n, Digest: hex.EncodeToString(h.Sum(nil))}, nil
+	return &Calibration{Quant: vgg.Quant{Ranges: by[o.Rule], WeightBits: o.WeightBits}, Rule: o.Rule, Images: n,
+		Digest: hex.EncodeToString(h.Sum(nil)), ByRule: by}, nil
 }
 
 func checkRule(r string) error {
