@@ -105,7 +105,9 @@ for line in open(sys.argv[1]):
 med = {k: statistics.median(v) for k, v in runs.items()}
 for k in ("fp32", "int8", "recipe"):
     print(f"{k:7s} img/s median {med[k]:6.2f}   (rounds: {', '.join(f'{x:.2f}' for x in runs[k])})")
-print(f"int8 / fp32 img/s: {med['int8']/med['fp32']:.2f}x   fp32 / recipe: {med['fp32']/med['recipe']:.2f}x   int8 / recipe: {med['int8']/med['recipe']:.2f}x")
+print(f"int8 / fp32 img/s: {med['int8']/med['fp32']:.2f}x   fp32 / recipe: {med['fp32']/med['recipe']:.2f}x   int8 / recipe: {med['int8']/med['recipe']:.2f}x   (ratio of medians)")
+pair = [i / f for f, i in zip(runs["fp32"], runs["int8"])]
+print(f"int8 / fp32 within each round: {', '.join(f'{x:.2f}' for x in pair)}; median {statistics.median(pair):.2f}x, lowest {min(pair):.2f}x")
 ids = [str(i) for i in pd.read_csv(sys.argv[4]).ImageID]
 d = np.load(sys.argv[2]); pos = {str(k): i for i, k in enumerate(d["ids"])}
 v = d["vectors"][[pos[i] for i in ids]].astype(np.float64); r = np.load(sys.argv[3]).astype(np.float64)

@@ -107,8 +107,9 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 	for _, b := range s.Bad {
 		fmt.Fprintf(w, "  bad: %s: %s\n", b.Path, b.Reason)
 	}
-	if s.Hint != "" {
-		fmt.Fprintln(w, s.Hint)
+	if h := s.Int8Hint; h != nil {
+		fmt.Fprintf(w, "int8: on this kind of CPU (%s) --precision int8 measured %.1f× fp32's img/s, vectors at cosine ≥ %.4f (mean %.4f) to fp32's (%s); it needs a new --db\n",
+			h.CPU, h.Speedup, h.CosineMin, h.CosineMean, h.Where)
 	}
 	if s.Out != nil {
 		return printExportParquet(w, *s.Out)

@@ -43,9 +43,9 @@ type IngestResult struct {
 	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
 	// Out is what --out wrote; nil without --out.
 	Out *ExportParquetResult `json:"out,omitempty"`
-	// Hint, after a CPU fp32 ingest of over 100 images, says what int8
-	// measured on this kind of CPU (empty when nothing was measured).
-	Hint string `json:"hint,omitempty"`
+	// Int8Hint, after a CPU fp32 ingest of over 100 images, is what int8
+	// measured on this kind of CPU (nil when nothing was measured).
+	Int8Hint *Int8Hint `json:"int8_hint,omitempty"`
 }
 
 // Ingest embeds the images under o.Dir. It checks the folder, finds the
@@ -160,7 +160,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err := a.syncIndex(ctx, st, p); err != nil {
 		return res, err
 	}
-	res.Hint = int8Hint(sess.Device.Kind, cm.spec, stats.Stored)
+	res.Int8Hint = int8Hint(sess.Device.Kind, cm.spec, stats.Stored)
 	if o.Out == "" {
 		return res, nil
 	}

@@ -178,17 +178,27 @@ func sizedPreparer(size int) (embed.Preparer, error) {
 	return nil, invalidf("--precision int8 --size %d: no preprocessing preset feeds %d×%d images to calibrate on; use the size of a preset (448 blitz, 224 imagenet)", size, size, size)
 }
 
-// int8Hint is the line a CPU fp32 ingest of many images prints: what int8
-// measured on this kind of CPU, when it was measured on one.
-func int8Hint(device string, spec store.ModelSpec, embedded int) string {
+// Int8Hint is what int8 measured against fp32 on this kind of CPU, given
+// after a CPU fp32 ingest of more than 100 images (IngestResult.Int8Hint).
+type Int8Hint struct {
+	CPU        string  `json:"cpu"`         // this CPU's int8-relevant features
+	Speedup    float64 `json:"speedup"`     // int8 img/s ÷ fp32 img/s, as measured
+	CosineMin  float64 `json:"cosine_min"`  // of int8 to fp32 vectors, as measured
+	CosineMean float64 `json:"cosine_mean"` //
+	Where      string  `json:"measured"`    // where and how it was measured
+}
+
+// int8Hint returns the hint for an ingest that embedded embedded images on
+// device with the model of spec: nil unless it was a CPU fp32 VGG16 ingest
+// of over 100 images on a kind of CPU where int8 was measured.
+func int8Hint(device string, spec store.ModelSpec, embedded int) *Int8Hint {
 	if device != "cpu" || spec.Kind != store.ModelVGG16 || spec.Precision != vgg.PrecisionFP32 || embedded <= 100 {
-		return ""
+		return nil
 	}
 	f := embed.DetectCPU()
 	m, ok := embed.Int8Measured(f.Kind)
 	if !ok {
-		return ""
+		return nil
 	}
-	return fmt.Sprintf("hint: --precision int8 ran %.1f× as fast as fp32 on a CPU of this kind (%s; %s), with vectors at cosine ≥ %.4f (mean %.4f) to fp32's; it needs a new --db",
-		m.Speedup, f.Summary, m.Where, m.CosineMin, m.CosineMean)
+	return &Int8Hint{CPU: f.Summary, Speedup: m.Speedup, CosineMin: m.CosineMin, CosineMean: m.CosineMean, Where: m.Where}
 }

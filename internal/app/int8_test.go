@@ -150,3 +150,28 @@ func mustManifest(t *testing.T, a *App) (store.Manifest, bool, error) {
 	}
 	return m, ok, err
 }
+
+// TestInt8Hint: the line comes only after a CPU fp32 VGG16 ingest of over
+// 100 images, and only where int8 was measured on this kind of CPU; it
+// carries the measured figures.
+func TestInt8Hint(t *testing.T) {
+	fp32 := store.ModelSpec{Kind: store.ModelVGG16, Precision: "fp32"}
+	for name, h := range map[string]*Int8Hint{
+		"100 images": int8Hint("cpu", fp32, 100),
+		"cuda":       int8Hint("cuda", fp32, 500),
+		"int8":       int8Hint("cpu", store.ModelSpec{Kind: store.ModelVGG16, Precision: "int8"}, 500),
+		"onnx":       int8Hint("cpu", store.ModelSpec{Kind: store.ModelONNX}, 500),
+	} {
+		if h != nil {
+			t.Errorf("%s: hint %+v", name, h)
+		}
+	}
+	h := int8Hint("cpu", fp32, 101)
+	m, ok := embed.Int8Measured(embed.DetectCPU().Kind)
+	switch {
+	case !ok && h != nil:
+		t.Errorf("hint on a CPU kind never measured: %+v", h)
+	case ok && (h == nil || h.Speedup != m.Speedup || h.CosineMin != m.CosineMin || h.Where == ""):
+		t.Errorf("hint %+v does not give the measurement %+v", h, m)
+	}
+}
