@@ -28,6 +28,7 @@ func similarCommand() *cli.Command {
 			jsonFlag(),
 			&cli.BoolFlag{Name: "check", Usage: "report recall@k of the index against exact search instead of answering a query"},
 			&cli.IntFlag{Name: "queries", Value: 200, Usage: "with --check: number of stored images used as queries"},
+			&cli.StringFlag{Name: "precision", Usage: "for a new image file: the precision of the store's model (fp32, int8, …; it is run as recorded); refused when the store's differs"},
 		}, queryModelFlags()...), runtimeFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Bool("check") {

@@ -15,7 +15,9 @@ func modelFlags() []cli.Flag {
 		&cli.StringFlag{Name: "weights", Usage: "torchvision VGG16 weights `FILE` (.pth); default: the store's model, $VECIMG_WEIGHTS, the cache, then download " + embed.VGG16WeightsFile},
 		&cli.StringFlag{Name: "model", Usage: "a ready ONNX image model `FILE` instead of VGG16 fc6 (say how to feed it with --preset)"},
 		&cli.StringFlag{Name: "preset", Usage: "preprocessing `NAME`: " + strings.Join(embed.PresetNames(), ", ") + " (default: the store's, else blitz)"},
-		&cli.StringFlag{Name: "precision", Usage: "fp32, fp16 (half-precision weights and activations, for GPUs) or mixed (convolutions in half, fc6 in float32) (default: the store's, else fp32)"},
+		&cli.StringFlag{Name: "precision", Usage: "fp32, fp16 (half-precision weights and activations, for GPUs), mixed (convolutions in half, fc6 in float32) or int8 (CPUs: calibrated on your images, see --calibrate) (default: the store's, else fp32)"},
+		&cli.IntFlag{Name: "calibrate", Usage: "with --precision int8 into a new store: measure activation ranges on the first `N` images (default 32) of the folder (or of --calibrate-from)"},
+		&cli.StringFlag{Name: "calibrate-from", Usage: "with --precision int8 into a new store: calibrate on the images in `DIR` instead of the ingested folder"},
 		&cli.BoolFlag{Name: "no-download", Usage: "never download weights"},
 		&cli.Int64Flag{Name: "max-pixels", Value: embed.DefaultMaxPixels, Usage: "refuse images with more pixels than this (decompression bombs), checked before decoding"},
 	}
@@ -34,7 +36,8 @@ func queryModelFlags() []cli.Flag {
 
 func modelOptions(c *cli.Context) app.ModelOptions {
 	return app.ModelOptions{Weights: c.String("weights"), ONNX: c.String("model"), Preset: c.String("preset"),
-		Precision: c.String("precision"), NoDownload: c.Bool("no-download"), MaxPixels: c.Int64("max-pixels")}
+		Precision: c.String("precision"), NoDownload: c.Bool("no-download"), MaxPixels: c.Int64("max-pixels"),
+		Calibrate: c.Int("calibrate"), CalibrateFrom: c.String("calibrate-from")}
 }
 
 func runtimeFlags() []cli.Flag {

@@ -26,8 +26,12 @@ type ModelSpec struct {
 	Size int
 	// Precision of a built model (ignored for ONNX): "fp32" (default),
 	// "fp16" (half weights and activations) or "mixed" (half convolutions,
-	// float32 fc6); see the vgg.Precision constants.
+	// float32 fc6) or "int8" (QDQ int8, needs Quant); see the
+	// vgg.Precision constants.
 	Precision string
+	// Quant is an int8 model's activation ranges and weight width (from
+	// Calibrate, or recorded in a store's manifest).
+	Quant *vgg.Quant
 	// CacheDir holds built models; default CacheDir()/models.
 	CacheDir string
 }
@@ -80,11 +84,21 @@ func PrepareModel(ctx context.Context, spec ModelSpec) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: hashing weights %s: %v", ErrWeights, spec.Weights, err)
 	}
-	key := fmt.Sprintf("vgg16-fc6-%s-s%d-%s-b%d", sum[:16], spec.Size, spec.Precision, vgg.BuilderVersion)
+	// The precision's token in the cache key and fingerprint: an int8
+	// model's names its quantisation too.
+	tok, desc := spec.Precision, spec.Precision
+	if spec.Precision == vgg.PrecisionInt8 {
+		if spec.Quant == nil {
+			return nil, fmt.Errorf("%w: an int8 model needs activation ranges (calibration)", ErrModel)
+		}
+		tok = spec.Precision + "-" + spec.Quant.Key()
+		desc = fmt.Sprintf("int8 (%d-bit weights, ranges %s…)", spec.Quant.Bits(), spec.Quant.Key()[:8])
+	}
+	key := fmt.Sprintf("vgg16-fc6-%s-s%d-%s-b%d", sum[:16], spec.Size, tok, vgg.BuilderVersion)
 	m := &Model{
 		Path:        filepath.Join(spec.CacheDir, key+".onnx"),
-		Fingerprint: fmt.Sprintf("vgg16-fc6:sha256=%s:size=%d:%s", sum[:16], spec.Size, spec.Precision),
-		Desc:        fmt.Sprintf("VGG16 fc6 from %s (sha256 %s…), %d×%d, %s", filepath.Base(spec.Weights), sum[:8], spec.Size, spec.Size, spec.Precision),
+		Fingerprint: fmt.Sprintf("vgg16-fc6:sha256=%s:size=%d:%s", sum[:16], spec.Size, tok),
+		Desc:        fmt.Sprintf("VGG16 fc6 from %s (sha256 %s…), %d×%d, %s", filepath.Base(spec.Weights), sum[:8], spec.Size, spec.Size, desc),
 		Input:       vgg.InputName,
 		Output:      vgg.OutputName,
 		Size:        spec.Size,
@@ -113,7 +127,7 @@ func PrepareModel(ctx context.Context, spec ModelSpec) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrWeights, err)
 	}
-	onnx, err := vgg.Build(w, vgg.BuildOptions{Size: spec.Size, Precision: spec.Precision})
+	onnx, err := vgg.Build(w, vgg.BuildOptions{Size: spec.Size, Precision: spec.Precision, Quant: spec.Quant})
 	if err != nil {
 		return nil, fmt.Errorf("%w: building the fc6 graph from %s: %v", ErrModel, spec.Weights, err)
 	}
@@ -134,16 +148,16 @@ func checkPrecision(p string) (string, error) {
 	switch p {
 	case "":
 		return vgg.PrecisionFP32, nil
-	case vgg.PrecisionFP32, vgg.PrecisionFP16, vgg.PrecisionMixed:
+	case vgg.PrecisionFP32, vgg.PrecisionFP16, vgg.PrecisionMixed, vgg.PrecisionInt8:
 		return p, nil
 	}
-	return "", fmt.Errorf("%w: precision %q: use %s, %s or %s", ErrModel, p, vgg.PrecisionFP32, vgg.PrecisionFP16, vgg.PrecisionMixed)
+	return "", fmt.Errorf("%w: precision %q: use %s, %s, %s or %s", ErrModel, p, vgg.PrecisionFP32, vgg.PrecisionFP16, vgg.PrecisionMixed, vgg.PrecisionInt8)
 }
 
 // BuildModelFile builds the fc6 graph from weights and writes it to out
-// (`vecimg model build`). precision is as in ModelSpec. It returns the model
-// description.
-func BuildModelFile(weights, out string, size int, precision string) (*Model, error) {
+// (`vecimg model build`). precision is as in ModelSpec; int8 needs q. It
+// returns the model description.
+func BuildModelFile(weights, out string, size int, precision string, q *vgg.Quant) (*Model, error) {
 	precision, err := checkPrecision(precision)
 	if err != nil {
 		return nil, err
@@ -152,7 +166,7 @@ func BuildModelFile(weights, out string, size int, precision string) (*Model, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrWeights, err)
 	}
-	onnx, err := vgg.Build(w, vgg.BuildOptions{Size: size, Precision: precision})
+	onnx, err := vgg.Build(w, vgg.BuildOptions{Size: size, Precision: precision, Quant: q})
 	if err != nil {
 		return nil, fmt.Errorf("%w: building the fc6 graph from %s: %v", ErrModel, weights, err)
 	}

@@ -39,9 +39,13 @@ func TestPrepareModelPrecisions(t *testing.T) {
 	if len(seen) != 3 {
 		t.Errorf("%d distinct fingerprints for fp32, fp16 and mixed", len(seen))
 	}
-	_, err := PrepareModel(context.Background(), ModelSpec{Weights: fixtureWeights, Size: 64, Precision: "int8", CacheDir: cache})
+	_, err := PrepareModel(context.Background(), ModelSpec{Weights: fixtureWeights, Size: 64, Precision: "int4", CacheDir: cache})
 	if !errors.Is(err, ErrModel) || !strings.Contains(err.Error(), vgg.PrecisionMixed) {
-		t.Errorf("precision int8: error %v, want ErrModel listing %q", err, vgg.PrecisionMixed)
+		t.Errorf("precision int4: error %v, want ErrModel listing %q", err, vgg.PrecisionMixed)
+	}
+	_, err = PrepareModel(context.Background(), ModelSpec{Weights: fixtureWeights, Size: 64, Precision: vgg.PrecisionInt8, CacheDir: cache})
+	if !errors.Is(err, ErrModel) || !strings.Contains(err.Error(), "calibration") {
+		t.Errorf("precision int8 without ranges: error %v, want ErrModel asking for calibration", err)
 	}
 }
 
@@ -49,7 +53,7 @@ func TestBuildModelFilePrecisions(t *testing.T) {
 	dir := t.TempDir()
 	for _, prec := range []string{"", vgg.PrecisionMixed} {
 		out := filepath.Join(dir, "m"+prec+".onnx")
-		m, err := BuildModelFile(fixtureWeights, out, 64, prec)
+		m, err := BuildModelFile(fixtureWeights, out, 64, prec, nil)
 		if err != nil {
 			t.Fatalf("precision %q: %v", prec, err)
 		}
@@ -65,7 +69,7 @@ func TestBuildModelFilePrecisions(t *testing.T) {
 		}
 	}
 	out := filepath.Join(dir, "bad.onnx")
-	if _, err := BuildModelFile(fixtureWeights, out, 64, "bf16"); !errors.Is(err, ErrModel) {
+	if _, err := BuildModelFile(fixtureWeights, out, 64, "bf16", nil); !errors.Is(err, ErrModel) {
 		t.Errorf("precision bf16: error %v, want ErrModel", err)
 	}
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {

@@ -34,8 +34,25 @@ type ModelSpec struct {
 	// only its first 16 hex digits.
 	SHA256    string `json:"sha256,omitempty"`
 	InputSize int    `json:"input_size,omitempty"` // model input side in pixels
-	Precision string `json:"precision,omitempty"`  // ModelVGG16: fp32, fp16 or mixed
+	Precision string `json:"precision,omitempty"`  // ModelVGG16: fp32, fp16, mixed or int8
 	Preset    string `json:"preset"`               // preprocessing preset (PresetNone when imported)
+	// Quant is how a ModelVGG16 of precision int8 was quantised: with the
+	// weights it rebuilds the identical model, on any CPU. Absent for the
+	// other precisions (and in stores written before int8 existed).
+	Quant *QuantSpec `json:"quant,omitempty"`
+}
+
+// QuantSpec records an int8 model's quantisation.
+type QuantSpec struct {
+	// Ranges are the upper ends of the uint8 activation ranges, in the
+	// graph's order (embed/vgg.Quant); float32 values, exact in JSON.
+	Ranges     []float32 `json:"ranges"`
+	WeightBits int       `json:"weight_bits"` // 8, or 7 when built for a CPU without VNNI
+	Rule       string    `json:"rule"`        // how the ranges were chosen (embed's range rules)
+	// Images is the number of calibration images and Digest the hex
+	// SHA-256 over their content SHA-256s, in the order measured.
+	Images int    `json:"calibration_images"`
+	Digest string `json:"calibration_sha256"`
 }
 
 // MatchesSHA256 reports whether sum (full hex) is the file recorded in the

@@ -55,9 +55,11 @@ type BuildOptions struct {
 	// Size is the side of the square input in pixels: a positive multiple
 	// of 32 (VGG16 halves it five times). 0 means DefaultSize.
 	Size int
-	// Precision is PrecisionFP32, PrecisionFP16 or PrecisionMixed; ""
-	// means FP32.
+	// Precision is PrecisionFP32, PrecisionFP16, PrecisionMixed or
+	// PrecisionInt8; "" means FP32.
 	Precision string
+	// Quant is required by PrecisionInt8 and ignored otherwise.
+	Quant *Quant
 }
 
 func (o BuildOptions) withDefaults() (BuildOptions, error) {
@@ -70,8 +72,11 @@ func (o BuildOptions) withDefaults() (BuildOptions, error) {
 	if o.Size < 0 || o.Size%32 != 0 || o.Size > 1<<15 {
 		return o, fmt.Errorf("%w: input size %d: must be a positive multiple of 32 (e.g. 224 or 448), at most 32768", ErrOptions, o.Size)
 	}
+	if o.Precision == PrecisionInt8 {
+		return o, o.Quant.check()
+	}
 	if o.Precision != PrecisionFP32 && o.Precision != PrecisionFP16 && o.Precision != PrecisionMixed {
-		return o, fmt.Errorf("%w: precision %q: use %q, %q or %q", ErrOptions, o.Precision, PrecisionFP32, PrecisionFP16, PrecisionMixed)
+		return o, fmt.Errorf("%w: precision %q: use %q, %q, %q or %q", ErrOptions, o.Precision, PrecisionFP32, PrecisionFP16, PrecisionMixed, PrecisionInt8)
 	}
 	return o, nil
 }
@@ -108,6 +113,9 @@ func BuildModel(w *Weights, o BuildOptions) (*onnxpb.ModelProto, error) {
 	}
 	if err := w.Validate(); err != nil {
 		return nil, err
+	}
+	if o.Precision == PrecisionInt8 {
+		return buildInt8(w, o)
 	}
 	b := &graphBuilder{
 		g:    &onnxpb.GraphProto{Name: proto.String("vgg16_fc6")},

@@ -14,7 +14,12 @@
 //   - Building the fc6 graph (Build) as a serialized ONNX ModelProto (types
 //     from embed/onnxpb): 13 Conv+Relu, 5 MaxPool, PyTorch's adaptive average
 //     pool to 7×7 for any input size that is a multiple of 32, Flatten and
-//     Gemm, in float32, half or mixed precision, with a dynamic batch.
+//     Gemm, in float32, half or mixed precision, with a dynamic batch; and
+//     its QDQ int8 version (quant.go) from activation ranges the caller
+//     measured (Quant): per-channel symmetric int8 (or 7-bit) weights,
+//     uint8 activations at zero point 0, int32 biases, which ONNX Runtime's
+//     CPU provider fuses into QLinearConv and QGemm. BuildCalibration
+//     gives the fp32 graph with the tensors to measure as extra outputs.
 //
 // Running the model is package embed's job: vgg is pure Go and must not
 // import onnxruntime_go (no cgo), nor store, index, cluster or cli. The

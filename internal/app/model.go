@@ -20,9 +20,25 @@ type ModelOptions struct {
 	Weights    string // torchvision VGG16 weights (.pth)
 	ONNX       string // a ready ONNX image model instead of VGG16 fc6
 	Preset     string // preprocessing preset; "" = the store's, else blitz
-	Precision  string // fp32, fp16 or mixed; "" = the store's, else fp32
+	Precision  string // fp32, fp16, mixed or int8; "" = the store's, else fp32
 	NoDownload bool   // never download weights
 	MaxPixels  int64  // refuse larger images; 0 = embed's default
+	// Calibrate and CalibrateFrom say which images a new int8 model's
+	// activation ranges are measured on: the first Calibrate images (0 =
+	// embed.DefaultCalibrationImages) of CalibrateFrom, or of the ingested
+	// folder when CalibrateFrom is "". A store's int8 model keeps the
+	// ranges it was made with (they are in its manifest).
+	Calibrate     int
+	CalibrateFrom string
+
+	env modelEnv // set by the operation, not the caller
+}
+
+// modelEnv is what chooseModel needs from the operation calling it.
+type modelEnv struct {
+	ortLib   string // App's Config.ORTLib
+	threads  int    // CPU threads for calibration
+	calibDir string // the ingested folder: default calibration images
 }
 
 // chosenModel is a model ready for a session, with its preprocessing.
@@ -73,6 +89,9 @@ func chooseModel(ctx context.Context, man *store.Manifest, o ModelOptions, p Pro
 		return &chosenModel{model: m, prep: prep, spec: store.ModelSpec{Kind: store.ModelONNX, File: m.Source, SHA256: m.SourceSHA256, InputSize: prep.Size(), Preset: prep.Name()}}, nil
 	}
 	precision := firstNonEmpty(o.Precision, spec.Precision, "fp32")
+	if err := checkInt8Options(man, spec, precision, o); err != nil {
+		return nil, err
+	}
 	if man != nil && o.Weights == "" && os.Getenv(embed.WeightsEnv) == "" && presetName == man.Preset && precision == spec.Precision {
 		// The store's own model, already built: no weights needed.
 		if m, ok := embed.CachedModel(man.Model); ok {
@@ -113,12 +132,16 @@ func chooseModel(ctx context.Context, man *store.Manifest, o ModelOptions, p Pro
 	if err := checkRecorded(weights, spec, store.ModelVGG16, "--weights"); err != nil {
 		return nil, err
 	}
-	m, err := embed.PrepareModel(ctx, embed.ModelSpec{Weights: weights, Size: prep.Size(), Precision: precision})
+	quant, qspec, err := int8Quant(ctx, spec, precision, weights, prep, o, p)
+	if err != nil {
+		return nil, err
+	}
+	m, err := embed.PrepareModel(ctx, embed.ModelSpec{Weights: weights, Size: prep.Size(), Precision: precision, Quant: quant})
 	if err != nil {
 		return nil, err
 	}
 	return &chosenModel{model: m, prep: prep, spec: store.ModelSpec{Kind: store.ModelVGG16, File: m.Source, SHA256: m.SourceSHA256,
-		InputSize: prep.Size(), Precision: m.Precision, Preset: prep.Name()}}, nil
+		InputSize: prep.Size(), Precision: m.Precision, Preset: prep.Name(), Quant: qspec}}, nil
 }
 
 type downloadCounter struct{ last int64 }
@@ -180,6 +203,7 @@ func (a *App) embedQuery(ctx context.Context, man store.Manifest, path string, o
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
 	if ms.sess == nil || ms.fp != man.Model {
+		o.env = modelEnv{ortLib: a.cfg.ORTLib, threads: a.cfg.Session.Threads}
 		cm, err := chooseModel(ctx, &man, o, p)
 		if err != nil {
 			return nil, fmt.Errorf("%s is not in the store, and embedding it needs the store's model: %w", path, err)

@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/embed/vgg"
+	"github.com/vecimg/vecimg/store"
+)
+
+// checkInt8Options refuses, before any work, int8 requests that cannot
+// hold: mixing int8 with another precision in one store, and calibration
+// options without a new int8 model to calibrate.
+func checkInt8Options(man *store.Manifest, spec store.ModelSpec, precision string, o ModelOptions) error {
+	int8 := precision == vgg.PrecisionInt8
+	if man != nil && spec.Kind == store.ModelVGG16 && spec.Precision != "" && spec.Precision != precision &&
+		(int8 || spec.Precision == vgg.PrecisionInt8) {
+		return &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("the store's vectors were made at precision %s; %s vectors would not compare with them: use another --db for %s",
+			spec.Precision, precision, precision)}
+	}
+	calibrating := o.Calibrate != 0 || o.CalibrateFrom != ""
+	if o.Calibrate < 0 {
+		return invalidf("--calibrate %d: give a positive number of images", o.Calibrate)
+	}
+	if calibrating && !int8 {
+		return invalidf("--calibrate and --calibrate-from calibrate an int8 model: add --precision int8")
+	}
+	if calibrating && spec.Quant != nil {
+		return invalidf("the store's int8 model was calibrated when the store was made (%d images, sha256 %s…) and is kept for every later image: drop --calibrate and --calibrate-from, or use another --db",
+			spec.Quant.Images, short(spec.Quant.Digest))
+	}
+	if o.CalibrateFrom != "" {
+		if fi, err := os.Stat(o.CalibrateFrom); err != nil || !fi.IsDir() {
+			return invalidf("--calibrate-from %s is not a folder: pass a folder of images like the ones you will embed", o.CalibrateFrom)
+		}
+	}
+	if int8 && spec.Quant == nil && o.CalibrateFrom == "" && o.env.calibDir == "" {
+		return invalidf("an int8 model is calibrated on images like the ones it will embed: pass --calibrate-from DIR")
+	}
+	return nil
+}
+
+// int8Quant returns the quantisation of an int8 model: the store's recorded
+// one, or a new calibration on the user's images. Other precisions get nil.
+func int8Quant(ctx context.Context, spec store.ModelSpec, precision, weights string, prep embed.Preparer, o ModelOptions, p Progress) (*vgg.Quant, *store.QuantSpec, error) {
+	if precision != vgg.PrecisionInt8 {
+		return nil, nil, nil
+	}
+	if q := spec.Quant; q != nil {
+		return &vgg.Quant{Ranges: q.Ranges, WeightBits: q.WeightBits}, q, nil
+	}
+	cal, err := calibrate(ctx, weights, prep, o, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &cal.Quant, &store.QuantSpec{Ranges: cal.Quant.Ranges, WeightBits: cal.Quant.Bits(), Rule: cal.Rule,
+		Images: cal.Images, Digest: cal.Digest}, nil
+}
+
+// calibrate measures activation ranges on the first o.Calibrate images of
+// o.CalibrateFrom (or of the ingested folder).
+func calibrate(ctx context.Context, weights string, prep embed.Preparer, o ModelOptions, p Progress) (*embed.Calibration, error) {
+	dir := firstNonEmpty(o.CalibrateFrom, o.env.calibDir)
+	n := o.Calibrate
+	if n == 0 {
+		n = embed.DefaultCalibrationImages
+	}
+	files, _, err := embed.Walk(dir, false)
+	if err != nil {
+		return nil, invalidf("calibration images: %v", err)
+	}
+	if len(files) == 0 {
+		return nil, invalidf("%s holds no images (JPEG, PNG, GIF) to calibrate the int8 model on: pass --calibrate-from DIR", dir)
+	}
+	paths := make([]string, 0, n)
+	for _, f := range files[:min(n, len(files))] {
+		paths = append(paths, f.Path)
+	}
+	rt, err := embed.LoadRuntime(o.env.ortLib)
+	if err != nil {
+		return nil, err
+	}
+	p.Start(fmt.Sprintf("int8: calibrating on %d images of %s", len(paths), dir), "img", int64(len(paths)))
+	last := 0
+	cal, err := embed.Calibrate(ctx, rt, embed.CalibrateOptions{Weights: weights, Prep: prep, Files: paths, Threads: o.env.threads,
+		OnImage: func(done int) { p.Add(int64(done - last)); last = done },
+		OnBad:   func(b embed.BadFile) { p.Note(fmt.Sprintf("calibration: skipped %s: %s", b.Path, b.Reason)) },
+	})
+	p.Done()
+	if err != nil {
+		return nil, err
+	}
+	p.Note(fmt.Sprintf("int8: %d-bit weights (%s), ranges by %s over %d images", cal.Quant.Bits(), embed.DetectCPU().Summary, cal.Rule, cal.Images))
+	return cal, nil
+}
+
+// BuildModelOptions are `vecimg model build`'s: the fc6 graph of Weights
+// written to Out.
+type BuildModelOptions struct {
+	Weights   string
+	Out       string
+	Size      int
+	Precision string // fp32, fp16, mixed or int8
+	// Calibrate and CalibrateFrom: as in ModelOptions; int8 needs
+	// CalibrateFrom.
+	Calibrate     int
+	CalibrateFrom string
+	ORTLib        string // ONNX Runtime library for calibration; "" = embed's discovery
+	Progress      Progress
+}
+
+// BuildModelResult describes the written model.
+type BuildModelResult struct {
+	Path      string           `json:"path"`
+	Input     string           `json:"input"`
+	Output    string           `json:"output"`
+	Size      int              `json:"size"`
+	Dim       int              `json:"dim"`
+	Precision string           `json:"precision"`
+	Bytes     int64            `json:"bytes"`
+	Quant     *store.QuantSpec `json:"quant,omitempty"`
+}
+
+// BuildModel writes the fc6 graph built from o.Weights to o.Out; an int8
+// graph is calibrated first on o.CalibrateFrom's images. It needs no store.
+func BuildModel(ctx context.Context, o BuildModelOptions) (BuildModelResult, error) {
+	var res BuildModelResult
+	p := o.Progress
+	if p == nil {
+		p = Quiet
+	}
+	mo := ModelOptions{Precision: o.Precision, Calibrate: o.Calibrate, CalibrateFrom: o.CalibrateFrom, env: modelEnv{ortLib: o.ORTLib}}
+	precision := firstNonEmpty(o.Precision, vgg.PrecisionFP32)
+	if err := checkInt8Options(nil, store.ModelSpec{}, precision, mo); err != nil {
+		return res, err
+	}
+	if o.Size <= 0 || o.Size%32 != 0 {
+		return res, invalidf("--size %d: give a positive multiple of 32 (448 for the blitz preset, 224 for imagenet)", o.Size)
+	}
+	var q *vgg.Quant
+	if precision == vgg.PrecisionInt8 {
+		prep, err := embed.NewPreparer("blitz", 0)
+		if err != nil {
+			return res, err
+		}
+		if prep.Size() != o.Size {
+			if prep, err = sizedPreparer(o.Size); err != nil {
+				return res, err
+			}
+		}
+		var qs *store.QuantSpec
+		if q, qs, err = int8Quant(ctx, store.ModelSpec{}, precision, o.Weights, prep, mo, p); err != nil {
+			return res, err
+		}
+		res.Quant = qs
+	}
+	m, err := embed.BuildModelFile(o.Weights, o.Out, o.Size, precision, q)
+	if err != nil {
+		return res, err
+	}
+	res = BuildModelResult{Path: m.Path, Input: m.Input, Output: m.Output, Size: m.Size, Dim: m.Dim, Precision: m.Precision, Quant: res.Quant}
+	if fi, err := os.Stat(m.Path); err == nil {
+		res.Bytes = fi.Size()
+	}
+	return res, nil
+}
+
+// sizedPreparer is the preset whose input side is size, for calibrating a
+// model built for it.
+func sizedPreparer(size int) (embed.Preparer, error) {
+	for _, name := range embed.PresetNames() {
+		if p, err := embed.NewPreparer(name, 0); err == nil && p.Size() == size {
+			return p, nil
+		}
+	}
+	return nil, invalidf("--precision int8 --size %d: no preprocessing preset feeds %d×%d images to calibrate on; use the size of a preset (448 blitz, 224 imagenet)", size, size, size)
+}
+
+// Int8Hint is what int8 measured against fp32 on this kind of CPU, given
+// after a CPU fp32 ingest of more than 100 images (IngestResult.Int8Hint).
+type Int8Hint struct {
+	CPU        string  `json:"cpu"`         // this CPU's int8-relevant features
+	Speedup    float64 `json:"speedup"`     // int8 img/s ÷ fp32 img/s, as measured
+	CosineMin  float64 `json:"cosine_min"`  // of int8 to fp32 vectors, as measured
+	CosineMean float64 `json:"cosine_mean"` //
+	Where      string  `json:"measured"`    // where and how it was measured
+}
+
+// int8Hint returns the hint for an ingest that embedded embedded images on
+// device with the model of spec: nil unless it was a CPU fp32 VGG16 ingest
+// of over 100 images on a kind of CPU where int8 was measured.
+func int8Hint(device string, spec store.ModelSpec, embedded int) *Int8Hint {
+	if device != "cpu" || spec.Kind != store.ModelVGG16 || spec.Precision != vgg.PrecisionFP32 || embedded <= 100 {
+		return nil
+	}
+	f := embed.DetectCPU()
+	m, ok := embed.Int8Measured(f.Kind)
+	if !ok {
+		return nil
+	}
+	return &Int8Hint{CPU: f.Summary, Speedup: m.Speedup, CosineMin: m.CosineMin, CosineMean: m.CosineMean, Where: m.Where}
+}
