@@ -25,6 +25,7 @@ type searchCtx struct {
 	y, z   []float32 // projection scratch (dim, cdim)
 	ids    []string
 	vecs   [][]float32
+	b      []bcand // candidates with lower bounds (re-ranking)
 }
 
 // visitReset starts a new walk over n slots.
