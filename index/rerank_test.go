@@ -2,10 +2,12 @@ package index
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -339,5 +341,35 @@ func TestOpenTunes(t *testing.T) {
 	src.put(idOf(0), base[1])
 	if _, info, err = Open(context.Background(), path, src, opt); err != nil || info.Tuned != nil {
 		t.Fatalf("tuning off: %+v, %v", info.Tuned, err)
+	}
+}
+
+// Parallel linking builds the same graph whatever the number of cores (and,
+// measured when it was written, the same as linking one node at a time).
+func TestParallelLinkDeterministic(t *testing.T) {
+	base, _ := fc6Data(1500, 0)
+	ids := make([]string, len(base))
+	for i := range ids {
+		ids[i] = idOf(i)
+	}
+	graph := func(procs int) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		x := mustNew(t, len(base[0]), Config{EfConstruction: 32})
+		if err := x.AddBatch(ids[:500], base[:500]); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.AddBatch(ids[500:], base[500:]); err != nil {
+			t.Fatal(err)
+		}
+		if err := x.checkStructure(); err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		h.Write(bytesOf(x.l0))
+		h.Write(bytesOf(x.upLinks))
+		return fmt.Sprintf("%x entry %d top %d", h.Sum(nil), x.entry, x.top)
+	}
+	if a, b := graph(1), graph(4); a != b {
+		t.Fatalf("1 core: %s; 4 cores: %s", a, b)
 	}
 }
