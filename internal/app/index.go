@@ -97,6 +97,13 @@ func indexProgress(p Progress) index.Progress {
 // currentIndex returns the index reflecting the store's current generation,
 // opening, updating or building it (and saving its file) when needed.
 func (a *App) currentIndex(ctx context.Context, st *store.Store, p Progress) (*index.Index, error) {
+	return a.currentIndexWith(ctx, st, p, false)
+}
+
+// currentIndexWith is currentIndex; with writing set the caller holds
+// a.writeMu, so a build or update may release the value-log pages it reads
+// even on a writable store (see pageReleaser).
+func (a *App) currentIndexWith(ctx context.Context, st *store.Store, p Progress, writing bool) (*index.Index, error) {
 	gen, err := st.Generation()
 	if err != nil {
 		return nil, err
@@ -114,7 +121,11 @@ func (a *App) currentIndex(ctx context.Context, st *store.Store, p Progress) (*i
 	if !ok {
 		return nil, &msgError{kind: ErrNoStore, msg: fmt.Sprintf("store %s is empty: run `vecimg ingest DIR` first", st.Path())}
 	}
-	x, info, err := index.Open(ctx, IndexPath(st.Path()), scanSource(st, man.Dim), index.OpenOptions{
+	src := scanSource(st, man.Dim)
+	if writing {
+		src = newReleasingStore(st, man.Dim)
+	}
+	x, info, err := index.Open(ctx, IndexPath(st.Path()), src, index.OpenOptions{
 		Dim: man.Dim, Generation: gen, Config: index.DefaultConfig(), Progress: indexProgress(p), RecallTarget: s.target,
 	})
 	if err != nil {
@@ -134,6 +145,13 @@ func (a *App) currentIndex(ctx context.Context, st *store.Store, p Progress) (*i
 	}
 	if info.Tuned != nil {
 		p.Note(info.Tuned.String())
+	}
+	if writing {
+		// Later searches run outside a.writeMu: they read the store as
+		// scanSource says.
+		plain := scanSource(st, man.Dim)
+		x.SetFetcher(plain)
+		x.SetSource(plain)
 	}
 	// The index replaced (if any) is not closed: other goroutines may
 	// still be searching it; its file mapping is released when it becomes
@@ -157,9 +175,10 @@ func scanSource(st *store.Store, dim int) index.Source {
 	return st
 }
 
-// syncIndex brings the index (and its file) up to date after a write.
+// syncIndex brings the index (and its file) up to date after a write. The
+// caller holds a.writeMu.
 func (a *App) syncIndex(ctx context.Context, st *store.Store, p Progress) error {
-	_, err := a.currentIndex(ctx, st, p)
+	_, err := a.currentIndexWith(ctx, st, p, true)
 	return err
 }
 
