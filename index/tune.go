@@ -30,8 +30,9 @@ const (
 	retuneGrowth = 0.10
 )
 
-// tuneLadder lists the breadths tuning tries, in order; the first to reach
-// the target is chosen, the last when none does.
+// tuneLadder lists the breadths tuning chooses from, in increasing order: it
+// keeps one that reaches the target while its predecessor does not, or the
+// last when none does.
 var tuneLadder = []int{16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024}
 
 // Tuning returns the index's tuning (Ef 0 when it has none).
@@ -75,8 +76,9 @@ func tuneIDs(ids []string, n int) []string {
 
 // Tune measures recall@10 on a fixed sample of up to queries stored
 // vectors (each searched by id, itself left out) against exact search from
-// the codes, for the breadths of tuneLadder in turn, and keeps the smallest
-// that reaches target (the largest tried when none does). target ≤ 0 means
+// the codes, for breadths of tuneLadder chosen by bisection, and keeps the
+// smallest that reaches target: one whose predecessor on the ladder falls
+// short (the largest when none reaches it). target ≤ 0 means
 // DefaultRecallTarget, queries ≤ 0 TuneQueries. It needs a trained index
 // with a fetcher; the result is saved by the next Save.
 func (x *Index) Tune(target float64, queries int) (Tuning, error) {
@@ -98,16 +100,41 @@ func (x *Index) Tune(target float64, queries int) (Tuning, error) {
 	if err != nil {
 		return Tuning{}, fmt.Errorf("tune: %w", err)
 	}
-	var t Tuning
-	for _, ef := range tuneLadder {
-		found, _, _, err := x.searchIDs(ids, SearchOptions{K: tuneK, Ef: ef, Method: Graph})
+	// Recall grows with ef, so the ladder is searched by bisection,
+	// starting at the breadth an untuned index would use: the answer is an
+	// ef that reaches the target whose predecessor on the ladder does not
+	// (or the last one), found with about log₂ of the ladder's length
+	// measurements instead of up to all of them.
+	measured := map[int]Tuning{}
+	measure := func(i int) (Tuning, error) {
+		if t, ok := measured[i]; ok {
+			return t, nil
+		}
+		found, _, _, err := x.searchIDs(ids, SearchOptions{K: tuneK, Ef: tuneLadder[i], Method: Graph})
 		if err != nil {
 			return Tuning{}, fmt.Errorf("tune: %w", err)
 		}
-		t = Tuning{Ef: ef, Recall: overlap(want, found), Queries: len(ids), Target: target, Live: live}
-		if t.Recall >= target {
-			break
+		t := Tuning{Ef: tuneLadder[i], Recall: overlap(want, found), Queries: len(ids), Target: target, Live: live}
+		measured[i] = t
+		return t, nil
+	}
+	lo, hi := 0, len(tuneLadder)-1 // the answer is in [lo, hi]
+	probe := max(0, slices.Index(tuneLadder, DefaultConfig().efFor(live)))
+	for lo < hi {
+		t, err := measure(probe)
+		if err != nil {
+			return Tuning{}, err
 		}
+		if t.Recall >= target {
+			hi = probe
+		} else {
+			lo = probe + 1
+		}
+		probe = (lo + hi) / 2
+	}
+	t, err := measure(lo)
+	if err != nil {
+		return Tuning{}, err
 	}
 	x.mu.Lock()
 	x.tune = t
