@@ -41,7 +41,7 @@ type Source interface {
 }
 
 // Progress receives the progress of a build or update: stage names what is
-// being done ("sampling", "encoding", "linking", "saving"), done of total
+// being done ("sampling", "encoding", "linking", "tuning", "saving"), done of total
 // units are finished.
 type Progress func(stage string, done, total int)
 
