@@ -23,12 +23,13 @@ func similarCommand() *cli.Command {
 			"--check measures recall@k of the index against exact search on stored images.",
 		Flags: append(append([]cli.Flag{
 			&cli.IntFlag{Name: "k", Value: 10, Usage: "number of neighbours"},
-			&cli.BoolFlag{Name: "exact", Usage: "brute-force search (the reference)"},
-			&cli.IntFlag{Name: "ef", Usage: "HNSW search breadth (default from the index config; higher = more accurate, slower)"},
+			&cli.BoolFlag{Name: "exact", Usage: "exact search: the answer a scan of every vector gives (with an index file, every code is compared and only vectors that can be in the top k are read)"},
+			&cli.IntFlag{Name: "ef", Usage: "HNSW search breadth (default: the one the index tuned for itself, see `vecimg info`; higher = more accurate, slower)"},
 			jsonFlag(),
 			&cli.BoolFlag{Name: "check", Usage: "report recall@k of the index against exact search instead of answering a query"},
 			&cli.IntFlag{Name: "queries", Value: 200, Usage: "with --check: number of stored images used as queries"},
 			&cli.StringFlag{Name: "precision", Usage: "for a new image file: the precision of the store's model (fp32, int8, …; it is run as recorded); refused when the store's differs"},
+			&cli.Float64Flag{Name: "recall-target", Usage: "when this command builds the index (or updates it by 10% or more): the recall@10 its default ef is tuned for (default 0.99)"},
 		}, queryModelFlags()...), runtimeFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Bool("check") {
@@ -37,6 +38,9 @@ func similarCommand() *cli.Command {
 				}
 				opts := app.RecallOptions{Queries: c.Int("queries"), K: c.Int("k"), Ef: c.Int("ef"), Progress: progressFor(c)}
 				return withApp(c, true, func(a *app.App) error {
+					if err := a.SetRecallTarget(c.Float64("recall-target")); err != nil {
+						return err
+					}
 					res, err := a.Recall(c.Context, opts)
 					if err != nil {
 						return err
@@ -50,6 +54,9 @@ func similarCommand() *cli.Command {
 			opts := app.SimilarOptions{Query: c.Args().First(), K: c.Int("k"), Ef: c.Int("ef"), Exact: c.Bool("exact"),
 				Model: modelOptions(c), Progress: progressFor(c)}
 			return withApp(c, true, func(a *app.App) error {
+				if err := a.SetRecallTarget(c.Float64("recall-target")); err != nil {
+					return err
+				}
 				res, err := a.Similar(c.Context, opts)
 				if err != nil {
 					return err
@@ -71,5 +78,15 @@ func printSimilar(w io.Writer, res app.SimilarResult) error {
 func printRecall(w io.Writer, r app.RecallResult) error {
 	_, err := fmt.Fprintf(w, "recall@%d of the HNSW index against exact search: %.4f (%d stored images as queries, ef=%d, %d vectors)\n",
 		r.K, r.Recall, r.Queries, r.Ef, r.Vectors)
+	if err == nil {
+		_, err = fmt.Fprintf(w, "vectors read per query: mean %.1f, p99 %d (exact search: mean %.1f, p99 %d)\n",
+			r.ReadMean, r.ReadP99, r.ExactReadMean, r.ExactReadP99)
+	}
+	if err == nil && r.Capped > 0 {
+		_, err = fmt.Fprintf(w, "%d searches stopped at the re-ranking cap before the bound said stop\n", r.Capped)
+	}
+	if err == nil && r.Tuning != nil {
+		_, err = fmt.Fprintf(w, "index tuned: %s\n", r.Tuning)
+	}
 	return err
 }

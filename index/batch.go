@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 	"slices"
@@ -92,8 +93,9 @@ func (x *Index) Add(id string, vec []float32) error {
 //
 // Nodes are inserted in chunks of 64: their insertion searches run in
 // parallel against the graph as it was before the chunk, then they are
-// linked one by one, in order, each also considering the chunk's earlier
-// nodes as neighbours. The graph is deterministic (Seed, configuration and
+// linked as if one by one, in order, each also considering the chunk's
+// earlier nodes as neighbours (the linking itself runs in parallel; see
+// insertChunk). The graph is deterministic (Seed, configuration and
 // the sequence of calls), but differs from the one that calling Add for
 // each vector would build.
 func (x *Index) AddBatch(ids []string, vecs [][]float32) error {
@@ -261,18 +263,33 @@ func (x *Index) insertChunk(slots []uint32) {
 			x.putCtx(c)
 		})
 	}
-	if x.wctx == nil {
-		x.wctx = &searchCtx{}
+	// Linking. Each node's own links are chosen from its candidates plus
+	// the chunk's earlier nodes (reading codes only), all nodes in
+	// parallel; then the reverse links are added, grouped by the (node,
+	// layer) list they change and applied in node order within a group,
+	// groups in parallel. No list is changed by two goroutines, and every
+	// list sees the same changes in the same order as linking the nodes one
+	// by one would make: the graph is the same.
+	first := 0
+	if x.entry == noSlot {
+		x.entry, x.top = nodes[0].s, nodes[0].level
+		first = 1
 	}
-	c := x.wctx
-	var cands []cand
-	var q query
-	for k, nd := range nodes {
-		if x.entry == noSlot {
-			x.entry, x.top = nd.s, nd.level
-			continue
-		}
+	type edge struct {
+		to, from uint32
+		lc       int
+		k, i     int // node index in the chunk, rank in its list
+		d        float32
+	}
+	edges := make([][]edge, len(nodes))
+	parallelFor(len(nodes)-first, func(k int) {
+		k += first
+		nd := nodes[k]
+		c := x.getCtx()
+		defer x.putCtx(c)
+		var q query
 		x.nodeQuery(&q, nd.s)
+		var cands []cand
 		for lc := nd.level; lc >= 0; lc-- {
 			cands = cands[:0]
 			if lc < len(nd.layers) {
@@ -287,8 +304,49 @@ func (x *Index) insertChunk(slots []uint32) {
 				continue
 			}
 			slices.SortFunc(cands, cmpCand)
-			x.connect(c, nd.s, lc, cands)
+			c.nb = x.selectNeighbours(c, c.nb[:0], cands, x.cfg.M)
+			b := x.block(nd.s, lc)
+			b[0] = uint32(len(c.nb))
+			for i, n := range c.nb {
+				b[1+i] = n.s
+				edges[k] = append(edges[k], edge{n.s, nd.s, lc, k, i, n.d})
+			}
 		}
+	})
+	var all []edge
+	for _, e := range edges {
+		all = append(all, e...)
+	}
+	slices.SortFunc(all, func(a, b edge) int {
+		if c := cmp.Compare(a.to, b.to); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.lc, b.lc); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.k, b.k); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	var groups []int // start of each (to, lc) group in all
+	for i, e := range all {
+		if i == 0 || e.to != all[i-1].to || e.lc != all[i-1].lc {
+			groups = append(groups, i)
+		}
+	}
+	parallelFor(len(groups), func(g int) {
+		end := len(all)
+		if g+1 < len(groups) {
+			end = groups[g+1]
+		}
+		c := x.getCtx()
+		for _, e := range all[groups[g]:end] {
+			x.addLink(c, e.to, e.from, e.d, e.lc)
+		}
+		x.putCtx(c)
+	})
+	for _, nd := range nodes[first:] {
 		if nd.level > x.top {
 			x.entry, x.top = nd.s, nd.level
 		}

@@ -110,6 +110,9 @@ func (cb *codebook) quantise(z []float32, code []int8) {
 type query struct {
 	v  []float32 // cdim
 	c0 float32
+	// Error terms of a query prepared from an exact vector (queryNorms):
+	// |z|, the norm of what the projection drops, the rounding slack.
+	zn, rn, slack float32
 }
 
 // prepare fills q from the unit vector x; y and z are scratch (dim, cdim).
@@ -128,6 +131,7 @@ func (cb *codebook) prepareCode(q *query, c []int8, b float32) {
 	q.v = grow(q.v, cb.cdim)
 	scaleCode(q.v, cb.step2, c)
 	q.c0 = cb.mu2 + b
+	q.zn, q.rn, q.slack = 0, 0, 0
 }
 
 // derive fills the fields computed from the saved ones.

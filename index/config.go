@@ -15,10 +15,10 @@ type Config struct {
 	// EfConstruction is the candidate-list size used while inserting. Larger
 	// values build a better graph, more slowly. Default 200; at least M.
 	EfConstruction int
-	// EfSearch is the default candidate-list size of a search (raised to
-	// the number of candidates re-ranked when smaller). Larger values raise
-	// recall and latency. Default 0 = automatic: 128 up to 200,000 vectors,
-	// 256 above. On 100,000 vectors fitted to real fc6 features recall@10
+	// EfSearch is the default candidate-list size of a search. Larger
+	// values raise recall and latency. Default 0 = automatic: the breadth
+	// the index tuned for itself (see Tuning), or, for an index never
+	// tuned, 128 up to 200,000 vectors and 256 above. On 100,000 vectors fitted to real fc6 features recall@10
 	// (200 held-out queries, re-ranked) was 0.984 at 64 and 0.9915 at 128,
 	// at 2.3 and 3.0 ms per query through the store (bench/synth/query);
 	// hnswlib on the same vectors: 0.969 and 0.985. The walk to the true
@@ -45,15 +45,13 @@ type Config struct {
 	// features: 97-99%), the whole vector otherwise (flat spectra, such
 	// as isotropic mixtures, where a projection would lose the neighbours).
 	CodeDim int
-	// Rerank is the number of graph candidates whose exact vectors are
-	// fetched to order the answer (raised to k plus the excluded ids).
-	// Default 64. On 100,000 vectors fitted to real fc6 features, scanning
-	// every code and re-ranking the best 20, 40 or 160 found 0.992, 0.999
-	// and 0.9995 of the true top 10; on the harsher fc6-like set of
-	// synth_test.go (20,000, tighter neighbours) 40 gave 0.9905, 80 0.9975
-	// and 160 1.0, at 0.57, 0.71 and 1.14 ms per query in memory
-	// (BenchmarkRerank). 64 keeps recall above 0.99 on both for about
-	// 0.1 ms more than 40; a store fetch of 40 vectors took 0.2 ms.
+	// Rerank caps the exact vectors one graph search reads. A search reads
+	// its candidates in the order of the lower bound of their exact
+	// distance and stops as soon as the next bound is above the k-th exact
+	// distance found (see the package documentation), which on image sets
+	// takes far fewer; the cap only guards against a pathological walk, and
+	// a search it stops says so (SearchStats.Capped). Exact searches are
+	// never capped. Default 512.
 	Rerank int
 	// TrainSample is the largest number of vectors the codebook (mean and
 	// principal directions) is trained on. Default 10000.
@@ -69,7 +67,7 @@ const (
 	// DefaultCodeDim is the number of principal components an automatic
 	// code dimension keeps.
 	DefaultCodeDim     = 256
-	DefaultRerank      = 64
+	DefaultRerank      = 512
 	DefaultTrainSample = 10000
 
 	maxM  = 128

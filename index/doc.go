@@ -17,15 +17,28 @@
 //     layered graph, heuristic neighbour selection (their algorithm 4),
 //     ef-bounded best-first search, parallel but deterministic bulk insert,
 //     batch deletes that relink the affected neighbourhoods in one pass;
-//   - re-ranking: the best Config.Rerank candidates of a walk are fetched
-//     through a VectorFetcher (the store) and ordered by exact cosine
-//     distance, which is what a search returns;
+//   - bounded re-ranking (rerank.go): every code carries the norms of its
+//     projection residual and quantisation error, which bound how far a
+//     code distance can be from the exact one; a search reads the exact
+//     vectors of its candidates through a VectorFetcher (the store) in the
+//     order of those lower bounds and stops when the next bound is above
+//     the k-th exact distance found, so its answer is exactly the top k of
+//     its candidates however tight the groups (Config.Rerank is only a
+//     safety cap, reported in SearchStats);
+//   - exact search from the codes: every code is compared with the query
+//     on all cores, and only vectors whose lower bound can still be in the
+//     top k are read: the answer a float32 scan of every vector gives;
+//   - self-tuning (tune.go): after a build, and after updates that grew
+//     the index by 10%, recall@10 is measured on a fixed sample of stored
+//     vectors against exact search and the smallest ef reaching a target
+//     (0.99 by default) is saved with the index and used by searches;
 //   - range queries (Near, near.go) for duplicate finding: each code keeps
 //     the norms of its projection residual and quantisation error, which
 //     bound the code distance's error, so candidates that cannot be within
 //     the range are dropped without reading their vectors;
 //   - exact search that streams from a VectorSource (ExactSearch), with no
-//     index at all, as the --exact path and the reference of Recall;
+//     index at all, when there is no index file, and as the reference of
+//     the tests;
 //   - the index file (file.go): versioned, with per-section CRC-32C
 //     checksums and the store generation, memory-mapped by OpenFile so that
 //     opening costs the same for any number of vectors; Verify checks all

@@ -14,7 +14,7 @@ import (
 	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
-// Index file format, version 3. All integers are little-endian. The file is
+// Index file format, version 4. All integers are little-endian. The file is
 // memory-mapped: every array is a section, stored exactly as it lies in
 // memory and 64-byte aligned, so opening parses only the header and the
 // codebook, and a query reads only the pages it visits.
@@ -50,6 +50,8 @@ import (
 //	  htab      table size × u32: 0 empty, 0xFFFFFFFF deleted, slot+1
 //	  free      free slots × u32
 //
+// Version 4 added the tuning; files of version 3 are rebuilt.
+//
 // Open checks the header's checksum, every section's bounds and size, and
 // the codebook's checksum. The other sections are checked by Verify (which
 // `vecimg check` runs); a damaged byte in them can give wrong neighbours
@@ -57,9 +59,10 @@ import (
 // is bounds-checked where it is used.
 const (
 	fileMagic   = "VECIMGIX"
-	fileVersion = 3
+	fileVersion = 4
 	headerLen   = 512
-	headerCRCAt = 444
+	headerCRCAt = 508
+	tuneAt      = 444
 	metricCos   = 0
 	nSections   = 13
 	sectionAt   = 132
@@ -194,6 +197,11 @@ func (x *Index) writeLocked(w io.Writer, gen uint64) error {
 	le.PutUint64(h[108:], uint64(x.driftN))
 	le.PutUint64(h[116:], math.Float64bits(x.driftYY))
 	le.PutUint64(h[124:], math.Float64bits(x.driftZ))
+	le.PutUint32(h[tuneAt:], uint32(x.tune.Ef))
+	le.PutUint32(h[tuneAt+4:], uint32(x.tune.Queries))
+	le.PutUint64(h[tuneAt+8:], math.Float64bits(x.tune.Recall))
+	le.PutUint64(h[tuneAt+16:], math.Float64bits(x.tune.Target))
+	le.PutUint64(h[tuneAt+24:], uint64(x.tune.Live))
 	off := uint64(headerLen)
 	crcs := make([]uint32, nSections)
 	parallelFor(nSections, func(i int) { crcs[i] = crc32.Checksum(secs[i], castagnoli) })
@@ -239,6 +247,7 @@ type header struct {
 	inserted               uint64
 	driftN                 int
 	driftYY, driftZ        float64
+	tune                   Tuning
 	sec                    [nSections]struct {
 		off, len uint64
 		crc      uint32
@@ -252,6 +261,7 @@ type FileInfo struct {
 	CodeDim    int    // int8 components per code
 	Generation uint64 // store generation the file reflects
 	Size       int64  // bytes
+	Tuning     Tuning // the search breadth the index chose (Ef 0: none)
 }
 
 // Stat reads the header of the index file at path (512 bytes) and checks
@@ -274,7 +284,7 @@ func Stat(path string) (FileInfo, error) {
 	if err != nil {
 		return FileInfo{}, fmt.Errorf("index file %s: %w", path, err)
 	}
-	return FileInfo{Vectors: h.live, Dim: h.dim, CodeDim: h.cdim, Generation: h.gen, Size: st.Size()}, nil
+	return FileInfo{Vectors: h.live, Dim: h.dim, CodeDim: h.cdim, Generation: h.gen, Size: st.Size(), Tuning: h.tune}, nil
 }
 
 func truncated(err error) error {
@@ -316,6 +326,11 @@ func parseHeader(b []byte, size int64) (*header, error) {
 		inserted: le.Uint64(b[100:]),
 		driftN:   int(le.Uint64(b[108:])), driftYY: math.Float64frombits(le.Uint64(b[116:])),
 		driftZ: math.Float64frombits(le.Uint64(b[124:])),
+		tune: Tuning{
+			Ef: int(le.Uint32(b[tuneAt:])), Queries: int(le.Uint32(b[tuneAt+4:])),
+			Recall: math.Float64frombits(le.Uint64(b[tuneAt+8:])), Target: math.Float64frombits(le.Uint64(b[tuneAt+16:])),
+			Live: int(le.Uint64(b[tuneAt+24:])),
+		},
 	}
 	for i := range h.sec {
 		at := sectionAt + 24*i
@@ -331,6 +346,8 @@ func parseHeader(b []byte, size int64) (*header, error) {
 		return nil, fmt.Errorf("%w: %d live vectors and %d free slots in %d slots", ErrCorrupt, h.live, h.free, h.slots)
 	case (h.live == 0) != (h.entry == noSlot) || (h.live > 0 && int(h.entry) >= h.slots) || h.top > maxLevel:
 		return nil, fmt.Errorf("%w: entry point %d, top layer %d for %d vectors", ErrCorrupt, h.entry, h.top, h.live)
+	case h.tune.Ef < 0 || h.tune.Ef > maxEf || !(h.tune.Recall >= 0 && h.tune.Recall <= 1) || !(h.tune.Target >= 0 && h.tune.Target <= 1) || h.tune.Live < 0:
+		return nil, fmt.Errorf("%w: tuning out of range: %+v", ErrCorrupt, h.tune)
 	case h.htab&(h.htab-1) != 0 || h.hfill > h.htab || (h.live > 0 && 2*h.live > h.htab):
 		return nil, fmt.Errorf("%w: id table of %d entries for %d vectors", ErrCorrupt, h.htab, h.live)
 	}
@@ -464,7 +481,7 @@ func fromMapping(mm []byte, size int64) (*Index, error) {
 		idBlob: sec(secIDBlob), vers: sliceOf[uint64](sec(secVers)), htab: sliceOf[uint32](sec(secHtab)),
 		free: sliceOf[uint32](sec(secFree)), hfill: h.hfill, live: h.live,
 		entry: h.entry, top: h.top, inserted: h.inserted, gen: h.gen,
-		driftN: h.driftN, driftYY: h.driftYY, driftZ: h.driftZ, mm: mm,
+		driftN: h.driftN, driftYY: h.driftYY, driftZ: h.driftZ, tune: h.tune, mm: mm,
 	}
 	if x.levels == nil {
 		x.levels = []uint8{}

@@ -25,6 +25,7 @@ type searchCtx struct {
 	y, z   []float32 // projection scratch (dim, cdim)
 	ids    []string
 	vecs   [][]float32
+	b      []bcand // candidates with lower bounds (re-ranking)
 }
 
 // visitReset starts a new walk over n slots.
@@ -199,20 +200,6 @@ func (x *Index) candidates(c *searchCtx, q *query, level int, out [][]cand) [][]
 		out[lc] = append(out[lc][:0], c.w...)
 	}
 	return out
-}
-
-// connect gives slot s its links on layer lc, chosen by the heuristic from
-// cands (sorted, distances from s), and adds the reverse links.
-func (x *Index) connect(c *searchCtx, s uint32, lc int, cands []cand) {
-	c.nb = x.selectNeighbours(c, c.nb[:0], cands, x.cfg.M)
-	b := x.block(s, lc)
-	b[0] = uint32(len(c.nb))
-	for i, n := range c.nb {
-		b[1+i] = n.s
-	}
-	for _, n := range c.nb {
-		x.addLink(c, n.s, s, n.d, lc)
-	}
 }
 
 // selectNeighbours is the paper's algorithm 4 (without extending the

@@ -58,6 +58,7 @@ type Index struct {
 	top      int    // top layer of the graph
 	inserted uint64 // insertions so far: the level generator's counter
 	gen      uint64 // store generation the index reflects
+	tune     Tuning // the search breadth the index chose for itself (tune.go)
 
 	// Drift: |y|² and |z|² summed over vectors encoded since training.
 	driftN          int

@@ -438,7 +438,7 @@ func TestOpenSync(t *testing.T) {
 	if !info.Rebuilt || info.Reason != "no index file yet" || !info.Saved {
 		t.Errorf("first open: %+v", info)
 	}
-	if !slices.Equal(stages, []string{"sampling", "encoding", "linking", "saving"}) {
+	if !slices.Equal(stages, []string{"sampling", "encoding", "linking", "tuning", "saving"}) {
 		t.Errorf("progress stages %v", stages)
 	}
 	x.Close()

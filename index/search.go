@@ -19,14 +19,18 @@ type Result struct {
 type Method int
 
 const (
-	// Auto walks the graph, or scans all codes while the index holds fewer
-	// than Config.ExactBelow vectors; either way the best candidates are
-	// re-ranked with exact vectors.
+	// Auto walks the graph, or searches exactly (see Exact) while the
+	// index holds fewer than Config.ExactBelow vectors.
 	Auto Method = iota
-	// Graph always walks the HNSW graph.
+	// Graph always walks the HNSW graph; its ef candidates are re-ranked
+	// with exact vectors read in lower-bound order until the bound proves
+	// the rest cannot enter the top k (see the package documentation).
 	Graph
-	// Exact compares the query with every vector of the source set by
-	// SetSource (see ExactSearch): the reference.
+	// Exact returns exactly what a float32 scan of every vector returns.
+	// With a trained index and a fetcher it scans every code (all cores),
+	// keeps a lower bound of each exact distance and reads only the vectors
+	// that can still be in the top k; otherwise it streams the source set
+	// by SetSource (see ExactSearch).
 	Exact
 )
 
@@ -47,17 +51,36 @@ func (m Method) String() string {
 type SearchOptions struct {
 	// K is the number of neighbours wanted; it must be positive.
 	K int
-	// Ef overrides Config.EfSearch for this search when positive. It is
-	// raised to the number of candidates re-ranked when smaller.
+	// Ef overrides the index's search breadth for this search when
+	// positive (see Index.SearchEf). It is raised to K plus the number of
+	// excluded ids when smaller.
 	Ef int
-	// Rerank overrides Config.Rerank for this search when positive. It is
-	// raised to K plus the number of excluded ids.
+	// Rerank overrides Config.Rerank, the most exact vectors a graph
+	// search reads, when positive. It is raised to K plus the number of
+	// excluded ids.
 	Rerank int
 	// Exclude lists ids to leave out of the results (for example the
 	// query's own id). Unknown ids are ignored.
 	Exclude []string
 	// Method chooses graph or exact search; the zero value is Auto.
 	Method Method
+	// Stats, when not nil, receives what the search read.
+	Stats *SearchStats
+}
+
+// SearchStats says what one search read.
+type SearchStats struct {
+	// Candidates is the number of candidates whose exact distance could
+	// matter: the graph's ef nearest codes, or, for an exact search, the
+	// codes whose lower bound was not above the k-th upper bound.
+	Candidates int
+	// Read is the number of exact vectors read (the query's own vector
+	// not counted).
+	Read int
+	// Capped is set when a graph search stopped at the Rerank cap while
+	// the bound still asked for more vectors: its answer may then miss a
+	// neighbour that its candidates held.
+	Capped bool
 }
 
 // Search returns the k nearest neighbours of q, nearest first (ties by id).
@@ -79,10 +102,11 @@ func (x *Index) SearchWith(q []float32, opt SearchOptions) ([]Result, error) {
 	if err := normalise(c.unit, q, dim); err != nil {
 		return nil, fmt.Errorf("search: query: %w", err)
 	}
-	if opt.Method == Exact {
+	x.mu.RLock()
+	if opt.Method == Exact && (x.cb == nil || x.fetch == nil) {
+		x.mu.RUnlock()
 		return x.exactFromSource(c.unit, opt)
 	}
-	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if x.cb == nil || x.live == 0 {
 		return []Result{}, nil
@@ -127,13 +151,14 @@ func (x *Index) SearchID(id string, opt SearchOptions) ([]Result, error) {
 			exact = true
 		}
 	}
-	if opt.Method == Exact {
-		if !exact {
-			return nil, fmt.Errorf("search by id %q: %w: exact search needs the vector source", id, ErrNoSource)
-		}
-		return x.exactFromSource(c.unit, opt)
+	if opt.Method == Exact && !exact {
+		return nil, fmt.Errorf("search by id %q: %w: exact search needs the vector source", id, ErrNoSource)
 	}
 	x.mu.RLock()
+	if opt.Method == Exact && x.cb == nil {
+		x.mu.RUnlock()
+		return x.exactFromSource(c.unit, opt)
+	}
 	defer x.mu.RUnlock()
 	if s, ok = x.lookup(id); !ok { // deleted meanwhile
 		return nil, fmt.Errorf("search by id %q: %w", id, ErrNotFound)
@@ -158,14 +183,25 @@ func (x *Index) exactFromSource(unit []float32, opt SearchOptions) ([]Result, er
 	if err != nil {
 		return nil, err
 	}
+	if opt.Stats != nil {
+		*opt.Stats = SearchStats{Candidates: -1, Read: -1}
+	}
 	return rs[0], nil
 }
 
 // SearchEf returns the search breadth a search uses when its options give
-// none (Config.EfSearch, or the automatic choice for the index's size).
+// none: Config.EfSearch when set, else the breadth the index tuned for
+// itself (see Tuning), else the automatic choice for the index's size.
 func (x *Index) SearchEf() int {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	return x.efLocked()
+}
+
+func (x *Index) efLocked() int {
+	if x.cfg.EfSearch <= 0 && x.tune.Ef > 0 {
+		return x.tune.Ef
+	}
 	return x.cfg.efFor(x.live)
 }
 
@@ -175,6 +211,7 @@ func (x *Index) prepareQuery(c *searchCtx, u []float32) {
 	c.y = grow(c.y, x.dim)
 	c.z = grow(c.z, x.cb.cdim)
 	x.cb.prepare(&c.q, u, c.y, c.z)
+	x.cb.queryNorms(&c.q, c.y, c.z)
 }
 
 func (o SearchOptions) check() error {
@@ -187,9 +224,10 @@ func (o SearchOptions) check() error {
 	return nil
 }
 
-// searchLocked finds candidates for c.q (graph walk or code scan) and
-// re-ranks them with exact vectors when rerank is set and a fetcher is
-// available (c.unit is then the unit query). The caller holds the read lock.
+// searchLocked finds candidates for c.q (graph walk, or an exact search
+// from the codes) and re-ranks them with exact vectors when rerank is set
+// and a fetcher is available (c.unit is then the unit query, and c.q was
+// prepared from it). The caller holds the read lock.
 func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Result, error) {
 	var excl []uint32
 	for _, id := range opt.Exclude {
@@ -197,11 +235,11 @@ func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Re
 			excl = append(excl, s)
 		}
 	}
-	r := opt.Rerank
-	if r <= 0 {
-		r = x.cfg.Rerank
+	limit := opt.Rerank
+	if limit <= 0 {
+		limit = x.cfg.Rerank
 	}
-	r = max(r, opt.K) + len(excl)
+	limit = max(limit, opt.K) + len(excl)
 	method := opt.Method
 	if method == Auto {
 		method = Graph
@@ -209,29 +247,40 @@ func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Re
 			method = Exact
 		}
 	}
+	rerank = rerank && x.fetch != nil
+	if method == Exact && rerank {
+		return x.exactFromCodes(c, excl, opt.K, opt.Stats)
+	}
 	if method == Exact {
-		x.scanCodes(c, r)
+		x.scanCodes(c, opt.K+len(excl))
 	} else {
 		ef := opt.Ef
 		if ef <= 0 {
-			ef = x.cfg.efFor(x.live)
+			ef = x.efLocked()
 		}
-		ef = max(ef, r)
+		ef = max(ef, opt.K+len(excl))
 		c.w = append(c.w[:0], x.descend(&c.q, 0))
 		x.searchLayer(c, &c.q, c.w, ef, 0)
 		c.w = c.res.drainSorted(c.w[:0])
 	}
 	c.w = slices.DeleteFunc(c.w, func(e cand) bool { return slices.Contains(excl, e.s) || len(x.idBytes(e.s)) == 0 })
-	c.w = c.w[:min(len(c.w), r-len(excl))]
-	if !rerank || x.fetch == nil {
+	if !rerank {
 		out := make([]Result, 0, min(opt.K, len(c.w)))
 		for _, e := range c.w[:min(opt.K, len(c.w))] {
 			out = append(out, Result{x.idOf(e.s), max(0, e.d)})
 		}
 		sortResults(out)
+		if opt.Stats != nil {
+			*opt.Stats = SearchStats{Candidates: len(c.w)}
+		}
 		return out, nil
 	}
-	return x.rerank(c, opt.K)
+	c.b = c.b[:0]
+	for _, e := range c.w {
+		c.b = append(c.b, bcand{e.d - x.bound(&c.q, e.s), e.s})
+	}
+	slices.SortFunc(c.b, cmpBcand)
+	return x.rerankBounded(c, c.b, opt.K, limit-len(excl), opt.Stats)
 }
 
 // scanCodes puts the r nearest codes to c.q into c.w, sorted.
@@ -251,36 +300,6 @@ func (x *Index) scanCodes(c *searchCtx, r int) {
 		}
 	}
 	c.w = c.res.drainSorted(c.w[:0])
-}
-
-// rerank fetches the exact vectors of the candidates in c.w and returns the
-// k nearest to c.unit by exact cosine distance. Candidates the fetcher no
-// longer has are dropped.
-func (x *Index) rerank(c *searchCtx, k int) ([]Result, error) {
-	c.ids = c.ids[:0]
-	for _, e := range c.w {
-		c.ids = append(c.ids, x.idOf(e.s))
-	}
-	for len(c.vecs) < len(c.ids) {
-		c.vecs = append(c.vecs, nil)
-	}
-	c.vecs = c.vecs[:len(c.ids)]
-	if err := x.fetch.Vectors(c.ids, c.vecs); err != nil {
-		return nil, fmt.Errorf("search: re-ranking: reading vectors: %w", err)
-	}
-	out := make([]Result, 0, len(c.ids))
-	for i, v := range c.vecs {
-		if len(v) != len(c.unit) {
-			continue
-		}
-		inv, ok := invNorm(v)
-		if !ok {
-			continue
-		}
-		out = append(out, Result{c.ids[i], cosDist(dot(c.unit, v) * inv)})
-	}
-	sortResults(out)
-	return out[:min(k, len(out))], nil
 }
 
 // sortResults orders by ascending distance, ties by id.

@@ -41,7 +41,7 @@ type Source interface {
 }
 
 // Progress receives the progress of a build or update: stage names what is
-// being done ("sampling", "encoding", "linking", "saving"), done of total
+// being done ("sampling", "encoding", "linking", "tuning", "saving"), done of total
 // units are finished.
 type Progress func(stage string, done, total int)
 
@@ -56,17 +56,25 @@ type OpenOptions struct {
 	// Verify checks every section checksum of an existing file first (see
 	// Verify); by default only the header and codebook are checked.
 	Verify bool
+	// RecallTarget is the recall@10 the index tunes its search breadth for
+	// after a build, or after an update that grew it by 10% or more since
+	// it was last tuned (see Index.Tune): 0 means DefaultRecallTarget, a
+	// negative value turns tuning off.
+	RecallTarget float64
 }
 
 // SyncInfo says how an index file was brought up to date.
 type SyncInfo struct {
-	Loaded   bool   // a usable index file was opened
-	Rebuilt  bool   // built from scratch (no file, or a damaged/incompatible one)
-	Reason   string // why it was rebuilt ("" when not)
-	Added    int    // vectors added or replaced incrementally
-	Deleted  int    // vectors removed incrementally
-	Saved    bool   // the file was rewritten
-	SaveErr  error  // why saving failed (the index in memory is still right)
+	Loaded  bool   // a usable index file was opened
+	Rebuilt bool   // built from scratch (no file, or a damaged/incompatible one)
+	Reason  string // why it was rebuilt ("" when not)
+	Added   int    // vectors added or replaced incrementally
+	Deleted int    // vectors removed incrementally
+	Saved   bool   // the file was rewritten
+	SaveErr error  // why saving failed (the index in memory is still right)
+	// Tuned is the tuning measured by this call (nil when none was).
+	Tuned    *Tuning
+	TuneErr  error // why tuning failed (the index is usable with the automatic breadth)
 	Duration time.Duration
 }
 
@@ -129,6 +137,19 @@ func Open(ctx context.Context, path string, src Source, opt OpenOptions) (*Index
 		var err error
 		if x, err = Build(ctx, src, opt.Dim, opt.Config, opt.Progress); err != nil {
 			return nil, info, err
+		}
+	}
+	if opt.RecallTarget >= 0 && x.needsTune() {
+		if opt.Progress != nil {
+			opt.Progress("tuning", 0, 1)
+		}
+		if t, err := x.Tune(opt.RecallTarget, 0); err != nil {
+			info.TuneErr = err
+		} else {
+			info.Tuned = &t
+		}
+		if opt.Progress != nil {
+			opt.Progress("tuning", 1, 1)
 		}
 	}
 	if opt.Progress != nil {

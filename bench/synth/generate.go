@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -101,6 +102,12 @@ func generate(m model, l *layout, workers int, progress io.Writer, emit func(p i
 		}
 	}
 	var centres [][]float32
+	var cum []float64 // weighted models: cumulative group weights
+	wm, weighted := m.(weightedModel)
+	centreLen := dim
+	if weighted {
+		centreLen = wm.centreLen()
+	}
 	centreChunk := -1
 	loadCentres := func(chunk, n int) {
 		g, shared := m.groups(n)
@@ -114,10 +121,18 @@ func generate(m model, l *layout, workers int, progress io.Writer, emit func(p i
 		if len(centres) != g {
 			centres = make([][]float32, g)
 			for i := range centres {
-				centres[i] = make([]float32, dim)
+				centres[i] = make([]float32, centreLen)
 			}
 		}
 		parallel(workers, g, func(i int) { m.centre(centreRNG(l.Seed, key, i), centres[i]) })
+		if weighted {
+			cum = cum[:0]
+			acc := 0.0
+			for _, c := range centres {
+				acc += wm.weight(c)
+				cum = append(cum, acc)
+			}
+		}
 		centreChunk = chunk
 	}
 	start, last := time.Now(), time.Now()
@@ -156,6 +171,11 @@ func generate(m model, l *layout, workers int, progress io.Writer, emit func(p i
 		buf := bufs[b]
 		parallel(workers, n, func(i int) {
 			rng := positionRNG(l.Seed, p0+i)
+			if weighted {
+				g, _ := slices.BinarySearch(cum, rng.Float64()*cum[len(cum)-1])
+				m.member(centres[min(g, len(centres)-1)], rng, buf[i])
+				return
+			}
 			m.member(centres[rng.IntN(len(centres))], rng, buf[i])
 		})
 		results <- result{buf, p0, n}

@@ -21,7 +21,7 @@ func main() {
 func run(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("synth", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	kind := fs.String("kind", "fitted", "fitted (shaped like real fc6 features, needs -params) or iso (isotropic Gaussian mixture)")
+	kind := fs.String("kind", "fitted", "fitted (shaped like real fc6 features, needs -params), dense (tight groups of 10-1000 members, 10th-neighbour distance 0.002-0.005, built-in fc6 spectrum) or iso (isotropic Gaussian mixture)")
 	paramsPath := fs.String("params", ".bench/scale/fc6-params.bin", "fitted: parameter file written by bench/fc6/fit.py")
 	n := fs.Int("n", 1000000, "vectors in the base set (-out)")
 	add := fs.Int("add", 0, "vectors in the add set (-add-out): the last positions generated")
@@ -32,7 +32,7 @@ func run(args []string, stderr io.Writer) error {
 	addOut := fs.String("add-out", "", "add set .npz (required with -add)")
 	queriesOut := fs.String("queries-out", "", "queries .npz (required with -queries)")
 	workers := fs.Int("workers", 0, "goroutines (default: all cores); the output does not depend on it")
-	dim := fs.Int("dim", 4096, "iso: dimension")
+	dim := fs.Int("dim", 4096, "iso and dense: dimension")
 	components := fs.Int("components", 50, "iso: mixture components")
 	noise := fs.Float64("noise", 0.5, "iso: member noise (centre entries have unit variance)")
 	quiet := fs.Bool("q", false, "no progress lines")
@@ -56,13 +56,18 @@ func run(args []string, stderr io.Writer) error {
 			return err
 		}
 		m = fitted{p}
+	case "dense":
+		if *dim < 1 {
+			return fmt.Errorf("dense needs -dim ≥ 1")
+		}
+		m = newDense(*dim, *seed)
 	case "iso":
 		if *dim < 1 || *components < 1 || !(*noise >= 0) {
 			return fmt.Errorf("iso needs -dim ≥ 1, -components ≥ 1, -noise ≥ 0")
 		}
 		m = iso{Dim: *dim, Components: *components, Noise: *noise}
 	default:
-		return fmt.Errorf("-kind %q: want fitted or iso", *kind)
+		return fmt.Errorf("-kind %q: want fitted, dense or iso", *kind)
 	}
 	l, err := newLayout(*n, *add, *queries, *chunk, *seed)
 	if err != nil {

@@ -15,6 +15,15 @@ type model interface {
 	member(centre []float32, rng *rand.Rand, out []float32)
 }
 
+// weightedModel is a model whose groups differ in size: a centre carries
+// centreLen() values (its coordinates first) and members pick a group with
+// probability proportional to weight(centre).
+type weightedModel interface {
+	model
+	centreLen() int
+	weight(centre []float32) float64
+}
+
 // fitted samples from params (see params for the equations).
 type fitted struct{ p *params }
 

@@ -174,6 +174,9 @@ func writeRows(ctx context.Context, st *store.Store, rows VectorRows, abs string
 	if err != nil {
 		return 0, 0, err
 	}
+	// Import runs under a.writeMu, so the written value-log pages can be
+	// dropped from the resident set as it goes (see pageReleaser).
+	rel := newPageReleaser(st, rows.Dim())
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -190,6 +193,11 @@ func writeRows(ctx context.Context, st *store.Store, rows VectorRows, abs string
 			return err
 		}
 		written += len(batch)
+		for range batch {
+			if err := rel.tick(); err != nil {
+				return err
+			}
+		}
 		p.Add(int64(len(batch)))
 		batch = batch[:0]
 		return ctx.Err()

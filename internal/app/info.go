@@ -33,6 +33,9 @@ type IndexInfo struct {
 	Generation uint64 `json:"generation"`
 	Current    bool   `json:"current"`
 	Problem    string `json:"problem,omitempty"`
+	// Tuning is the search breadth the index chose and the recall@10 it
+	// measured there (nil when the file has none).
+	Tuning *IndexTuning `json:"tuning,omitempty"`
 }
 
 // String is the one-line description info prints.
@@ -43,6 +46,9 @@ func (i *IndexInfo) String() string {
 	state := "up to date"
 	if !i.Current {
 		state = "behind the store (updated on the next query)"
+	}
+	if i.Tuning != nil {
+		state += "; " + i.Tuning.String()
 	}
 	return fmt.Sprintf("%s: %d vectors, %s", i.Path, i.Vectors, state)
 }

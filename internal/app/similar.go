@@ -163,6 +163,18 @@ type RecallResult struct {
 	Ef      int     `json:"ef"`
 	Recall  float64 `json:"recall"`
 	Vectors int     `json:"vectors"`
+	// ReadMean and ReadP99: exact vectors a search read (mean, 99th
+	// percentile over the queries); Capped: searches stopped by the
+	// re-ranking cap before the bound said stop.
+	ReadMean float64 `json:"vectors_read_mean"`
+	ReadP99  int     `json:"vectors_read_p99"`
+	Capped   int     `json:"capped"`
+	// ExactReadMean and ExactReadP99: the same for the exact searches that
+	// gave the true neighbours (from the index's codes).
+	ExactReadMean float64 `json:"exact_vectors_read_mean"`
+	ExactReadP99  int     `json:"exact_vectors_read_p99"`
+	// Tuning is the breadth the index chose for itself, if it did.
+	Tuning *IndexTuning `json:"tuning,omitempty"`
 }
 
 // Recall measures the index's recall@K on stored vectors (similar --check).
