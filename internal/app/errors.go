@@ -22,6 +22,9 @@ var (
 	// ErrNoModel: the store's model is not available to embed an image
 	// (an imported store has none; or its weights or ONNX file are missing).
 	ErrNoModel = errors.New("model not available")
+	// ErrInterrupted: the operation was stopped (ctx ended); what was
+	// committed is kept. Such errors also match context.Canceled.
+	ErrInterrupted = errors.New("interrupted")
 	// ErrCheckFailed: Check found problems (the result lists them).
 	ErrCheckFailed = errors.New("check found problems")
 )
@@ -41,6 +44,14 @@ type msgError struct {
 func (e *msgError) Error() string { return e.msg }
 func (e *msgError) Is(t error) bool {
 	return t == e.kind
+}
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 func (e *msgError) Unwrap() error { return e.cause }
 

@@ -27,10 +27,17 @@ type IngestOptions struct {
 	RowsPerFile int
 	VectorType  string
 	Progress    Progress
+	// OnBad, when set, receives each bad file (a structured event) instead
+	// of a Note; it is called from one goroutine, never concurrently with
+	// Progress.
+	OnBad func(BadFile)
 	// Stop, when closed, ends the ingest cleanly: no new file is started and
 	// the batch in flight is committed (vecimg serve's SIGINT/SIGTERM).
 	Stop <-chan struct{}
 }
+
+// BadFile is an input file the ingest skipped, with the reason.
+type BadFile = embed.BadFile
 
 // IngestResult is the ingest's count of what it did (embed.IngestStats; its
 // JSON fields are those of the stats).
@@ -140,7 +147,13 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 			p.Add(int64(s.Done) - done)
 			done = int64(s.Done)
 		},
-		OnBad: func(b embed.BadFile) { p.Note(fmt.Sprintf("skipped %s: %s", b.Path, b.Reason)) },
+		OnBad: func(b embed.BadFile) {
+			if o.OnBad != nil {
+				o.OnBad(b)
+				return
+			}
+			p.Note(fmt.Sprintf("skipped %s: %s", b.Path, b.Reason))
+		},
 	})
 	if started {
 		p.Done()
@@ -148,7 +161,9 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	res.IngestStats = stats
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return res, fmt.Errorf("interrupted: %d images stored before the stop are kept; run the same command again to continue: %w", stats.Stored+stats.Copied, err)
+			return res, &msgError{kind: ErrInterrupted, cause: err,
+				msg: fmt.Sprintf("interrupted: %d %s stored before the stop %s kept; run the same command again to continue",
+					stats.Stored+stats.Copied, plural(stats.Stored+stats.Copied, "image", "images"), plural(stats.Stored+stats.Copied, "is", "are"))}
 		}
 		return res, err
 	}

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -326,7 +325,8 @@ func (b *Backend) Map(ctx context.Context) (server.Map, error) {
 	return out, nil
 }
 
-// ingestProgress turns the app's progress calls into the server's.
+// ingestProgress turns the app's progress calls and bad-file events into
+// the server's. The app calls it from one goroutine at a time.
 type ingestProgress struct {
 	f                func(server.IngestProgress)
 	active           bool
@@ -348,11 +348,10 @@ func (p *ingestProgress) Add(n int64) {
 	}
 }
 
-func (p *ingestProgress) Note(msg string) {
-	if p.active && strings.HasPrefix(msg, "skipped ") {
-		p.bad++
-	}
-}
+func (p *ingestProgress) Note(string) {}
+
+// Bad counts a bad file; it reaches the server with the next count.
+func (p *ingestProgress) Bad(app.BadFile) { p.bad++ }
 
 func (p *ingestProgress) Done() { p.active = false }
 
@@ -379,8 +378,9 @@ func (b *Backend) Ingest(ctx context.Context, dir string, progress func(server.I
 			cancel()
 		}
 	}()
+	ip := &ingestProgress{f: progress}
 	res, err := b.a.Ingest(run, app.IngestOptions{Dir: dir, Model: b.o.Model, Batch: b.o.Batch, Workers: b.o.Workers,
-		Progress: &ingestProgress{f: progress}, Stop: stop})
+		Progress: ip, OnBad: ip.Bad, Stop: stop})
 	s := res.IngestStats
 	rep := server.IngestReport{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced,
 		Present: s.Present, Seconds: s.Seconds}
