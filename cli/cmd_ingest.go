@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -68,6 +69,12 @@ func ingestCommand() *cli.Command {
 			}
 			return withApp(c, false, func(a *app.App) error {
 				res, err := a.Ingest(c.Context, opts)
+				if errors.Is(err, app.ErrInterrupted) && c.Bool("json") {
+					// The counts of what was kept, then the error (exit 130).
+					if jerr := emit(c, res, printIngest); jerr != nil {
+						return jerr
+					}
+				}
 				if err != nil {
 					return err
 				}

@@ -299,8 +299,12 @@ func (s *storeSource) Scan(ctx context.Context, fn func(i int, id string, v []fl
 
 // clusterProgress shows the cluster package's stage reports on p: each
 // stage (and each Lloyd pass over all vectors) is one Start…Done, with its
-// done count passed on as Adds; a resumed stage counts what is left. refine is Options.Refine as given (0 =
-// cluster.DefaultRefine), used to say how many passes there may be.
+// done count passed on as Adds; a resumed stage counts what is left. refine
+// is Options.Refine as given (0 = cluster.DefaultRefine), used to say how
+// many passes there may be. The first pass over all vectors assigns them to
+// the mini-batch centres; each later one follows a centre update and is
+// "refine pass N (at most refine)". The count starts again with every k of
+// a sweep.
 func clusterProgress(p Progress, refine int) cluster.ProgressFunc {
 	if refine == 0 {
 		refine = cluster.DefaultRefine
@@ -309,6 +313,9 @@ func clusterProgress(p Progress, refine int) cluster.ProgressFunc {
 	var last int64
 	pass, open := 0, false
 	return func(s string, done, total int64) {
+		if s != cluster.StageRefine {
+			pass = 0 // a new k (cluster --report) begins with other stages
+		}
 		if !open || s != stage || done < last {
 			if open {
 				p.Done()
@@ -324,8 +331,12 @@ func clusterProgress(p Progress, refine int) cluster.ProgressFunc {
 			case cluster.StageMiniBatch:
 				unit = "step"
 			case cluster.StageRefine:
+				if pass == 0 {
+					label = "k-means: assigning to the centres"
+				} else {
+					label = fmt.Sprintf("k-means: refine pass %d (at most %d)", pass, refine)
+				}
 				pass++
-				label = fmt.Sprintf("k-means: refine pass %d (at most %d)", pass, refine+1)
 			case cluster.StageLoad:
 				label = "k-means: loading vectors"
 			}

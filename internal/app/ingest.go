@@ -48,6 +48,9 @@ type IngestResult struct {
 	DeviceWhy string `json:"device_choice"`          // the device and why it was chosen
 	Shard     string `json:"shard,omitempty"`        // "I/N" when one shard was ingested
 	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
+	// Interrupted: the run was stopped (ctx ended); the counts are of what
+	// was committed before the stop.
+	Interrupted bool `json:"interrupted"`
 	// Out is what --out wrote; nil without --out.
 	Out *ExportParquetResult `json:"out,omitempty"`
 }
@@ -161,6 +164,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	res.IngestStats = stats
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
+			res.Interrupted = true
 			return res, &msgError{kind: ErrInterrupted, cause: err,
 				msg: fmt.Sprintf("interrupted: %d %s stored before the stop %s kept; run the same command again to continue",
 					stats.Stored+stats.Copied, plural(stats.Stored+stats.Copied, "image", "images"), plural(stats.Stored+stats.Copied, "is", "are"))}
