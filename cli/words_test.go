@@ -3,12 +3,15 @@ package cli
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/store"
 )
 
 // An interrupted ingest with --json still prints its counts (what was kept),
@@ -31,5 +34,40 @@ func TestInterruptedIngestJSON(t *testing.T) {
 	res := decodeJSON[app.IngestResult](t, out.String())
 	if !res.Interrupted || res.Total != 6 {
 		t.Fatalf("JSON of an interrupted ingest: %s", out.String())
+	}
+}
+
+// serve refuses a --db where no store is (without --watch nothing would
+// fill it) and, with --watch, model options the store cannot take, at
+// start instead of retrying every rescan (21.5, 21.6).
+func TestServeRefusesAtStart(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	writeNoisePNGs(t, imgs, 2, 5)
+	db := filepath.Join(dir, "s.db")
+	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
+	serve := func(args ...string) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel() // bounds a serve that wrongly starts
+		a := App()
+		a.Writer, a.ErrWriter = io.Discard, io.Discard
+		return Run(ctx, a, append([]string{"vecimg", "serve", "--addr", "127.0.0.1:0"}, args...))
+	}
+	typo := filepath.Join(dir, "typo.db")
+	if err := serve("--db", typo); !errors.Is(err, app.ErrNoStore) || !strings.Contains(err.Error(), "no store at "+typo) {
+		t.Errorf("serve on a missing store: %v", err)
+	}
+	if _, err := os.Stat(typo); !errors.Is(err, os.ErrNotExist) {
+		t.Error("serve created the mistyped store")
+	}
+	err := serve("--db", db, "--watch", imgs, "--preset", "imagenet")
+	if !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "preset blitz, not imagenet") {
+		t.Errorf("serve --watch --preset imagenet on a blitz store: %v", err)
+	}
+	_, err = run(t, "--db", db, "ingest", "--preset", "imagenet", imgs)
+	if !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "preset blitz, not imagenet") {
+		t.Errorf("ingest --preset imagenet on a blitz store: %v", err)
 	}
 }

@@ -93,8 +93,8 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err != nil {
 		return res, err
 	}
-	if man != nil && man.Spec.Kind == store.ModelImported {
-		return res, &msgError{kind: ErrNoModel, msg: fmt.Sprintf("store %s holds imported vectors (model %q): images cannot be embedded into it; use another --db", a.cfg.DB, man.Spec.Name)}
+	if err := a.CheckModel(o.Model); err != nil {
+		return res, err
 	}
 	cm, err := chooseModel(ctx, man, o.Model, p)
 	if err != nil {

@@ -68,7 +68,7 @@ type Info struct {
 	Preset     string    `json:"preset"`
 	Generation uint64    `json:"generation"`
 	DiskBytes  int64     `json:"disk_bytes"`
-	Created    time.Time `json:"created"`
+	Created    time.Time `json:"created,omitzero"` // absent while the store is empty
 	// CanEmbed says whether uploads can be embedded (the model is there).
 	CanEmbed bool   `json:"can_embed"`
 	EmbedWhy string `json:"embed_problem,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
@@ -38,5 +39,20 @@ func TestIngestCountsBadFiles(t *testing.T) {
 	}
 	if len(rep.Bad) != 24 || last.Bad != 24 || last.Done != last.Total || last.Total != 32 {
 		t.Fatalf("report: %d bad; last progress %+v (want 24 bad of 32, all done)", len(rep.Bad), last)
+	}
+}
+
+// A store not created yet (a --watch server before its first batch) has no
+// creation time in /api/v1/info, rather than year 1 (21.5).
+func TestInfoOfMissingStoreHasNoCreated(t *testing.T) {
+	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(t.TempDir(), "none.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	h := server.New(appbackend.New(a, appbackend.Options{}), server.Config{}).Handler()
+	rec := call(t, h, "GET", "/api/v1/info", "", "")
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), "created") {
+		t.Fatalf("info of a missing store: %d %s", rec.Code, rec.Body.String())
 	}
 }
