@@ -19,7 +19,7 @@ func modelCommand() *cli.Command {
 			Description: "Reads torchvision-format VGG16 weights (legacy or zip .pth). Channel counts come from\n" +
 				"the tensors, so narrower variants with the same keys work. The batch dimension is dynamic.",
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "weights", Required: true, Usage: "VGG16 weights `FILE` (.pth)"},
+				&cli.StringFlag{Name: "weights", Usage: "VGG16 weights `FILE` (.pth)"},
 				&cli.StringFlag{Name: "out", Value: "fc6.onnx", Usage: "output `FILE`"},
 				&cli.IntFlag{Name: "size", Value: 448, Usage: "input size (a multiple of 32; 448 for the blitz preset, 224 for imagenet)"},
 				&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32, fp16 or mixed (convolutions in half, fc6 in float32)"},
@@ -27,6 +27,17 @@ func modelCommand() *cli.Command {
 			Action: func(c *cli.Context) error {
 				if c.NArg() > 0 {
 					return usagef("model build takes no arguments (got %q); use --weights FILE --out FILE", c.Args().First())
+				}
+				if c.String("weights") == "" {
+					return usagef("model build needs --weights FILE (torchvision VGG16 weights, .pth)")
+				}
+				if s := c.Int("size"); s <= 0 || s%32 != 0 {
+					return usagef("--size %d: the input size must be a positive multiple of 32 (448 for the blitz preset, 224 for imagenet)", s)
+				}
+				switch p := c.String("precision"); p {
+				case "fp32", "fp16", "mixed":
+				default:
+					return usagef("--precision %q: use fp32, fp16 or mixed", p)
 				}
 				m, err := embed.BuildModelFile(c.String("weights"), c.String("out"), c.Int("size"), c.String("precision"))
 				if err != nil {

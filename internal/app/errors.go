@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/vecimg/vecimg/cluster"
+	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/merge"
+	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -65,4 +69,22 @@ func busy(err error) error {
 		return &msgError{msg: msg, kind: ErrBusy, cause: err}
 	}
 	return err
+}
+
+// badInput are the errors that mean the request itself cannot be done as
+// given: wrong options or arguments, a name that matches nothing stored, an
+// input file that is unusable, or inputs that contradict the store (another
+// model, preset or dimension). Front ends report them as the user's to fix
+// (exit status 2, HTTP 4xx).
+var badInput = []error{ErrInvalid, ErrNotFound, store.ErrManifestMismatch, store.ErrInvalid,
+	parquetio.ErrBadInput, embed.ErrModel, merge.ErrConflict, cluster.ErrTemplate}
+
+// IsBadInput reports whether err is one of the bad-input errors above.
+func IsBadInput(err error) bool {
+	for _, k := range badInput {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
 }
