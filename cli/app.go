@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"os"
 	"runtime/pprof"
 
@@ -99,8 +100,26 @@ func setUsageErrors(cmds []*cli.Command) {
 // name), after moving flags written after positional arguments, and global
 // flags written after the command name, to where urfave/cli reads them.
 func Run(ctx context.Context, a *cli.App, args []string) error {
-	return a.RunContext(ctx, reorderArgs(a, args))
+	return flagWords(a.RunContext(ctx, reorderArgs(a, args)))
 }
+
+// flagWords words an app.ParamError with the command's flag: --k 99 is …
+func flagWords(err error) error {
+	var pe *app.ParamError
+	if errors.As(err, &pe) {
+		return &wordedError{msg: "--" + pe.Param + " " + pe.Value + " " + pe.Problem, err: err}
+	}
+	return err
+}
+
+// wordedError is err with the CLI's wording.
+type wordedError struct {
+	msg string
+	err error
+}
+
+func (e *wordedError) Error() string { return e.msg }
+func (e *wordedError) Unwrap() error { return e.err }
 
 // withApp opens the --db store as an app.App for one operation and closes
 // it afterwards. Commands that only read pass readOnly.

@@ -55,7 +55,7 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 	var res ClusterResult
 	k := o.Params.K
 	if k < 1 {
-		return res, invalidf("--k must be at least 1 (got %d)", k)
+		return res, paramErr("k", k, "must be at least 1")
 	}
 	if o.Template != "" && o.Export == "" {
 		return res, invalidf("--template needs --export FILE (the CSV the template's rows go to)")
@@ -84,7 +84,7 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 		return res, err
 	}
 	if k > src.n {
-		return res, invalidf("--k %d is more than the %d stored images", k, src.n)
+		return res, paramErr("k", k, "is more than the %d stored %s", src.n, plural(src.n, "image", "images"))
 	}
 	var tpl []byte
 	if o.Template != "" {
@@ -239,7 +239,7 @@ func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult,
 	}
 	for _, k := range o.Ks {
 		if k < 2 || k > src.n {
-			return ReportResult{}, invalidf("--k %d: each k of a report must be in 2..%d (the stored images)", k, src.n)
+			return ReportResult{}, paramErr("k", k, "is not in 2..%d: each k of a report must be at least 2 and at most the stored images", src.n)
 		}
 	}
 	p := a.progress(o.Progress)

@@ -93,7 +93,7 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	}
 	res := DupsResult{Threshold: o.Threshold, Groups: []DupGroup{}}
 	if !(o.Threshold >= 0 && o.Threshold <= 2) {
-		return res, invalidf("--threshold %v is not a cosine distance: use a value in [0, 2] (default %v)", o.Threshold, dedup.DefaultThreshold)
+		return res, paramErr("threshold", o.Threshold, "is not a cosine distance: use a value in [0, 2] (default %v)", dedup.DefaultThreshold)
 	}
 	if o.K < 0 || o.MaxK < 0 || o.SheetsMax < 0 {
 		return res, invalidf("--k, --max-k and --sheets-max must not be negative")

@@ -88,3 +88,19 @@ func IsBadInput(err error) bool {
 	}
 	return false
 }
+
+// ParamError is a bad value of one option, named as the App names it
+// (Param: "k", "threshold"); it matches ErrInvalid. Front ends word it with
+// their own name for the option (the CLI's --k, the API's k=).
+type ParamError struct {
+	Param   string // the option (the field of the options struct, lower case)
+	Value   string // the value given
+	Problem string // what is wrong, as the rest of a sentence: "is more than the 50 stored images"
+}
+
+func (e *ParamError) Error() string   { return e.Param + " " + e.Value + " " + e.Problem }
+func (e *ParamError) Is(t error) bool { return t == ErrInvalid }
+
+func paramErr(param string, value any, format string, a ...any) error {
+	return &ParamError{Param: param, Value: fmt.Sprint(value), Problem: fmt.Sprintf(format, a...)}
+}

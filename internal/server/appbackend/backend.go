@@ -96,6 +96,15 @@ func New(a *app.App, o Options) *Backend {
 	return &Backend{a: a, o: o, dups: dupsCache{run: make(chan struct{}, 1)}}
 }
 
+// apiWording is err in the API's words.
+type apiWording struct {
+	msg string
+	err error
+}
+
+func (e *apiWording) Error() string { return e.msg }
+func (e *apiWording) Unwrap() error { return e.err }
+
 // kindError keeps an app error's message and matches a server sentinel.
 type kindError struct {
 	err  error
@@ -110,6 +119,10 @@ func (e *kindError) Is(target error) bool { return target == e.kind }
 func wrap(err error) error {
 	if err == nil {
 		return nil
+	}
+	var pe *app.ParamError
+	if errors.As(err, &pe) { // the API's wording: k=99 is …
+		err = &apiWording{msg: pe.Param + "=" + pe.Value + " " + pe.Problem, err: err}
 	}
 	var kind error
 	switch {
@@ -233,6 +246,9 @@ func (b *Backend) Neighbours(ctx context.Context, id string, k int, exact bool) 
 	if _, err := b.Image(ctx, id); err != nil {
 		return nil, err
 	}
+	if err := b.checkK(ctx, k, 1); err != nil {
+		return nil, err
+	}
 	res, err := b.a.Similar(ctx, app.SimilarOptions{Query: id, K: k, Exact: exact, NoPaths: true})
 	if err != nil {
 		return nil, wrap(err)
@@ -245,11 +261,36 @@ func (b *Backend) Neighbours(ctx context.Context, id string, k int, exact bool) 
 
 // SearchImage embeds an upload with the store's model (not stored).
 func (b *Backend) SearchImage(ctx context.Context, data []byte, name string, k int, exact bool) ([]server.Neighbour, error) {
+	if err := b.checkK(ctx, k, 0); err != nil {
+		return nil, err
+	}
 	res, err := b.a.SimilarImage(ctx, app.SimilarImageOptions{Data: data, Name: name, K: k, Exact: exact, Model: b.o.Model})
 	if err != nil {
 		return nil, wrap(err)
 	}
 	return b.results(ctx, res.Results)
+}
+
+// checkK refuses a k larger than the stored images less self (1 for the
+// neighbours of a stored image): the API answers 422 rather than fewer
+// results than asked for.
+func (b *Backend) checkK(ctx context.Context, k, self int) error {
+	st, err := b.a.Store()
+	if err != nil {
+		return wrap(err)
+	}
+	count, err := st.Count()
+	if err != nil {
+		return err
+	}
+	if n := count - self; k > n {
+		other := ""
+		if self > 0 {
+			other = " other"
+		}
+		return wrap(&app.ParamError{Param: "k", Value: fmt.Sprint(k), Problem: fmt.Sprintf("is more than the %d%s stored images", n, other)})
+	}
+	return nil
 }
 
 // Clusters reports the last clustering with the current size of each

@@ -56,3 +56,24 @@ func TestInfoOfMissingStoreHasNoCreated(t *testing.T) {
 		t.Fatalf("info of a missing store: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// The API answers as the README says: 422 for a k larger than the other
+// stored images and for an upload that is not an image, in the API's own
+// words (k=…), never quoting a CLI flag (21.9).
+func TestAPIRefusalsAsDocumented(t *testing.T) {
+	a, _ := importedStore(t, 30)
+	h := server.New(appbackend.New(a, appbackend.Options{}), server.Config{}).Handler()
+	for _, c := range []struct{ method, url, ct, body, want string }{
+		{"GET", "/api/v1/images/3/neighbours?k=30", "", "", "k=30 is more than the 29 other stored images"},
+		{"POST", "/api/v1/clusters", "application/json", `{"k": 31}`, "k=31 is more than the 30 stored images"},
+		{"POST", "/api/v1/search?k=3", "image/jpeg", "hello, I am text", "is not a JPEG, PNG or GIF image"},
+	} {
+		e := decode[errAnswer](t, call(t, h, c.method, c.url, c.ct, c.body), 422)
+		if !strings.Contains(e.Error, c.want) || strings.Contains(e.Error, "--") {
+			t.Errorf("%s %s: %q, want %q and no CLI flag", c.method, c.url, e.Error, c.want)
+		}
+	}
+	if nb := decode[nbAnswer](t, call(t, h, "GET", "/api/v1/images/3/neighbours?k=29", "", ""), 200); len(nb.Results) != 29 {
+		t.Errorf("k=29 of 30: %d results", len(nb.Results))
+	}
+}
