@@ -77,6 +77,9 @@ type SheetOptions struct {
 	Thumb   int    // thumbnail box in pixels, square (default 128)
 	Title   string // title of index.html (default "vecimg clusters")
 	Workers int    // images loaded at once (default GOMAXPROCS)
+	// Stale, for WriteSheetPages: a glob of the page files of an earlier
+	// run (e.g. "group_*.png"); those not written again are removed.
+	Stale string
 }
 
 // withDefaults checks opts and the image loader and fills in the defaults
@@ -151,7 +154,20 @@ func WriteSheets(ctx context.Context, dir string, clusters []SheetCluster, load 
 	if err != nil {
 		return nil, fmt.Errorf("writing sheet index: %w", err)
 	}
+	if err := finishOutput(dir, "cluster_*.png", out.Files); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// finishOutput removes the sheets of an earlier run that this one did not
+// write again (a run with fewer clusters or groups), and marks dir as
+// vecimg's output so that an ingest of a folder around it skips it.
+func finishOutput(dir, pattern string, written []string) error {
+	if err := fsutil.RemoveStale(dir, pattern, written); err != nil {
+		return fmt.Errorf("removing the sheets of an earlier run: %w", err)
+	}
+	return fsutil.MarkOutput(dir)
 }
 
 type indexEntry struct {

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // cancelSink cancels the run during its first write, as Ctrl-C does while a
@@ -87,5 +89,18 @@ func TestIngestEventsFromOneGoroutine(t *testing.T) {
 	}
 	if bad != 30 || len(st.Bad) != 30 || events <= bad {
 		t.Fatalf("OnBad called %d times, %d bad files reported, %d events", bad, len(st.Bad), events)
+	}
+}
+
+// A folder marked as vecimg's output (contact sheets written inside the
+// image folder) is not walked (issue 21.10).
+func TestWalkSkipsVecimgOutput(t *testing.T) {
+	dir := t.TempDir()
+	writePNG(t, filepath.Join(dir, "a.png"), 1)
+	writePNG(t, filepath.Join(dir, "sheets", "cluster_00.png"), 2)
+	os.WriteFile(filepath.Join(dir, "sheets", fsutil.OutputMarker), nil, 0o644)
+	files, bad, err := Walk(dir)
+	if err != nil || len(files) != 1 || len(bad) != 0 {
+		t.Fatalf("walk: %v, %v, %v", files, bad, err)
 	}
 }

@@ -350,7 +350,7 @@ func writeDupSheets(ctx context.Context, st *store.Store, dir string, res DupsRe
 	intro := fmt.Sprintf("%d groups of duplicates among %d images (cosine distance ≤ %g, or the same SHA-256); %d shown, largest first. "+
 		"Each sheet shows the kept image first (largest resolution, then oldest), then the others by distance to it.",
 		len(res.Groups), res.Images, res.Threshold, len(shown))
-	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st), cluster.SheetOptions{Title: "vecimg dups"})
+	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st), cluster.SheetOptions{Title: "vecimg dups", Stale: "group_*.png"})
 	if err != nil {
 		return nil, fmt.Errorf("writing contact sheets to %s: %w", dir, err)
 	}

@@ -136,7 +136,7 @@ func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res Ou
 		"the first sheet shows them all, the others each outlier with its nearest images.", Ordinal(res.K))
 	// the overview can hold every outlier: one row per 6
 	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st),
-		cluster.SheetOptions{Title: "vecimg outliers", Rows: max((len(res.Outliers)+5)/6, 1)})
+		cluster.SheetOptions{Title: "vecimg outliers", Rows: max((len(res.Outliers)+5)/6, 1), Stale: "outlier_*.png"})
 	if err != nil {
 		return nil, fmt.Errorf("writing contact sheets to %s: %w", dir, err)
 	}
