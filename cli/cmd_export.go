@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -31,6 +32,14 @@ func exportCommand() *cli.Command {
 					return err
 				}
 				return exportParquet(c)
+			}
+			for _, f := range []string{"rows-per-file", "vector-type"} {
+				if c.IsSet(f) {
+					return usagef("--%s shapes Parquet output, but this export writes npz: add --format parquet (or an --out ending in .parquet), or leave --%s out", f, f)
+				}
+			}
+			if fi, err := os.Stat(c.String("out")); err == nil && fi.IsDir() {
+				return usagef("--out %s is a folder: to write Parquet into it, add --format parquet; for npz pass a file name", c.String("out"))
 			}
 			return withApp(c, true, func(a *app.App) error {
 				res, err := a.Export(c.Context, app.ExportOptions{Out: c.String("out")})

@@ -71,3 +71,30 @@ func TestServeRefusesAtStart(t *testing.T) {
 		t.Errorf("ingest --preset imagenet on a blitz store: %v", err)
 	}
 }
+
+// export refuses Parquet options for an npz export, and an --out that is a
+// folder says how to write Parquet (21.11); its JSON has format and
+// seconds like the Parquet export's.
+func TestExportFlagsNotIgnored(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", []string{"a", "b", "c"}, 8, 1), "--model-name", "m", "-q")
+	os.MkdirAll(filepath.Join(dir, "pq"), 0o755)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"export", "--out", filepath.Join(dir, "v.npz"), "--vector-type", "float16"}, "--format parquet"},
+		{[]string{"export", "--out", filepath.Join(dir, "v.npz"), "--rows-per-file", "10"}, "--format parquet"},
+		{[]string{"export", "--out", filepath.Join(dir, "pq")}, "--format parquet"},
+	} {
+		_, err := run(t, append([]string{"--db", db}, c.args...)...)
+		if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want a usage error naming %s", c.args, err, c.want)
+		}
+	}
+	out := mustRun(t, "--db", db, "export", "--json", "--out", filepath.Join(dir, "w.npz"))
+	if !strings.Contains(out, `"format": "npz"`) || !strings.Contains(out, `"seconds":`) {
+		t.Errorf("npz export JSON: %s", out)
+	}
+}
