@@ -60,6 +60,12 @@ func similarCommand() *cli.Command {
 }
 
 func printSimilar(w io.Writer, res app.SimilarResult) error {
+	switch res.QueryKind {
+	case "id":
+		fmt.Fprintf(w, "query: stored id %s\n", res.QueryID)
+	case "file":
+		fmt.Fprintf(w, "query: file %s, embedded (not stored)\n", res.QueryFile)
+	}
 	t := newTable(w, "RANK", "ID", "DISTANCE", "PATH")
 	for i, r := range res.Results {
 		t.row(i+1, r.ID, fmt.Sprintf("%.4f", r.Distance), r.Path)

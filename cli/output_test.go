@@ -40,6 +40,10 @@ func TestOutputs(t *testing.T) {
 	// similar: a ranked table, or JSON.
 	out = mustRun(t, "--db", db, "similar", "0", "-k", "3")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 5 || lines[0] != "query: stored id 0" {
+		t.Fatalf("similar text does not begin with the query:\n%s", out)
+	}
+	lines = lines[1:]
 	if len(lines) != 4 || strings.Join(strings.Fields(lines[0]), " ") != "RANK ID DISTANCE PATH" || !strings.HasPrefix(lines[1], "1 ") {
 		t.Fatalf("similar text:\n%s", out)
 	}

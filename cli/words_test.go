@@ -98,3 +98,34 @@ func TestExportFlagsNotIgnored(t *testing.T) {
 		t.Errorf("npz export JSON: %s", out)
 	}
 }
+
+// A file argument with an extension is that file unless it is the stored
+// one, and the answer says how the query was resolved (21.13).
+func TestSimilarSaysWhatTheQueryIs(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	writeNoisePNGs(t, imgs, 4, 21) // 0.png … 3.png
+	db := filepath.Join(dir, "s.db")
+	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
+	other := filepath.Join(dir, "other")
+	os.MkdirAll(other, 0o755)
+	writeNoisePNGs(t, other, 2, 99) // a different 1.png
+	t.Chdir(other)
+	res := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "2", "1.png"))
+	if res.QueryKind != "file" || res.QueryFile != "1.png" || res.QueryID != "" {
+		t.Errorf("similar 1.png beside another 1.png: %+v", res)
+	}
+	res = decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "2", "1"))
+	if res.QueryKind != "id" || res.QueryID != "1" {
+		t.Errorf("similar 1: %+v", res)
+	}
+	res = decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "2", filepath.Join(imgs, "1.png")))
+	if res.QueryKind != "id" || res.QueryID != "1" {
+		t.Errorf("similar of the stored file's path: %+v", res)
+	}
+	if out := mustRun(t, "--db", db, "similar", "-k", "2", "1.png"); !strings.HasPrefix(out, "query: file 1.png, embedded") {
+		t.Errorf("text answer does not say what the query was:\n%s", out)
+	}
+}
