@@ -129,3 +129,42 @@ func TestSimilarSaysWhatTheQueryIs(t *testing.T) {
 		t.Errorf("text answer does not say what the query was:\n%s", out)
 	}
 }
+
+// import of a vecimg Parquet export restores the store as exported: its
+// manifest, paths, hashes and labels, without --model-name (21.14).
+func TestImportRestoresVecimgExport(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	ids := []string{"a", "b", "c", "d", "e", "f"}
+	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 2), "--model-name", "seeded", "-q")
+	mustRun(t, "--db", db, "cluster", "--k", "2", "-q")
+	pq := filepath.Join(dir, "exp")
+	mustRun(t, "--db", db, "export", "--format", "parquet", "--out", pq, "-q")
+	back := filepath.Join(dir, "back.db")
+	mustRun(t, "--db", back, "import", pq, "-q")
+	if _, err := run(t, "--db", filepath.Join(dir, "x.db"), "import", pq, "--model-name", "other"); !errors.Is(err, ErrUsage) {
+		t.Errorf("--model-name with a vecimg export: %v", err)
+	}
+	src, err := store.Open(db, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := store.Open(back, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	m1, _, _ := src.Manifest()
+	m2, _, _ := dst.Manifest()
+	if m1.Model != m2.Model || m1.Spec != m2.Spec || m1.Dim != m2.Dim {
+		t.Errorf("manifest %+v, restored %+v", m1, m2)
+	}
+	for _, id := range ids {
+		r1, err1 := src.Get(id)
+		r2, err2 := dst.Get(id)
+		if err1 != nil || err2 != nil || r1.Path != r2.Path || r1.SHA256 != r2.SHA256 || r1.Meta.Label != r2.Meta.Label || r2.Meta.Label == store.NoLabel {
+			t.Errorf("%s: %+v / restored %+v (%v, %v)", id, r1.Meta, r2.Meta, err1, err2)
+		}
+	}
+}
