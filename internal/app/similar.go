@@ -40,8 +40,8 @@ type Neighbor struct {
 
 // SimilarResult is the answer to a query, nearest first.
 type SimilarResult struct {
-	Query   string     `json:"query"`
-	QueryID string     `json:"query_id,omitempty"` // the stored image the query resolved to
+	Query   string `json:"query"`
+	QueryID string `json:"query_id,omitempty"` // the stored image the query resolved to
 	// QueryKind says how the query was resolved: "id" (a stored image,
 	// QueryID), "file" (QueryFile was embedded; it is not stored) or
 	// "vector".
