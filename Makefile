@@ -12,8 +12,13 @@ ORT_LIB := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vecimg/onnxruntime/1.29.0/libo
 
 .PHONY: build test demo ort gpu bench clean vet
 
+# --version prints these (cli.Version, cli.Commit).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)
+LDFLAGS := -X github.com/vecimg/vecimg/cli.Version=$(VERSION) -X github.com/vecimg/vecimg/cli.Commit=$(COMMIT)
+
 build:
-	$(GO) build -o vecimg .
+	$(GO) build -ldflags "$(LDFLAGS)" -o vecimg .
 
 ort: $(ORT_LIB)
 $(ORT_LIB):

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"runtime/pprof"
 
@@ -12,8 +13,18 @@ import (
 	"github.com/vecimg/vecimg/internal/app"
 )
 
-// Version is set by the build (-ldflags "-X github.com/vecimg/vecimg/cli.Version=...").
-var Version = "dev"
+// Version and Commit are set by the build (make build: -ldflags "-X
+// github.com/vecimg/vecimg/cli.Version=... -X ...Commit=..."); otherwise
+// --version reads them from Go's build information where it has them.
+var (
+	Version = "dev"
+	Commit  = ""
+)
+
+func init() {
+	cli.FlagStringer = flagStringer(cli.FlagStringer)
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionText(embed.ORTVersion)) }
+}
 
 // commands is the list of vecimg's commands; a new command is one line here
 // and one cmd_<name>.go file.
@@ -54,7 +65,17 @@ func App() *cli.App {
 		Commands: commands(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usagef("unknown command %q (see vecimg --help)", c.Args().First())
+				name := c.Args().First()
+				if name == "help" { // vecimg help [COMMAND]
+					if c.NArg() > 1 && c.App.Command(c.Args().Get(1)) != nil {
+						return cli.ShowCommandHelp(c, c.Args().Get(1))
+					}
+					return cli.ShowAppHelp(c)
+				}
+				if s := suggest(name, commandNames(c.App.Commands)); s != "" {
+					return usagef("unknown command %q; did you mean %q? (see vecimg --help)", name, s)
+				}
+				return usagef("unknown command %q (see vecimg --help)", name)
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -77,7 +98,7 @@ func App() *cli.App {
 			return nil
 		},
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
-			return usagef("%v (see --help)", err)
+			return usagef("%v%s (see --help)", err, unknownFlagHint(err, c.App.Flags))
 		},
 		ExitErrHandler:  func(*cli.Context, error) {}, // main decides exit codes
 		HideHelpCommand: true,
@@ -90,7 +111,7 @@ func App() *cli.App {
 func setUsageErrors(cmds []*cli.Command) {
 	for _, c := range cmds {
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return usagef("%s: %v (see vecimg %s --help)", c.Name, err, c.Name)
+			return usagef("%s: %v%s (see vecimg %s --help)", c.Name, err, unknownFlagHint(err, c.Flags), c.Name)
 		}
 		setUsageErrors(c.Subcommands)
 	}
