@@ -48,13 +48,14 @@ func ingestCommand() *cli.Command {
 			&cli.StringFlag{Name: "vector-type", Value: "float32", Usage: "with --out: float32 (exact) or float16 (half the size, rounded)"},
 			jsonFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also say why the device was chosen"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return argCountError("ingest", "folder (DIR)", c.Args().Slice())
 			}
 			opts := app.IngestOptions{Dir: c.Args().First(), Model: modelOptions(c), Batch: c.Int("batch"),
-				Workers: c.Int("workers"), Out: c.String("out"), Progress: progressFor(c)}
+				Workers: c.Int("workers"), Out: c.String("out"), Progress: progressFor(c), Verbose: c.Bool("verbose")}
 			// The Parquet options count only when given (their defaults are
 			// those of export), so that giving them without --out is refused.
 			if c.IsSet("rows-per-file") {
@@ -94,7 +95,7 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 	if s.Shard != "" {
 		fmt.Fprintf(w, "shard %s (%s): ", s.Shard, s.ShardFrom)
 	}
-	fmt.Fprintf(w, "%s: %d images found; %d embedded", filepath.Clean(s.Dir), s.Total, s.Stored)
+	fmt.Fprintf(w, "%s → %s: %s found: %d embedded", filepath.Clean(s.Dir), s.Store, count(s.Total, "image"), s.Stored)
 	if s.Replaced > 0 {
 		fmt.Fprintf(w, " (%d changed)", s.Replaced)
 	}
@@ -102,7 +103,7 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 		fmt.Fprintf(w, ", %d copied from identical files", s.Copied)
 	}
 	fmt.Fprintf(w, ", %d already stored, %d bad; %.1fs", s.Present, len(s.Bad), s.Seconds)
-	if s.PerSec > 0 {
+	if s.Stored > 0 && s.Seconds >= 1 && s.PerSec > 0 {
 		fmt.Fprintf(w, " (%.1f img/s on %s)", s.PerSec, s.Device)
 	}
 	fmt.Fprintln(w)

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,6 +31,9 @@ func modelCommand() *cli.Command {
 				}
 				if c.String("weights") == "" {
 					return usagef("model build needs --weights FILE (torchvision VGG16 weights, .pth)")
+				}
+				if w := c.String("weights"); strings.HasSuffix(strings.ToLower(w), ".onnx") {
+					return usagef("--weights %s is already an ONNX model: model build makes one from torchvision .pth weights; give the ONNX file to ingest with --model", w)
 				}
 				if s := c.Int("size"); s <= 0 || s%32 != 0 {
 					return usagef("--size %d: the input size must be a positive multiple of 32 (448 for the blitz preset, 224 for imagenet)", s)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vecimg/vecimg/embed"
 )
@@ -41,5 +42,29 @@ func TestHelpPolish(t *testing.T) {
 	}
 	if out := mustRun(t, "--version"); !strings.Contains(out, "ONNX Runtime "+embed.ORTVersion) {
 		t.Errorf("--version: %q", out)
+	}
+}
+
+// A stage shorter than a second shows nothing; a longer one shows lines
+// with a rate, never a rate of a blink (issue 21, polish).
+func TestProgressOnlyOnLongStages(t *testing.T) {
+	var buf strings.Builder
+	clock := time.Unix(1000, 0)
+	p := &progress{w: &buf, every: 5 * time.Second, min: time.Second, now: func() time.Time { return clock }}
+	p.Start("saving", "file", 1)
+	clock = clock.Add(10 * time.Millisecond)
+	p.Add(1)
+	p.Done()
+	if buf.String() != "" {
+		t.Fatalf("a 10 ms stage printed %q", buf.String())
+	}
+	p.Start("ingest", "img", 100)
+	clock = clock.Add(500 * time.Millisecond)
+	p.Add(10)
+	clock = clock.Add(1500 * time.Millisecond)
+	p.Add(10)
+	p.Done()
+	if got := buf.String(); got != "ingest: 20/100 (10.0 img/s, ETA 8s)\n" {
+		t.Fatalf("a 2 s stage printed %q", got)
 	}
 }

@@ -30,6 +30,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	minStage = 0 // the tests of progress output use tiny jobs (TestProgressOnlyOnLongStages checks the rule)
 	os.Exit(m.Run())
 }
 

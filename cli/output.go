@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
@@ -58,4 +59,17 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// count is "1 image", "2 images": n and the noun, plural unless n is 1
+// (nouns whose plural is not noun+"s" give it after a slash: "copy/copies").
+func count(n int, noun string) string {
+	one, many, ok := strings.Cut(noun, "/")
+	if !ok {
+		many = one + "s"
+	}
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -168,3 +168,39 @@ func TestImportRestoresVecimgExport(t *testing.T) {
 		}
 	}
 }
+
+// First-use polish (issue 21): an empty folder creates nothing and says
+// so plainly; --weights FILE.onnx points to --model; the summary names the
+// store and the device line is short.
+func TestIngestFirstUse(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	os.MkdirAll(empty, 0o755)
+	db := filepath.Join(dir, "s.db")
+	_, err := run(t, "--db", db, "ingest", "--weights", testWeights, empty)
+	if !IsBadInput(err) || !strings.Contains(err.Error(), "no JPEG, PNG or GIF under "+empty) {
+		t.Errorf("empty folder: %v", err)
+	}
+	if _, serr := os.Stat(db); !errors.Is(serr, os.ErrNotExist) {
+		t.Errorf("an empty folder created the store")
+	}
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	writeNoisePNGs(t, imgs, 1, 4)
+	if _, err := run(t, "--db", db, "ingest", "--weights", filepath.Join(dir, "fc6.onnx"), imgs); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--model") {
+		t.Errorf("--weights fc6.onnx: %v", err)
+	}
+	out, errOut, err := runBoth(t, "--db", db, "ingest", "--weights", testWeights, imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "→ "+db+": 1 image found: 1 embedded") {
+		t.Errorf("summary: %q", out)
+	}
+	for _, l := range strings.Split(errOut, "\n") {
+		if strings.HasPrefix(l, "device: ") && strings.Contains(l, "(") {
+			t.Errorf("device line with its reason without -v: %q", l)
+		}
+	}
+}

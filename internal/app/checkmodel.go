@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vecimg/vecimg/store"
 )
@@ -14,6 +15,9 @@ import (
 // writer creates it). Ingest runs it first; `vecimg serve --watch` runs it
 // at start so that a mistake is refused there, not retried forever.
 func (a *App) CheckModel(o ModelOptions) error {
+	if strings.HasSuffix(strings.ToLower(o.Weights), ".onnx") {
+		return invalidf("--weights %s is an ONNX model: pass it with --model (--weights takes torchvision VGG16 weights, .pth)", o.Weights)
+	}
 	man, err := a.manifestIfAny()
 	if err != nil || man == nil {
 		return err

@@ -26,6 +26,9 @@ var (
 	// ErrNoModel: the store's model is not available to embed an image
 	// (an imported store has none; or its weights or ONNX file are missing).
 	ErrNoModel = errors.New("model not available")
+	// ErrNoImages: an ingest into a store not yet made found no image file
+	// in its folder; nothing was created.
+	ErrNoImages = errors.New("no images")
 	// ErrInterrupted: the operation was stopped (ctx ended); what was
 	// committed is kept. Such errors also match context.Canceled.
 	ErrInterrupted = errors.New("interrupted")
@@ -76,7 +79,7 @@ func busy(err error) error {
 // input file that is unusable, or inputs that contradict the store (another
 // model, preset or dimension). Front ends report them as the user's to fix
 // (exit status 2, HTTP 4xx).
-var badInput = []error{ErrInvalid, ErrNotFound, store.ErrManifestMismatch, store.ErrInvalid,
+var badInput = []error{ErrInvalid, ErrNotFound, ErrNoImages, store.ErrManifestMismatch, store.ErrInvalid,
 	parquetio.ErrBadInput, embed.ErrModel, merge.ErrConflict, cluster.ErrTemplate}
 
 // IsBadInput reports whether err is one of the bad-input errors above.

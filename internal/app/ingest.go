@@ -27,6 +27,8 @@ type IngestOptions struct {
 	RowsPerFile int
 	VectorType  string
 	Progress    Progress
+	// Verbose: the notes say why the device was chosen.
+	Verbose bool
 	// OnBad, when set, receives each bad file (a structured event) instead
 	// of a Note; it is called from one goroutine, never concurrently with
 	// Progress.
@@ -44,8 +46,10 @@ type BadFile = embed.BadFile
 type IngestResult struct {
 	embed.IngestStats
 	Dir       string `json:"dir"`
-	Model     string `json:"model"`                  // the model's description
-	DeviceWhy string `json:"device_choice"`          // the device and why it was chosen
+	Store        string          `json:"store"`         // the store written (--db)
+	Model        store.ModelSpec `json:"model"`         // the model that embedded the images
+	ModelDesc    string          `json:"model_desc"`    // the same in words
+	DeviceReason string          `json:"device_reason"` // why the device (Device) was chosen
 	Shard     string `json:"shard,omitempty"`        // "I/N" when one shard was ingested
 	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
 	// Interrupted: the run was stopped (ctx ended); the counts are of what
@@ -64,7 +68,7 @@ type IngestResult struct {
 // before anything else).
 func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 	p := a.progress(o.Progress)
-	res := IngestResult{Dir: o.Dir}
+	res := IngestResult{Dir: o.Dir, Store: a.cfg.DB}
 	if fi, err := os.Stat(o.Dir); err != nil || !fi.IsDir() {
 		return res, invalidf("%s is not a folder: pass the folder that holds the images", o.Dir)
 	}
@@ -96,6 +100,17 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err := a.CheckModel(o.Model); err != nil {
 		return res, err
 	}
+	if man == nil {
+		// Nothing is created for a folder without images (a new store
+		// would only hold an empty index).
+		files, bad, err := embed.Walk(o.Dir)
+		if err != nil {
+			return res, err
+		}
+		if len(files)+len(bad) == 0 {
+			return res, &msgError{kind: ErrNoImages, msg: fmt.Sprintf("no JPEG, PNG or GIF under %s: nothing to ingest (no store was created)", o.Dir)}
+		}
+	}
 	cm, err := chooseModel(ctx, man, o.Model, p)
 	if err != nil {
 		return res, err
@@ -105,9 +120,13 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		return res, err
 	}
 	defer sess.Close()
-	res.Model, res.DeviceWhy = cm.model.Desc, fmt.Sprintf("%s (%s)", sess.Device, sess.Why)
+	res.Model, res.ModelDesc, res.DeviceReason = cm.spec, cm.model.Desc, sess.Why
 	p.Note("model: " + cm.model.Desc)
-	p.Note("device: " + res.DeviceWhy)
+	if o.Verbose {
+		p.Note(fmt.Sprintf("device: %s (%s)", sess.Device, sess.Why))
+	} else {
+		p.Note(fmt.Sprintf("device: %s", sess.Device)) // the reason: -v, --json, or vecimg info
+	}
 	if o.Shard.Enabled() {
 		res.Shard, res.ShardFrom = o.Shard.String(), o.Shard.Source
 		p.Note("shard " + res.Shard + " (" + res.ShardFrom + ")")

@@ -422,6 +422,9 @@ func (b *Backend) Ingest(ctx context.Context, dir string, progress func(server.I
 	ip := &ingestProgress{f: progress}
 	res, err := b.a.Ingest(run, app.IngestOptions{Dir: dir, Model: b.o.Model, Batch: b.o.Batch, Workers: b.o.Workers,
 		Progress: ip, OnBad: ip.Bad, Stop: stop})
+	if errors.Is(err, app.ErrNoImages) {
+		err = nil // a watched folder that holds no image yet
+	}
 	s := res.IngestStats
 	rep := server.IngestReport{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced,
 		Present: s.Present, Seconds: s.Seconds}
