@@ -45,13 +45,13 @@ type BadFile = embed.BadFile
 // JSON fields are those of the stats).
 type IngestResult struct {
 	embed.IngestStats
-	Dir       string `json:"dir"`
-	Store        string          `json:"store"`         // the store written (--db)
-	Model        store.ModelSpec `json:"model"`         // the model that embedded the images
-	ModelDesc    string          `json:"model_desc"`    // the same in words
-	DeviceReason string          `json:"device_reason"` // why the device (Device) was chosen
-	Shard     string `json:"shard,omitempty"`        // "I/N" when one shard was ingested
-	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
+	Dir          string          `json:"dir"`
+	Store        string          `json:"store"`                  // the store written (--db)
+	Model        store.ModelSpec `json:"model"`                  // the model that embedded the images
+	ModelDesc    string          `json:"model_desc"`             // the same in words
+	DeviceReason string          `json:"device_reason"`          // why the device (Device) was chosen
+	Shard        string          `json:"shard,omitempty"`        // "I/N" when one shard was ingested
+	ShardFrom    string          `json:"shard_source,omitempty"` // where I and N came from
 	// Interrupted: the run was stopped (ctx ended); the counts are of what
 	// was committed before the stop.
 	Interrupted bool `json:"interrupted"`
