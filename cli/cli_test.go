@@ -135,7 +135,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("ingest DIR --json --db: %+v", st)
 	}
 	out2, errOut, err := runBoth(t, "ingest", imgs, "--db", db)
-	if err != nil || !regexp.MustCompile(`^.*test: 4 images found; 0 embedded, 4 already stored, 0 bad; [0-9.]+s\n$`).MatchString(out2) ||
+	if err != nil || !regexp.MustCompile(`^.*test → .*v\.db: 4 images found: 0 embedded, 4 already stored, 0 bad; [0-9.]+s\n$`).MatchString(out2) ||
 		!strings.Contains(errOut, "model: VGG16 fc6 from vgg16_w32_zip.pth") || !strings.Contains(errOut, "device: cpu") {
 		t.Fatalf("ingest text: %v\n%s\nstderr:\n%s", err, out2, errOut)
 	}

@@ -33,6 +33,7 @@ func dupsCommand() *cli.Command {
 			&cli.StringFlag{Name: "sheets", Usage: "also write contact sheets (one PNG per group + index.html) into `DIR`"},
 			&cli.IntFlag{Name: "sheets-max", Value: app.DefaultSheetsMax, Usage: "with --sheets: at most this many groups get a sheet"},
 			jsonFlag(),
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -69,7 +70,7 @@ func printDups(w io.Writer, res app.DupsResult) error {
 		extra += len(g.Members) - 1
 	}
 	for _, g := range res.Groups {
-		fmt.Fprintf(w, "group %d: %d %s, keep %s\n", g.Group, len(g.Members), kindLabel(g.Kind), g.Keep)
+		fmt.Fprintf(w, "group %d (%s): keep %s; %s\n", g.Group, kindLabel(g.Kind), g.Keep, count(len(g.Members)-1, "copy/copies"))
 		t := newTable(w, "", "ID", "SIZE", "DISTANCE", "PATH")
 		for _, m := range g.Members {
 			mark := ""
@@ -89,10 +90,10 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	if len(res.Groups) > 0 {
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%d groups (%d identical, %d near) among %d images at cosine distance ≤ %g; %d images could be removed\n",
-		len(res.Groups), identical, near, res.Images, res.Threshold, extra)
+	fmt.Fprintf(w, "%s (%d identical, %d near) among %s at cosine distance ≤ %g; %s could be removed\n",
+		count(len(res.Groups), "group"), identical, near, count(res.Images, "image"), res.Threshold, count(extra, "image"))
 	s := res.Stats
-	fmt.Fprintf(w, "%d images queried with k=%d", s.Queried, res.K)
+	fmt.Fprintf(w, "%s queried with k=%d", count(s.Queried, "image"), res.K)
 	if s.Raised > 0 {
 		fmt.Fprintf(w, " (k raised for %d, up to %d; %d still had all %d neighbours within the threshold)", s.Raised, res.MaxK, s.Capped, res.MaxK)
 	}

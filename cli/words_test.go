@@ -204,3 +204,25 @@ func TestIngestFirstUse(t *testing.T) {
 		}
 	}
 }
+
+// dups and outliers take -q; an outlier line shows every neighbour that
+// went into its score, so the one that sets it is seen (issue 21, polish).
+func TestDupsOutliersQuietAndNeighbours(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	ids := make([]string, 30)
+	for i := range ids {
+		ids[i] = itoa(i)
+	}
+	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 3), "--model-name", "m", "-q")
+	for _, args := range [][]string{{"dups", "-q"}, {"outliers", "-q"}} {
+		if _, errOut, err := runBoth(t, append([]string{"--db", db}, args...)...); err != nil || errOut != "" {
+			t.Errorf("%v: %v, stderr %q", args, err, errOut)
+		}
+	}
+	out := mustRun(t, "--db", db, "outliers", "-n", "1", "--k", "5", "-q")
+	row := strings.Split(out, "\n")[1]
+	if n := strings.Count(row, ","); n != 4 {
+		t.Errorf("outlier row shows %d neighbours, want the 5 of its score: %q", n+1, row)
+	}
+}

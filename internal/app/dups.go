@@ -335,7 +335,10 @@ func writeDupSheets(ctx context.Context, st *store.Store, dir string, res DupsRe
 		pg := cluster.SheetPage{
 			File:    fmt.Sprintf("group_%0*d.png", width, g.Group),
 			Heading: fmt.Sprintf("Group %d: %d %s, keep %s", g.Group, len(g.Members), kindWords(g.Kind), g.Keep),
-			Header:  fmt.Sprintf("group %d (%s): %d images, keep %s", g.Group, g.Kind, len(g.Members), g.Keep),
+			Header:  fmt.Sprintf("group %d (%s): keep %s; %d %s", g.Group, g.Kind, g.Keep, len(g.Members), plural(len(g.Members), "image", "images")),
+		}
+		if n := len(g.Members); n > sheetTiles {
+			pg.Header = fmt.Sprintf("group %d (%s): keep %s; showing %d of %d images", g.Group, g.Kind, g.Keep, sheetTiles, n)
 		}
 		for _, m := range g.Members {
 			pg.IDs = append(pg.IDs, m.ID)
@@ -363,3 +366,7 @@ func kindWords(k string) string {
 	}
 	return "near-duplicates"
 }
+
+// sheetTiles is how many images a contact sheet shows at most (the
+// default grid of cluster.SheetOptions).
+const sheetTiles = cluster.DefaultSheetCols * cluster.DefaultSheetRows

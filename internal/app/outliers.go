@@ -112,7 +112,7 @@ func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res Ou
 	overview := cluster.SheetPage{
 		File:    "outliers.png",
 		Heading: fmt.Sprintf("The %d highest outlier scores", len(res.Outliers)),
-		Header:  fmt.Sprintf("%d outliers of %d images (score: distance to the %s nearest)", len(res.Outliers), res.Images, Ordinal(res.K)),
+		Header:  fmt.Sprintf("%d %s of %d images (score: distance to the %s nearest)", len(res.Outliers), plural(len(res.Outliers), "outlier", "outliers"), res.Images, Ordinal(res.K)),
 	}
 	pages := []cluster.SheetPage{overview}
 	width := len(strconv.Itoa(max(len(res.Outliers), 1)))
