@@ -226,3 +226,27 @@ func TestDupsOutliersQuietAndNeighbours(t *testing.T) {
 		t.Errorf("outlier row shows %d neighbours, want the 5 of its score: %q", n+1, row)
 	}
 }
+
+// JSON conventions (issue 21, polish): lists are [] not null, numbers are
+// numbers, the store is "store" in every command's answer.
+func TestJSONConventions(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	writeNoisePNGs(t, imgs, 3, 8)
+	db := filepath.Join(dir, "s.db")
+	out := mustRun(t, "--db", db, "ingest", "--json", "--weights", testWeights, imgs)
+	if strings.Contains(out, "null") || !strings.Contains(out, `"bad": []`) || !strings.Contains(out, `"store": "`+db+`"`) {
+		t.Errorf("ingest JSON: %s", out)
+	}
+	mustRun(t, "--db", db, "cluster", "--k", "2", "-q")
+	info := mustRun(t, "--db", db, "info", "--json")
+	if !strings.Contains(info, `"refine": 20`) || !strings.Contains(info, `"store": "`+db+`"`) {
+		t.Errorf("info JSON: %s", info)
+	}
+	merged := filepath.Join(dir, "m.db")
+	if out := mustRun(t, "--db", merged, "merge", "--json", "-q", db); !strings.Contains(out, `"store": "`+merged+`"`) {
+		t.Errorf("merge JSON: %s", out)
+	}
+}

@@ -180,6 +180,9 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if started {
 		p.Done()
 	}
+	if stats.Bad == nil {
+		stats.Bad = []embed.BadFile{} // JSON lists are never null
+	}
 	res.IngestStats = stats
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

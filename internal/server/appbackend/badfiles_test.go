@@ -77,3 +77,13 @@ func TestAPIRefusalsAsDocumented(t *testing.T) {
 		t.Errorf("k=29 of 30: %d results", len(nb.Results))
 	}
 }
+
+// Map points carry no empty sha256 (issue 21, polish).
+func TestMapHasNoEmptyHashes(t *testing.T) {
+	a, _ := importedStore(t, 30)
+	h := server.New(appbackend.New(a, appbackend.Options{}), server.Config{}).Handler()
+	rec := call(t, h, "GET", "/api/v1/map", "", "")
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), `"sha256":""`) || !strings.Contains(rec.Body.String(), `"points"`) {
+		t.Fatalf("map: %d %.300s", rec.Code, rec.Body.String())
+	}
+}
