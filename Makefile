@@ -1,7 +1,8 @@
 # vecimg — make targets. Each installs what it needs and is a quick no-op when
 # that is already there.
 #   make demo   ingest a few images into a throw-away store and query it
-#   make test   go vet + go test (installs ONNX Runtime into the user cache first)
+#   make test   go vet + go test, -race for the packages with goroutines
+#               (installs ONNX Runtime into the user cache first)
 #   make build  ./vecimg
 #   make ort    ONNX Runtime (CPU) into ${XDG_CACHE_HOME:-~/.cache}/vecimg/onnxruntime/1.29.0
 #   make gpu    ONNX Runtime's CUDA provider beside it (CUDA 13, cuDNN 9 needed at run time)
@@ -10,7 +11,7 @@ GO ?= go
 DEMO_DB := .demo/vecimg.db
 ORT_LIB := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vecimg/onnxruntime/1.29.0/libonnxruntime.so.1
 
-.PHONY: build test demo ort gpu bench clean vet
+.PHONY: build test demo ort gpu bench clean vet race-index
 
 # --version prints these (cli.Version, cli.Commit).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -30,10 +31,20 @@ gpu: ort
 vet:
 	$(GO) vet ./...
 
+# The packages that run goroutines are tested under the race detector;
+# the others (and index, whose race run alone takes over 10 minutes on two
+# cores: run it with `make race-index`) without it.
+RACE_PKGS := ./embed ./cluster ./store ./internal/app ./internal/dedup ./internal/merge \
+	./internal/parquetio ./internal/server/... ./cli
+
 # VECIMG_REQUIRE_ORT makes the tests that need ONNX Runtime fail instead of skip.
 test: ort
 	$(GO) vet ./...
-	VECIMG_REQUIRE_ORT=1 $(GO) test ./...
+	VECIMG_REQUIRE_ORT=1 $(GO) test -race $(RACE_PKGS)
+	VECIMG_REQUIRE_ORT=1 $(GO) test $(filter-out $(shell $(GO) list $(RACE_PKGS)),$(shell $(GO) list ./...))
+
+race-index:
+	$(GO) test -race -timeout 30m ./index/...
 
 demo: build ort
 	@scripts/demo.sh ./vecimg $(DEMO_DB)
