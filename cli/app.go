@@ -165,6 +165,10 @@ func appConfig(c *cli.Context, readOnly bool) app.Config {
 		ORTLib:    c.String("ort-lib"),
 		Session: embed.SessionOptions{Device: c.String("device"), Threads: c.Int("threads"),
 			TF32: c.Bool("tf32"), ConvAlgoSearch: c.String("conv-search")},
+		// A writer answers other commands' queries meanwhile (cli/remote.go)
+		// and waits for queries that hold the store.
+		ServeReads: !readOnly,
+		OnWait:     func(msg string) { fmt.Fprintln(c.App.ErrWriter, msg) },
 	}
 }
 

@@ -225,9 +225,11 @@ func TestBusyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	_, err = run(t, "--db", db, "info")
-	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "in use by another vecimg process") {
-		t.Fatalf("err = %v, want ErrBusy with a clear message", err)
+	// A holder that does not answer queries: info waits (saying so), then
+	// reports who holds the store.
+	_, errOut, err := runBoth(t, "--db", db, "info")
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "in use by another vecimg process") || !strings.Contains(errOut, "waiting for it") {
+		t.Fatalf("err = %v, stderr %q; want a wait, then ErrBusy with a clear message", err, errOut)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -41,13 +42,14 @@ func exportCommand() *cli.Command {
 			if fi, err := os.Stat(c.String("out")); err == nil && fi.IsDir() {
 				return usagef("--out %s is a folder: to write Parquet into it, add --format parquet; for npz pass a file name", c.String("out"))
 			}
-			return withApp(c, true, func(a *app.App) error {
-				res, err := a.Export(c.Context, app.ExportOptions{Out: c.String("out")})
-				if err != nil {
-					return err
-				}
-				return emit(c, res, printExport)
-			})
+			out, _ := filepath.Abs(c.String("out")) // the same file if another process writes it
+			opts := app.ExportOptions{Out: out}
+			res, err := readVia(c, app.ReadExport, opts, func(a *app.App) (app.ExportResult, error) { return a.Export(c.Context, opts) })
+			if err != nil {
+				return err
+			}
+			res.Path = c.String("out")
+			return emit(c, res, printExport)
 		},
 	}
 }

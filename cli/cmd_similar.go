@@ -48,13 +48,17 @@ func similarCommand() *cli.Command {
 			}
 			opts := app.SimilarOptions{Query: c.Args().First(), K: c.Int("k"), Ef: c.Int("ef"), Exact: c.Bool("exact"),
 				Model: modelOptions(c), Progress: progressFor(c)}
-			return withApp(c, true, func(a *app.App) error {
-				res, err := a.Similar(c.Context, opts)
-				if err != nil {
-					return err
-				}
-				return emit(c, res, printSimilar)
-			})
+			remote := opts
+			remote.Query, remote.Progress = absIfExists(opts.Query), nil
+			res, err := readVia(c, app.ReadSimilar, remote, func(a *app.App) (app.SimilarResult, error) { return a.Similar(c.Context, opts) })
+			if err != nil {
+				return err
+			}
+			if res.QueryFile != "" {
+				res.QueryFile = opts.Query // as the user named it
+			}
+			res.Query = opts.Query
+			return emit(c, res, printSimilar)
 		},
 	}
 }

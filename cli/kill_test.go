@@ -30,7 +30,8 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	minStage = 0 // the tests of progress output use tiny jobs (TestProgressOnlyOnLongStages checks the rule)
+	readWait = 2 * time.Second // TestBusyStore waits this long for a holder that never answers
+	minStage = 0               // the tests of progress output use tiny jobs (TestProgressOnlyOnLongStages checks the rule)
 	os.Exit(m.Run())
 }
 
