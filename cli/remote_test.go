@@ -14,6 +14,20 @@ import (
 	"github.com/vecimg/vecimg/store"
 )
 
+// importedThirty makes a store of 30 imported vectors in three groups (ids
+// 0..29) and returns its folder and path.
+func importedThirty(t *testing.T) (dir, db string) {
+	t.Helper()
+	dir = t.TempDir()
+	db = filepath.Join(dir, "s.db")
+	ids := make([]string, 30)
+	for i := range ids {
+		ids[i] = itoa(i)
+	}
+	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 3), "--model-name", "m", "-q")
+	return dir, db
+}
+
 // startChild runs vecimg with args in a child process (the test binary, see
 // TestMain) and returns it with a channel of its stderr lines.
 func startChild(t *testing.T, args ...string) (*exec.Cmd, <-chan string) {
@@ -64,13 +78,7 @@ func waitLine(t *testing.T, lines <-chan string, want string) {
 // it until stopped), read commands get their answer from that process;
 // only a second writer is refused, naming the holder (issue 21.2).
 func TestReadsWhileAnotherProcessWrites(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "s.db")
-	ids := make([]string, 30)
-	for i := range ids {
-		ids[i] = itoa(i)
-	}
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 3), "--model-name", "m", "-q")
+	dir, db := importedThirty(t)
 	cmd, lines := startChild(t, "--db", db, "serve", "--addr", "127.0.0.1:0")
 	defer func() {
 		cmd.Process.Kill()

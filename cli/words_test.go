@@ -208,13 +208,7 @@ func TestIngestFirstUse(t *testing.T) {
 // dups and outliers take -q; an outlier line shows every neighbour that
 // went into its score, so the one that sets it is seen (issue 21, polish).
 func TestDupsOutliersQuietAndNeighbours(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "s.db")
-	ids := make([]string, 30)
-	for i := range ids {
-		ids[i] = itoa(i)
-	}
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 3), "--model-name", "m", "-q")
+	dir, db := importedThirty(t)
 	for _, args := range [][]string{{"dups", "-q"}, {"outliers", "-q"}} {
 		if _, errOut, err := runBoth(t, append([]string{"--db", db}, args...)...); err != nil || errOut != "" {
 			t.Errorf("%v: %v, stderr %q", args, err, errOut)
