@@ -208,7 +208,7 @@ func TestIngestFirstUse(t *testing.T) {
 // dups and outliers take -q; an outlier line shows every neighbour that
 // went into its score, so the one that sets it is seen (issue 21, polish).
 func TestDupsOutliersQuietAndNeighbours(t *testing.T) {
-	dir, db := importedThirty(t)
+	_, db := importedThirty(t)
 	for _, args := range [][]string{{"dups", "-q"}, {"outliers", "-q"}} {
 		if _, errOut, err := runBoth(t, append([]string{"--db", db}, args...)...); err != nil || errOut != "" {
 			t.Errorf("%v: %v, stderr %q", args, err, errOut)
