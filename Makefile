@@ -4,6 +4,7 @@
 #   make test   go vet + go test, -race for the packages with goroutines
 #               (installs ONNX Runtime into the user cache first)
 #   make build  ./vecimg
+#   make dist   vecimg-VERSION-linux-amd64.tar.gz (binary, ONNX Runtime, licences), then tests it
 #   make ort    ONNX Runtime (CPU) into ${XDG_CACHE_HOME:-~/.cache}/vecimg/onnxruntime/1.29.0
 #   make gpu    ONNX Runtime's CUDA provider beside it (CUDA 13, cuDNN 9 needed at run time)
 SHELL := /bin/bash
@@ -11,7 +12,7 @@ GO ?= go
 DEMO_DB := .demo/vecimg.db
 ORT_LIB := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vecimg/onnxruntime/1.29.0/libonnxruntime.so.1
 
-.PHONY: build test demo ort gpu bench clean vet race-index
+.PHONY: build test demo ort gpu bench clean vet race-index dist
 
 # --version prints these (cli.Version, cli.Commit).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
@@ -43,6 +44,12 @@ test: ort
 	VECIMG_REQUIRE_ORT=1 $(GO) test -race $(RACE_PKGS)
 	VECIMG_REQUIRE_ORT=1 $(GO) test $(filter-out $(shell $(GO) list $(RACE_PKGS)),$(shell $(GO) list ./...))
 
+# A release archive that needs no toolchain (scripts/dist.sh), checked by
+# scripts/dist-test.sh under an empty HOME without go, gcc or npm.
+dist: ort
+	scripts/dist.sh $(VERSION) $(COMMIT) .
+	scripts/dist-test.sh vecimg-$(VERSION)-linux-amd64.tar.gz
+
 race-index:
 	$(GO) test -race -timeout 30m ./index/...
 
@@ -50,4 +57,4 @@ demo: build ort
 	@scripts/demo.sh ./vecimg $(DEMO_DB)
 
 clean:
-	rm -rf vecimg .demo
+	rm -rf vecimg .demo vecimg-*-linux-amd64.tar.gz
