@@ -13,13 +13,15 @@ import (
 	"github.com/vecimg/vecimg/cli"
 )
 
-// Exit codes.
+// Exit codes: the table "Exit status" in README.md (main_test.go checks
+// that the two agree and runs a refusal of each kind).
 const (
-	exitOK       = 0
-	exitError    = 1 // the command failed, or check found problems
-	exitUsage    = 2 // bad flags or arguments
-	exitBadFiles = 3 // --strict and some input files were bad
-	exitBusy     = 4 // the store is in use by another process
+	exitOK          = 0
+	exitError       = 1   // the command failed, or check found problems
+	exitUsage       = 2   // usage or bad input (cli.IsBadInput)
+	exitBadFiles    = 3   // --strict and some input files were bad
+	exitBusy        = 4   // another vecimg process writes the store
+	exitInterrupted = 130 // Ctrl-C or SIGTERM; committed work is kept
 )
 
 func main() {
@@ -35,14 +37,14 @@ func exitCode(err error) int {
 	}
 	fmt.Fprintln(os.Stderr, "vecimg:", err)
 	switch {
-	case errors.Is(err, cli.ErrUsage):
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case cli.IsBadInput(err):
 		return exitUsage
 	case errors.Is(err, cli.ErrBadFiles):
 		return exitBadFiles
 	case errors.Is(err, cli.ErrBusy):
 		return exitBusy
-	case errors.Is(err, context.Canceled):
-		return 130
 	}
 	return exitError
 }

@@ -13,8 +13,18 @@ import (
 	"github.com/vecimg/vecimg/internal/app"
 )
 
-// Version is set by the build (-ldflags "-X github.com/vecimg/vecimg/cli.Version=...").
-var Version = "dev"
+// Version and Commit are set by the build (make build: -ldflags "-X
+// github.com/vecimg/vecimg/cli.Version=... -X ...Commit=..."); otherwise
+// --version reads them from Go's build information where it has them.
+var (
+	Version = "dev"
+	Commit  = ""
+)
+
+func init() {
+	cli.FlagStringer = flagStringer(cli.FlagStringer)
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionText(embed.ORTVersion)) }
+}
 
 // commands is the list of vecimg's commands; a new command is one line here
 // and one cmd_<name>.go file.
@@ -56,7 +66,17 @@ func App() *cli.App {
 		Commands: commands(),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
-				return usagef("unknown command %q (see vecimg --help)", c.Args().First())
+				name := c.Args().First()
+				if name == "help" { // vecimg help [COMMAND]
+					if c.NArg() > 1 && c.App.Command(c.Args().Get(1)) != nil {
+						return cli.ShowCommandHelp(c, c.Args().Get(1))
+					}
+					return cli.ShowAppHelp(c)
+				}
+				if s := suggest(name, commandNames(c.App.Commands)); s != "" {
+					return usagef("unknown command %q; did you mean %q? (see vecimg --help)", name, s)
+				}
+				return usagef("unknown command %q (see vecimg --help)", name)
 			}
 			return cli.ShowAppHelp(c)
 		},
@@ -79,7 +99,7 @@ func App() *cli.App {
 			return nil
 		},
 		OnUsageError: func(c *cli.Context, err error, isSub bool) error {
-			return usagef("%v (see --help)", err)
+			return usagef("%v%s (see --help)", err, unknownFlagHint(err, c.App.Flags))
 		},
 		ExitErrHandler:  func(*cli.Context, error) {}, // main decides exit codes
 		HideHelpCommand: true,
@@ -92,7 +112,7 @@ func App() *cli.App {
 func setUsageErrors(cmds []*cli.Command) {
 	for _, c := range cmds {
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-			return usagef("%s: %v (see vecimg %s --help)", c.Name, err, c.Name)
+			return usagef("%s: %v%s (see vecimg %s --help)", c.Name, err, unknownFlagHint(err, c.Flags), c.Name)
 		}
 		setUsageErrors(c.Subcommands)
 	}
@@ -102,8 +122,26 @@ func setUsageErrors(cmds []*cli.Command) {
 // name), after moving flags written after positional arguments, and global
 // flags written after the command name, to where urfave/cli reads them.
 func Run(ctx context.Context, a *cli.App, args []string) error {
-	return a.RunContext(ctx, reorderArgs(a, args))
+	return flagWords(a.RunContext(ctx, reorderArgs(a, args)))
 }
+
+// flagWords words an app.ParamError with the command's flag: --k 99 is …
+func flagWords(err error) error {
+	var pe *app.ParamError
+	if errors.As(err, &pe) {
+		return &wordedError{msg: "--" + pe.Param + " " + pe.Value + " " + pe.Problem, err: err}
+	}
+	return err
+}
+
+// wordedError is err with the CLI's wording.
+type wordedError struct {
+	msg string
+	err error
+}
+
+func (e *wordedError) Error() string { return e.msg }
+func (e *wordedError) Unwrap() error { return e.err }
 
 // withApp opens the --db store as an app.App for one operation and closes
 // it afterwards. Commands that only read pass readOnly.
@@ -138,6 +176,10 @@ func appConfig(c *cli.Context, readOnly bool) app.Config {
 		ORTLib:         c.String("ort-lib"),
 		Session: embed.SessionOptions{Device: c.String("device"), Threads: c.Int("threads"),
 			TF32: c.Bool("tf32"), ConvAlgoSearch: c.String("conv-search")},
+		// A writer answers other commands' queries meanwhile (cli/remote.go)
+		// and waits for queries that hold the store.
+		ServeReads: !readOnly,
+		OnWait:     func(msg string) { fmt.Fprintln(c.App.ErrWriter, msg) },
 	}
 }
 

@@ -135,7 +135,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("ingest DIR --json --db: %+v", st)
 	}
 	out2, errOut, err := runBoth(t, "ingest", imgs, "--db", db)
-	if err != nil || !regexp.MustCompile(`^.*test: 4 images found; 0 embedded, 4 already stored, 0 bad; [0-9.]+s\n$`).MatchString(out2) ||
+	if err != nil || !regexp.MustCompile(`^.*test → .*v\.db: 4 images found: 0 embedded, 4 already stored, 0 bad; [0-9.]+s\n$`).MatchString(out2) ||
 		!strings.Contains(errOut, "model: VGG16 fc6 from vgg16_w32_zip.pth") || !strings.Contains(errOut, "device: cpu") {
 		t.Fatalf("ingest text: %v\n%s\nstderr:\n%s", err, out2, errOut)
 	}
@@ -225,9 +225,11 @@ func TestBusyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	_, err = run(t, "--db", db, "info")
-	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "in use by another vecimg process") {
-		t.Fatalf("err = %v, want ErrBusy with a clear message", err)
+	// A holder that does not answer queries: info waits (saying so), then
+	// reports who holds the store.
+	_, errOut, err := runBoth(t, "--db", db, "info")
+	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "in use by another vecimg process") || !strings.Contains(errOut, "waiting for it") {
+		t.Fatalf("err = %v, stderr %q; want a wait, then ErrBusy with a clear message", err, errOut)
 	}
 }
 

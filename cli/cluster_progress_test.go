@@ -26,7 +26,7 @@ func TestClusterProgress(t *testing.T) {
 	for _, want := range []string{
 		"k-means: loading vectors: 60/60",
 		"k-means: seeding on the sample: 10/10",
-		"k-means: refine pass 1 (at most 21): 60/60",
+		"k-means: assigning to the centres: 60/60",
 		"writing labels: 60/60",
 	} {
 		if !strings.Contains(errOut, want) {
@@ -44,7 +44,7 @@ func TestClusterProgress(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Count(errOut, "k-means: seeding on the sample: 10/10") != 2 {
+	if strings.Count(errOut, "k-means: seeding on the sample: 10/10") != 2 || strings.Count(errOut, "k-means: assigning to the centres") != 2 {
 		t.Errorf("cluster --report progress (want one seeding per k):\n%s", errOut)
 	}
 	for _, quiet := range []string{"--json", "-q"} {

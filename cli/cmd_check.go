@@ -50,7 +50,7 @@ func checkCommand() *cli.Command {
 				if repair {
 					hint = "what is left needs a backup or --accept-rollback"
 				}
-				return fmt.Errorf("%w: %d problem(s) in %s (listed above); %s", err, len(res.Problems), res.Store, hint)
+				return fmt.Errorf("%w: %s in %s (listed above); %s", err, count(len(res.Problems), "problem"), res.Store, hint)
 			}
 			return nil
 		},
@@ -85,7 +85,7 @@ func printCheck(w io.Writer, res app.CheckResult) error {
 	}
 	status := "ok"
 	if !res.OK {
-		status = fmt.Sprintf("%d problem(s)", len(res.Problems))
+		status = count(len(res.Problems), "problem")
 	}
 	_, err := fmt.Fprintf(w, "%s: %d records, generation %d, schema %d; index: %s; %s\n", escapeText(res.Store), res.Records, res.Generation, res.Schema, idx, status)
 	return err

@@ -89,7 +89,8 @@ func clusterCommand() *cli.Command {
 }
 
 func printCluster(w io.Writer, res app.ClusterResult) error {
-	fmt.Fprintf(w, "k=%d over %d images: inertia %.6g, %d mini-batch steps, %d refine passes, %.2fs\n", res.K, res.N, res.Inertia, res.Iterations, res.Refine, res.Seconds)
+	fmt.Fprintf(w, "k=%d over %s: inertia %.6g, %s, %s, %.2fs\n", res.K, count(res.N, "image"), res.Inertia,
+		count(res.Iterations, "mini-batch step"), count(res.Refine, "refine pass/refine passes"), res.Seconds)
 	t := newTable(w, "LABEL", "IMAGES")
 	for l, n := range res.Sizes {
 		t.row(l, n)

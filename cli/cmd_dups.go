@@ -198,7 +198,7 @@ func printDups(w io.Writer, res app.DupsResult) error {
 		extra += len(g.Members) - 1
 	}
 	for _, g := range res.Groups {
-		fmt.Fprintf(w, "group %d: %d %s, keep %s\n", g.Group, len(g.Members), kindLabel(g.Kind), escapeText(g.Keep))
+		fmt.Fprintf(w, "group %d (%s): keep %s; %s\n", g.Group, kindLabel(g.Kind), escapeText(g.Keep), count(len(g.Members)-1, "copy/copies"))
 		t := newTable(w, "", "ID", "SIZE", "DISTANCE", "PHASH", "DHASH", "MATCHED BY", "PATH")
 		for _, m := range g.Members {
 			mark := ""
@@ -222,15 +222,15 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	if len(res.Groups) > 0 {
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "%d groups (%d identical, %d near) among %d images; %d images could be removed (kept: %s)\n",
-		len(res.Groups), identical, near, res.Images, extra, res.Keep)
+	fmt.Fprintf(w, "%s (%d identical, %d near) among %s; %s could be removed (kept: %s)\n",
+		count(len(res.Groups), "group"), identical, near, count(res.Images, "image"), count(extra, "image"), res.Keep)
 	fmt.Fprintf(w, "matched by %s; thresholds: %s\n", app.ThresholdWords(res.Thresholds), thresholdSources(res.Thresholds))
 	if m := res.Moved; m != nil {
 		verb := "moved"
 		if m.DryRun {
 			verb = "would move (--dry-run: nothing moved)"
 		}
-		fmt.Fprintf(w, "%s %d files into %s:\n", verb, len(m.Moves), m.Dir)
+		fmt.Fprintf(w, "%s %s into %s:\n", verb, count(len(m.Moves), "file"), m.Dir)
 		t := newTable(w, "  GROUP", "FROM", "TO", "KEPT")
 		for _, mv := range m.Moves {
 			t.row(fmt.Sprintf("  %d", mv.Group), mv.From, mv.To, mv.Keep)
@@ -239,7 +239,7 @@ func printDups(w io.Writer, res app.DupsResult) error {
 			return err
 		}
 		if !m.DryRun {
-			fmt.Fprintf(w, "%d records removed from the store; the moves are listed in %s\n", m.Removed, m.CSV)
+			fmt.Fprintf(w, "%s removed from the store; the moves are listed in %s\n", count(m.Removed, "record"), m.CSV)
 		}
 	}
 	th := res.Thresholds
@@ -252,7 +252,7 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	}
 	s := res.Stats
 	if th.Vector >= 0 {
-		fmt.Fprintf(w, "%d images queried with k=%d", s.Queried, res.K)
+		fmt.Fprintf(w, "%s queried with k=%d", count(s.Queried, "image"), res.K)
 		if s.Raised > 0 {
 			fmt.Fprintf(w, " (k raised for %d, up to %d; %d still had all %d neighbours within the threshold)", s.Raised, res.MaxK, s.Capped, res.MaxK)
 		}

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -32,13 +34,22 @@ func exportCommand() *cli.Command {
 				}
 				return exportParquet(c)
 			}
-			return withApp(c, true, func(a *app.App) error {
-				res, err := a.Export(c.Context, app.ExportOptions{Out: c.String("out")})
-				if err != nil {
-					return err
+			for _, f := range []string{"rows-per-file", "vector-type"} {
+				if c.IsSet(f) {
+					return usagef("--%s shapes Parquet output, but this export writes npz: add --format parquet (or an --out ending in .parquet), or leave --%s out", f, f)
 				}
-				return emit(c, res, printExport)
-			})
+			}
+			if fi, err := os.Stat(c.String("out")); err == nil && fi.IsDir() {
+				return usagef("--out %s is a folder: to write Parquet into it, add --format parquet; for npz pass a file name", c.String("out"))
+			}
+			out, _ := filepath.Abs(c.String("out")) // the same file if another process writes it
+			opts := app.ExportOptions{Out: out}
+			res, err := readVia(c, app.ReadExport, opts, func(a *app.App) (app.ExportResult, error) { return a.Export(c.Context, opts) })
+			if err != nil {
+				return err
+			}
+			res.Path = c.String("out")
+			return emit(c, res, printExport)
 		},
 	}
 }

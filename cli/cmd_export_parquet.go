@@ -53,12 +53,12 @@ func exportParquet(c *cli.Context) error {
 
 func printExportParquet(w io.Writer, res app.ExportParquetResult) error {
 	mb := float64(res.Bytes) / 1e6
-	rate := ""
-	if res.Seconds > 0 {
-		rate = fmt.Sprintf("; %.1fs, %.0f rows/s, %.0f MB/s", res.Seconds, float64(res.Records)/res.Seconds, mb/res.Seconds)
+	rate := fmt.Sprintf("; %.1fs", res.Seconds)
+	if res.Seconds >= 1 { // a rate of a blink says nothing
+		rate += fmt.Sprintf(", %.0f rows/s, %.0f MB/s", float64(res.Records)/res.Seconds, mb/res.Seconds)
 	}
-	_, err := fmt.Fprintf(w, "wrote %s: %d × %d (%s) in %d Parquet files, %.1f MB, and %s%s\n",
-		res.Path, res.Records, res.Dim, res.VectorType, len(res.Files), mb, parquetio.SuccessFile, rate)
+	_, err := fmt.Fprintf(w, "wrote %s: %d × %d (%s) in %s, %.1f MB, and %s%s\n",
+		res.Path, res.Records, res.Dim, res.VectorType, count(len(res.Files), "Parquet file"), mb, parquetio.SuccessFile, rate)
 	return err
 }
 

@@ -24,7 +24,7 @@ func importCommand() *cli.Command {
 			"other; it has no model, so `similar NEW.jpg` is refused.\n" +
 			parquetImportHelp,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "model-name", Usage: "`NAME` of the model that made the vectors (required; recorded in the store)"},
+			&cli.StringFlag{Name: "model-name", Usage: "`NAME` of the model that made the vectors (recorded in the store; required except for a vecimg Parquet export, which carries its store's model)"},
 			&cli.BoolFlag{Name: "no-index", Usage: "do not build the index now (the first query builds it)"},
 			&cli.StringFlag{Name: "id-column", Value: "id", Usage: "Parquet: the `COLUMN` of ids (strings or integers)"},
 			&cli.StringFlag{Name: "vector-column", Value: "vector", Usage: "Parquet: the `COLUMN` of vectors (lists of float32 or float64)"},
@@ -35,11 +35,15 @@ func importCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return argCountError("import", "file (FILE.npz)", c.Args().Slice())
 			}
-			if c.String("model-name") == "" {
-				return usagef("import needs --model-name NAME: the model that made the vectors (recorded in the store)")
+			// --model-name is checked by the app: a vecimg Parquet export
+			// carries its store's own. The columns count only when given.
+			opts := app.ImportOptions{File: c.Args().First(), ModelName: c.String("model-name"), NoIndex: c.Bool("no-index"), Progress: progressFor(c)}
+			if c.IsSet("id-column") {
+				opts.Columns.ID = c.String("id-column")
 			}
-			opts := app.ImportOptions{File: c.Args().First(), ModelName: c.String("model-name"), NoIndex: c.Bool("no-index"), Progress: progressFor(c),
-				Columns: app.ParquetColumns{ID: c.String("id-column"), Vector: c.String("vector-column")}}
+			if c.IsSet("vector-column") {
+				opts.Columns.Vector = c.String("vector-column")
+			}
 			return withApp(c, false, func(a *app.App) error {
 				res, err := a.Import(c.Context, opts)
 				if err != nil {
@@ -52,7 +56,11 @@ func importCommand() *cli.Command {
 }
 
 func printImport(w io.Writer, res app.ImportResult) error {
-	fmt.Fprintf(w, "imported %d vectors of dimension %d from %s (model %q)", res.Rows, res.Dim, res.File, res.Model)
+	verb := "imported"
+	if res.Restored {
+		verb = "restored" // a vecimg export, with its manifest, paths and hashes
+	}
+	fmt.Fprintf(w, "%s %d vectors of dimension %d from %s (model %q)", verb, res.Rows, res.Dim, res.File, res.Model)
 	if res.Replaced > 0 {
 		fmt.Fprintf(w, ", %d replacing stored ids", res.Replaced)
 	}

@@ -20,13 +20,11 @@ func infoCommand() *cli.Command {
 			if c.NArg() > 0 {
 				return usagef("info takes no arguments (got %q); use --db PATH", c.Args().First())
 			}
-			return withApp(c, true, func(a *app.App) error {
-				res, err := a.Info(c.Context)
-				if err != nil {
-					return err
-				}
-				return emit(c, res, printInfo)
-			})
+			res, err := readVia(c, app.ReadInfo, nil, func(a *app.App) (app.InfoResult, error) { return a.Info(c.Context) })
+			if err != nil {
+				return err
+			}
+			return emit(c, res, printInfo)
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -54,13 +55,14 @@ func ingestCommand() *cli.Command {
 			&cli.StringFlag{Name: "vector-type", Value: "float32", Usage: "with --out: float32 (exact) or float16 (half the size, rounded)"},
 			jsonFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "also say why the device was chosen"},
 		),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return argCountError("ingest", "folder (DIR)", c.Args().Slice())
 			}
 			opts := app.IngestOptions{Dir: c.Args().First(), Model: modelOptions(c), Batch: c.Int("batch"),
-				Workers: c.Int("workers"), Out: c.String("out"), Progress: progressFor(c), FollowLinks: c.Bool("follow-links")}
+				Workers: c.Int("workers"), Out: c.String("out"), Progress: progressFor(c), FollowLinks: c.Bool("follow-links"), Verbose: c.Bool("verbose")}
 			// The Parquet options count only when given (their defaults are
 			// those of export), so that giving them without --out is refused.
 			if c.IsSet("rows-per-file") {
@@ -75,6 +77,12 @@ func ingestCommand() *cli.Command {
 			}
 			return withApp(c, false, func(a *app.App) error {
 				res, err := a.Ingest(c.Context, opts)
+				if errors.Is(err, app.ErrInterrupted) && c.Bool("json") {
+					// The counts of what was kept, then the error (exit 130).
+					if jerr := emit(c, res, printIngest); jerr != nil {
+						return jerr
+					}
+				}
 				if err != nil {
 					return err
 				}
@@ -94,7 +102,7 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 	if s.Shard != "" {
 		fmt.Fprintf(w, "shard %s (%s): ", s.Shard, s.ShardFrom)
 	}
-	fmt.Fprintf(w, "%s: %d images found; %d embedded", filepath.Clean(s.Dir), s.Total, s.Stored)
+	fmt.Fprintf(w, "%s → %s: %s found: %d embedded", filepath.Clean(s.Dir), s.Store, count(s.Total, "image"), s.Stored)
 	if s.Replaced > 0 {
 		fmt.Fprintf(w, " (%d changed)", s.Replaced)
 	}
@@ -102,7 +110,7 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 		fmt.Fprintf(w, ", %d copied from identical files", s.Copied)
 	}
 	fmt.Fprintf(w, ", %d already stored, %d bad; %.1fs", s.Present, len(s.Bad), s.Seconds)
-	if s.PerSec > 0 {
+	if s.Stored > 0 && s.Seconds >= 1 && s.PerSec > 0 {
 		fmt.Fprintf(w, " (%.1f img/s on %s)", s.PerSec, s.Device)
 	}
 	fmt.Fprintln(w)

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -23,7 +24,7 @@ func modelCommand() *cli.Command {
 				"CPU without VNNI the weights keep to 7 bits. ONNX Runtime's CPU provider runs it as\n" +
 				"QLinearConv and QGemm.",
 			Flags: []cli.Flag{
-				&cli.StringFlag{Name: "weights", Required: true, Usage: "VGG16 weights `FILE` (.pth)"},
+				&cli.StringFlag{Name: "weights", Usage: "VGG16 weights `FILE` (.pth)"},
 				&cli.StringFlag{Name: "out", Value: "fc6.onnx", Usage: "output `FILE`"},
 				&cli.IntFlag{Name: "size", Value: 448, Usage: "input size (a multiple of 32; 448 for the blitz preset, 224 for imagenet)"},
 				&cli.StringFlag{Name: "precision", Value: "fp32", Usage: "fp32, fp16, mixed (convolutions in half, fc6 in float32) or int8 (needs --calibrate-from)"},
@@ -34,6 +35,20 @@ func modelCommand() *cli.Command {
 			Action: func(c *cli.Context) error {
 				if c.NArg() > 0 {
 					return usagef("model build takes no arguments (got %q); use --weights FILE --out FILE", c.Args().First())
+				}
+				if c.String("weights") == "" {
+					return usagef("model build needs --weights FILE (torchvision VGG16 weights, .pth)")
+				}
+				if w := c.String("weights"); strings.HasSuffix(strings.ToLower(w), ".onnx") {
+					return usagef("--weights %s is already an ONNX model: model build makes one from torchvision .pth weights; give the ONNX file to ingest with --model", w)
+				}
+				if s := c.Int("size"); s <= 0 || s%32 != 0 {
+					return usagef("--size %d: the input size must be a positive multiple of 32 (448 for the blitz preset, 224 for imagenet)", s)
+				}
+				switch p := c.String("precision"); p {
+				case "fp32", "fp16", "mixed", "int8":
+				default:
+					return usagef("--precision %q: use fp32, fp16, mixed or int8", p)
 				}
 				res, err := app.BuildModel(c.Context, app.BuildModelOptions{Weights: c.String("weights"), Out: c.String("out"),
 					Size: c.Int("size"), Precision: c.String("precision"), Calibrate: c.Int("calibrate"),

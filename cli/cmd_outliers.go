@@ -25,6 +25,7 @@ func outliersCommand() *cli.Command {
 			&cli.IntFlag{Name: "k", Value: dedup.DefaultOutlierK, Usage: "score = distance to the k-th nearest other image"},
 			&cli.StringFlag{Name: "sheets", Usage: "also write contact sheets into `DIR`"},
 			jsonFlag(),
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -49,7 +50,7 @@ func printOutliers(w io.Writer, res app.OutliersResult) error {
 	t := newTable(w, "RANK", "ID", "SCORE", "NEAREST", "PATH")
 	for _, o := range res.Outliers {
 		var near []string
-		for _, nb := range o.Neighbours[:min(3, len(o.Neighbours))] {
+		for _, nb := range o.Neighbours { // all k: the k-th sets the score
 			near = append(near, fmt.Sprintf("%s %.4f", nb.ID, nb.Distance))
 		}
 		t.row(o.Rank, o.ID, fmt.Sprintf("%.4f", o.Score), strings.Join(near, ", "), o.Path)

@@ -74,6 +74,14 @@ func serveCommand() *cli.Command {
 			}
 			defer a.Close()
 			db := c.String("db")
+			if watch == "" {
+				// Nothing would ever fill a missing store: a mistyped --db.
+				if _, err := a.Store(); err != nil {
+					return err
+				}
+			} else if err := a.CheckModel(modelOptions(c)); err != nil {
+				return err // refused now, not retried at every rescan
+			}
 			var removeLock func()
 			scfg := server.Config{
 				Addr: addr, Token: c.String("token"), MaxUpload: maxUpload, MaxPixels: c.Int64("max-pixels"),

@@ -53,21 +53,33 @@ func similarCommand() *cli.Command {
 			}
 			opts := app.SimilarOptions{Query: c.Args().First(), K: c.Int("k"), Ef: c.Int("ef"), Exact: c.Bool("exact"),
 				Model: modelOptions(c), Progress: progressFor(c)}
-			return withApp(c, true, func(a *app.App) error {
+			remote := opts
+			remote.Query, remote.Progress = absIfExists(opts.Query), nil
+			res, err := readVia(c, app.ReadSimilar, remote, func(a *app.App) (app.SimilarResult, error) {
 				if err := a.SetRecallTarget(c.Float64("recall-target")); err != nil {
-					return err
+					return app.SimilarResult{}, err
 				}
-				res, err := a.Similar(c.Context, opts)
-				if err != nil {
-					return err
-				}
-				return emit(c, res, printSimilar)
+				return a.Similar(c.Context, opts)
 			})
+			if err != nil {
+				return err
+			}
+			if res.QueryFile != "" {
+				res.QueryFile = opts.Query // as the user named it
+			}
+			res.Query = opts.Query
+			return emit(c, res, printSimilar)
 		},
 	}
 }
 
 func printSimilar(w io.Writer, res app.SimilarResult) error {
+	switch res.QueryKind {
+	case "id":
+		fmt.Fprintf(w, "query: stored id %s\n", res.QueryID)
+	case "file":
+		fmt.Fprintf(w, "query: file %s, embedded (not stored)\n", res.QueryFile)
+	}
 	t := newTable(w, "RANK", "ID", "DISTANCE", "PATH")
 	for i, r := range res.Results {
 		t.row(i+1, r.ID, fmt.Sprintf("%.4f", r.Distance), r.Path)

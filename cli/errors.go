@@ -18,6 +18,11 @@ var (
 	ErrCheck = app.ErrCheckFailed
 )
 
+// IsBadInput reports whether err means the request cannot be done as given
+// (usage, a name that matches nothing, an unusable input file, inputs that
+// contradict the store): exit status 2.
+func IsBadInput(err error) bool { return app.IsBadInput(err) }
+
 type usageError struct{ msg string }
 
 func (e usageError) Error() string   { return e.msg }

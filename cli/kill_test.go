@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"math"
 	"os"
 	"os/exec"
@@ -28,6 +30,8 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	readWait = 2 * time.Second // TestBusyStore waits this long for a holder that never answers
+	minStage = 0               // the tests of progress output use tiny jobs (TestProgressOnlyOnLongStages checks the rule)
 	os.Exit(m.Run())
 }
 
@@ -67,7 +71,7 @@ func TestKilledIngest(t *testing.T) {
 		}
 		s, err := store.Open(db, store.Options{ReadOnly: true})
 		if err != nil {
-			if i == 0 && os.IsNotExist(err) {
+			if i == 0 && errors.Is(err, fs.ErrNotExist) { // killed before the store was created
 				continue
 			}
 			t.Fatalf("round %d: store does not open after SIGKILL: %v", i, err)

@@ -110,3 +110,16 @@ func escapeText(s string) string {
 
 // quoteText is escapeText in double quotes (for ids in messages).
 func quoteText(s string) string { return `"` + strings.ReplaceAll(escapeText(s), `"`, `\"`) + `"` }
+
+// count is "1 image", "2 images": n and the noun, plural unless n is 1
+// (nouns whose plural is not noun+"s" give it after a slash: "copy/copies").
+func count(n int, noun string) string {
+	one, many, ok := strings.Cut(noun, "/")
+	if !ok {
+		many = one + "s"
+	}
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

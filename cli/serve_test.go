@@ -91,11 +91,15 @@ func TestServe(t *testing.T) {
 	}
 	res.Body.Close()
 
-	// Another command on the store is told that serve holds it.
-	_, err = run(t, "--db", db, "info")
+	// A query is answered by the server's process; a writing command is
+	// told that serve holds the store.
+	if in := decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json")); in.Count != 5 {
+		t.Fatalf("info while serve runs: %+v", in)
+	}
+	_, err = run(t, "--db", db, "cluster", "--k", "2")
 	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "`vecimg serve`") || !strings.Contains(err.Error(), "http://"+addr) ||
 		!strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
-		t.Fatalf("info while serve runs: %v", err)
+		t.Fatalf("cluster while serve runs: %v", err)
 	}
 
 	cancel()

@@ -75,6 +75,13 @@ func WriteSheetPages(ctx context.Context, dir, intro string, pages []SheetPage, 
 	if err != nil {
 		return nil, fmt.Errorf("writing sheet index: %w", err)
 	}
+	if opts.Stale != "" {
+		if err := finishOutput(dir, opts.Stale, out.Files); err != nil {
+			return nil, err
+		}
+	} else if err := fsutil.MarkOutput(dir); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -38,6 +38,9 @@ type SheetCluster struct {
 	Label int
 	Size  int
 	IDs   []string
+	// Distances, when set, holds each shown image's distance to the
+	// cluster centre (len(IDs)); the captions then show it before the id.
+	Distances []float32
 }
 
 // SheetClusters lists, for every cluster of res, up to n member ids ordered
@@ -62,10 +65,12 @@ func SheetClusters(res *Result, n int) []SheetCluster {
 			return 0
 		})
 		ids := make([]string, 0, min(n, len(idx)))
+		dists := make([]float32, 0, min(n, len(idx)))
 		for _, i := range idx[:min(n, len(idx))] {
 			ids = append(ids, res.IDs[i])
+			dists = append(dists, res.Distances[i])
 		}
-		out[l] = SheetCluster{Label: l, Size: len(idx), IDs: ids}
+		out[l] = SheetCluster{Label: l, Size: len(idx), IDs: ids, Distances: dists}
 	}
 	return out
 }
@@ -77,6 +82,9 @@ type SheetOptions struct {
 	Thumb   int    // thumbnail box in pixels, square (default 128)
 	Title   string // title of index.html (default "vecimg clusters")
 	Workers int    // images loaded at once (default GOMAXPROCS)
+	// Stale, for WriteSheetPages: a glob of the page files of an earlier
+	// run (e.g. "group_*.png"); those not written again are removed.
+	Stale string
 }
 
 // withDefaults checks opts and the image loader and fills in the defaults
@@ -151,7 +159,20 @@ func WriteSheets(ctx context.Context, dir string, clusters []SheetCluster, load 
 	if err != nil {
 		return nil, fmt.Errorf("writing sheet index: %w", err)
 	}
+	if err := finishOutput(dir, "cluster_*.png", out.Files); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// finishOutput removes the sheets of an earlier run that this one did not
+// write again (a run with fewer clusters or groups), and marks dir as
+// vecimg's output so that an ingest of a folder around it skips it.
+func finishOutput(dir, pattern string, written []string) error {
+	if err := fsutil.RemoveStale(dir, pattern, written); err != nil {
+		return fmt.Errorf("removing the sheets of an earlier run: %w", err)
+	}
+	return fsutil.MarkOutput(dir)
 }
 
 type indexEntry struct {
@@ -215,6 +236,9 @@ func drawSheet(c SheetCluster, load func(string) (image.Image, error), o SheetOp
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(img, img.Bounds(), image.NewUniform(sheetBackground), image.Point{}, draw.Src)
 	header := fmt.Sprintf("cluster %d: %d images, %d nearest the centre shown", c.Label, c.Size, len(ids))
+	if len(c.Distances) == len(c.IDs) {
+		header += " (distance to the centre, id)"
+	}
 	drawText(img, header, sheetPad, 18, w-2*sheetPad)
 
 	thumbs, failed := loadThumbs(ids, load, o)
@@ -226,7 +250,11 @@ func drawSheet(c SheetCluster, load func(string) (image.Image, error), o SheetOp
 			bad = append(bad, id)
 		}
 		drawTile(img, x, y, thumbs[t], o)
-		drawText(img, id, x, y+o.Thumb+12, o.Thumb)
+		caption := id
+		if len(c.Distances) == len(c.IDs) {
+			caption = fmt.Sprintf("%.3f %s", c.Distances[t], id)
+		}
+		drawText(img, caption, x, y+o.Thumb+12, o.Thumb)
 	}
 	return img, bad
 }

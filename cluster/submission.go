@@ -105,6 +105,7 @@ func fillTemplate(w io.Writer, byID map[string]int32, template io.Reader) error 
 	}
 	var rows [][]string
 	var missing []string
+	seen := map[string]int{} // id → its first data row (1-based, after the header)
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -117,12 +118,19 @@ func fillTemplate(w io.Writer, byID map[string]int32, template io.Reader) error 
 			rec = append(rec, "")
 		}
 		id := strings.TrimSpace(rec[idCol])
+		if first, dup := seen[id]; dup {
+			return fmt.Errorf("%w: id %q is on data rows %d and %d; each image must be named once", ErrTemplate, id, first, len(rows)+1)
+		}
+		seen[id] = len(rows) + 1
 		if l, ok := byID[id]; ok {
 			rec[labelCol] = strconv.Itoa(int(l))
 		} else {
 			missing = append(missing, id)
 		}
 		rows = append(rows, rec)
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("%w: a header and no rows: the template must list the ids to label", ErrTemplate)
 	}
 	if len(missing) > 0 {
 		return &MissingIDsError{IDs: missing}

@@ -48,9 +48,9 @@ func TestWriteSubmissionTemplate(t *testing.T) {
 			"name,extra,label\n\" 3 \",z,1\n", // encoding/csv quotes a leading space
 		},
 		{
-			"subset of ids and repeated rows",
-			"ImageID,label\n2,\n2,\n",
-			"ImageID,label\n2,2\n2,2\n",
+			"subset of ids (a repeated id is refused: TestWriteSubmissionRefusesBadTemplates)",
+			"ImageID,label\n2,\n",
+			"ImageID,label\n2,2\n",
 		},
 	}
 	for _, tc := range cases {

@@ -70,7 +70,8 @@ type IngestOptions struct {
 	// of image files found, before any other callback.
 	OnStart  func(total int)
 	Progress func(IngestStats) // called after every committed batch and once at the end, from one goroutine
-	// OnBad, when set, is called for each bad file as it is found.
+	// OnBad, when set, is called for each bad file soon after it is found,
+	// from the goroutine that calls Progress (never concurrently with it).
 	OnBad func(BadFile)
 	// MaxFileSize bounds the bytes read from one file; default 512 MiB.
 	MaxFileSize int64
@@ -92,8 +93,8 @@ type IngestOptions struct {
 
 // IngestStats counts what a run did.
 type IngestStats struct {
-	Total    int       `json:"total"`    // image files found
-	Stored   int       `json:"stored"`   // embedded and stored in this run
+	Total    int       `json:"total"`    // image files found: Stored+Copied+Present+len(Bad) once the run ends
+	Stored   int       `json:"stored"`   // embedded and stored in this run (counted once written)
 	Copied   int       `json:"copied"`   // stored with the vector of an identical file already in the store
 	Replaced int       `json:"replaced"` // of Stored, records whose file had changed
 	Present  int       `json:"skipped_present"`
@@ -130,7 +131,8 @@ func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOp
 		return IngestStats{}, err
 	}
 	files, bad = KeepFiles(root, files, bad, o.Keep)
-	p := &pipeline{o: o, sess: sess, sink: sink, stats: IngestStats{Total: len(files), Device: sess.DeviceName()}}
+	p := &pipeline{o: o, sess: sess, sink: sink, stats: IngestStats{Total: len(files) + len(bad), Device: sess.DeviceName()},
+		badSignal: make(chan struct{}, 1)}
 	if o.OnStart != nil {
 		o.OnStart(len(files) + len(bad))
 	}
@@ -142,9 +144,7 @@ func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOp
 	if p.embedded > 0 && p.stats.Seconds > 0 {
 		p.stats.PerSec = float64(p.embedded) / p.stats.Seconds
 	}
-	if o.Progress != nil {
-		o.Progress(p.snapshot())
-	}
+	p.report() // the run's goroutines have ended: this one reports the rest
 	return p.snapshot(), err
 }
 
@@ -156,15 +156,40 @@ type pipeline struct {
 	mu       sync.Mutex
 	stats    IngestStats
 	embedded int
+	// newBad are the bad files not yet passed to OnBad; badSignal wakes
+	// the writer goroutine, which reports them (see report).
+	newBad    []BadFile
+	badSignal chan struct{}
 }
 
+// addBad records a bad file; any goroutine may call it.
 func (p *pipeline) addBad(b BadFile) {
 	p.mu.Lock()
 	p.stats.Bad = append(p.stats.Bad, b)
 	p.stats.Done++
+	p.newBad = append(p.newBad, b)
+	p.mu.Unlock()
+	select {
+	case p.badSignal <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
+// report passes the bad files found since the last call to OnBad, then the
+// counts to Progress. Only the writer goroutine calls it during the run, and
+// Ingest once after it, so the callbacks never run concurrently.
+func (p *pipeline) report() {
+	p.mu.Lock()
+	bad := p.newBad
+	p.newBad = nil
 	p.mu.Unlock()
 	if p.o.OnBad != nil {
-		p.o.OnBad(b)
+		for _, b := range bad {
+			p.o.OnBad(b)
+		}
+	}
+	if p.o.Progress != nil {
+		p.o.Progress(p.snapshot())
 	}
 }
 
@@ -288,7 +313,7 @@ func (p *pipeline) run(ctx context.Context, files []FileEntry) error {
 	bt := newBatcher(p.o.Batch, per, 3)
 	g, ctx := errgroup.WithContext(ctx)
 	jobs := make(chan FileEntry)
-	toWrite := make(chan []Item, 4)
+	toWrite := make(chan toStore, 4)
 
 	g.Go(func() error {
 		defer close(jobs)
@@ -335,7 +360,7 @@ func (p *pipeline) run(ctx context.Context, files []FileEntry) error {
 			if err != nil {
 				return err
 			}
-			if len(items) == 0 {
+			if len(items.items) == 0 {
 				continue
 			}
 			select {
@@ -346,26 +371,36 @@ func (p *pipeline) run(ctx context.Context, files []FileEntry) error {
 		}
 		return nil
 	})
-	g.Go(func() error { // store writes, off the inference goroutine
-		for items := range toWrite {
-			if err := p.sink.Write(items); err != nil {
-				return fmt.Errorf("writing to the store: %w", err)
+	g.Go(func() error { // store writes, off the inference goroutine; the callbacks
+		for {
+			select {
+			case w, ok := <-toWrite:
+				if !ok {
+					return nil
+				}
+				if err := p.sink.Write(w.items); err != nil {
+					return fmt.Errorf("writing to the store: %w", err)
+				}
+				p.count(func(s *IngestStats) { // counted once durable
+					s.Done += len(w.items)
+					if w.copied {
+						s.Copied += len(w.items)
+					} else {
+						s.Stored += len(w.items)
+					}
+					s.Replaced += w.replaced
+				})
+			case <-p.badSignal:
 			}
-			p.count(func(s *IngestStats) {
-				s.Done += len(items)
-			})
-			if p.o.Progress != nil {
-				p.o.Progress(p.snapshot())
-			}
+			p.report()
 		}
-		return nil
 	})
 	return g.Wait()
 }
 
 // handle reads, checks and preprocesses one file into a batch slot (or hands
 // a copied vector straight to the writer).
-func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite chan<- []Item) (err error) {
+func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite chan<- toStore) (err error) {
 	if f.Size > p.o.MaxFileSize {
 		p.addBad(BadFile{f.Path, fmt.Sprintf("file too large (%d MiB > %d MiB limit)", f.Size>>20, p.o.MaxFileSize>>20)})
 		return nil
@@ -403,14 +438,12 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 	} else if found { // an identical file is stored: reuse its vector, no model run
 		item := Item{ID: f.ID, Path: f.Path, SHA256: sha, Width: known.Width, Height: known.Height,
 			Vector: append([]float32(nil), known.Vector...), Hashes: known.Hashes, Hashed: known.Hashed}
-		p.count(func(s *IngestStats) {
-			s.Copied++
-			if replaced {
-				s.Replaced++
-			}
-		})
+		w := toStore{items: []Item{item}, copied: true}
+		if replaced {
+			w.replaced = 1
+		}
 		select {
-		case toWrite <- []Item{item}:
+		case toWrite <- w:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -448,7 +481,7 @@ func (p *pipeline) decodeFill(dst []float32, path string, data []byte, item *Ite
 }
 
 // infer runs the model on a batch and returns the items with their vectors.
-func (p *pipeline) infer(b *batch, out *[]float32) ([]Item, error) {
+func (p *pipeline) infer(b *batch, out *[]float32) (toStore, error) {
 	n := b.filled
 	good := 0
 	for i := 0; i < n; i++ {
@@ -457,15 +490,15 @@ func (p *pipeline) infer(b *batch, out *[]float32) ([]Item, error) {
 		}
 	}
 	if good == 0 { // only files that failed to decode: nothing to run
-		return nil, nil
+		return toStore{}, nil
 	}
 	vecs, err := p.sess.Run(b.data, n, *out)
 	if err != nil {
-		return nil, err
+		return toStore{}, err
 	}
 	*out = vecs
 	dim := p.sess.Dim()
-	items := make([]Item, 0, n)
+	w := toStore{items: make([]Item, 0, n)}
 	for i := 0; i < n; i++ {
 		m := b.meta[i]
 		if !m.ok {
@@ -477,18 +510,23 @@ func (p *pipeline) infer(b *batch, out *[]float32) ([]Item, error) {
 			continue
 		}
 		m.item.Vector = append([]float32(nil), v...)
-		items = append(items, m.item)
-		p.count(func(s *IngestStats) {
-			s.Stored++
-			if m.replaced {
-				s.Replaced++
-			}
-		})
+		w.items = append(w.items, m.item)
+		if m.replaced {
+			w.replaced++
+		}
 	}
 	p.mu.Lock()
 	p.embedded += n
 	p.mu.Unlock()
-	return items, nil
+	return w, nil
+}
+
+// toStore is a batch for the writer: embedded items, or one item copied
+// from an identical stored file; replaced counts the changed records in it.
+type toStore struct {
+	items    []Item
+	copied   bool
+	replaced int
 }
 
 // checkVector returns why a model output is unusable, or "" (the shared

@@ -32,6 +32,7 @@ func CacheDir() string {
 
 // libraryCandidates lists where the ONNX Runtime library is looked for, in
 // order: the explicit path (flag, then $ONNXRUNTIME_SHARED_LIBRARY_PATH), the
+// library beside the vecimg binary (the release archive of `make dist`), the
 // per-user cache (the pinned version first, then any other installed one,
 // newest first), then the system's library search path (by soname, so the
 // dynamic loader applies LD_LIBRARY_PATH and ld.so.cache).
@@ -42,6 +43,13 @@ func libraryCandidates(explicit string) []string {
 	}
 	if env := os.Getenv(LibraryEnv); env != "" {
 		return []string{env}
+	}
+	if exe, err := os.Executable(); err == nil {
+		if exe, err := filepath.EvalSymlinks(exe); err == nil {
+			if beside := filepath.Join(filepath.Dir(exe), "libonnxruntime.so.1"); fileExists(beside) {
+				c = append(c, beside)
+			}
+		}
 	}
 	base := filepath.Join(CacheDir(), "onnxruntime")
 	c = append(c, filepath.Join(base, ORTVersion, "libonnxruntime.so.1"))

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -122,6 +123,9 @@ func (w *walker) dir(logical, p string) {
 	if err != nil {
 		w.bad = append(w.bad, BadFile{logical, "cannot read folder: " + errText(err)})
 		return
+	}
+	if logical != w.root && slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == fsutil.OutputMarker }) {
+		return // vecimg's own output (contact sheets) inside the folder
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {

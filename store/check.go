@@ -74,7 +74,11 @@ func (s *Store) checkResult(problems []error) error {
 	if len(problems) == 0 {
 		return nil
 	}
-	return fmt.Errorf("store %q: check found %d problem(s): %w", s.path, len(problems), errors.Join(problems...))
+	noun := "problems"
+	if len(problems) == 1 {
+		noun = "problem"
+	}
+	return fmt.Errorf("store %q: check found %d %s: %w", s.path, len(problems), noun, errors.Join(problems...))
 }
 
 var errStop = errors.New("too many problems")

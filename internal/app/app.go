@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/store"
@@ -42,6 +43,15 @@ type Config struct {
 	// so that the operation sees the open's error (Check reports a damaged
 	// store as a problem instead of failing).
 	DeferOpen bool
+	// ServeReads: once the App holds the store for writing, it answers the
+	// read requests of other vecimg processes on the store's read socket
+	// (readsock.go), and a writer that finds the store held by readers
+	// waits for them (up to WaitReaders) instead of failing.
+	ServeReads bool
+	// WaitReaders bounds that wait; 0 means a minute.
+	WaitReaders time.Duration
+	// OnWait, when set, is told (once) what the App is waiting for.
+	OnWait func(msg string)
 }
 
 // App is one open store with its index and model session. Open it once and
@@ -56,9 +66,10 @@ type App struct {
 
 	writeMu sync.Mutex // one writing operation (ingest, cluster, import) at a time
 
-	idx    indexState // index.go
-	models modelState // model.go
-	views  viewState  // list.go, map.go: caches of the server's listing and map
+	idx    indexState  // index.go
+	models modelState  // model.go
+	views  viewState   // list.go, map.go: caches of the server's listing and map
+	reads  *readServer // readsock.go: set while answering other processes' reads
 }
 
 // Open opens the store at cfg.DB. When no store exists there yet, Open
@@ -107,6 +118,9 @@ func (a *App) openStore(write, create bool) (*store.Store, error) {
 	}
 	rw := !a.cfg.ReadOnly && (write || !a.cfg.LateWrite)
 	st, err := store.Open(a.cfg.DB, store.Options{ReadOnly: !rw, AcceptRollback: a.cfg.AcceptRollback, Repair: rw && a.repair})
+	if rw && errors.Is(err, store.ErrLocked) && a.cfg.ServeReads {
+		st, err = a.waitForReaders(err)
+	}
 	if errors.Is(err, store.ErrIncomplete) {
 		return nil, noStore(a.cfg.DB) // a writer finishes creating it
 	}
@@ -114,6 +128,9 @@ func (a *App) openStore(write, create bool) (*store.Store, error) {
 		return nil, busy(err)
 	}
 	a.st, a.stWrite = st, rw
+	if rw {
+		a.startReads()
+	}
 	return st, nil
 }
 
@@ -135,6 +152,7 @@ func (a *App) writable(create bool) (*store.Store, error) {
 
 // Close releases the model session and closes the store.
 func (a *App) Close() error {
+	a.stopReads()
 	a.closeModels()
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -55,7 +55,7 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 	var res ClusterResult
 	k := o.Params.K
 	if k < 1 {
-		return res, invalidf("--k must be at least 1 (got %d)", k)
+		return res, paramErr("k", k, "must be at least 1")
 	}
 	if o.Template != "" && o.Export == "" {
 		return res, invalidf("--template needs --export FILE (the CSV the template's rows go to)")
@@ -84,7 +84,7 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 		return res, err
 	}
 	if k > src.n {
-		return res, invalidf("--k %d is more than the %d stored images", k, src.n)
+		return res, paramErr("k", k, "is more than the %d stored %s", src.n, plural(src.n, "image", "images"))
 	}
 	var tpl []byte
 	if o.Template != "" {
@@ -242,7 +242,7 @@ func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult,
 	}
 	for _, k := range o.Ks {
 		if k < 2 || k > src.n {
-			return ReportResult{}, invalidf("--k %d: each k of a report must be in 2..%d (the stored images)", k, src.n)
+			return ReportResult{}, paramErr("k", k, "is not in 2..%d: each k of a report must be at least 2 and at most the stored images", src.n)
 		}
 	}
 	p := a.progress(o.Progress)
@@ -302,8 +302,12 @@ func (s *storeSource) Scan(ctx context.Context, fn func(i int, id string, v []fl
 
 // clusterProgress shows the cluster package's stage reports on p: each
 // stage (and each Lloyd pass over all vectors) is one Start…Done, with its
-// done count passed on as Adds; a resumed stage counts what is left. refine is Options.Refine as given (0 =
-// cluster.DefaultRefine), used to say how many passes there may be.
+// done count passed on as Adds; a resumed stage counts what is left. refine
+// is Options.Refine as given (0 = cluster.DefaultRefine), used to say how
+// many passes there may be. The first pass over all vectors assigns them to
+// the mini-batch centres; each later one follows a centre update and is
+// "refine pass N (at most refine)". The count starts again with every k of
+// a sweep.
 func clusterProgress(p Progress, refine int) cluster.ProgressFunc {
 	if refine == 0 {
 		refine = cluster.DefaultRefine
@@ -312,6 +316,9 @@ func clusterProgress(p Progress, refine int) cluster.ProgressFunc {
 	var last int64
 	pass, open := 0, false
 	return func(s string, done, total int64) {
+		if s != cluster.StageRefine {
+			pass = 0 // a new k (cluster --report) begins with other stages
+		}
 		if !open || s != stage || done < last {
 			if open {
 				p.Done()
@@ -327,8 +334,12 @@ func clusterProgress(p Progress, refine int) cluster.ProgressFunc {
 			case cluster.StageMiniBatch:
 				unit = "step"
 			case cluster.StageRefine:
+				if pass == 0 {
+					label = "k-means: assigning to the centres"
+				} else {
+					label = fmt.Sprintf("k-means: refine pass %d (at most %d)", pass, refine)
+				}
 				pass++
-				label = fmt.Sprintf("k-means: refine pass %d (at most %d)", pass, refine+1)
 			case cluster.StageLoad:
 				label = "k-means: loading vectors"
 			}

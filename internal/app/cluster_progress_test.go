@@ -34,13 +34,20 @@ func TestClusterProgressAdapter(t *testing.T) {
 	f(cluster.StageRefine, 100, 100)
 	f(cluster.StageRefine, 0, 100) // the next pass
 	f(cluster.StageRefine, 100, 100)
+	f(cluster.StageSample, 0, 100) // the next k of a sweep (issue 21.4)
+	f(cluster.StageRefine, 0, 100)
+	f(cluster.StageRefine, 100, 100)
+	f(cluster.StageRefine, 0, 100)
 	want := []string{
 		"start k-means: reading a sample [vec] 100", "add 60", "add 40",
 		"done", "start k-means: mini-batch [step] 50", "add 32",
 		"done", "start k-means: reading a sample [vec] 100", "add 100",
 		"done", "start k-means: mini-batch (step 33–50) [step] 18", "add 8",
-		"done", "start k-means: refine pass 1 (at most 21) [vec] 100", "add 100",
-		"done", "start k-means: refine pass 2 (at most 21) [vec] 100", "add 100",
+		"done", "start k-means: assigning to the centres [vec] 100", "add 100",
+		"done", "start k-means: refine pass 1 (at most 20) [vec] 100", "add 100",
+		"done", "start k-means: reading a sample [vec] 100",
+		"done", "start k-means: assigning to the centres [vec] 100", "add 100",
+		"done", "start k-means: refine pass 1 (at most 20) [vec] 100",
 	}
 	if got := strings.Join(r.log, "\n"); got != strings.Join(want, "\n") {
 		t.Errorf("Progress calls:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))

@@ -563,7 +563,10 @@ func writeDupSheets(ctx context.Context, st *store.Store, dir string, res DupsRe
 		pg := cluster.SheetPage{
 			File:    fmt.Sprintf("group_%0*d.png", width, g.Group),
 			Heading: fmt.Sprintf("Group %d: %d %s, keep %s", g.Group, len(g.Members), kindWords(g.Kind), g.Keep),
-			Header:  fmt.Sprintf("group %d (%s): %d images, keep %s", g.Group, g.Kind, len(g.Members), g.Keep),
+			Header:  fmt.Sprintf("group %d (%s): keep %s; %d %s", g.Group, g.Kind, g.Keep, len(g.Members), plural(len(g.Members), "image", "images")),
+		}
+		if n := len(g.Members); n > sheetTiles {
+			pg.Header = fmt.Sprintf("group %d (%s): keep %s; showing %d of %d images", g.Group, g.Kind, g.Keep, sheetTiles, n)
 		}
 		for _, m := range g.Members {
 			pg.IDs = append(pg.IDs, m.ID)
@@ -578,7 +581,7 @@ func writeDupSheets(ctx context.Context, st *store.Store, dir string, res DupsRe
 	intro := fmt.Sprintf("%d groups of duplicates among %d images (%s, or the same SHA-256); %d shown, largest first. "+
 		"Each sheet shows the kept image first (%s), then the others by distance to it, each with the signals it matched by.",
 		len(res.Groups), res.Images, ThresholdWords(res.Thresholds), len(shown), res.Keep)
-	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st), cluster.SheetOptions{Title: "vecimg dups"})
+	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st), cluster.SheetOptions{Title: "vecimg dups", Stale: "group_*.png"})
 	if err != nil {
 		return nil, fmt.Errorf("writing contact sheets to %s: %w", dir, err)
 	}
@@ -636,3 +639,7 @@ func MatchingWords(res DupsResult) string {
 	}
 	return s
 }
+
+// sheetTiles is how many images a contact sheet shows at most (the
+// default grid of cluster.SheetOptions).
+const sheetTiles = cluster.DefaultSheetCols * cluster.DefaultSheetRows

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/vecimg/vecimg/cluster"
+	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/merge"
+	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -22,6 +26,12 @@ var (
 	// ErrNoModel: the store's model is not available to embed an image
 	// (an imported store has none; or its weights or ONNX file are missing).
 	ErrNoModel = errors.New("model not available")
+	// ErrNoImages: an ingest into a store not yet made found no image file
+	// in its folder; nothing was created.
+	ErrNoImages = errors.New("no images")
+	// ErrInterrupted: the operation was stopped (ctx ended); what was
+	// committed is kept. Such errors also match context.Canceled.
+	ErrInterrupted = errors.New("interrupted")
 	// ErrCheckFailed: Check found problems (the result lists them).
 	ErrCheckFailed = errors.New("check found problems")
 	// ErrRollback: the store holds less than when it was last written
@@ -45,6 +55,14 @@ func (e *msgError) Error() string { return e.msg }
 func (e *msgError) Is(t error) bool {
 	return t == e.kind
 }
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
 func (e *msgError) Unwrap() error { return e.cause }
 
 // busy turns a store lock conflict into ErrBusy, keeping the store's message.
@@ -57,4 +75,38 @@ func busy(err error) error {
 		return &msgError{msg: msg, kind: ErrBusy, cause: err}
 	}
 	return err
+}
+
+// badInput are the errors that mean the request itself cannot be done as
+// given: wrong options or arguments, a name that matches nothing stored, an
+// input file that is unusable, or inputs that contradict the store (another
+// model, preset or dimension). Front ends report them as the user's to fix
+// (exit status 2, HTTP 4xx).
+var badInput = []error{ErrInvalid, ErrNotFound, ErrNoImages, store.ErrManifestMismatch, store.ErrInvalid,
+	parquetio.ErrBadInput, embed.ErrModel, merge.ErrConflict, cluster.ErrTemplate}
+
+// IsBadInput reports whether err is one of the bad-input errors above.
+func IsBadInput(err error) bool {
+	for _, k := range badInput {
+		if errors.Is(err, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParamError is a bad value of one option, named as the App names it
+// (Param: "k", "threshold"); it matches ErrInvalid. Front ends word it with
+// their own name for the option (the CLI's --k, the API's k=).
+type ParamError struct {
+	Param   string // the option (the field of the options struct, lower case)
+	Value   string // the value given
+	Problem string // what is wrong, as the rest of a sentence: "is more than the 50 stored images"
+}
+
+func (e *ParamError) Error() string   { return e.Param + " " + e.Value + " " + e.Problem }
+func (e *ParamError) Is(t error) bool { return t == ErrInvalid }
+
+func paramErr(param string, value any, format string, a ...any) error {
+	return &ParamError{Param: param, Value: fmt.Sprint(value), Problem: fmt.Sprintf(format, a...)}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"io"
+	"time"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
 	"github.com/vecimg/vecimg/store"
@@ -15,15 +16,18 @@ type ExportOptions struct {
 
 // ExportResult says what was written.
 type ExportResult struct {
-	Path    string `json:"path"`
-	Records int    `json:"records"`
-	Dim     int    `json:"dim"`
-	Labels  bool   `json:"labels"` // labels.npy was written (the store was clustered)
+	Path    string  `json:"path"`
+	Format  string  `json:"format"` // "npz"
+	Records int     `json:"records"`
+	Dim     int     `json:"dim"`
+	Labels  bool    `json:"labels"` // labels.npy was written (the store was clustered)
+	Seconds float64 `json:"seconds"`
 }
 
 // Export writes ids, vectors and (after clustering) labels to o.Out, from
 // one consistent snapshot, atomically: a failed export leaves no file.
 func (a *App) Export(ctx context.Context, o ExportOptions) (ExportResult, error) {
+	start := time.Now()
 	if err := checkOutputFile(o.Out, "--out"); err != nil {
 		return ExportResult{}, err
 	}
@@ -40,5 +44,6 @@ func (a *App) Export(ctx context.Context, o ExportOptions) (ExportResult, error)
 	if err != nil {
 		return ExportResult{}, err
 	}
-	return ExportResult{Path: o.Out, Records: info.Records, Dim: info.Dim, Labels: info.Labels}, nil
+	return ExportResult{Path: o.Out, Format: "npz", Records: info.Records, Dim: info.Dim, Labels: info.Labels,
+		Seconds: time.Since(start).Seconds()}, nil
 }

@@ -20,7 +20,7 @@ import (
 // ImportOptions brings vectors made elsewhere into the store.
 type ImportOptions struct {
 	File      string         // a file of ids and vectors (see rowFormats: .npz)
-	ModelName string         // the model that made the vectors, recorded in the manifest (required)
+	ModelName string         // the model that made the vectors, recorded in the manifest (required, except for a vecimg Parquet export, which carries its store's)
 	Columns   ParquetColumns // Parquet: the id and vector columns (default id, vector)
 	NoIndex   bool           // do not build or update the index afterwards
 	Progress  Progress
@@ -33,6 +33,7 @@ type ImportResult struct {
 	Rows     int     `json:"rows"`
 	Dim      int     `json:"dim"`
 	Replaced int     `json:"replaced"` // of Rows, ids that were already in the store
+	Restored bool    `json:"restored"` // a vecimg Parquet export, restored with its manifest, paths, hashes (and labels)
 	Model    string  `json:"model"`
 	Seconds  float64 `json:"seconds"`
 }
@@ -47,9 +48,15 @@ const importBatch = 1024
 // store's manifest names o.ModelName with kind "imported" and preset
 // "none"; importing into a store made by another model is refused. Such a
 // store is searched, clustered and exported like any other, but has no
-// model to embed new images.
+// model to embed new images. A vecimg Parquet export (read without named
+// columns) is restored instead, as exported: see restoreExport.
 func (a *App) Import(ctx context.Context, o ImportOptions) (ImportResult, error) {
 	res := ImportResult{File: o.File, Model: o.ModelName}
+	if o.Columns == (ParquetColumns{}) { // with columns named, any Parquet is read as foreign
+		if d, man, ok := vecimgExport(o.File); ok {
+			return a.restoreExport(ctx, o, d, man)
+		}
+	}
 	if o.ModelName == "" {
 		return res, invalidf("import needs --model-name NAME: the model that made the vectors (it is recorded in the store)")
 	}

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/vecimg/vecimg/store"
@@ -10,7 +12,7 @@ import (
 
 // InfoResult is what a store holds.
 type InfoResult struct {
-	Path       string           `json:"path"`
+	Path       string           `json:"store"` // the store folder (--db)
 	Count      int              `json:"count"`
 	Dim        int              `json:"dim"`
 	Model      string           `json:"model"`
@@ -55,13 +57,13 @@ func (i *IndexInfo) String() string {
 
 // ClusterInfo is the store's last clustering.
 type ClusterInfo struct {
-	K       int               `json:"k"`
-	Seed    int64             `json:"seed"`
-	Inertia float64           `json:"inertia"`
-	Sizes   []int             `json:"sizes"`
-	Params  map[string]string `json:"params,omitempty"`
-	At      time.Time         `json:"at"`
-	Stale   bool              `json:"stale"` // vectors changed since
+	K       int            `json:"k"`
+	Seed    int64          `json:"seed"`
+	Inertia float64        `json:"inertia"`
+	Sizes   []int          `json:"sizes"`
+	Params  map[string]any `json:"params,omitempty"` // numbers as numbers, switches as booleans
+	At      time.Time      `json:"at"`
+	Stale   bool           `json:"stale"` // vectors changed since
 }
 
 // Info reports on the store, its index file and its last clustering,
@@ -96,7 +98,26 @@ func (a *App) Info(ctx context.Context) (InfoResult, error) {
 	if run, ok, err := st.ClusterRun(); err != nil {
 		return in, err
 	} else if ok {
-		in.Cluster = &ClusterInfo{K: run.K, Seed: run.Seed, Inertia: run.Inertia, Sizes: run.Sizes, Params: run.Params, At: run.At, Stale: run.Generation != in.Generation}
+		in.Cluster = &ClusterInfo{K: run.K, Seed: run.Seed, Inertia: run.Inertia, Sizes: run.Sizes, Params: typedParams(run.Params), At: run.At, Stale: run.Generation != in.Generation}
 	}
 	return in, nil
+}
+
+// typedParams gives the stored clustering parameters (text) their JSON
+// types: numbers and booleans as such, the rest as strings.
+func typedParams(p map[string]string) map[string]any {
+	if p == nil {
+		return nil
+	}
+	out := make(map[string]any, len(p))
+	for k, v := range p {
+		if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+			out[k] = f
+		} else if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
+			out[k] = b
+		} else {
+			out[k] = v
+		}
+	}
+	return out
 }

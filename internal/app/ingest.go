@@ -31,20 +31,34 @@ type IngestOptions struct {
 	RowsPerFile int
 	VectorType  string
 	Progress    Progress
+	// Verbose: the notes say why the device was chosen.
+	Verbose bool
+	// OnBad, when set, receives each bad file (a structured event) instead
+	// of a Note; it is called from one goroutine, never concurrently with
+	// Progress.
+	OnBad func(BadFile)
 	// Stop, when closed, ends the ingest cleanly: no new file is started and
 	// the batch in flight is committed (vecimg serve's SIGINT/SIGTERM).
 	Stop <-chan struct{}
 }
 
+// BadFile is an input file the ingest skipped, with the reason.
+type BadFile = embed.BadFile
+
 // IngestResult is the ingest's count of what it did (embed.IngestStats; its
 // JSON fields are those of the stats).
 type IngestResult struct {
 	embed.IngestStats
-	Dir       string `json:"dir"`
-	Model     string `json:"model"`                  // the model's description
-	DeviceWhy string `json:"device_choice"`          // the device and why it was chosen
-	Shard     string `json:"shard,omitempty"`        // "I/N" when one shard was ingested
-	ShardFrom string `json:"shard_source,omitempty"` // where I and N came from
+	Dir          string          `json:"dir"`
+	Store        string          `json:"store"`                  // the store written (--db)
+	Model        store.ModelSpec `json:"model"`                  // the model that embedded the images
+	ModelDesc    string          `json:"model_desc"`             // the same in words
+	DeviceReason string          `json:"device_reason"`          // why the device (Device) was chosen
+	Shard        string          `json:"shard,omitempty"`        // "I/N" when one shard was ingested
+	ShardFrom    string          `json:"shard_source,omitempty"` // where I and N came from
+	// Interrupted: the run was stopped (ctx ended); the counts are of what
+	// was committed before the stop.
+	Interrupted bool `json:"interrupted"`
 	// Out is what --out wrote; nil without --out.
 	Out *ExportParquetResult `json:"out,omitempty"`
 	// Rehashed counts records of the folder stored without image hashes
@@ -64,7 +78,7 @@ type IngestResult struct {
 // before anything else).
 func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 	p := a.progress(o.Progress)
-	res := IngestResult{Dir: o.Dir}
+	res := IngestResult{Dir: o.Dir, Store: a.cfg.DB}
 	if fi, err := os.Stat(o.Dir); err != nil || !fi.IsDir() {
 		return res, invalidf("%s is not a folder: pass the folder that holds the images", o.Dir)
 	}
@@ -93,8 +107,19 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err != nil {
 		return res, err
 	}
-	if man != nil && man.Spec.Kind == store.ModelImported {
-		return res, &msgError{kind: ErrNoModel, msg: fmt.Sprintf("store %s holds imported vectors (model %q): images cannot be embedded into it; use another --db", a.cfg.DB, man.Spec.Name)}
+	if err := a.CheckModel(o.Model); err != nil {
+		return res, err
+	}
+	if man == nil {
+		// Nothing is created for a folder without images (a new store
+		// would only hold an empty index).
+		files, bad, err := embed.Walk(o.Dir, o.FollowLinks)
+		if err != nil {
+			return res, err
+		}
+		if len(files)+len(bad) == 0 {
+			return res, &msgError{kind: ErrNoImages, msg: fmt.Sprintf("no JPEG, PNG or GIF under %s: nothing to ingest (no store was created)", o.Dir)}
+		}
 	}
 	mo := o.Model
 	mo.env = modelEnv{ortLib: a.cfg.ORTLib, threads: a.cfg.Session.Threads, calibDir: o.Dir}
@@ -107,9 +132,13 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		return res, err
 	}
 	defer sess.Close()
-	res.Model, res.DeviceWhy = cm.model.Desc, fmt.Sprintf("%s (%s)", sess.Device, sess.Why)
+	res.Model, res.ModelDesc, res.DeviceReason = cm.spec, cm.model.Desc, sess.Why
 	p.Note("model: " + cm.model.Desc)
-	p.Note("device: " + res.DeviceWhy)
+	if o.Verbose {
+		p.Note(fmt.Sprintf("device: %s (%s)", sess.Device, sess.Why))
+	} else {
+		p.Note(fmt.Sprintf("device: %s", sess.Device)) // the reason: -v, --json, or vecimg info
+	}
 	if o.Shard.Enabled() {
 		res.Shard, res.ShardFrom = o.Shard.String(), o.Shard.Source
 		p.Note("shard " + res.Shard + " (" + res.ShardFrom + ")")
@@ -154,15 +183,27 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 			p.Add(int64(s.Done) - done)
 			done = int64(s.Done)
 		},
-		OnBad: func(b embed.BadFile) { p.Note(fmt.Sprintf("skipped %s: %s", b.Path, b.Reason)) },
+		OnBad: func(b embed.BadFile) {
+			if o.OnBad != nil {
+				o.OnBad(b)
+				return
+			}
+			p.Note(fmt.Sprintf("skipped %s: %s", b.Path, b.Reason))
+		},
 	})
 	if started {
 		p.Done()
 	}
+	if stats.Bad == nil {
+		stats.Bad = []embed.BadFile{} // JSON lists are never null
+	}
 	res.IngestStats = stats
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
-			return res, fmt.Errorf("interrupted: %d images stored before the stop are kept; run the same command again to continue: %w", stats.Stored+stats.Copied, err)
+			res.Interrupted = true
+			return res, &msgError{kind: ErrInterrupted, cause: err,
+				msg: fmt.Sprintf("interrupted: %d %s stored before the stop %s kept; run the same command again to continue",
+					stats.Stored+stats.Copied, plural(stats.Stored+stats.Copied, "image", "images"), plural(stats.Stored+stats.Copied, "is", "are"))}
 		}
 		return res, err
 	}

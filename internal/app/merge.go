@@ -23,7 +23,7 @@ type MergeOptions struct {
 
 // MergeResult says what Merge did.
 type MergeResult struct {
-	Into string `json:"into"`
+	Into string `json:"store"` // the store merged into (--db)
 	merge.Result
 	Seconds float64 `json:"seconds"`
 }

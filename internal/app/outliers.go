@@ -112,7 +112,7 @@ func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res Ou
 	overview := cluster.SheetPage{
 		File:    "outliers.png",
 		Heading: fmt.Sprintf("The %d highest outlier scores", len(res.Outliers)),
-		Header:  fmt.Sprintf("%d outliers of %d images (score: distance to the %s nearest)", len(res.Outliers), res.Images, Ordinal(res.K)),
+		Header:  fmt.Sprintf("%d %s of %d images (score: distance to the %s nearest)", len(res.Outliers), plural(len(res.Outliers), "outlier", "outliers"), res.Images, Ordinal(res.K)),
 	}
 	pages := []cluster.SheetPage{overview}
 	width := len(strconv.Itoa(max(len(res.Outliers), 1)))
@@ -136,7 +136,7 @@ func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res Ou
 		"the first sheet shows them all, the others each outlier with its nearest images.", Ordinal(res.K))
 	// the overview can hold every outlier: one row per 6
 	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st),
-		cluster.SheetOptions{Title: "vecimg outliers", Rows: max((len(res.Outliers)+5)/6, 1)})
+		cluster.SheetOptions{Title: "vecimg outliers", Rows: max((len(res.Outliers)+5)/6, 1), Stale: "outlier_*.png"})
 	if err != nil {
 		return nil, fmt.Errorf("writing contact sheets to %s: %w", dir, err)
 	}

@@ -4,8 +4,9 @@ package app
 // each stage ("ingest", "index build", "import", "downloading weights"),
 // then Add as units finish, then Done; Note carries a one-line message for
 // the user (a skipped file, "index rebuilt", the device chosen). total < 0
-// means unknown. Implementations must be safe for use from one goroutine at
-// a time per operation; the App never calls one Progress concurrently.
+// means unknown. The App calls one Progress from one goroutine at a time
+// (embed reports an ingest's counts and bad files from one goroutine), so an
+// implementation needs no lock of its own for one operation.
 type Progress interface {
 	Start(stage, unit string, total int64)
 	Add(n int64)

@@ -40,9 +40,14 @@ type Neighbor struct {
 
 // SimilarResult is the answer to a query, nearest first.
 type SimilarResult struct {
-	Query   string     `json:"query"`
-	QueryID string     `json:"query_id,omitempty"` // the stored image the query resolved to
-	Results []Neighbor `json:"results"`
+	Query   string `json:"query"`
+	QueryID string `json:"query_id,omitempty"` // the stored image the query resolved to
+	// QueryKind says how the query was resolved: "id" (a stored image,
+	// QueryID), "file" (QueryFile was embedded; it is not stored) or
+	// "vector".
+	QueryKind string     `json:"query_kind"`
+	QueryFile string     `json:"query_file,omitempty"`
+	Results   []Neighbor `json:"results"`
 }
 
 // Similar answers one query. Everything about the query (k, the id or file,
@@ -70,6 +75,7 @@ func (a *App) Similar(ctx context.Context, o SimilarOptions) (SimilarResult, err
 		if err := vec.Check(o.Vector, man.Dim); err != nil {
 			return res, invalidf("query vector: %v", err)
 		}
+		res.QueryKind = "vector"
 		hits, err = a.searchVector(ctx, st, o.Vector, sp, p)
 	default:
 		id, tried, rerr := resolveQuery(st, o.Query)
@@ -77,10 +83,11 @@ func (a *App) Similar(ctx context.Context, o SimilarOptions) (SimilarResult, err
 			return res, rerr
 		}
 		if id != "" {
-			res.QueryID = id
+			res.QueryID, res.QueryKind = id, "id"
 			hits, err = a.searchID(ctx, st, id, sp, p)
 			break
 		}
+		res.QueryKind, res.QueryFile = "file", o.Query
 		if fi, serr := os.Stat(o.Query); serr != nil || fi.IsDir() {
 			return res, &msgError{kind: ErrNotFound, msg: fmt.Sprintf("no stored image matches %q (tried %s) and it is not an image file; list stored ids with `vecimg export` or pass an image path", o.Query, strings.Join(tried, ", "))}
 		}
@@ -122,6 +129,23 @@ func withPaths(st *store.Store, hits []Neighbor) ([]Neighbor, error) {
 // file extension, absolute path. id is "" when none matches; tried lists
 // what was looked up, for the error message.
 func resolveQuery(st *store.Store, q string) (id string, tried []string, err error) {
+	// A file named with a folder or an extension is taken as that file,
+	// unless it is the stored one: ./100.jpg beside a stored id 100 that
+	// came from another file is a new image, not the stored 100.
+	if strings.ContainsAny(q, `/\`) || filepath.Ext(q) != "" {
+		if fi, serr := os.Stat(q); serr == nil && fi.Mode().IsRegular() {
+			abs, aerr := filepath.Abs(q)
+			if aerr != nil {
+				return "", tried, aerr
+			}
+			tried = append(tried, fmt.Sprintf("path %q", abs))
+			id, ok, err := st.ByPath(abs)
+			if ok || err != nil {
+				return id, tried, err
+			}
+			return "", tried, nil // the file, embedded
+		}
+	}
 	try := func(what, id string) (bool, error) {
 		tried = append(tried, fmt.Sprintf("%s %q", what, id))
 		if vec.CheckID(id) != nil {

@@ -31,7 +31,7 @@ func (a *App) SimilarImage(ctx context.Context, o SimilarImageOptions) (SimilarR
 	if name == "" {
 		name = "the uploaded image"
 	}
-	res := SimilarResult{Query: name}
+	res := SimilarResult{Query: name, QueryKind: "upload"}
 	if o.K <= 0 || o.Ef < 0 {
 		return res, invalidf("k must be positive and ef not negative (got %d, %d)", o.K, o.Ef)
 	}

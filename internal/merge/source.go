@@ -76,6 +76,12 @@ func openParquet(path string) (Source, error) {
 	if m.Dim != d.Dim {
 		return nil, fmt.Errorf("merge input %s: manifest dimension %d, vectors of %d", path, m.Dim, d.Dim)
 	}
+	if vt := d.Metadata[parquetio.MetaVectorType]; vt == string(parquetio.Float16) {
+		// Rounded vectors are not what the model gives: merged, they would
+		// pass for exact ones and conflict with the float32 originals.
+		return nil, fmt.Errorf("%w: merge input %s holds float16 vectors, rounded from the model's float32 ones; merge the float32 export or the store it came from",
+			store.ErrManifestMismatch, path)
+	}
 	return &parquetSource{path: path, d: d, m: m}, nil
 }
 

@@ -299,7 +299,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		var mbe *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig), errors.As(err, &mbe):
-			writeError(w, http.StatusRequestEntityTooLarge, "upload is larger than the limit of %d bytes (--max-upload)", s.cfg.MaxUpload)
+			writeError(w, http.StatusRequestEntityTooLarge, "upload is larger than this server's limit of %d bytes", s.cfg.MaxUpload)
 		default:
 			writeError(w, http.StatusBadRequest, "reading the upload: %v", err)
 		}
@@ -311,11 +311,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "%s is not a JPEG, PNG or GIF image (%v)", name, err)
+		writeError(w, http.StatusUnprocessableEntity, "%s is not a JPEG, PNG or GIF image (%v)", name, err)
 		return
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > s.cfg.MaxPixels || cfg.Width <= 0 || cfg.Height <= 0 {
-		writeError(w, http.StatusUnprocessableEntity, "%s is a %dx%d %s (%d pixels); this server refuses images over %d pixels (--max-pixels)", name, cfg.Width, cfg.Height, format, px, s.cfg.MaxPixels)
+		writeError(w, http.StatusUnprocessableEntity, "%s is a %dx%d %s (%d pixels); this server refuses images over %d pixels", name, cfg.Width, cfg.Height, format, px, s.cfg.MaxPixels)
 		return
 	}
 	res, err := s.b.SearchImage(r.Context(), data, name, k, exact)

@@ -315,11 +315,11 @@ func TestSearchUpload(t *testing.T) {
 		status int
 		msg    string
 	}{
-		{"not an image", "/api/v1/search", []byte("hello, this is text"), "image/png", 400, "is not a JPEG, PNG or GIF image"},
-		{"truncated png", "/api/v1/search", green[:20], "image/png", 400, "not a JPEG, PNG or GIF"},
+		{"not an image", "/api/v1/search", []byte("hello, this is text"), "image/png", 422, "is not a JPEG, PNG or GIF image"},
+		{"truncated png", "/api/v1/search", green[:20], "image/png", 422, "not a JPEG, PNG or GIF"},
 		{"empty", "/api/v1/search", nil, "image/jpeg", 400, "the upload is empty"},
-		{"oversized raw", "/api/v1/search", big, "image/png", 413, "larger than the limit of 65536 bytes"},
-		{"oversized form", "/api/v1/search", bigForm, bigCT, 413, "--max-upload"},
+		{"oversized raw", "/api/v1/search", big, "image/png", 413, "larger than this server's limit of 65536 bytes"},
+		{"oversized form", "/api/v1/search", bigForm, bigCT, 413, "this server's limit of 65536 bytes"},
 		{"bomb", "/api/v1/search", bombPNG(t, 50000, 50000), "image/png", 422, "2500000000 pixels"},
 		{"form post", "/api/v1/search", []byte("a=b"), "application/x-www-form-urlencoded", 415, "is not an image upload"},
 		{"text post", "/api/v1/search", green, "text/plain", 415, "is not an image upload"},

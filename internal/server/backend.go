@@ -68,7 +68,7 @@ type Info struct {
 	Preset     string    `json:"preset"`
 	Generation uint64    `json:"generation"`
 	DiskBytes  int64     `json:"disk_bytes"`
-	Created    time.Time `json:"created"`
+	Created    time.Time `json:"created,omitzero"` // absent while the store is empty
 	// CanEmbed says whether uploads can be embedded (the model is there).
 	CanEmbed bool   `json:"can_embed"`
 	EmbedWhy string `json:"embed_problem,omitempty"`
@@ -126,12 +126,12 @@ type Clusters struct {
 
 // ClusterRun says which run made the labels.
 type ClusterRun struct {
-	K       int               `json:"k"`
-	Seed    int64             `json:"seed"`
-	Inertia float64           `json:"inertia"`
-	Params  map[string]string `json:"params,omitempty"`
-	Stale   bool              `json:"stale"` // images were added or changed since the run
-	At      time.Time         `json:"at"`
+	K       int            `json:"k"`
+	Seed    int64          `json:"seed"`
+	Inertia float64        `json:"inertia"`
+	Params  map[string]any `json:"params,omitempty"`
+	Stale   bool           `json:"stale"` // images were added or changed since the run
+	At      time.Time      `json:"at"`
 }
 
 // ClusterSize is one cluster's label and number of images.
@@ -153,7 +153,7 @@ type MapPoint struct {
 	X      float32 `json:"x"`
 	Y      float32 `json:"y"`
 	Label  int32   `json:"label"`
-	SHA256 string  `json:"sha256"`
+	SHA256 string  `json:"sha256,omitempty"` // absent when the backend does not give it
 }
 
 // Dups is the answer of GET /api/v1/dups: the duplicate groups of the

@@ -200,7 +200,7 @@ func (s *Server) makeThumb(path string) ([]byte, error) {
 		return nil, fmt.Errorf("not a readable image: %w", err)
 	}
 	if px := int64(cfg.Width) * int64(cfg.Height); px > s.cfg.MaxPixels {
-		return nil, fmt.Errorf("%d pixels, more than --max-pixels %d", px, s.cfg.MaxPixels)
+		return nil, fmt.Errorf("%d pixels, more than this server's limit of %d", px, s.cfg.MaxPixels)
 	}
 	if _, err := f.Seek(0, 0); err != nil {
 		return nil, err

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -98,6 +97,15 @@ func New(a *app.App, o Options) *Backend {
 	return &Backend{a: a, o: o, dups: dupsCache{run: make(chan struct{}, 1)}}
 }
 
+// apiWording is err in the API's words.
+type apiWording struct {
+	msg string
+	err error
+}
+
+func (e *apiWording) Error() string { return e.msg }
+func (e *apiWording) Unwrap() error { return e.err }
+
 // kindError keeps an app error's message and matches a server sentinel.
 type kindError struct {
 	err  error
@@ -112,6 +120,10 @@ func (e *kindError) Is(target error) bool { return target == e.kind }
 func wrap(err error) error {
 	if err == nil {
 		return nil
+	}
+	var pe *app.ParamError
+	if errors.As(err, &pe) { // the API's wording: k=99 is …
+		err = &apiWording{msg: pe.Param + "=" + pe.Value + " " + pe.Problem, err: err}
 	}
 	var kind error
 	switch {
@@ -235,6 +247,9 @@ func (b *Backend) Neighbours(ctx context.Context, id string, k int, exact bool) 
 	if _, err := b.Image(ctx, id); err != nil {
 		return nil, err
 	}
+	if err := b.checkK(ctx, k, 1); err != nil {
+		return nil, err
+	}
 	res, err := b.a.Similar(ctx, app.SimilarOptions{Query: id, K: k, Exact: exact, NoPaths: true})
 	if err != nil {
 		return nil, wrap(err)
@@ -247,11 +262,36 @@ func (b *Backend) Neighbours(ctx context.Context, id string, k int, exact bool) 
 
 // SearchImage embeds an upload with the store's model (not stored).
 func (b *Backend) SearchImage(ctx context.Context, data []byte, name string, k int, exact bool) ([]server.Neighbour, error) {
+	if err := b.checkK(ctx, k, 0); err != nil {
+		return nil, err
+	}
 	res, err := b.a.SimilarImage(ctx, app.SimilarImageOptions{Data: data, Name: name, K: k, Exact: exact, Model: b.o.Model})
 	if err != nil {
 		return nil, wrap(err)
 	}
 	return b.results(ctx, res.Results)
+}
+
+// checkK refuses a k larger than the stored images less self (1 for the
+// neighbours of a stored image): the API answers 422 rather than fewer
+// results than asked for.
+func (b *Backend) checkK(ctx context.Context, k, self int) error {
+	st, err := b.a.Store()
+	if err != nil {
+		return wrap(err)
+	}
+	count, err := st.Count()
+	if err != nil {
+		return err
+	}
+	if n := count - self; k > n {
+		other := ""
+		if self > 0 {
+			other = " other"
+		}
+		return wrap(&app.ParamError{Param: "k", Value: fmt.Sprint(k), Problem: fmt.Sprintf("is more than the %d%s stored images", n, other)})
+	}
+	return nil
 }
 
 // Clusters reports the last clustering with the current size of each
@@ -327,7 +367,8 @@ func (b *Backend) Map(ctx context.Context) (server.Map, error) {
 	return out, nil
 }
 
-// ingestProgress turns the app's progress calls into the server's.
+// ingestProgress turns the app's progress calls and bad-file events into
+// the server's. The app calls it from one goroutine at a time.
 type ingestProgress struct {
 	f                func(server.IngestProgress)
 	active           bool
@@ -349,11 +390,10 @@ func (p *ingestProgress) Add(n int64) {
 	}
 }
 
-func (p *ingestProgress) Note(msg string) {
-	if p.active && strings.HasPrefix(msg, "skipped ") {
-		p.bad++
-	}
-}
+func (p *ingestProgress) Note(string) {}
+
+// Bad counts a bad file; it reaches the server with the next count.
+func (p *ingestProgress) Bad(app.BadFile) { p.bad++ }
 
 func (p *ingestProgress) Done() { p.active = false }
 
@@ -380,8 +420,12 @@ func (b *Backend) Ingest(ctx context.Context, dir string, progress func(server.I
 			cancel()
 		}
 	}()
+	ip := &ingestProgress{f: progress}
 	res, err := b.a.Ingest(run, app.IngestOptions{Dir: dir, Model: b.o.Model, Batch: b.o.Batch, Workers: b.o.Workers,
-		FollowLinks: b.o.FollowLinks, Progress: &ingestProgress{f: progress}, Stop: stop})
+		FollowLinks: b.o.FollowLinks, Progress: ip, OnBad: ip.Bad, Stop: stop})
+	if errors.Is(err, app.ErrNoImages) {
+		err = nil // a watched folder that holds no image yet
+	}
 	s := res.IngestStats
 	rep := server.IngestReport{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced,
 		Present: s.Present, Seconds: s.Seconds}
