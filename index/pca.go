@@ -3,7 +3,8 @@ package index
 import (
 	"math"
 	"math/rand/v2"
-	"slices"
+
+	"github.com/vecimg/vecimg/internal/eigen"
 )
 
 // pcaIters is the number of power iterations of topComponents: with the
@@ -20,9 +21,9 @@ const (
 // length dim, descending variance) of the centred rows x, and the variance
 // along each, by randomised subspace iteration (Halko, Martinsson & Tropp,
 // "Finding structure with randomness", 2011, algorithm 4.4) with 16 extra
-// directions and a Rayleigh-Ritz step. It never forms the dim × dim
-// covariance: each iteration costs two passes of n·dim·(k+16) multiply-adds,
-// spread over all cores.
+// directions and a Rayleigh-Ritz step (internal/eigen). It never forms the
+// dim × dim covariance: each iteration costs two passes of n·dim·(k+16)
+// multiply-adds, spread over all cores.
 func topComponents(x [][]float32, dim, k int, seed uint64) ([][]float32, []float64) {
 	if len(x) > pcaRows {
 		sub := make([][]float32, pcaRows)
@@ -85,33 +86,19 @@ func topComponents(x [][]float32, dim, k int, seed uint64) ([][]float32, []float
 			b[i*l+j], b[j*l+i] = v, v
 		}
 	})
-	vals, vecs := jacobiEigen(b, l)
-	order := make([]int, l)
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, c int) int {
-		switch {
-		case vals[a] > vals[c]:
-			return -1
-		case vals[a] < vals[c]:
-			return 1
-		}
-		return a - c
-	})
+	vals, vecs := eigen.Symmetric(b, l) // decreasing
 	rows := make([][]float32, k)
 	vars := make([]float64, k)
 	parallelFor(k, func(m int) {
-		col := order[m]
 		r := make([]float32, dim)
 		for j := range l {
-			w := float32(vecs[j*l+col])
+			w := float32(vecs[j*l+m])
 			for i, f := range q[j] {
 				r[i] += w * f
 			}
 		}
 		rows[m] = r
-		vars[m] = max(0, vals[col])
+		vars[m] = max(0, vals[m])
 	})
 	orthonormalise(rows, rng)
 	return rows, vars
@@ -153,62 +140,4 @@ func axpy(r, p []float32, a float32) {
 	for i := range r {
 		r[i] += a * p[i]
 	}
-}
-
-// jacobiEigen diagonalises the symmetric n × n matrix a (row-major; it is
-// overwritten) by cyclic Jacobi rotations and returns the eigenvalues and the
-// eigenvectors as the columns of v (row-major).
-func jacobiEigen(a []float64, n int) ([]float64, []float64) {
-	v := make([]float64, n*n)
-	for i := range n {
-		v[i*n+i] = 1
-	}
-	for sweep := 0; sweep < 30; sweep++ {
-		var off, diag float64
-		for i := range n {
-			diag += a[i*n+i] * a[i*n+i]
-			for j := i + 1; j < n; j++ {
-				off += a[i*n+j] * a[i*n+j]
-			}
-		}
-		if off <= 1e-22*diag || off == 0 {
-			break
-		}
-		for p := 0; p < n-1; p++ {
-			for r := p + 1; r < n; r++ {
-				apr := a[p*n+r]
-				if math.Abs(apr) < 1e-300 {
-					continue
-				}
-				app, arr := a[p*n+p], a[r*n+r]
-				theta := (arr - app) / (2 * apr)
-				t := 1 / (math.Abs(theta) + math.Sqrt(theta*theta+1))
-				if theta < 0 {
-					t = -t
-				}
-				c := 1 / math.Sqrt(t*t+1)
-				s := t * c
-				for k := range n {
-					akp, akr := a[k*n+p], a[k*n+r]
-					a[k*n+p] = c*akp - s*akr
-					a[k*n+r] = s*akp + c*akr
-				}
-				for k := range n {
-					apk, ark := a[p*n+k], a[r*n+k]
-					a[p*n+k] = c*apk - s*ark
-					a[r*n+k] = s*apk + c*ark
-				}
-				for k := range n {
-					vkp, vkr := v[k*n+p], v[k*n+r]
-					v[k*n+p] = c*vkp - s*vkr
-					v[k*n+r] = s*vkp + c*vkr
-				}
-			}
-		}
-	}
-	vals := make([]float64, n)
-	for i := range n {
-		vals[i] = a[i*n+i]
-	}
-	return vals, v
 }

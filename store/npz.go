@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/vecimg/vecimg/internal/npz"
 )
 
 // NPZWriter writes a NumPy .npz archive: a zip of .npy files (format 1.0),
@@ -27,33 +29,6 @@ type NPZWriter struct {
 // NewNPZWriter starts an archive on w.
 func NewNPZWriter(w io.Writer) *NPZWriter {
 	return &NPZWriter{zw: zip.NewWriter(w), names: map[string]bool{}}
-}
-
-// npyHeader returns the .npy v1.0 preamble for an array: magic, version,
-// header length, and a Python dict literal padded with spaces and a newline
-// so that the data starts at a multiple of 64 bytes.
-func npyHeader(descr string, shape ...int) []byte {
-	var sh string
-	switch len(shape) {
-	case 1:
-		sh = fmt.Sprintf("(%d,)", shape[0])
-	default:
-		parts := make([]string, len(shape))
-		for i, d := range shape {
-			parts[i] = fmt.Sprint(d)
-		}
-		sh = "(" + strings.Join(parts, ", ") + ")"
-	}
-	dict := fmt.Sprintf("{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr, sh)
-	const pre = 10 // magic (6) + version (2) + header length (2)
-	pad := (64 - (pre+len(dict)+1)%64) % 64
-	hlen := len(dict) + pad + 1
-	b := make([]byte, 0, pre+hlen)
-	b = append(b, "\x93NUMPY\x01\x00"...)
-	b = binary.LittleEndian.AppendUint16(b, uint16(hlen))
-	b = append(b, dict...)
-	b = append(b, strings.Repeat(" ", pad)...)
-	return append(b, '\n')
 }
 
 // entry starts the archive member name+".npy".
@@ -94,7 +69,7 @@ func (z *NPZWriter) Strings(name string, values []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := w.Write(npyHeader(fmt.Sprintf("<U%d", width), len(values))); err != nil {
+	if _, err := w.Write(npz.EncodeHeader(fmt.Sprintf("<U%d", width), len(values))); err != nil {
 		return z.fail(err)
 	}
 	buf := make([]byte, 4*width)
@@ -118,7 +93,7 @@ func (z *NPZWriter) Int32s(name string, values []int32) error {
 	if err != nil {
 		return err
 	}
-	buf := npyHeader("<i4", len(values))
+	buf := npz.EncodeHeader("<i4", len(values))
 	for _, v := range values {
 		buf = binary.LittleEndian.AppendUint32(buf, uint32(v))
 	}
@@ -139,7 +114,7 @@ func (z *NPZWriter) Float32s(name string, rows, cols int) (*MatrixWriter, error)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := w.Write(npyHeader("<f4", rows, cols)); err != nil {
+	if _, err := w.Write(npz.EncodeHeader("<f4", rows, cols)); err != nil {
 		return nil, z.fail(err)
 	}
 	z.mat = &MatrixWriter{z: z, w: w, name: name, rows: rows, cols: cols, buf: make([]byte, 4*cols)}

@@ -119,22 +119,6 @@ func (a npyArray) int32s(t *testing.T) []int32 {
 	return out
 }
 
-func TestNPYHeader(t *testing.T) {
-	for _, shape := range [][]int{{0}, {5}, {300, 4096}, {0, 3}, {123456789, 1}} {
-		h := npyHeader("<f4", shape...)
-		if len(h)%64 != 0 || h[len(h)-1] != '\n' {
-			t.Errorf("header for %v is %d bytes", shape, len(h))
-		}
-		a := parseNPY(t, h)
-		if !slices.Equal(a.shape, shape) {
-			t.Errorf("shape %v parsed back as %v", shape, a.shape)
-		}
-	}
-	if got := string(npyHeader("<i4", 7)[10:]); !strings.HasPrefix(got, "{'descr': '<i4', 'fortran_order': False, 'shape': (7,), }") {
-		t.Errorf("1-D header %q", got)
-	}
-}
-
 func TestExportNPZ(t *testing.T) {
 	s := openTestStore(t)
 	recs := testRecords(5, 1, testDim)

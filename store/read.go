@@ -161,8 +161,9 @@ func (s *Store) IDs() ([]string, error) {
 	return ids, err
 }
 
-// view runs fn in a read transaction, wrapping its errors with op unless
-// they came from the caller's callback unchanged (cbErr).
+// view runs fn in a read transaction and wraps its errors with op, except
+// those fn wrapped in callbackError (an error of the caller's callback, or
+// ctx's), which it returns unwrapped, as the callback or ctx gave them.
 func (s *Store) view(op string, fn func(txn *badger.Txn) error) error {
 	err := s.db.View(fn)
 	var cb callbackError

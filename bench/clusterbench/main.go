@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/cluster"
+	"github.com/vecimg/vecimg/internal/npz"
 )
 
 func main() {
@@ -85,7 +86,7 @@ func gen(args []string) error {
 		return err
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	if err := writeNpyHeader(w, "<f4", []int{*n, *d}); err != nil {
+	if _, err := w.Write(npz.EncodeHeader("<f4", *n, *d)); err != nil {
 		return err
 	}
 	labels := make([]int32, *n)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/vecimg/vecimg/internal/eigen"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -77,7 +78,9 @@ func (a *App) Map(ctx context.Context) (MapResult, error) {
 // finder (Halko, Martinsson & Tropp 2011: a Gaussian sketch of width l,
 // one power iteration), streaming the vectors from the store; the result
 // is exact up to the sketch's accuracy, which for two components out of
-// l = 12 is close to the true PCA. Memory: n×l plus l×dim floats.
+// l = 12 is close to the true PCA. Memory: n×l plus l×dim floats. It
+// streams every vector, where index's topComponents holds a sample in
+// memory, so the two sketches stay apart and share the eigen solver.
 func pca2(ctx context.Context, st *store.Store, dim int) (MapResult, error) {
 	const l = 12
 	var ids []string
@@ -257,64 +260,8 @@ func orthonormalise(y []float64, n, l int) {
 }
 
 // jacobiEigen returns the eigenvalues of the symmetric l×l matrix m in
-// decreasing order and the matching eigenvectors as the columns of vecs.
+// decreasing order and the matching eigenvectors as the columns of vecs
+// (internal/eigen, the solver index's PCA uses too).
 func jacobiEigen(m []float64, l int) (vals, vecs []float64) {
-	a := append([]float64(nil), m...)
-	v := make([]float64, l*l)
-	for i := range l {
-		v[i*l+i] = 1
-	}
-	for sweep := 0; sweep < 100; sweep++ {
-		var off float64
-		for p := range l {
-			for q := p + 1; q < l; q++ {
-				off += a[p*l+q] * a[p*l+q]
-			}
-		}
-		if off < 1e-22 {
-			break
-		}
-		for p := range l {
-			for q := p + 1; q < l; q++ {
-				apq := a[p*l+q]
-				if math.Abs(apq) < 1e-300 {
-					continue
-				}
-				theta := (a[q*l+q] - a[p*l+p]) / (2 * apq)
-				t := math.Copysign(1, theta) / (math.Abs(theta) + math.Sqrt(theta*theta+1))
-				c := 1 / math.Sqrt(t*t+1)
-				s := t * c
-				for k := range l {
-					akp, akq := a[k*l+p], a[k*l+q]
-					a[k*l+p], a[k*l+q] = c*akp-s*akq, s*akp+c*akq
-				}
-				for k := range l {
-					apk, aqk := a[p*l+k], a[q*l+k]
-					a[p*l+k], a[q*l+k] = c*apk-s*aqk, s*apk+c*aqk
-				}
-				for k := range l {
-					vkp, vkq := v[k*l+p], v[k*l+q]
-					v[k*l+p], v[k*l+q] = c*vkp-s*vkq, s*vkp+c*vkq
-				}
-			}
-		}
-	}
-	order := make([]int, l)
-	for i := range order {
-		order[i] = i
-	}
-	for i := 1; i < l; i++ { // insertion sort by eigenvalue, decreasing
-		for j := i; j > 0 && a[order[j]*l+order[j]] > a[order[j-1]*l+order[j-1]]; j-- {
-			order[j], order[j-1] = order[j-1], order[j]
-		}
-	}
-	vals = make([]float64, l)
-	vecs = make([]float64, l*l)
-	for c, o := range order {
-		vals[c] = a[o*l+o]
-		for k := range l {
-			vecs[k*l+c] = v[k*l+o]
-		}
-	}
-	return vals, vecs
+	return eigen.Symmetric(m, l)
 }

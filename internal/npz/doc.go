@@ -9,4 +9,8 @@
 // (pickled Python objects, which is what ragged lists become) are refused,
 // never unpickled. A truncated or damaged archive gives an error at Open or
 // at the row where it shows (each member's CRC-32 is checked at its end).
+//
+// It also holds the one .npy header codec of the tree: ReadHeader parses the
+// header of any .npy (versions 1 to 3) and EncodeHeader writes a version 1.0
+// header as numpy.save does; store's NPZWriter and the bench tools use them.
 package npz

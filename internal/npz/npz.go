@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // Member names the reader needs.
@@ -38,7 +36,7 @@ type array struct {
 	name  string
 	rc    io.ReadCloser
 	r     *bufio.Reader
-	hdr   header
+	hdr   Header
 	bytes int64 // data bytes the shape calls for
 }
 
@@ -78,28 +76,28 @@ func Open(path string) (*Reader, error) {
 	}
 	ih, vh := r.ids.hdr, r.vecs.hdr
 	switch {
-	case ih.kind != 'U' && ih.kind != 'S':
-		return fail(fmt.Errorf("%s: ids has dtype %q; it must hold strings (numpy '<U' or '|S')", path, ih.descr))
-	case len(ih.shape) != 1:
-		return fail(fmt.Errorf("%s: ids has shape %v; it must be 1-D", path, ih.shape))
-	case vh.kind != 'f' || vh.size != 4:
-		return fail(fmt.Errorf("%s: vectors has dtype %q; it must be float32 (vectors.astype(np.float32))", path, vh.descr))
-	case len(vh.shape) != 2:
-		return fail(fmt.Errorf("%s: vectors has shape %v; it must be 2-D (rows × dimension)", path, vh.shape))
-	case ih.shape[0] != vh.shape[0]:
-		return fail(fmt.Errorf("%s: %d ids but %d vector rows; there must be one id per row", path, ih.shape[0], vh.shape[0]))
-	case vh.shape[1] < 1 || vh.shape[1] > 1<<20:
-		return fail(fmt.Errorf("%s: vectors have dimension %d, not in 1..%d", path, vh.shape[1], 1<<20))
+	case ih.Kind != 'U' && ih.Kind != 'S':
+		return fail(fmt.Errorf("%s: ids has dtype %q; it must hold strings (numpy '<U' or '|S')", path, ih.Descr))
+	case len(ih.Shape) != 1:
+		return fail(fmt.Errorf("%s: ids has shape %v; it must be 1-D", path, ih.Shape))
+	case vh.Kind != 'f' || vh.Size != 4:
+		return fail(fmt.Errorf("%s: vectors has dtype %q; it must be float32 (vectors.astype(np.float32))", path, vh.Descr))
+	case len(vh.Shape) != 2:
+		return fail(fmt.Errorf("%s: vectors has shape %v; it must be 2-D (rows × dimension)", path, vh.Shape))
+	case ih.Shape[0] != vh.Shape[0]:
+		return fail(fmt.Errorf("%s: %d ids but %d vector rows; there must be one id per row", path, ih.Shape[0], vh.Shape[0]))
+	case vh.Shape[1] < 1 || vh.Shape[1] > 1<<20:
+		return fail(fmt.Errorf("%s: vectors have dimension %d, not in 1..%d", path, vh.Shape[1], 1<<20))
 	}
 	for _, a := range []*array{r.ids, r.vecs} {
-		if a.hdr.fortran && len(a.hdr.shape) > 1 {
+		if a.hdr.Fortran && len(a.hdr.Shape) > 1 {
 			return fail(fmt.Errorf("%s: %s is in Fortran order; save np.ascontiguousarray(%s)", path, strings.TrimSuffix(a.name, ".npy"), strings.TrimSuffix(a.name, ".npy")))
 		}
 	}
-	r.n, r.dim = ih.shape[0], vh.shape[1]
-	r.ids.bytes = int64(r.n) * int64(ih.size)
+	r.n, r.dim = ih.Shape[0], vh.Shape[1]
+	r.ids.bytes = int64(r.n) * int64(ih.Size)
 	r.vecs.bytes = int64(r.n) * int64(r.dim) * 4
-	r.idBuf = make([]byte, ih.size)
+	r.idBuf = make([]byte, ih.Size)
 	r.vbuf = make([]byte, 4*r.dim)
 	r.v = make([]float32, r.dim)
 	return r, nil
@@ -131,7 +129,7 @@ func (r *Reader) Next() (id string, v []float32, err error) {
 		return "", nil, fmt.Errorf("%s: ids row %d: %v", r.path, r.row, err)
 	}
 	order := binary.ByteOrder(binary.LittleEndian)
-	if r.vecs.hdr.bigEndian {
+	if r.vecs.hdr.BigEndian {
 		order = binary.BigEndian
 	}
 	for j := range r.v {
@@ -149,7 +147,7 @@ func (r *Reader) finish() error {
 		n, err := io.ReadFull(a.r, one[:])
 		switch {
 		case n > 0:
-			return fmt.Errorf("%s: %s holds more data than its shape %v says", r.path, a.name, a.hdr.shape)
+			return fmt.Errorf("%s: %s holds more data than its shape %v says", r.path, a.name, a.hdr.Shape)
 		case errors.Is(err, io.EOF):
 		default:
 			return r.readErr(a, err)
@@ -192,135 +190,9 @@ func openArray(path string, f *zip.File) (*array, error) {
 		return nil, fmt.Errorf("%s: opening %s: %v", path, f.Name, err)
 	}
 	a := &array{name: f.Name, rc: rc, r: bufio.NewReaderSize(rc, 1<<20)}
-	if a.hdr, err = readHeader(a.r); err != nil {
+	if a.hdr, err = ReadHeader(a.r); err != nil {
 		rc.Close()
 		return nil, fmt.Errorf("%s: %s: %v", path, f.Name, err)
 	}
 	return a, nil
-}
-
-// header is what an .npy header says.
-type header struct {
-	descr     string
-	kind      byte // 'f', 'U', 'S', 'O', ...
-	size      int  // bytes per element
-	bigEndian bool
-	fortran   bool
-	shape     []int
-}
-
-const maxHeader = 1 << 20
-
-// readHeader reads the .npy preamble and header dictionary.
-func readHeader(r io.Reader) (header, error) {
-	var h header
-	var pre [8]byte
-	if _, err := io.ReadFull(r, pre[:]); err != nil {
-		return h, errors.New("not an .npy array (truncated header)")
-	}
-	if string(pre[:6]) != "\x93NUMPY" {
-		return h, errors.New("not an .npy array (bad magic)")
-	}
-	var hlen int
-	switch pre[6] {
-	case 1:
-		var b [2]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return h, errors.New("truncated .npy header")
-		}
-		hlen = int(binary.LittleEndian.Uint16(b[:]))
-	case 2, 3:
-		var b [4]byte
-		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return h, errors.New("truncated .npy header")
-		}
-		hlen = int(binary.LittleEndian.Uint32(b[:]))
-	default:
-		return h, fmt.Errorf(".npy format version %d.%d is not known", pre[6], pre[7])
-	}
-	if hlen > maxHeader {
-		return h, fmt.Errorf(".npy header of %d bytes is too long", hlen)
-	}
-	buf := make([]byte, hlen)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return h, errors.New("truncated .npy header")
-	}
-	d, err := parseDict(string(buf))
-	if err != nil {
-		return h, fmt.Errorf("bad .npy header %q: %v", strings.TrimSpace(string(buf)), err)
-	}
-	descr, ok := d["descr"].(string)
-	if !ok {
-		if _, isList := d["descr"].([]any); isList {
-			return h, errors.New("is a structured array (record dtype); save plain arrays")
-		}
-		return h, errors.New("header has no dtype (descr)")
-	}
-	h.descr = descr
-	if h.fortran, ok = d["fortran_order"].(bool); !ok {
-		return h, errors.New("header has no fortran_order")
-	}
-	shape, ok := d["shape"].([]any)
-	if !ok {
-		return h, errors.New("header has no shape")
-	}
-	for _, s := range shape {
-		n, ok := s.(int)
-		if !ok || n < 0 {
-			return h, fmt.Errorf("bad shape %v", shape)
-		}
-		h.shape = append(h.shape, n)
-	}
-	if len(descr) < 2 {
-		return h, fmt.Errorf("unknown dtype %q", descr)
-	}
-	order, rest := descr[0], descr[1:]
-	switch order {
-	case '<', '|', '=':
-	case '>':
-		h.bigEndian = true
-	default:
-		order, rest = '|', descr
-	}
-	h.kind = rest[0]
-	if h.kind == 'O' {
-		return h, errors.New("is an object array (pickled Python objects, e.g. ragged rows or mixed types); vecimg never unpickles: save a plain float32 matrix and string array")
-	}
-	size, err := strconv.Atoi(rest[1:])
-	if err != nil || size < 1 || size > 1<<16 {
-		return h, fmt.Errorf("unknown dtype %q", descr)
-	}
-	if h.kind == 'U' {
-		size *= 4 // UTF-32 code units
-	}
-	h.size = size
-	return h, nil
-}
-
-// decodeString decodes one fixed-width string element, dropping trailing NULs.
-func decodeString(h header, b []byte) (string, error) {
-	if h.kind == 'S' {
-		s := strings.TrimRight(string(b), "\x00")
-		if !utf8.ValidString(s) {
-			return "", fmt.Errorf("id %q is not valid UTF-8", s)
-		}
-		return s, nil
-	}
-	order := binary.ByteOrder(binary.LittleEndian)
-	if h.bigEndian {
-		order = binary.BigEndian
-	}
-	var sb strings.Builder
-	end := len(b) / 4
-	for end > 0 && order.Uint32(b[4*(end-1):]) == 0 {
-		end--
-	}
-	for i := 0; i < end; i++ {
-		c := order.Uint32(b[4*i:])
-		if c > utf8.MaxRune || (c >= 0xD800 && c <= 0xDFFF) {
-			return "", fmt.Errorf("code point %#x is not valid unicode", c)
-		}
-		sb.WriteRune(rune(c))
-	}
-	return sb.String(), nil
 }

@@ -1,8 +1,9 @@
 // Command npzsum summarises an npz written by `vecimg export` for the fault
 // campaign (bench/faults/run.sh), reading the archive itself (not through
 // the store package, so that the summary does not depend on the vecimg
-// under test): the number of rows, the SHA-256 of the vectors array, and
-// the number of records per cluster label.
+// under test; it shares only internal/npz's .npy header reader): the number
+// of rows, the SHA-256 of the vectors array, and the number of records per
+// cluster label.
 //
 //	go run ./bench/faults/npzsum FILE.npz
 //	rows=5000 vectors=3f2a… labels=812,790,…   (labels=none without labels)
@@ -18,8 +19,9 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/vecimg/vecimg/internal/npz"
 )
 
 func main() {
@@ -33,30 +35,22 @@ func main() {
 	}
 }
 
-// npy returns the data of one array and its header.
-func npy(z *zip.ReadCloser, name string) (header string, data []byte, err error) {
+// npy returns the header of one array and its data.
+func npy(z *zip.ReadCloser, name string) (npz.Header, []byte, error) {
 	f, err := z.Open(name)
 	if err != nil {
-		return "", nil, err
+		return npz.Header{}, nil, err
 	}
 	defer f.Close()
 	b, err := io.ReadAll(f)
 	if err != nil {
-		return "", nil, err
+		return npz.Header{}, nil, err
 	}
-	if len(b) < 10 || !bytes.HasPrefix(b, []byte("\x93NUMPY")) {
-		return "", nil, fmt.Errorf("%s: not an npy array", name)
+	h, err := npz.ReadHeader(bytes.NewReader(b))
+	if err != nil {
+		return h, nil, fmt.Errorf("%s: %v", name, err)
 	}
-	var hl, off int
-	if b[6] == 1 {
-		hl, off = int(binary.LittleEndian.Uint16(b[8:])), 10
-	} else {
-		hl, off = int(binary.LittleEndian.Uint32(b[8:])), 12
-	}
-	if off+hl > len(b) {
-		return "", nil, fmt.Errorf("%s: header past the end", name)
-	}
-	return string(b[off : off+hl]), b[off+hl:], nil
+	return h, b[h.DataOffset:], nil
 }
 
 func run(path string) error {
@@ -74,14 +68,13 @@ func run(path string) error {
 		return err
 	}
 	rows := 0
-	if i := strings.Index(h, "'shape': ("); i >= 0 {
-		rest := h[i+len("'shape': ("):]
-		rows, _ = strconv.Atoi(rest[:strings.IndexAny(rest, ",)")])
+	if len(h.Shape) > 0 {
+		rows = h.Shape[0]
 	}
 	labels := "none"
 	if lh, ld, err := npy(z, "labels.npy"); err == nil {
-		if !strings.Contains(lh, "<i4") {
-			return fmt.Errorf("labels dtype in %q", lh)
+		if lh.Descr != "<i4" {
+			return fmt.Errorf("labels dtype %q", lh.Descr)
 		}
 		count := map[int32]int{}
 		for i := 0; i+4 <= len(ld); i += 4 {
