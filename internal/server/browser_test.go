@@ -388,7 +388,7 @@ func checkPage(t *testing.T, base, upload string, clusterK int) {
 	b.waitReady("#/image/" + url.PathEscape(pt.ID))
 
 	// 6b. Duplicates, from the navigation: one row per group of the API,
-	// kept image first, captioned with distance and size; a click opens the
+	// kept image first, captioned with how it matched and its size; a click opens the
 	// image and Esc comes back.
 	dups := checkDups(t, b, base)
 
@@ -468,7 +468,18 @@ func checkDups(t *testing.T, b *browser, base string) dupsAnswer {
 			t.Fatalf("duplicates row %d shows group %d (%s) %v, the API says group %d (%s) %v", i, r.Group, r.Kind, r.IDs, g.Group, g.Kind, ids)
 		}
 		for j, m := range g.Members {
-			cap := fmt.Sprintf("%.4f · %d×%d\n%s", m.Distance, m.Width, m.Height, m.ID)
+			// Each member says how it matched its kept image: the cosine
+			// distance, the pHash distance when both have hashes, and the
+			// signals within their thresholds.
+			how := fmt.Sprintf("%.4f", m.Distance)
+			if m.PHash >= 0 {
+				how += fmt.Sprintf(" · pHash %d", m.PHash)
+				if m.Mirrored {
+					how += " (mirrored)"
+				}
+			}
+			how += " · " + strings.Join(m.MatchedBy, "+")
+			cap := fmt.Sprintf("%s · %d×%d\n%s", how, m.Width, m.Height, m.ID)
 			if m.Keep {
 				cap = fmt.Sprintf("keep · %d×%d\n%s", m.Width, m.Height, m.ID)
 			}
