@@ -478,7 +478,9 @@ func checkDups(t *testing.T, b *browser, base string) dupsAnswer {
 					how += " (mirrored)"
 				}
 			}
-			how += " · " + strings.Join(m.MatchedBy, "+")
+			if len(m.MatchedBy) > 0 {
+				how += " · " + strings.Join(m.MatchedBy, "+")
+			}
 			cap := fmt.Sprintf("%s · %d×%d\n%s", how, m.Width, m.Height, m.ID)
 			if m.Keep {
 				cap = fmt.Sprintf("keep · %d×%d\n%s", m.Width, m.Height, m.ID)
