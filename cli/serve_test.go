@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -46,12 +46,6 @@ func TestServe(t *testing.T) {
 	os.MkdirAll(imgs, 0o755)
 	writeNoisePNGs(t, imgs, 5, 11)
 	db := filepath.Join(dir, "s.db")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -60,10 +54,28 @@ func TestServe(t *testing.T) {
 	go func() {
 		a := App()
 		a.Writer, a.ErrWriter = &bytes.Buffer{}, errOut
-		done <- Run(ctx, a, []string{"vecimg", "--db", db, "serve", "--addr", addr, "--watch", imgs, "--weights", testWeights, "--rescan", "0"})
+		done <- Run(ctx, a, []string{"vecimg", "--db", db, "serve", "--addr", "127.0.0.1:0", "--watch", imgs, "--weights", testWeights, "--rescan", "0"})
 	}()
-	base := "http://" + addr
+	// The server picks a free port and prints it ("vecimg serve:
+	// http://ADDR/ (store …)"); no port is chosen here and closed again.
 	deadline := time.Now().Add(60 * time.Second)
+	addrRE := regexp.MustCompile(`vecimg serve: http://([^/]+)/`)
+	var addr string
+	for addr == "" {
+		if m := addrRE.FindStringSubmatch(errOut.String()); m != nil {
+			addr = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended before listening: %v\n%s", err, errOut.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not listen in 60 s:\n%s", errOut.String())
+		}
+	}
+	base := "http://" + addr
 	for {
 		var in struct {
 			Count int `json:"count"`

@@ -144,12 +144,30 @@ func TestPeriodicRescan(t *testing.T) {
 	p := filepath.Join(dir, "a.png")
 	writePNG(t, p, 20, 20, color.RGBA{1, 2, 3, 255})
 	f := newFake()
-	s := New(f, Config{WatchDir: dir, Rescan: 100 * time.Millisecond})
-	base, _ := startServer(t, s)
+	rescans := make(chan bool, 100)
+	rescanned = func(changed bool) {
+		select {
+		case rescans <- changed:
+		default:
+		}
+	}
+	defer func() { rescanned = nil }()
+	s := New(f, Config{WatchDir: dir, Rescan: 20 * time.Millisecond})
+	base, stop := startServer(t, s)
+	defer stop() // before rescanned is reset: the watch goroutine reads it
 	waitFor(t, "the first ingest", 5*time.Second, func() bool {
 		return getJSON[watchSnapshot](t, base+"/api/v1/ingest").Runs >= 1
 	})
-	time.Sleep(600 * time.Millisecond) // six rescans of an unchanged folder
+	for i := range 6 { // six rescans of an unchanged folder
+		select {
+		case changed := <-rescans:
+			if changed {
+				t.Fatalf("rescan %d found a change in an unchanged folder", i+1)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no rescan %d within 10 s", i+1)
+		}
+	}
 	if runs := getJSON[watchSnapshot](t, base+"/api/v1/ingest").Runs; runs != 1 {
 		t.Fatalf("%d ingests of an unchanged folder, want 1", runs)
 	}
@@ -180,6 +198,16 @@ func TestStopDrainsAndWaitsForIngest(t *testing.T) {
 		committed = true
 		mu.Unlock()
 	}
+	active := make(chan struct{}, 100)
+	connState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateActive {
+			select {
+			case active <- struct{}{}:
+			default:
+			}
+		}
+	}
+	defer func() { connState = nil }()
 	s := New(f, Config{WatchDir: dir, Rescan: -1})
 	base, stop := startServer(t, s)
 	<-inIngest
@@ -190,6 +218,9 @@ func TestStopDrainsAndWaitsForIngest(t *testing.T) {
 		t.Fatalf("query during ingest: %+v", nb)
 	}
 	// A slow request in flight when the stop comes still gets its answer.
+	for len(active) > 0 { // the requests above were answered
+		<-active
+	}
 	slow := make(chan int, 1)
 	go func() {
 		res, err := http.Post(base+"/api/v1/search?k=1", "image/png", &slowReader{data: pngBytes(t, 8, 8, color.RGBA{1, 2, 3, 255}), delay: 300 * time.Millisecond})
@@ -200,7 +231,11 @@ func TestStopDrainsAndWaitsForIngest(t *testing.T) {
 		res.Body.Close()
 		slow <- res.StatusCode
 	}()
-	time.Sleep(100 * time.Millisecond)
+	select { // the server has begun reading the slow request
+	case <-active:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the slow request did not reach the server in 10 s")
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// connState, when set (by tests, before a server starts), sees the
+// connections' state changes (http.Server.ConnState).
+var connState func(net.Conn, http.ConnState)
+
 // Defaults for Config's zero fields.
 const (
 	DefaultAddr      = "127.0.0.1:8080"
@@ -158,6 +162,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnState:         connState,
 	}
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
 	watchDone := make(chan struct{})

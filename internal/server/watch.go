@@ -71,6 +71,10 @@ func (w *watchState) update(f func(s *watchSnapshot)) {
 	f(&w.snap)
 }
 
+// rescanned, when set (by tests, before a server starts), is called after
+// each periodic rescan with whether it found a change.
+var rescanned func(changed bool)
+
 // runWatch ingests WatchDir now, then after file events (once they settle)
 // and every Rescan, until ctx is cancelled.
 func (s *Server) runWatch(ctx context.Context) {
@@ -111,6 +115,9 @@ func (s *Server) runWatch(ctx context.Context) {
 			// the folder changed since the last ingest, it does not run one
 			// (which would load the model again).
 			ingest = !maps.Equal(stampDir(dir), last)
+			if rescanned != nil {
+				rescanned(ingest)
+			}
 			continue
 		case <-events:
 			ingest = true
