@@ -33,12 +33,19 @@ func checkCommand() *cli.Command {
 			// A plain check reports a rollback instead of refusing the store;
 			// a repair accepts one only with --accept-rollback.
 			cfg.AcceptRollback = cfg.AcceptRollback || !repair
-			a, err := app.Open(c.Context, cfg)
-			if err != nil {
-				return err
+			var res app.CheckResult
+			var err error
+			local := func(a *app.App) (app.CheckResult, error) { return a.Check(c.Context, app.CheckOptions{Repair: repair}) }
+			if repair {
+				err = withAppConfig(c, cfg, func(a *app.App) error {
+					res, err = local(a)
+					return err
+				})
+			} else {
+				// While another vecimg process writes the store, that process
+				// checks what it has committed (cli/remote.go).
+				res, err = readViaConfig(c, cfg, app.ReadCheck, nil, local)
 			}
-			defer a.Close()
-			res, err := a.Check(c.Context, app.CheckOptions{Repair: repair})
 			if err != nil && !errors.Is(err, app.ErrCheckFailed) {
 				return advise(err)
 			}
