@@ -77,6 +77,13 @@ func printCheck(w io.Writer, res app.CheckResult) error {
 		}
 	}
 	for _, p := range res.Problems {
+		if p.Where == "index" && p.Key != "" {
+			// Each index file problem is mended by removing the file, which
+			// is what --repair does; a query can only rebuild a file that
+			// does not open, so the removal comes first.
+			fmt.Fprintf(w, "index file %s: %s; `vecimg check --repair` removes it and the next query rebuilds it\n", escapeText(p.Key), escapeText(p.Reason))
+			continue
+		}
 		where := p.Where
 		if p.ID != "" {
 			where += " record " + quoteText(p.ID)
@@ -87,7 +94,10 @@ func printCheck(w io.Writer, res app.CheckResult) error {
 		fmt.Fprintf(w, "%s: %s\n", where, escapeText(p.Reason))
 	}
 	idx := "no index file (built on the next query)"
-	if res.Index != nil {
+	switch {
+	case res.Index != nil && res.Index.Problem != "":
+		idx = "not usable (listed above)"
+	case res.Index != nil:
 		idx = res.Index.String()
 	}
 	status := "ok"
