@@ -156,3 +156,21 @@ func TestCheckWhileAnotherProcessWrites(t *testing.T) {
 		t.Errorf("check --repair while serve holds the store: %v, want ErrBusy", err)
 	}
 }
+
+// A plain check that finds the store held by a writer that does not answer
+// queries waits for it, saying so, and then checks it (issue 21).
+func TestCheckWaitsForSilentWriter(t *testing.T) {
+	_, db := importedThirty(t)
+	writer, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, lines := startChild(t, "--db", db, "check")
+	waitLine(t, lines, "is held by a vecimg process that does not answer queries; waiting for it")
+	writer.Close()
+	for range lines { // drain until the child closes stderr
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("check after the writer went: %v", err)
+	}
+}
