@@ -35,7 +35,7 @@ func exitCode(err error) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(os.Stderr, "vecimg:", err)
+	fmt.Fprintln(os.Stderr, "vecimg:", cli.ErrorText(err))
 	switch {
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted

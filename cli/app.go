@@ -146,7 +146,12 @@ func (e *wordedError) Unwrap() error { return e.err }
 // withApp opens the --db store as an app.App for one operation and closes
 // it afterwards. Commands that only read pass readOnly.
 func withApp(c *cli.Context, readOnly bool, op func(a *app.App) error) error {
-	a, err := app.Open(c.Context, appConfig(c, readOnly))
+	return withAppConfig(c, appConfig(c, readOnly), op)
+}
+
+// withAppConfig is withApp with the App opened with cfg.
+func withAppConfig(c *cli.Context, cfg app.Config, op func(a *app.App) error) error {
+	a, err := app.Open(c.Context, cfg)
 	if err != nil {
 		return advise(err)
 	}

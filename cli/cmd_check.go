@@ -33,12 +33,19 @@ func checkCommand() *cli.Command {
 			// A plain check reports a rollback instead of refusing the store;
 			// a repair accepts one only with --accept-rollback.
 			cfg.AcceptRollback = cfg.AcceptRollback || !repair
-			a, err := app.Open(c.Context, cfg)
-			if err != nil {
-				return err
+			var res app.CheckResult
+			var err error
+			local := func(a *app.App) (app.CheckResult, error) { return a.Check(c.Context, app.CheckOptions{Repair: repair}) }
+			if repair {
+				err = withAppConfig(c, cfg, func(a *app.App) error {
+					res, err = local(a)
+					return err
+				})
+			} else {
+				// While another vecimg process writes the store, that process
+				// checks what it has committed (cli/remote.go).
+				res, err = readViaConfig(c, cfg, app.ReadCheck, nil, local)
 			}
-			defer a.Close()
-			res, err := a.Check(c.Context, app.CheckOptions{Repair: repair})
 			if err != nil && !errors.Is(err, app.ErrCheckFailed) {
 				return advise(err)
 			}
@@ -70,6 +77,13 @@ func printCheck(w io.Writer, res app.CheckResult) error {
 		}
 	}
 	for _, p := range res.Problems {
+		if p.Where == "index" && p.Key != "" {
+			// Each index file problem is mended by removing the file, which
+			// is what --repair does; a query can only rebuild a file that
+			// does not open, so the removal comes first.
+			fmt.Fprintf(w, "index file %s: %s; `vecimg check --repair` removes it and the next query rebuilds it\n", escapeText(p.Key), escapeText(p.Reason))
+			continue
+		}
 		where := p.Where
 		if p.ID != "" {
 			where += " record " + quoteText(p.ID)
@@ -80,7 +94,10 @@ func printCheck(w io.Writer, res app.CheckResult) error {
 		fmt.Fprintf(w, "%s: %s\n", where, escapeText(p.Reason))
 	}
 	idx := "no index file (built on the next query)"
-	if res.Index != nil {
+	switch {
+	case res.Index != nil && res.Index.Problem != "":
+		idx = "not usable (listed above)"
+	case res.Index != nil:
 		idx = res.Index.String()
 	}
 	status := "ok"

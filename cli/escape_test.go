@@ -2,11 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+	"unicode/utf8"
 )
 
 // Failure 9 of issue 18: ids and paths were printed raw, so a file name
@@ -50,5 +54,67 @@ func TestIngestListsOddFilesEscaped(t *testing.T) {
 	}
 	if strings.ContainsRune(out, 0x1b) || !strings.Contains(out, `pipe\x1b[31m.jpg: not a regular file (a named pipe)`) {
 		t.Errorf("ingest output:\n%s", out)
+	}
+}
+
+// A file of random bytes given to import (as Parquet or npz), to merge or
+// to ingest (as a JPEG) is reported with facts about it, never with its
+// bytes, and what is printed is one clean line (issue 21).
+func TestBadFilesNotQuoted(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	r := rand.New(rand.NewPCG(7, 9))
+	junk := make([]byte, 4096)
+	for i := range junk {
+		junk[i] = byte(r.UintN(256))
+	}
+	head := strings.Trim(strconv.Quote(string(junk[:3])), `"`) // as a %q would quote it
+	clean := func(what, msg string) {
+		t.Helper()
+		if !utf8.ValidString(msg) || strings.ContainsFunc(msg, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r < 0xa0 }) {
+			t.Errorf("%s printed control characters or invalid UTF-8: %q", what, msg)
+		}
+		if strings.Contains(msg, string(junk[:3])) || strings.Contains(msg, head) {
+			t.Errorf("%s quotes the file's bytes: %q", what, msg)
+		}
+	}
+	for name, want := range map[string]string{
+		"x.parquet": "is not a Parquet file (it does not start with PAR1)",
+		"x.npz":     "is not a readable .npz (zip) archive",
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, junk, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, stderr, err := runBoth(t, "--db", filepath.Join(dir, "db-"+name), "import", path, "--model-name", "m")
+		if err == nil {
+			t.Fatalf("import of a binary %s succeeded", name)
+		}
+		clean("import "+name, out+stderr+ErrorText(err))
+		if !strings.Contains(err.Error(), path+" "+want) {
+			t.Errorf("import %s: %v, want %q", name, err, want)
+		}
+	}
+	db := filepath.Join(dir, "db")
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	writeNoisePNGs(t, imgs, 1, 1)
+	bad := filepath.Join(imgs, "bad.jpg")
+	if err := os.WriteFile(bad, junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := runBoth(t, "--db", db, "ingest", "--weights", testWeights, imgs)
+	if err != nil || !strings.Contains(out, bad+": not an image") {
+		t.Fatalf("ingest with a binary .jpg: %v\n%s", err, out)
+	}
+	clean("ingest", out+stderr)
+	_, _, err = runBoth(t, "--db", db, "merge", filepath.Join(dir, "x.parquet"))
+	if err == nil {
+		t.Fatal("merge of a binary x.parquet succeeded")
+	}
+	clean("merge", ErrorText(err))
+	// What main prints of an error is escaped, whatever a name holds.
+	if got := ErrorText(errors.New("open a\x1b[31mb.npz: bad \xff\nsecond line")); got != `open a\x1b[31mb.npz: bad \xff`+"\nsecond line" {
+		t.Errorf("ErrorText: %q", got)
 	}
 }

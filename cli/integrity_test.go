@@ -108,3 +108,41 @@ func TestCheckDamage(t *testing.T) {
 		t.Errorf("info after the accepted rollback:\n%s", out)
 	}
 }
+
+// A damaged index file is reported once per fact, naming the file and
+// what to do next, by check, info and the query that rebuilds it (issue
+// 21: no stacked prefixes such as `open index …: index: corrupt index
+// file: …`).
+func TestDamagedIndexFileWords(t *testing.T) {
+	_, db := importedThirty(t)
+	mustRun(t, "--db", db, "similar", "3")
+	path := db + ".hnsw"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[20] ^= 0xff // inside the checksummed header
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := run(t, "--db", db, "check")
+	want := "index file " + path + ": damaged: header checksum mismatch; `vecimg check --repair` removes it and the next query rebuilds it\n" +
+		db + ": 30 records, generation 1, schema 3; index: not usable (listed above); 1 problem\n"
+	if out != want {
+		t.Errorf("check of a damaged index file printed\n%s\nwant\n%s", out, want)
+	}
+	wantErr := "check found problems: 1 problem in " + db + " (listed above); run `vecimg check --repair` to drop what is damaged"
+	if !errors.Is(err, ErrCheck) || err.Error() != wantErr {
+		t.Errorf("check of a damaged index file: %v, want %q", err, wantErr)
+	}
+	out = mustRun(t, "--db", db, "info")
+	if wantRow := "index         " + path + ": damaged: header checksum mismatch (the next query rebuilds it)\n"; !strings.Contains(out, wantRow) {
+		t.Errorf("info of a damaged index file has no line %q:\n%s", wantRow, out)
+	}
+	_, stderr, err := runBoth(t, "--db", db, "similar", "3")
+	if wantLine := "index file " + path + " is damaged: header checksum mismatch; rebuilt it\n"; err != nil || !strings.Contains(stderr, wantLine) {
+		t.Errorf("similar with a damaged index file: %v; stderr has no line %q:\n%s", err, wantLine, stderr)
+	}
+	mustRun(t, "--db", db, "check")
+}

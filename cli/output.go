@@ -109,6 +109,18 @@ func escapeText(s string) string {
 }
 
 // quoteText is escapeText in double quotes (for ids in messages).
+// ErrorText is err's message as main prints it: control characters and
+// bytes that are not UTF-8 escaped as escapeText does (a file name or a
+// library's words cannot move the cursor or colour the terminal), its line
+// breaks kept.
+func ErrorText(err error) string {
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = escapeText(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 func quoteText(s string) string { return `"` + strings.ReplaceAll(escapeText(s), `"`, `\"`) + `"` }
 
 // count is "1 image", "2 images": n and the noun, plural unless n is 1

@@ -156,7 +156,7 @@ func TestOutputs(t *testing.T) {
 		t.Fatalf("check JSON, damaged index: %+v", ck)
 	}
 	out, err = run(t, "--db", db, "check")
-	if !errors.Is(err, ErrCheck) || !strings.HasPrefix(out, "index ("+db+".hnsw): ") || !strings.HasSuffix(out, "; 1 problem\n") {
+	if !errors.Is(err, ErrCheck) || !strings.HasPrefix(out, "index file "+db+".hnsw: damaged: ") || !strings.HasSuffix(out, "; 1 problem\n") {
 		t.Fatalf("check text, damaged index: %v\n%s", err, out)
 	}
 	// Deleted, it is rebuilt by the next query.

@@ -25,9 +25,15 @@ var readWait = time.Minute
 // does not answer, the command waits for the store (saying so) rather than
 // failing at once.
 func readVia[T any](c *cli.Context, op string, opts any, local func(a *app.App) (T, error)) (T, error) {
+	return readViaConfig(c, appConfig(c, true), op, opts, local)
+}
+
+// readViaConfig is readVia with the App opened with cfg (check opens the
+// store its own way, see cmd_check.go).
+func readViaConfig[T any](c *cli.Context, cfg app.Config, op string, opts any, local func(a *app.App) (T, error)) (T, error) {
 	var res T
 	run := func() error {
-		return withApp(c, true, func(a *app.App) error {
+		return withAppConfig(c, cfg, func(a *app.App) error {
 			var err error
 			res, err = local(a)
 			return err

@@ -74,17 +74,24 @@ func waitLine(t *testing.T, lines <-chan string, want string) {
 	}
 }
 
+// serveChild runs `vecimg serve` on db in a child process, which holds the
+// store for writing until the test ends, and waits until it serves.
+func serveChild(t *testing.T, db string) {
+	t.Helper()
+	cmd, lines := startChild(t, "--db", db, "serve", "--addr", "127.0.0.1:0")
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	waitLine(t, lines, "vecimg serve: http://")
+}
+
 // While another process writes the store (here `vecimg serve`, which holds
 // it until stopped), read commands get their answer from that process;
 // only a second writer is refused, naming the holder (issue 21.2).
 func TestReadsWhileAnotherProcessWrites(t *testing.T) {
 	dir, db := importedThirty(t)
-	cmd, lines := startChild(t, "--db", db, "serve", "--addr", "127.0.0.1:0")
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	}()
-	waitLine(t, lines, "vecimg serve: http://")
+	serveChild(t, db)
 
 	info := decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json"))
 	if info.Count != 30 {
@@ -126,5 +133,44 @@ func TestWriterWaitsForReaders(t *testing.T) {
 	}
 	if info := decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json")); info.Count != 5 {
 		t.Errorf("after the waiting writer: %d images, want 5", info.Count)
+	}
+}
+
+// A plain `vecimg check` while another process writes the store is answered
+// by that process, from what it has committed, instead of failing as busy
+// (issue 21).
+func TestCheckWhileAnotherProcessWrites(t *testing.T) {
+	_, db := importedThirty(t)
+	serveChild(t, db)
+
+	res := decodeJSON[app.CheckResult](t, mustRun(t, "--db", db, "check", "--json"))
+	if !res.OK || res.Records != 30 || len(res.Problems) != 0 {
+		t.Errorf("check while serve holds the store: %+v", res)
+	}
+	out := mustRun(t, "--db", db, "check")
+	if !strings.Contains(out, "30 records") || !strings.HasSuffix(strings.TrimSpace(out), "; ok") {
+		t.Errorf("check text while serve holds the store:\n%s", out)
+	}
+	// --repair writes: it is refused while another process writes, naming it.
+	if _, err := run(t, "--db", db, "check", "--repair"); !errors.Is(err, ErrBusy) {
+		t.Errorf("check --repair while serve holds the store: %v, want ErrBusy", err)
+	}
+}
+
+// A plain check that finds the store held by a writer that does not answer
+// queries waits for it, saying so, and then checks it (issue 21).
+func TestCheckWaitsForSilentWriter(t *testing.T) {
+	_, db := importedThirty(t)
+	writer, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, lines := startChild(t, "--db", db, "check")
+	waitLine(t, lines, "is held by a vecimg process that does not answer queries; waiting for it")
+	writer.Close()
+	for range lines { // drain until the child closes stderr
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("check after the writer went: %v", err)
 	}
 }

@@ -1,6 +1,9 @@
 package index
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors. Errors returned by this package wrap one of these (test
 // with errors.Is) and add what failed and on which id or file.
@@ -31,3 +34,51 @@ var (
 	// does not read. Rebuild it.
 	ErrVersion = errors.New("index: unsupported index file version")
 )
+
+// FileError is an index file that cannot be used. Path names the file (""
+// until the function that opened it fills it in), Reason says what is
+// wrong with it ("header checksum mismatch"), and Err is ErrCorrupt or
+// ErrVersion, which errors.Is sees.
+type FileError struct {
+	Path   string
+	Reason string
+	Err    error
+}
+
+// Problem is the file's state and its reason, without the path:
+// "damaged: header checksum mismatch".
+func (e *FileError) Problem() string {
+	if e.Err == ErrVersion {
+		return "of another format version: " + e.Reason
+	}
+	return "damaged: " + e.Reason
+}
+
+func (e *FileError) Error() string {
+	if e.Path == "" {
+		return "index file is " + e.Problem()
+	}
+	return "index file " + e.Path + " is " + e.Problem()
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// corruptf is a *FileError wrapping ErrCorrupt, its reason formatted.
+func corruptf(format string, a ...any) error {
+	return &FileError{Reason: fmt.Sprintf(format, a...), Err: ErrCorrupt}
+}
+
+// atFile names path in err when it is a *FileError that does not name its
+// file yet; other errors it wraps with op (what was being done) and path.
+func atFile(op, path string, err error) error {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		if fe.Path == "" {
+			c := *fe
+			c.Path = path
+			return &c
+		}
+		return fe
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
+}

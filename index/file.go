@@ -278,18 +278,18 @@ func Stat(path string) (FileInfo, error) {
 	}
 	var b [headerLen]byte
 	if _, err := io.ReadFull(f, b[:]); err != nil {
-		return FileInfo{}, fmt.Errorf("index file %s: %w", path, truncated(err))
+		return FileInfo{}, atFile("index file", path, truncated(err))
 	}
 	h, err := parseHeader(b[:], st.Size())
 	if err != nil {
-		return FileInfo{}, fmt.Errorf("index file %s: %w", path, err)
+		return FileInfo{}, atFile("index file", path, err)
 	}
 	return FileInfo{Vectors: h.live, Dim: h.dim, CodeDim: h.cdim, Generation: h.gen, Size: st.Size(), Tuning: h.tune}, nil
 }
 
 func truncated(err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: file is truncated", ErrCorrupt)
+		return corruptf("file is truncated")
 	}
 	return err
 }
@@ -298,19 +298,19 @@ func truncated(err error) error {
 func parseHeader(b []byte, size int64) (*header, error) {
 	le := binary.LittleEndian
 	if len(b) < 12 || size < headerLen {
-		return nil, fmt.Errorf("%w: file is truncated (%d bytes)", ErrCorrupt, size)
+		return nil, corruptf("file is truncated (%d bytes)", size)
 	}
 	if string(b[:8]) != fileMagic {
-		return nil, fmt.Errorf("%w: not a vecimg index file (bad magic)", ErrCorrupt)
+		return nil, corruptf("not a vecimg index file (bad magic)")
 	}
 	if v := le.Uint32(b[8:]); v != fileVersion {
-		return nil, fmt.Errorf("%w: file has format version %d, this build reads version %d", ErrVersion, v, fileVersion)
+		return nil, &FileError{Reason: fmt.Sprintf("file has format version %d, this build reads version %d", v, fileVersion), Err: ErrVersion}
 	}
 	if crc32.Checksum(b[:headerCRCAt], castagnoli) != le.Uint32(b[headerCRCAt:]) {
-		return nil, fmt.Errorf("%w: header checksum mismatch", ErrCorrupt)
+		return nil, corruptf("header checksum mismatch")
 	}
 	if m := le.Uint32(b[12:]); m != metricCos {
-		return nil, fmt.Errorf("%w: unknown metric %d", ErrCorrupt, m)
+		return nil, corruptf("unknown metric %d", m)
 	}
 	h := &header{
 		dim: int(le.Uint32(b[16:])), cdim: int(le.Uint32(b[20:])),
@@ -339,17 +339,17 @@ func parseHeader(b []byte, size int64) (*header, error) {
 	c, err := h.cfg.withDefaults()
 	switch {
 	case err != nil || c != h.cfg || h.cfg.ExactBelow == 0:
-		return nil, fmt.Errorf("%w: config out of range: %+v", ErrCorrupt, h.cfg)
+		return nil, corruptf("config out of range: %+v", h.cfg)
 	case h.dim < 1 || h.dim > MaxDim || h.cdim < 1 || h.cdim > h.dim:
-		return nil, fmt.Errorf("%w: dimension %d, code dimension %d", ErrCorrupt, h.dim, h.cdim)
+		return nil, corruptf("dimension %d, code dimension %d", h.dim, h.cdim)
 	case h.live > h.slots || h.slots >= noSlot-1 || h.free > h.slots || h.live+h.free != h.slots:
-		return nil, fmt.Errorf("%w: %d live vectors and %d free slots in %d slots", ErrCorrupt, h.live, h.free, h.slots)
+		return nil, corruptf("%d live vectors and %d free slots in %d slots", h.live, h.free, h.slots)
 	case (h.live == 0) != (h.entry == noSlot) || (h.live > 0 && int(h.entry) >= h.slots) || h.top > maxLevel:
-		return nil, fmt.Errorf("%w: entry point %d, top layer %d for %d vectors", ErrCorrupt, h.entry, h.top, h.live)
+		return nil, corruptf("entry point %d, top layer %d for %d vectors", h.entry, h.top, h.live)
 	case h.tune.Ef < 0 || h.tune.Ef > maxEf || !(h.tune.Recall >= 0 && h.tune.Recall <= 1) || !(h.tune.Target >= 0 && h.tune.Target <= 1) || h.tune.Live < 0:
-		return nil, fmt.Errorf("%w: tuning out of range: %+v", ErrCorrupt, h.tune)
+		return nil, corruptf("tuning out of range: %+v", h.tune)
 	case h.htab&(h.htab-1) != 0 || h.hfill > h.htab || (h.live > 0 && 2*h.live > h.htab):
-		return nil, fmt.Errorf("%w: id table of %d entries for %d vectors", ErrCorrupt, h.htab, h.live)
+		return nil, corruptf("id table of %d entries for %d vectors", h.htab, h.live)
 	}
 	n := uint64(h.slots)
 	want := [nSections]uint64{
@@ -359,18 +359,18 @@ func parseHeader(b []byte, size int64) (*header, error) {
 	next := uint64(headerLen)
 	for i, s := range h.sec {
 		if s.off != next || s.off+s.len > uint64(size) || s.len > uint64(size) {
-			return nil, fmt.Errorf("%w: section %s at %d+%d does not fit the %d-byte file (truncated?)", ErrCorrupt, sectionNames[i], s.off, s.len, size)
+			return nil, corruptf("section %s at %d+%d does not fit the %d-byte file (truncated?)", sectionNames[i], s.off, s.len, size)
 		}
 		if w := want[i]; w != 0 && s.len != w || w == 0 && i != secCodebook && i != secUpLinks && i != secIDBlob && s.len != 0 {
-			return nil, fmt.Errorf("%w: section %s has %d bytes, want %d", ErrCorrupt, sectionNames[i], s.len, w)
+			return nil, corruptf("section %s has %d bytes, want %d", sectionNames[i], s.len, w)
 		}
 		next = align64(s.off + s.len)
 	}
 	if end := h.sec[nSections-1].off + h.sec[nSections-1].len; end != uint64(size) {
-		return nil, fmt.Errorf("%w: file has %d bytes, header describes %d", ErrCorrupt, size, end)
+		return nil, corruptf("file has %d bytes, header describes %d", size, end)
 	}
 	if h.sec[secUpLinks].len%4 != 0 {
-		return nil, fmt.Errorf("%w: section uplinks has %d bytes", ErrCorrupt, h.sec[secUpLinks].len)
+		return nil, corruptf("section uplinks has %d bytes", h.sec[secUpLinks].len)
 	}
 	return h, nil
 }
@@ -379,7 +379,7 @@ func parseHeader(b []byte, size int64) (*header, error) {
 func parseCodebook(b []byte, dim, cdim int) (*codebook, error) {
 	le := binary.LittleEndian
 	if len(b) < 32 {
-		return nil, fmt.Errorf("%w: codebook section too short", ErrCorrupt)
+		return nil, corruptf("codebook section too short")
 	}
 	cb := &codebook{dim: dim, cdim: cdim,
 		trainN:   int(le.Uint64(b)),
@@ -393,7 +393,7 @@ func parseCodebook(b []byte, dim, cdim int) (*codebook, error) {
 		want += 4 * cdim * dim
 	}
 	if len(b) != want || (ident && cdim != dim) {
-		return nil, fmt.Errorf("%w: codebook section has %d bytes, want %d", ErrCorrupt, len(b), want)
+		return nil, corruptf("codebook section has %d bytes, want %d", len(b), want)
 	}
 	f := sliceOf[float32](b[32:])
 	cb.mean, f = f[:dim:dim], f[dim:]
@@ -404,7 +404,7 @@ func parseCodebook(b []byte, dim, cdim int) (*codebook, error) {
 	}
 	for _, s := range cb.step {
 		if !(s > 0) || math.IsInf(float64(s), 0) {
-			return nil, fmt.Errorf("%w: codebook has a quantisation step of %v", ErrCorrupt, s)
+			return nil, corruptf("codebook has a quantisation step of %v", s)
 		}
 	}
 	cb.derive()
@@ -414,8 +414,8 @@ func parseCodebook(b []byte, dim, cdim int) (*codebook, error) {
 // OpenFile maps the index file at path read-only and returns the index,
 // without a fetcher or source (see Open for the usual way). Opening reads
 // the header and the codebook, whatever the number of vectors. A file that
-// is truncated or fails a checksum gives an error wrapping ErrCorrupt; one
-// from another format version gives ErrVersion: rebuild it either way.
+// is truncated or fails a checksum gives a *FileError wrapping ErrCorrupt;
+// one from another format version wraps ErrVersion: rebuild it either way.
 // Close releases the mapping.
 func OpenFile(path string) (*Index, error) {
 	if !nativeLittleEndian {
@@ -432,7 +432,7 @@ func OpenFile(path string) (*Index, error) {
 	}
 	size := st.Size()
 	if size < headerLen {
-		return nil, fmt.Errorf("open index %s: %w: file is truncated (%d bytes)", path, ErrCorrupt, size)
+		return nil, atFile("open index", path, corruptf("file is truncated (%d bytes)", size))
 	}
 	mm, err := mapFile(f, size)
 	if err != nil {
@@ -441,7 +441,7 @@ func OpenFile(path string) (*Index, error) {
 	x, err := fromMapping(mm, size)
 	if err != nil {
 		unmap(mm)
-		return nil, fmt.Errorf("open index %s: %w", path, err)
+		return nil, atFile("open index", path, err)
 	}
 	x.path = path
 	x.mref = &mapping{b: mm}
@@ -467,7 +467,7 @@ func fromMapping(mm []byte, size int64) (*Index, error) {
 	sec := func(i int) []byte { s := h.sec[i]; return mm[s.off : s.off+s.len : s.off+s.len] }
 	cbBytes := sec(secCodebook)
 	if crc32.Checksum(cbBytes, castagnoli) != h.sec[secCodebook].crc {
-		return nil, fmt.Errorf("%w: codebook checksum mismatch", ErrCorrupt)
+		return nil, corruptf("codebook checksum mismatch")
 	}
 	cb, err := parseCodebook(cbBytes, h.dim, h.cdim)
 	if err != nil {
@@ -488,11 +488,11 @@ func fromMapping(mm []byte, size int64) (*Index, error) {
 	}
 	x.levels = x.levels[:h.slots:h.slots]
 	if h.live > 0 && int(x.levels[h.entry]) != h.top {
-		return nil, fmt.Errorf("%w: entry point is not on the top layer", ErrCorrupt)
+		return nil, corruptf("entry point is not on the top layer")
 	}
 	for _, s := range x.free {
 		if int(s) >= h.slots {
-			return nil, fmt.Errorf("%w: free slot %d of %d", ErrCorrupt, s, h.slots)
+			return nil, corruptf("free slot %d of %d", s, h.slots)
 		}
 	}
 	return x, nil
@@ -514,8 +514,8 @@ func (x *Index) Close() error {
 
 // Verify checks every section checksum of the index file at path and the
 // structure Open does not check (every link, level and id reference in
-// range, the id table consistent). It reads the whole file. Errors wrap
-// ErrCorrupt or ErrVersion.
+// range, the id table consistent). It reads the whole file. What it finds
+// wrong is a *FileError wrapping ErrCorrupt or ErrVersion.
 func Verify(path string) error {
 	x, err := OpenFile(path)
 	if err != nil {
@@ -525,11 +525,11 @@ func Verify(path string) error {
 	h, _ := parseHeader(x.mm[:headerLen], int64(len(x.mm)))
 	for i, s := range h.sec {
 		if crc32.Checksum(x.mm[s.off:s.off+s.len], castagnoli) != s.crc {
-			return fmt.Errorf("verify index %s: %w: section %s fails its checksum", path, ErrCorrupt, sectionNames[i])
+			return atFile("verify index", path, corruptf("section %s fails its checksum", sectionNames[i]))
 		}
 	}
 	if err := x.checkStructure(); err != nil {
-		return fmt.Errorf("verify index %s: %w", path, err)
+		return atFile("verify index", path, err)
 	}
 	return nil
 }
@@ -542,32 +542,32 @@ func (x *Index) checkStructure() error {
 		s := uint32(s)
 		id := x.idBytes(s)
 		if x.idRef[s] != 0 && len(id) == 0 {
-			return fmt.Errorf("%w: slot %d has an id reference outside the id bytes", ErrCorrupt, s)
+			return corruptf("slot %d has an id reference outside the id bytes", s)
 		}
 		if len(id) == 0 {
 			continue
 		}
 		live++
 		if got, ok := x.lookup(string(id)); !ok || got != s {
-			return fmt.Errorf("%w: id %q of slot %d is not in the id table", ErrCorrupt, id, s)
+			return corruptf("id %q of slot %d is not in the id table", id, s)
 		}
 		if int(x.levels[s]) > x.top {
-			return fmt.Errorf("%w: slot %d on layer %d above the top layer %d", ErrCorrupt, s, x.levels[s], x.top)
+			return corruptf("slot %d on layer %d above the top layer %d", s, x.levels[s], x.top)
 		}
 		for lc := 0; lc <= int(x.levels[s]); lc++ {
 			b := x.block(s, lc)
 			if len(b) == 0 || int(b[0]) > x.maxLinks(lc) {
-				return fmt.Errorf("%w: slot %d has a bad link block on layer %d", ErrCorrupt, s, lc)
+				return corruptf("slot %d has a bad link block on layer %d", s, lc)
 			}
 			for _, t := range x.links(s, lc) {
 				if int(t) >= n || t == s || len(x.idBytes(t)) == 0 || int(x.levels[t]) < lc {
-					return fmt.Errorf("%w: slot %d links on layer %d to slot %d, which is not a node of that layer", ErrCorrupt, s, lc, t)
+					return corruptf("slot %d links on layer %d to slot %d, which is not a node of that layer", s, lc, t)
 				}
 			}
 		}
 	}
 	if live != x.live {
-		return fmt.Errorf("%w: %d ids in use, header says %d", ErrCorrupt, live, x.live)
+		return corruptf("%d ids in use, header says %d", live, x.live)
 	}
 	return nil
 }

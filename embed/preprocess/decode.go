@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	// Registered formats. JPEG and PNG are what the reference reads; GIF is
 	// read too (first frame; OpenCV 4.6 itself has no GIF reader), and BMP.
@@ -309,9 +310,19 @@ func oneLine(s string) string {
 	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
 		s = s[:i]
 	}
+	// A decoder quotes the bytes it did not expect ("gif: can't recognize
+	// format \"…\""): the reason keeps the words, not the file's bytes.
+	if i := strings.IndexByte(s, '"'); i >= 0 {
+		s = strings.TrimRight(s[:i], " :")
+	}
+	s = strings.ToValidUTF8(s, "?")
 	const max = 120
 	if len(s) > max {
-		s = s[:max] + "…"
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
 	}
 	return s
 }

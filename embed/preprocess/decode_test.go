@@ -191,3 +191,18 @@ func corruptAt(b []byte, i int) []byte {
 	c[i] ^= 0xff
 	return c
 }
+
+// A decoder's message keeps its words, not the bytes it quotes, and is cut
+// on a character boundary (issue 21).
+func TestOneLineDropsQuotedBytes(t *testing.T) {
+	for in, want := range map[string]string{
+		"can't recognize format \"GIF8\\x1b\\x00\"": "can't recognize format",
+		"bad data\nsecond line":                     "bad data",
+		"a" + strings.Repeat("é", 70):               "a" + strings.Repeat("é", 59) + "…",
+		"bad \xff byte":                             "bad ? byte",
+	} {
+		if got := oneLine(in); got != want {
+			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func (a *App) currentIndexWith(ctx context.Context, st *store.Store, p Progress,
 	case info.Rebuilt && info.Loaded:
 		p.Note(fmt.Sprintf("index rebuilt (%s)", info.Reason))
 	case info.Rebuilt && info.Reason != "no index file yet":
-		p.Note(fmt.Sprintf("index file not usable (%s): rebuilt it", info.Reason))
+		p.Note(fmt.Sprintf("%s; rebuilt it", info.Reason))
 	}
 	if info.SaveErr != nil {
 		p.Note(fmt.Sprintf("warning: could not save the index (%v); it will be rebuilt next time", info.SaveErr))
@@ -316,7 +316,7 @@ func describeIndex(db string, gen uint64) *IndexInfo {
 	}
 	fi, err := index.Stat(path)
 	if err != nil {
-		return &IndexInfo{Path: path, Problem: err.Error()}
+		return &IndexInfo{Path: path, Problem: indexFileProblem(err)}
 	}
 	return &IndexInfo{Path: path, Vectors: fi.Vectors, Generation: fi.Generation, Current: fi.Generation == gen, Tuning: tuningOf(fi.Tuning)}
 }
@@ -344,6 +344,17 @@ func tuningOf(t index.Tuning) *IndexTuning {
 	return &IndexTuning{Ef: t.Ef, Recall: t.Recall, Queries: t.Queries, Target: t.Target}
 }
 
+// indexFileProblem is what is wrong with an index file that does not open,
+// without its path (the caller names it): "damaged: header checksum
+// mismatch".
+func indexFileProblem(err error) string {
+	var fe *index.FileError
+	if errors.As(err, &fe) {
+		return fe.Problem()
+	}
+	return err.Error()
+}
+
 // checkIndexFile verifies the index file in full (header, checksums,
 // dimension, generation, count) against the store and returns its problems.
 // A missing file is not a problem: it is built on the next query.
@@ -361,7 +372,8 @@ func checkIndexFile(db string, man store.Manifest, gen uint64, count int) (*Inde
 		fi, err = index.Stat(path)
 	}
 	if err != nil {
-		return &IndexInfo{Path: path, Problem: err.Error()}, []Problem{bad("%v (delete it: the next query rebuilds it)", err)}
+		p := indexFileProblem(err)
+		return &IndexInfo{Path: path, Problem: p}, []Problem{bad("%s", p)}
 	}
 	g := fi.Generation
 	info := &IndexInfo{Path: path, Vectors: fi.Vectors, Generation: g, Current: g == gen, Tuning: tuningOf(fi.Tuning)}

@@ -43,7 +43,7 @@ type IndexInfo struct {
 // String is the one-line description info prints.
 func (i *IndexInfo) String() string {
 	if i.Problem != "" {
-		return fmt.Sprintf("%s: %s (delete it: the next query rebuilds it)", i.Path, i.Problem)
+		return fmt.Sprintf("%s: %s (the next query rebuilds it)", i.Path, i.Problem)
 	}
 	state := "up to date"
 	if !i.Current {

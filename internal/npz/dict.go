@@ -59,11 +59,11 @@ func (p *litParser) value() (any, error) {
 			j++
 		}
 		if j < len(p.s) && p.s[j] == 'L' { // Python 2 long
-			n, err := strconv.Atoi(p.s[p.i:j])
+			n, err := p.atoi(j)
 			p.i = j + 1
 			return n, err
 		}
-		n, err := strconv.Atoi(p.s[p.i:j])
+		n, err := p.atoi(j)
 		p.i = j
 		return n, err
 	case strings.HasPrefix(p.s[p.i:], "True"):
@@ -73,7 +73,7 @@ func (p *litParser) value() (any, error) {
 		p.i += 5
 		return false, nil
 	}
-	return nil, fmt.Errorf("unexpected %q at %d", p.s[p.i], p.i)
+	return nil, fmt.Errorf("unexpected byte 0x%02x at %d", p.s[p.i], p.i)
 }
 
 func (p *litParser) str() (string, error) {
@@ -155,4 +155,14 @@ func (p *litParser) dict() (map[string]any, error) {
 		}
 		return nil, fmt.Errorf("expected , or } at %d", p.i)
 	}
+}
+
+// atoi is the integer at p.i..j; its error names the position, not the
+// bytes (a damaged header is not quoted back).
+func (p *litParser) atoi(j int) (int, error) {
+	n, err := strconv.Atoi(p.s[p.i:j])
+	if err != nil {
+		return 0, fmt.Errorf("bad integer at %d", p.i)
+	}
+	return n, nil
 }

@@ -90,7 +90,7 @@ func ReadHeader(r io.Reader) (Header, error) {
 	h.DataOffset += int64(hlen)
 	d, err := parseDict(string(buf))
 	if err != nil {
-		return h, fmt.Errorf("bad .npy header %q: %v", strings.TrimSpace(string(buf)), err)
+		return h, fmt.Errorf("bad .npy header (%d bytes): %v", hlen, err)
 	}
 	descr, ok := d["descr"].(string)
 	if !ok {

@@ -35,3 +35,19 @@ func TestEncodeHeader(t *testing.T) {
 		t.Errorf("1-D header %q", got)
 	}
 }
+
+// A damaged header is described by its size and the position of what is
+// wrong, never quoted back (issue 21).
+func TestBadHeaderNotQuoted(t *testing.T) {
+	for _, dict := range []string{"\x1b[31m\xff\xfe garbage", "{'descr': '<f4', 'shape': (12\x1bxyz,), }", "{'descr': '<f4', \x07}"} {
+		body := dict + strings.Repeat(" ", 64-10-len(dict)%54) + "\n"
+		h := append([]byte("\x93NUMPY\x01\x00"), byte(len(body)), byte(len(body)>>8))
+		_, err := ReadHeader(bytes.NewReader(append(h, body...)))
+		if err == nil {
+			t.Fatalf("header %q accepted", dict)
+		}
+		if msg := err.Error(); !strings.HasPrefix(msg, "bad .npy header (") || strings.ContainsAny(msg, "\x1b\x07\xff") || strings.Contains(msg, "garbage") || strings.Contains(msg, "xyz") {
+			t.Errorf("header %q: %q", dict, msg)
+		}
+	}
+}

@@ -190,9 +190,36 @@ func withFile(name string, fn func(f *parquet.File) error) error {
 	}
 	f, err := parquet.OpenFile(fh, fi.Size(), parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true))
 	if err != nil {
-		return fmt.Errorf("%w: %s is not a complete Parquet file (truncated, or not Parquet): %v", ErrBadInput, name, err)
+		return notParquet(name, fh, fi.Size())
 	}
 	return fn(f)
+}
+
+// notParquet says why the file fh (of size bytes, named name), which the
+// Parquet reader refused, is not usable: it names the marker or the part
+// that is missing, and never quotes the file's bytes (the reader's own
+// message does).
+func notParquet(name string, fh *os.File, size int64) error {
+	const magic = "PAR1"
+	var head, tail [4]byte
+	if size >= 4 {
+		if _, err := fh.ReadAt(head[:], 0); err != nil {
+			return fmt.Errorf("cannot read %s: %w", name, err)
+		}
+		if string(head[:]) != magic {
+			return fmt.Errorf("%w: %s is not a Parquet file (it does not start with %s)", ErrBadInput, name, magic)
+		}
+	}
+	if size < 12 {
+		return fmt.Errorf("%w: %s is not a complete Parquet file (%d bytes; the smallest is 12)", ErrBadInput, name, size)
+	}
+	if _, err := fh.ReadAt(tail[:], size-4); err != nil {
+		return fmt.Errorf("cannot read %s: %w", name, err)
+	}
+	if string(tail[:]) != magic {
+		return fmt.Errorf("%w: %s is not a complete Parquet file (it does not end with %s: truncated?)", ErrBadInput, name, magic)
+	}
+	return fmt.Errorf("%w: %s is a damaged Parquet file (its footer does not decode)", ErrBadInput, name)
 }
 
 func metadataOf(f *parquet.File) map[string]string {

@@ -129,8 +129,9 @@ func (it *Iter) advance() (bool, error) {
 		}
 		f, err := parquet.OpenFile(fh, fi.Size(), parquet.SkipBloomFilters(true), parquet.SkipPageIndex(true))
 		if err != nil {
+			err := notParquet(it.name, fh, fi.Size())
 			fh.Close()
-			return false, fmt.Errorf("%w: %s is not a complete Parquet file (truncated, or not Parquet): %v", ErrBadInput, it.name, err)
+			return false, err
 		}
 		c, err := columnsOf(it.name, f, it.d.o)
 		if err != nil {
