@@ -146,6 +146,9 @@ func (e *wordedError) Unwrap() error { return e.err }
 // withApp opens the --db store as an app.App for one operation and closes
 // it afterwards. Commands that only read pass readOnly.
 func withApp(c *cli.Context, readOnly bool, op func(a *app.App) error) error {
+	if err := checkRecallTarget(c); err != nil {
+		return err
+	}
 	a, err := app.Open(c.Context, appConfig(c, readOnly))
 	if err != nil {
 		return advise(err)
@@ -173,6 +176,7 @@ func appConfig(c *cli.Context, readOnly bool) app.Config {
 		ReadOnly:       readOnly,
 		LateWrite:      true,
 		AcceptRollback: c.Bool("accept-rollback"),
+		RecallTarget:   c.Float64("recall-target"), // 0 where the command has no such flag
 		ORTLib:         c.String("ort-lib"),
 		Session: embed.SessionOptions{Device: c.String("device"), Threads: c.Int("threads"),
 			TF32: c.Bool("tf32"), ConvAlgoSearch: c.String("conv-search")},

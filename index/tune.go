@@ -143,14 +143,18 @@ func (x *Index) Tune(target float64, queries int) (Tuning, error) {
 }
 
 // String is the sentence a build prints: "ef 96 gives recall@10 0.993 on
-// 200 sampled images".
+// 200 sampled images (target 0.99)".
 func (t Tuning) String() string {
 	if t.Ef == 0 {
 		return "not tuned"
 	}
 	s := fmt.Sprintf("ef %d gives recall@%d %.3f on %d sampled images", t.Ef, tuneK, t.Recall, t.Queries)
-	if t.Recall < t.Target {
-		s += fmt.Sprintf(" (below the target %.3f: the largest ef tried)", t.Target)
+	switch {
+	case t.Target <= 0:
+	case t.Recall < t.Target:
+		s += fmt.Sprintf(" (below the target %g: the largest ef tried)", t.Target)
+	default:
+		s += fmt.Sprintf(" (target %g)", t.Target)
 	}
 	return s
 }
