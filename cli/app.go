@@ -151,6 +151,9 @@ func withApp(c *cli.Context, readOnly bool, op func(a *app.App) error) error {
 
 // withAppConfig is withApp with the App opened with cfg.
 func withAppConfig(c *cli.Context, cfg app.Config, op func(a *app.App) error) error {
+	if err := checkRecallTarget(c); err != nil {
+		return err
+	}
 	a, err := app.Open(c.Context, cfg)
 	if err != nil {
 		return advise(err)
@@ -178,6 +181,7 @@ func appConfig(c *cli.Context, readOnly bool) app.Config {
 		ReadOnly:       readOnly,
 		LateWrite:      true,
 		AcceptRollback: c.Bool("accept-rollback"),
+		RecallTarget:   c.Float64("recall-target"), // 0 where the command has no such flag
 		ORTLib:         c.String("ort-lib"),
 		Session: embed.SessionOptions{Device: c.String("device"), Threads: c.Int("threads"),
 			TF32: c.Bool("tf32"), ConvAlgoSearch: c.String("conv-search")},

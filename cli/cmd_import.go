@@ -26,6 +26,7 @@ func importCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model-name", Usage: "`NAME` of the model that made the vectors (recorded in the store; required except for a vecimg Parquet export, which carries its store's model)"},
 			&cli.BoolFlag{Name: "no-index", Usage: "do not build the index now (the first query builds it)"},
+			recallTargetFlag(),
 			&cli.StringFlag{Name: "id-column", Value: "id", Usage: "Parquet: the `COLUMN` of ids (strings or integers)"},
 			&cli.StringFlag{Name: "vector-column", Value: "vector", Usage: "Parquet: the `COLUMN` of vectors (lists of float32 or float64)"},
 			jsonFlag(),

@@ -49,6 +49,7 @@ func ingestCommand() *cli.Command {
 			&cli.IntFlag{Name: "workers", Usage: "decode/preprocess workers (default: number of CPUs)"},
 			&cli.BoolFlag{Name: "strict", Usage: "exit with status 3 when any file is bad"},
 			followLinksFlag(),
+			recallTargetFlag(),
 			shardFlags()[0], shardFlags()[1],
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "when done, write this shard's records as Parquet to folder `DIR` (see below)"},
 			&cli.IntFlag{Name: "rows-per-file", Value: parquetio.DefaultRowsPerFile, Usage: "with --out: at most `N` rows per Parquet file"},

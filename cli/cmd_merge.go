@@ -35,6 +35,7 @@ func mergeCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "on-conflict", Value: merge.Refuse, Usage: "same id, different content: refuse (write nothing) or rename (keep both, the later as ID~N)"},
 			&cli.BoolFlag{Name: "no-index", Usage: "do not build the index now (the first query builds it)"},
+			recallTargetFlag(),
 			jsonFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 		},

@@ -24,6 +24,7 @@ func outliersCommand() *cli.Command {
 			&cli.IntFlag{Name: "n", Value: dedup.DefaultOutlierN, Usage: "how many to list"},
 			&cli.IntFlag{Name: "k", Value: dedup.DefaultOutlierK, Usage: "score = distance to the k-th nearest other image"},
 			&cli.StringFlag{Name: "sheets", Usage: "also write contact sheets into `DIR`"},
+			recallTargetFlag(),
 			jsonFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 		},

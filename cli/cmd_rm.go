@@ -17,7 +17,7 @@ func rmCommand() *cli.Command {
 		Description: "Deletes the records of the given ids from the store in one atomic batch and brings\n" +
 			"the index up to date. Every id is checked first: if one is not stored, nothing is deleted.\n" +
 			"The image files themselves are not touched. Ids come from `vecimg dups`, `outliers`, `similar`.",
-		Flags: []cli.Flag{jsonFlag()},
+		Flags: []cli.Flag{recallTargetFlag(), jsonFlag()},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return argCountError("rm", "one or more IDs", nil)

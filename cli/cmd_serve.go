@@ -31,6 +31,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "addr", Value: server.DefaultAddr, Usage: "listen on `HOST:PORT` (other than 127.0.0.1/localhost exposes the store to the network: set --token)"},
 			&cli.StringFlag{Name: "watch", Usage: "ingest `DIR` at start and whenever images appear or change in it"},
 			followLinksFlag(),
+			recallTargetFlag(),
 			&cli.DurationFlag{Name: "rescan", Value: server.DefaultRescan, Usage: "with --watch: also rescan DIR this often (0 = only on file events)"},
 			&cli.StringFlag{Name: "token", EnvVars: []string{"VECIMG_TOKEN"}, Usage: "require this `TOKEN` on every API call (Authorization: Bearer TOKEN; the page asks for it)"},
 			&cli.StringFlag{Name: "max-upload", Value: "32MiB", Usage: "largest image upload accepted (`SIZE`: bytes, or with KiB, MiB, GiB)"},
@@ -40,6 +41,9 @@ func serveCommand() *cli.Command {
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usagef("serve takes no arguments (got %q); use --watch DIR to ingest a folder", c.Args().First())
+			}
+			if err := checkRecallTarget(c); err != nil {
+				return err
 			}
 			addr := c.String("addr")
 			if _, port, err := net.SplitHostPort(addr); err != nil || port == "" {

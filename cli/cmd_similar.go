@@ -29,7 +29,7 @@ func similarCommand() *cli.Command {
 			&cli.BoolFlag{Name: "check", Usage: "report recall@k of the index against exact search instead of answering a query"},
 			&cli.IntFlag{Name: "queries", Value: 200, Usage: "with --check: number of stored images used as queries"},
 			&cli.StringFlag{Name: "precision", Usage: "for a new image file: the precision of the store's model (fp32, int8, …; it is run as recorded); refused when the store's differs"},
-			&cli.Float64Flag{Name: "recall-target", Usage: "when this command builds the index (or updates it by 10% or more): the recall@10 its default ef is tuned for (default 0.99)"},
+			recallTargetFlag(),
 		}, queryModelFlags()...), runtimeFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.Bool("check") {
@@ -38,9 +38,6 @@ func similarCommand() *cli.Command {
 				}
 				opts := app.RecallOptions{Queries: c.Int("queries"), K: c.Int("k"), Ef: c.Int("ef"), Progress: progressFor(c)}
 				return withApp(c, true, func(a *app.App) error {
-					if err := a.SetRecallTarget(c.Float64("recall-target")); err != nil {
-						return err
-					}
 					res, err := a.Recall(c.Context, opts)
 					if err != nil {
 						return err
@@ -56,9 +53,6 @@ func similarCommand() *cli.Command {
 			remote := opts
 			remote.Query, remote.Progress = absIfExists(opts.Query), nil
 			res, err := readVia(c, app.ReadSimilar, remote, func(a *app.App) (app.SimilarResult, error) {
-				if err := a.SetRecallTarget(c.Float64("recall-target")); err != nil {
-					return app.SimilarResult{}, err
-				}
 				return a.Similar(c.Context, opts)
 			})
 			if err != nil {

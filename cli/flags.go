@@ -48,3 +48,21 @@ func runtimeFlags() []cli.Flag {
 		&cli.StringFlag{Name: "conv-search", Value: "EXHAUSTIVE", Usage: "CUDA: cuDNN convolution algorithm search: EXHAUSTIVE, HEURISTIC or DEFAULT"},
 	}
 }
+
+// recallTargetFlag is --recall-target, on every command that builds the
+// index or grows it (appConfig passes it on, withApp checks it).
+func recallTargetFlag() cli.Flag {
+	return &cli.Float64Flag{Name: "recall-target", Usage: "when this command builds the index (or updates it by 10% or more): the recall@10 its default ef is tuned for (default 0.99)"}
+}
+
+// checkRecallTarget refuses a --recall-target outside (0, 1], before
+// anything is opened or written.
+func checkRecallTarget(c *cli.Context) error {
+	if !c.IsSet("recall-target") {
+		return nil
+	}
+	if t := c.Float64("recall-target"); !(t > 0 && t <= 1) {
+		return usagef("--recall-target must be in (0, 1], a recall@10 such as 0.99 (got %v)", t)
+	}
+	return nil
+}

@@ -65,7 +65,7 @@ func TestOutputs(t *testing.T) {
 	}
 
 	// similar --check.
-	if o := mustRun(t, "--db", db, "similar", "--check", "-k", "5"); !regexp.MustCompile(`^recall@5 of the HNSW index against exact search: 1\.0000 \(30 stored images as queries, ef=\d+, 30 vectors\)\nvectors read per query: mean \d+\.\d, p99 \d+ \(exact search: mean \d+\.\d, p99 \d+\)\nindex tuned: ef \d+ gives recall@10 \d\.\d{3} on 30 sampled images\n$`).MatchString(o) {
+	if o := mustRun(t, "--db", db, "similar", "--check", "-k", "5"); !regexp.MustCompile(`^recall@5 of the HNSW index against exact search: 1\.0000 \(30 stored images as queries, ef=\d+, 30 vectors\)\nvectors read per query: mean \d+\.\d, p99 \d+ \(exact search: mean \d+\.\d, p99 \d+\)\nindex tuned: ef \d+ gives recall@10 \d\.\d{3} on 30 sampled images \(target 0\.99\)\n$`).MatchString(o) {
 		t.Fatalf("similar --check text: %q", o)
 	}
 	rec := decodeJSON[app.RecallResult](t, mustRun(t, "--db", db, "similar", "--check", "-k", "5", "--queries", "7", "--json"))
@@ -137,7 +137,7 @@ func TestOutputs(t *testing.T) {
 
 	// check: clean, then a damaged index file.
 	out = mustRun(t, "--db", db, "check")
-	if !regexp.MustCompile(`^.*v\.db: 30 records, generation 1, schema 3; index: .*v\.db\.hnsw: 30 vectors, up to date; ef \d+ gives recall@10 \d\.\d{3} on 30 sampled images; ok\n$`).MatchString(out) {
+	if !regexp.MustCompile(`^.*v\.db: 30 records, generation 1, schema 3; index: .*v\.db\.hnsw: 30 vectors, up to date; ef \d+ gives recall@10 \d\.\d{3} on 30 sampled images \(target 0\.99\); ok\n$`).MatchString(out) {
 		t.Fatalf("check text: %q", out)
 	}
 	ck := decodeJSON[app.CheckResult](t, mustRun(t, "--db", db, "check", "--json"))

@@ -113,6 +113,9 @@ type query struct {
 	// Error terms of a query prepared from an exact vector (queryNorms):
 	// |z|, the norm of what the projection drops, the rounding slack.
 	zn, rn, slack float32
+	// hide is slot+1 of a node the walk must not visit (0: none): a
+	// stored vector searched as if it were not in the graph (tuning).
+	hide uint32
 }
 
 // prepare fills q from the unit vector x; y and z are scratch (dim, cdim).

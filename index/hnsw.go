@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"slices"
 	"unsafe"
 )
@@ -100,7 +101,7 @@ func (x *Index) greedy(q *query, ep cand, lc int) cand {
 	for moved := true; moved; {
 		moved = false
 		for _, t := range x.links(ep.s, lc) {
-			if t >= n {
+			if t >= n || t+1 == q.hide {
 				continue
 			}
 			if d := x.dist(q, t); d < ep.d || (d == ep.d && t < ep.s) {
@@ -135,14 +136,20 @@ func (x *Index) searchLayer(c *searchCtx, q *query, eps []cand, ef, lc int) {
 		}
 		seen[e.s] = stamp
 		c.cand.push(e)
+		if e.s+1 == q.hide {
+			continue // a hidden entry point: walked from, never kept
+		}
 		c.res.push(e)
 		if c.res.len() > ef {
 			c.res.pop()
 		}
 	}
+	if h := q.hide; h != 0 && h-1 < n {
+		seen[h-1] = stamp
+	}
 	for c.cand.len() > 0 {
 		cur := c.cand.pop()
-		if cur.d > c.res.top().d {
+		if c.res.len() > 0 && cur.d > c.res.top().d {
 			break
 		}
 		nb := c.batch[:0]
@@ -177,6 +184,11 @@ func (x *Index) searchLayer(c *searchCtx, q *query, eps []cand, ef, lc int) {
 // and returns the entry point for layer stop.
 func (x *Index) descend(q *query, stop int) cand {
 	ep := cand{x.dist(q, x.entry), x.entry}
+	if x.entry+1 == q.hide {
+		// The hidden node is the entry point: the walk leaves it for its
+		// nearest neighbour (searchLayer never keeps it).
+		ep.d = float32(math.Inf(1))
+	}
 	for lc := x.top; lc > stop; lc-- {
 		ep = x.greedy(q, ep, lc)
 	}

@@ -66,7 +66,8 @@ type RecallReport struct {
 
 // RecallIDs is Recall with stored vectors as queries: each id's own vector
 // (from the fetcher), with the id itself left out of both result lists (as
-// SearchID does).
+// SearchID does) and its node hidden from the graph walk, so that each
+// query is searched as a new image would be (the measure tuning uses).
 func (x *Index) RecallIDs(ids []string, opt SearchOptions) (float64, error) {
 	r, err := x.RecallIDsReport(ids, opt)
 	return r.Recall, err
@@ -83,6 +84,7 @@ func (x *Index) RecallIDsReport(ids []string, opt SearchOptions) (RecallReport, 
 		return rep, err
 	}
 	rep.TruthReads = truthReads
+	opt.heldOut = true
 	found, reads, capped, err := x.searchIDs(ids, opt)
 	if err != nil {
 		return rep, err

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -371,5 +372,51 @@ func TestParallelLinkDeterministic(t *testing.T) {
 	}
 	if a, b := graph(1), graph(4); a != b {
 		t.Fatalf("1 core: %s; 4 cores: %s", a, b)
+	}
+}
+
+// TestHeldOutWalk: a held-out search (tuning's) never visits the query's
+// own node, on any layer, while a plain walk always finds it first.
+func TestHeldOutWalk(t *testing.T) {
+	base, _ := fc6Data(1500, 0)
+	x := build(t, sourceOf(base), smallFC6().Dim, fastCfg)
+	walk := func(i int, hide bool) []uint32 {
+		id := idOf(i)
+		c := &searchCtx{}
+		c.unit = make([]float32, x.dim)
+		normalise(c.unit, base[i], x.dim)
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		s, _ := x.lookup(id)
+		x.prepareQuery(c, c.unit)
+		if hide {
+			c.q.hide = s + 1
+		}
+		c.w = append(c.w[:0], x.descend(&c.q, 0))
+		x.searchLayer(c, &c.q, c.w, 32, 0)
+		var out []uint32
+		for _, e := range c.res.drainSorted(nil) {
+			out = append(out, e.s)
+		}
+		return out
+	}
+	for i := 0; i < 1500; i += 37 {
+		id := idOf(i)
+		s, _ := x.lookup(id)
+		if i == 0 { // the entry point too
+			s = x.entry
+			id = x.idOf(s)
+			i, _ = strconv.Atoi(id)
+		}
+		if got := walk(i, false); len(got) == 0 || got[0] != s {
+			t.Fatalf("plain walk for %s: nearest %v, want its own node %d first", id, got[:min(3, len(got))], s)
+		}
+		if got := walk(i, true); slices.Contains(got, s) || len(got) != 32 {
+			t.Fatalf("held-out walk for %s visited its own node %d (or found %d of 32)", id, s, len(got))
+		}
+		rs, err := x.SearchID(id, SearchOptions{K: 10, heldOut: true})
+		if err != nil || len(rs) != 10 {
+			t.Fatalf("held-out SearchID(%s): %v, %v", id, rs, err)
+		}
 	}
 }

@@ -66,6 +66,12 @@ type SearchOptions struct {
 	Method Method
 	// Stats, when not nil, receives what the search read.
 	Stats *SearchStats
+	// heldOut (SearchID, graph search): the walk does not visit the query's
+	// own node (when it is the entry point, the walk only leaves it), as if
+	// the vector were a new one the graph never linked (tuning measures
+	// recall so). hide is that node's slot+1.
+	heldOut bool
+	hide    uint32
 }
 
 // SearchStats says what one search read.
@@ -163,6 +169,9 @@ func (x *Index) SearchID(id string, opt SearchOptions) ([]Result, error) {
 	if s, ok = x.lookup(id); !ok { // deleted meanwhile
 		return nil, fmt.Errorf("search by id %q: %w", id, ErrNotFound)
 	}
+	if opt.heldOut {
+		opt.hide = s + 1
+	}
 	if exact && len(c.unit) == x.dim {
 		x.prepareQuery(c, c.unit)
 	} else {
@@ -259,8 +268,10 @@ func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Re
 			ef = x.efLocked()
 		}
 		ef = max(ef, opt.K+len(excl))
+		c.q.hide = opt.hide
 		c.w = append(c.w[:0], x.descend(&c.q, 0))
 		x.searchLayer(c, &c.q, c.w, ef, 0)
+		c.q.hide = 0
 		c.w = c.res.drainSorted(c.w[:0])
 	}
 	c.w = slices.DeleteFunc(c.w, func(e cand) bool { return slices.Contains(excl, e.s) || len(x.idBytes(e.s)) == 0 })

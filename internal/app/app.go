@@ -36,6 +36,10 @@ type Config struct {
 	// App (the CLI); a server running operations concurrently leaves it
 	// false and gets the store opened for writing at Open.
 	LateWrite bool
+	// RecallTarget is the recall@10 that a build or a large update of the
+	// index tunes its default search breadth for (--recall-target): a value
+	// in (0, 1], or 0 for index.DefaultRecallTarget.
+	RecallTarget float64
 	// AcceptRollback opens a store that went back in time (see
 	// store.ErrRollback) as it is now instead of refusing it.
 	AcceptRollback bool
@@ -82,7 +86,11 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.DB == "" {
 		return nil, invalidf("no store path: pass --db PATH")
 	}
+	if !(cfg.RecallTarget >= 0 && cfg.RecallTarget <= 1) {
+		return nil, invalidf("recall target %v is not in (0, 1]: give a recall@10 such as 0.99", cfg.RecallTarget)
+	}
 	a := &App{cfg: cfg}
+	a.idx.target = cfg.RecallTarget
 	if _, err := os.Stat(cfg.DB); errors.Is(err, fs.ErrNotExist) || cfg.DeferOpen {
 		return a, nil // operations check their options first, then say there is no store
 	}

@@ -32,21 +32,8 @@ type indexState struct {
 	live  int
 	saved uint64 // generation of the index file, as far as this App knows
 	// target is the recall@10 a build tunes the search breadth for (0: the
-	// index's default; negative: no tuning). See SetRecallTarget.
+	// index's default; negative: no tuning). From Config.RecallTarget.
 	target float64
-}
-
-// SetRecallTarget sets the recall@10 that a build or a large update of the
-// index tunes its default search breadth for (--recall-target): a value in
-// (0, 1], or 0 for the default (index.DefaultRecallTarget).
-func (a *App) SetRecallTarget(t float64) error {
-	if !(t >= 0 && t <= 1) {
-		return invalidf("--recall-target must be in (0, 1] (got %v)", t)
-	}
-	a.idx.mu.Lock()
-	a.idx.target = t
-	a.idx.mu.Unlock()
-	return nil
 }
 
 // searchParams are the search settings of one query.
@@ -332,7 +319,7 @@ type IndexTuning struct {
 }
 
 // String is the line a build prints: "ef 96 gives recall@10 0.993 on 200
-// sampled images".
+// sampled images (target 0.99)".
 func (t IndexTuning) String() string {
 	return index.Tuning{Ef: t.Ef, Recall: t.Recall, Queries: t.Queries, Target: t.Target}.String()
 }
