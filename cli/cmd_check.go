@@ -104,6 +104,6 @@ func printCheck(w io.Writer, res app.CheckResult) error {
 	if !res.OK {
 		status = count(len(res.Problems), "problem")
 	}
-	_, err := fmt.Fprintf(w, "%s: %d records, generation %d, schema %d; index: %s; %s\n", escapeText(res.Store), res.Records, res.Generation, res.Schema, idx, status)
+	_, err := fmt.Fprintf(w, "%s: %s, generation %d, schema %d; index: %s; %s\n", escapeText(res.Store), count(res.Records, "record"), res.Generation, res.Schema, idx, status)
 	return err
 }

@@ -163,7 +163,7 @@ func printCalibration(w io.Writer, res app.CalibrateResult) error {
 		return err
 	}
 	if n := len(res.Skipped); n > 0 {
-		fmt.Fprintf(w, "%d images skipped (source file gone, changed or unreadable), e.g. %s: %s\n", n, res.Skipped[0].Path, res.Skipped[0].Reason)
+		fmt.Fprintf(w, "%s skipped (source file gone, changed or unreadable), e.g. %s: %s\n", count(n, "image"), res.Skipped[0].Path, res.Skipped[0].Reason)
 	}
 	switch {
 	case res.Saved:
@@ -265,7 +265,7 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	if res.Sheets != nil {
 		fmt.Fprintf(w, "wrote %d contact sheets and %s\n", res.Sheets.Files, res.Sheets.Index)
 		if n := len(res.Sheets.Unreadable); n > 0 {
-			fmt.Fprintf(w, "%d images could not be read for the sheets (grey tiles), e.g. %s\n", n, res.Sheets.Unreadable[0])
+			fmt.Fprintf(w, "%s could not be read for the sheets (grey tiles), e.g. %s\n", count(n, "image"), res.Sheets.Unreadable[0])
 		}
 	}
 	return nil

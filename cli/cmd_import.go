@@ -61,7 +61,7 @@ func printImport(w io.Writer, res app.ImportResult) error {
 	if res.Restored {
 		verb = "restored" // a vecimg export, with its manifest, paths and hashes
 	}
-	fmt.Fprintf(w, "%s %d vectors of dimension %d from %s (model %q)", verb, res.Rows, res.Dim, res.File, res.Model)
+	fmt.Fprintf(w, "%s %s of dimension %d from %s (model %q)", verb, count(res.Rows, "vector"), res.Dim, res.File, res.Model)
 	if res.Replaced > 0 {
 		fmt.Fprintf(w, ", %d replacing stored ids", res.Replaced)
 	}

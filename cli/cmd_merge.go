@@ -64,7 +64,7 @@ func printMerge(w io.Writer, res app.MergeResult) error {
 	for _, in := range res.Inputs {
 		ins = append(ins, fmt.Sprintf("%s (%d)", in.Name, in.Records))
 	}
-	fmt.Fprintf(w, "merged %s into %s: %d records written", strings.Join(ins, ", "), res.Into, res.Written)
+	fmt.Fprintf(w, "merged %s into %s: %s written", strings.Join(ins, ", "), res.Into, count(int(res.Written), "record"))
 	if res.Present > 0 {
 		fmt.Fprintf(w, ", %d already there", res.Present)
 	}

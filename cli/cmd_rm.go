@@ -38,6 +38,6 @@ func printRemove(w io.Writer, res app.RemoveResult) error {
 	for _, r := range res.Removed {
 		fmt.Fprintf(w, "removed %s (%s)\n", escapeText(r.ID), escapeText(r.Path))
 	}
-	_, err := fmt.Fprintf(w, "%d records removed, %d left; the image files were not touched\n", len(res.Removed), res.Images)
+	_, err := fmt.Fprintf(w, "%s removed, %d left; the image files were not touched\n", count(len(res.Removed), "record"), res.Images)
 	return err
 }

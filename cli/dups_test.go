@@ -265,7 +265,7 @@ func TestRm(t *testing.T) {
 	if len(d.Groups) != 2 || len(d.Groups[0].Members) != 2 {
 		t.Errorf("dups after rm: %+v, want {a1, a2} and {b1, b2}", d.Groups)
 	}
-	if out := mustRun(t, "--db", db, "rm", "b2"); !strings.Contains(out, "removed b2") || !strings.Contains(out, "1 records removed, 11 left") {
+	if out := mustRun(t, "--db", db, "rm", "b2"); !strings.Contains(out, "removed b2") || !strings.Contains(out, "1 record removed, 11 left") {
 		t.Errorf("rm text output:\n%s", out)
 	}
 }
