@@ -3,6 +3,7 @@ package merge
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/vecimg/vecimg/internal/parquetio"
@@ -63,6 +64,9 @@ type parquetSource struct {
 
 func openParquet(path string) (Source, error) {
 	d, err := parquetio.Open(path, parquetio.ReadOptions{})
+	if errors.Is(err, parquetio.ErrBadInput) {
+		return nil, fmt.Errorf("merge input: %w", err) // it names the file
+	}
 	if err != nil {
 		return nil, fmt.Errorf("merge input %s: %w", path, err)
 	}
