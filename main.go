@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/vecimg/vecimg/cli"
 )
@@ -24,11 +25,29 @@ const (
 	exitInterrupted = 130 // Ctrl-C or SIGTERM; committed work is kept
 )
 
+// interruptGrace is how long a command may take, after Ctrl-C or SIGTERM,
+// to finish what it is committing and close the store (serve drains its
+// requests for up to 10 s and saves the index) before the process
+// exits anyway (status 130): badger's close has been seen to hang on a
+// damaged value log. Every batch is one transaction, so an exit here keeps
+// what was committed, as a kill does. A second signal exits at once.
+var interruptGrace = 30 * time.Second
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := cli.Run(ctx, cli.App(), os.Args)
-	stop()
-	os.Exit(exitCode(err))
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		select {
+		case <-sigs:
+		case <-time.After(interruptGrace):
+		}
+		fmt.Fprintln(os.Stderr, "vecimg: interrupted; stopped without waiting for the store to close (what was committed is kept)")
+		os.Exit(exitInterrupted)
+	}()
+	os.Exit(exitCode(cli.Run(ctx, cli.App(), os.Args)))
 }
 
 func exitCode(err error) int {

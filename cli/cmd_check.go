@@ -19,7 +19,9 @@ func checkCommand() *cli.Command {
 			"counters, the manifest and the state file (a store that went back in time is reported\n" +
 			"with what was lost); then reads the index file beside the store (PATH.hnsw) in full and\n" +
 			"checks its header, checksums, dimension and generation, and lists temporary files of\n" +
-			"interrupted index saves. Without --repair nothing is changed. See docs/integrity.md.",
+			"interrupted index saves. Without --repair nothing is changed. A read that makes no\n" +
+			"progress for 2 minutes ends the check with a problem naming where it stalled (exit 1).\n" +
+			"See docs/integrity.md.",
 		Flags: []cli.Flag{jsonFlag(),
 			&cli.BoolFlag{Name: "repair", Usage: "drop the damaged records and index entries, delete a damaged index file and stale temporary files, then check again"},
 		},
@@ -54,7 +56,10 @@ func checkCommand() *cli.Command {
 			}
 			if err != nil {
 				hint := "run `vecimg check --repair` to drop what is damaged"
-				if repair {
+				switch {
+				case res.Stalled:
+					hint = "a read of the store did not return; if its disk answers other reads, the store is damaged where the check stopped: restore it from a backup (--repair cannot drop what it cannot read)"
+				case repair:
 					hint = "what is left needs a backup or --accept-rollback"
 				}
 				return fmt.Errorf("%w: %s in %s (listed above); %s", err, count(len(res.Problems), "problem"), res.Store, hint)
@@ -103,6 +108,10 @@ func printCheck(w io.Writer, res app.CheckResult) error {
 	status := "ok"
 	if !res.OK {
 		status = count(len(res.Problems), "problem")
+	}
+	if res.Stalled {
+		_, err := fmt.Fprintf(w, "%s: check stopped where a read did not return; %s\n", escapeText(res.Store), status)
+		return err
 	}
 	_, err := fmt.Fprintf(w, "%s: %s, generation %d, schema %d; index: %s; %s\n", escapeText(res.Store), count(res.Records, "record"), res.Generation, res.Schema, idx, status)
 	return err

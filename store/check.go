@@ -2,18 +2,34 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"sync"
+	"time"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/vecimg/vecimg/internal/testhook"
 )
 
 // maxProblems is how many problems Check reports before it stops looking.
 const maxProblems = 10000
 
-// Check verifies the whole store from one snapshot: every checksum badger
+// CheckStallTimeout is how long Check waits for its scan to make progress
+// (reach the next record, index entry, key or file) before it gives up with
+// a *StallError. A healthy store that is slow to read (a big one, a busy
+// disk) keeps making progress and is never cut off; a read that never
+// returns (a damaged file badger loops on, an unreachable disk) is. Tests
+// shorten it.
+var CheckStallTimeout = 2 * time.Minute
+
+// Check is CheckContext with a context that is never cancelled.
+func (s *Store) Check() error { return s.CheckContext(context.Background()) }
+
+// CheckContext verifies the whole store from one snapshot: every checksum badger
 // keeps (each table block, and each value-log entry as it is read); the
 // schema, manifest and counters decode; every record's data and metadata
 // decode; every vector has the manifest's dimension, is finite and not all
@@ -29,8 +45,77 @@ const maxProblems = 10000
 // Check changes nothing. A panic inside badger on a damaged file is turned
 // into a problem. It reads every value once and looks up index entries by
 // key; its memory does not grow with the store.
-func (s *Store) Check() (err error) {
-	c := checker{}
+//
+// Check is bounded in time: the scan runs in a goroutine of its own and
+// reports each item it reaches; when it reaches none for
+// CheckStallTimeout, Check returns the problems found so far joined with a
+// *StallError naming where the scan stopped. When ctx is cancelled it
+// returns ctx.Err() at once. In both cases the scan's goroutine is left
+// behind, blocked in badger: Close then leaves the database open (closing
+// it under a read in progress could crash or hang) and the process exit
+// releases it.
+func (s *Store) CheckContext(ctx context.Context) error {
+	c := &checker{prog: &checkProgress{}}
+	done := make(chan error, 1)
+	go func() { done <- s.check(c) }()
+	tick, stop := stallTicker(tickEvery(CheckStallTimeout))
+	defer stop()
+	seen, since := c.prog.count(), stallNow()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			s.abandon(done)
+			return ctx.Err()
+		case <-tick:
+			var err error
+			if n := c.prog.count(); n != seen {
+				seen, since = n, stallNow()
+			} else if stallNow().Sub(since) >= CheckStallTimeout {
+				s.abandon(done)
+				problems := c.prog.problems() // what the scan found before it stalled
+				err = s.checkResult(append(problems, c.prog.stall(CheckStallTimeout)))
+			}
+			if stallTicked != nil {
+				stallTicked()
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// Test seams of the stall watchdog: the clock and the ticker.
+var (
+	stallNow    = time.Now
+	stallTicker = func(d time.Duration) (<-chan time.Time, func()) {
+		t := time.NewTicker(d)
+		return t.C, t.Stop
+	}
+	stallTicked func() // called when the watchdog has looked at a tick
+)
+
+// tickEvery is how often the watchdog looks at the scan's progress.
+func tickEvery(timeout time.Duration) time.Duration {
+	return max(timeout/8, time.Millisecond)
+}
+
+// abandon records that a Check's scan goroutine was left running; Close
+// does not close badger under it unless it has ended since.
+func (s *Store) abandon(done <-chan error) {
+	ended := make(chan struct{})
+	go func() {
+		err := <-done
+		_ = err // the caller has already been answered
+		close(ended)
+	}()
+	s.stuck.Store(&ended)
+}
+
+// check is the scan of CheckContext, run in its own goroutine.
+func (s *Store) check(c *checker) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			c.problems = append(c.problems, &FileError{Path: s.path, Reason: fmt.Sprintf("reading the store failed on damaged data: %v", r)})
@@ -41,21 +126,24 @@ func (s *Store) Check() (err error) {
 	// compaction leaves (the next writer removes them); only with a rollback
 	// do they hold lost records, and the rollback's problem names them.
 	if s.rollback != nil {
-		c.problems = append(c.problems, &FileError{Path: filepath.Join(s.path, stateFile), Reason: s.rollback.Error()})
+		c.addProblem(&FileError{Path: filepath.Join(s.path, stateFile), Reason: s.rollback.Error()})
 	}
+	c.prog.at("store metadata", nil, "", filepath.Join(s.path, stateFile))
 	if _, _, err := readState(s.path); err != nil {
-		c.problems = append(c.problems, err)
+		c.addProblem(err)
 	}
 	for _, t := range s.tableFiles() {
 		if slices.Contains(s.files.orphans, filepath.Base(t)) {
 			continue
 		}
+		c.prog.at("table file", nil, "", t)
 		if err := probeTable(t, true); err != nil {
-			c.problems = append(c.problems, &FileError{Path: t, Reason: "damaged table: " + err.Error()})
+			c.addProblem(&FileError{Path: t, Reason: "damaged table: " + err.Error()})
 		}
 	}
 	err = s.db.View(func(txn *badger.Txn) error {
 		c.txn = txn
+		c.prog.at("store metadata", nil, "", "")
 		c.meta()
 		c.records()
 		c.index(prefixHash)
@@ -68,6 +156,72 @@ func (s *Store) Check() (err error) {
 		return s.wrapf(err, "check")
 	}
 	return s.checkResult(c.problems)
+}
+
+// checkProgress is what the scan has reached, shared with the watchdog:
+// a count that grows with every item, where the scan is, and a copy of the
+// problems found (the scan's own slice is not read while it runs).
+type checkProgress struct {
+	mu      sync.Mutex
+	steps   uint64
+	records uint64
+	bytes   uint64
+	stage   string
+	key     []byte // a buffer reused for every key
+	id      string
+	file    string
+	found   []error
+}
+
+// at records that the scan reached an item (key, id and file as far as
+// known) and calls the test hook.
+func (p *checkProgress) at(stage string, key []byte, id, file string) {
+	p.mu.Lock()
+	p.steps++
+	p.stage, p.key, p.id, p.file = stage, append(p.key[:0], key...), id, file
+	p.mu.Unlock()
+	name := id
+	if name == "" {
+		name = file
+	}
+	testhook.CheckStep(stage, name)
+}
+
+// read counts a record and its value bytes read.
+func (p *checkProgress) read(records int, bytes int64) {
+	p.mu.Lock()
+	p.steps++
+	p.records += uint64(records)
+	p.bytes += uint64(bytes)
+	p.mu.Unlock()
+}
+
+func (p *checkProgress) count() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.steps
+}
+
+func (p *checkProgress) found1(e error) {
+	p.mu.Lock()
+	p.found = append(p.found, e)
+	p.mu.Unlock()
+}
+
+func (p *checkProgress) problems() []error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.found)
+}
+
+func (p *checkProgress) stall(idle time.Duration) *StallError {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e := &StallError{Idle: idle, Stage: p.stage, ID: p.id, File: p.file, Records: p.records, Bytes: p.bytes}
+	if len(p.key) > 0 {
+		e.Key = printableKey(p.key)
+	}
+	return e
 }
 
 func (s *Store) checkResult(problems []error) error {
@@ -84,6 +238,7 @@ func (s *Store) checkResult(problems []error) error {
 var errStop = errors.New("too many problems")
 
 type checker struct {
+	prog     *checkProgress
 	txn      *badger.Txn
 	dim      int
 	problems []error
@@ -94,7 +249,14 @@ func (c *checker) add(key []byte, id, format string, args ...any) {
 	if c.stopErr != nil {
 		return
 	}
-	c.problems = append(c.problems, &CorruptError{Key: printableKey(key), ID: id, Reason: fmt.Sprintf(format, args...), raw: bytes.Clone(key)})
+	c.addProblem(&CorruptError{Key: printableKey(key), ID: id, Reason: fmt.Sprintf(format, args...), raw: bytes.Clone(key)})
+}
+
+// addProblem records a problem (and shares it with the watchdog, which
+// lists it if the scan stalls later).
+func (c *checker) addProblem(e error) {
+	c.problems = append(c.problems, e)
+	c.prog.found1(e)
 	if len(c.problems) >= maxProblems {
 		c.stopErr = errStop
 	}
@@ -105,10 +267,7 @@ func (c *checker) readErr(err error) {
 	switch {
 	case errors.As(err, &ce):
 		if c.stopErr == nil {
-			c.problems = append(c.problems, ce)
-			if len(c.problems) >= maxProblems {
-				c.stopErr = errStop
-			}
+			c.addProblem(ce)
 		}
 	case err != nil && c.stopErr == nil:
 		c.stopErr = err
@@ -166,6 +325,7 @@ func (c *checker) records() {
 			continue
 		}
 		id := string(idb)
+		c.prog.at("record", k, id, "")
 		if suffix == suffixMeta {
 			if !pending || id != lastData {
 				c.add(k, id, "metadata without record data")
@@ -178,6 +338,7 @@ func (c *checker) records() {
 				}
 				return decodeMetaAt(v, k, id, &m)
 			}), k, id))
+			c.prog.read(0, item.ValueSize())
 			continue
 		}
 		if pending {
@@ -199,6 +360,7 @@ func (c *checker) records() {
 			h.vec = nil
 			return nil
 		})
+		c.prog.read(1, item.ValueSize())
 		if err != nil {
 			c.readErr(valueErr(err, k, id))
 			continue
@@ -267,6 +429,7 @@ func (c *checker) index(prefix []byte) {
 			c.add(k, "", "malformed %s index key", kindStr)
 			continue
 		}
+		c.prog.at(kindStr+" index entry", k, string(id), "")
 		if it.Item().ValueSize() != 0 {
 			c.add(k, string(id), "%s index entry has a value", kindStr)
 		}
@@ -301,6 +464,7 @@ func (c *checker) strays() {
 	known := [][]byte{keySchema, keyManifest, keyGen, keyCount, keyCluster, keyRun}
 	for it.Rewind(); it.Valid() && c.stopErr == nil; it.Next() {
 		k := it.Item().Key()
+		c.prog.at("key", k, "", "")
 		if bytes.HasPrefix(k, prefixRecord) || bytes.HasPrefix(k, prefixHash) || bytes.HasPrefix(k, prefixPath) || bytes.HasPrefix(k, prefixLabel) {
 			continue
 		}

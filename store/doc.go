@@ -46,7 +46,10 @@
 //   - A full disk is an error before anything is written (ErrNoSpace;
 //     space.go), not badger's SIGBUS on a mapped write.
 //   - Check verifies badger's table and value-log checksums too, and never
-//     panics on damaged files; Repair drops what it finds damaged.
+//     panics on damaged files; Repair drops what it finds damaged. Check
+//     gives up on a scan that makes no progress for CheckStallTimeout
+//     (*StallError, ErrStalled) and returns at once when its context is
+//     cancelled; Close then leaves badger open under the stuck read.
 //   - No badger type appears in the API; errors are the sentinels and types
 //     of errors.go.
 //   - Ids and vectors are checked by internal/vec, the rule (and limits)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sentinel errors. Every error the package returns for one of these
@@ -228,3 +229,46 @@ func (e *IncompleteError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrIncomplete) true.
 func (e *IncompleteError) Unwrap() error { return ErrIncomplete }
+
+// ErrStalled: Check made no progress for CheckStallTimeout (a read that did
+// not return) and gave up waiting. The error is a *StallError; it also
+// matches ErrCorrupt, as the stall is one of the problems Check lists.
+var ErrStalled = errors.New("check stalled")
+
+// StallError says where Check stopped making progress: what it was reading
+// (Stage: "record", "hash index entry", "path index entry", "label",
+// "key", "table file", "store metadata"), the key and record id or the
+// file, and how much it had read before.
+type StallError struct {
+	Idle    time.Duration // how long it waited without progress (at least; CheckStallTimeout)
+	Stage   string
+	Key     string // printable, as in CorruptError; "" when reading a file
+	ID      string // the record, when known
+	File    string // the file, when known
+	Records uint64 // records read before the stall
+	Bytes   uint64 // value bytes read before the stall
+}
+
+func (e *StallError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "check stalled: no progress for %v while reading %s", e.Idle, e.Stage)
+	switch {
+	case e.ID != "" && e.Stage == "record":
+		fmt.Fprintf(&b, " %q", e.ID)
+	case e.ID != "":
+		fmt.Fprintf(&b, " of record %q", e.ID)
+	case e.File != "":
+		fmt.Fprintf(&b, " %s", e.File)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, " (key %s)", e.Key)
+	}
+	fmt.Fprintf(&b, ", after %d records (%d value bytes); the read did not return and what follows it was not checked", e.Records, e.Bytes)
+	return b.String()
+}
+
+// Unwrap makes errors.Is(err, ErrCorrupt) true.
+func (e *StallError) Unwrap() error { return ErrCorrupt }
+
+// Is makes errors.Is(err, ErrStalled) true.
+func (e *StallError) Is(target error) bool { return target == ErrStalled }

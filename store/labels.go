@@ -211,6 +211,7 @@ func (c *checker) labels() {
 			continue
 		}
 		id := string(idb)
+		c.prog.at("label", key, id, "")
 		if lrun != run {
 			// Written by a cluster interrupted before its switch, or left by
 			// one interrupted while deleting the previous run's labels: no

@@ -16,6 +16,8 @@ import (
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
 	"github.com/dgraph-io/badger/v4/table"
+
+	"github.com/vecimg/vecimg/internal/testhook"
 )
 
 // storeFiles is what Open learns from a store's directory before badger
@@ -259,6 +261,7 @@ func closeDB(db *badger.DB) error {
 				done <- fmt.Errorf("%w: badger failed while closing: %v", ErrCorrupt, r)
 			}
 		}()
+		testhook.BadgerClose()
 		done <- db.Close()
 	}()
 	select {

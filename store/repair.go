@@ -30,8 +30,8 @@ func (s *Store) Repair() (RepairResult, error) {
 		return res, s.wrapf(ErrReadOnly, "repair")
 	}
 	err := s.Check()
-	if err != nil && !errors.Is(err, ErrCorrupt) {
-		return res, err
+	if err != nil && (!errors.Is(err, ErrCorrupt) || errors.Is(err, ErrStalled)) {
+		return res, err // a stalled check does not say what to drop
 	}
 	problems := append(flattenErrors(err), s.preProblems...)
 	if len(problems) == 0 {

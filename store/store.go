@@ -117,6 +117,9 @@ type Store struct {
 	// preProblems: what a read-only check found before a repairing open
 	// made the value log readable for badger (see guardLastVlog).
 	preProblems []error
+	// stuck is set when a Check gave up on its scan (a stall, a
+	// cancellation); the channel is closed when the scan has ended.
+	stuck atomic.Pointer[chan struct{}]
 }
 
 // Open opens the store at path, creating it (and its parent directories) when
@@ -575,6 +578,17 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
+	if p := s.stuck.Load(); p != nil {
+		select {
+		case <-*p:
+		default:
+			// A read of a Check's scan has not returned: unmapping its
+			// files or waiting for it could crash or hang. The process
+			// exit releases the database.
+			s.shadow.remove()
+			return fmt.Errorf("close store %q: %w: a check's read has not returned; the database was left open", s.path, ErrStalled)
+		}
+	}
 	err := closeDB(s.db)
 	s.shadow.remove()
 	if err != nil {

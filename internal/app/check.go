@@ -40,6 +40,10 @@ type CheckResult struct {
 	OK         bool       `json:"ok"`
 	Problems   []Problem  `json:"problems"`
 	Repaired   *Repaired  `json:"repaired,omitempty"` // with Repair: what was dropped (Problems are those left)
+	// Stalled: a read of the store did not return within
+	// store.CheckStallTimeout; the last problem says where, and what lies
+	// after it was not checked (nor repaired).
+	Stalled bool `json:"stalled,omitempty"`
 }
 
 // Check verifies the store (every checksum badger keeps, the records, hash
@@ -50,10 +54,13 @@ type CheckResult struct {
 // damaged records and index entries (store.Repair), deletes a damaged index
 // file (the next query rebuilds it) and the stale temporary files, then
 // checks again. Problems are listed in the result; the error is
-// ErrCheckFailed when there are any, or the error that stopped the check.
+// ErrCheckFailed when there are any, or the error that stopped the check
+// (ctx's error when it is cancelled, at once even while a read hangs).
+// A read that does not return within store.CheckStallTimeout is a problem
+// (Stalled): the check stops there and repairs nothing.
 func (a *App) Check(ctx context.Context, o CheckOptions) (CheckResult, error) {
 	res, err := a.check(ctx)
-	if !o.Repair || !errors.Is(err, ErrCheckFailed) {
+	if !o.Repair || !errors.Is(err, ErrCheckFailed) || res.Stalled {
 		return res, err
 	}
 	if a.cfg.ReadOnly {
@@ -96,12 +103,17 @@ func (a *App) check(ctx context.Context) (CheckResult, error) {
 		return res, err
 	}
 	res.Store, res.Schema = st.Path(), st.Schema()
-	if err := st.Check(); err != nil {
+	if err := st.CheckContext(ctx); err != nil {
 		probs, ok := storeProblems(err)
 		if !ok {
 			return res, err
 		}
 		res.Problems = append(res.Problems, probs...)
+		if errors.Is(err, store.ErrStalled) {
+			// The store does not answer: read nothing more from it.
+			res.Stalled = true
+			return res, ErrCheckFailed
+		}
 	}
 	if res.Records, err = st.Count(); err != nil {
 		return res, err
@@ -148,6 +160,15 @@ func storeProblems(err error) (probs []Problem, ok bool) {
 			return
 		case *store.FileError:
 			probs = append(probs, Problem{Where: "store", Key: v.Path, Reason: v.Reason})
+			return
+		case *store.StallError:
+			key := v.Key
+			if key == "" {
+				key = v.File
+			}
+			probs = append(probs, Problem{Where: "store", Key: key, ID: v.ID, Reason: fmt.Sprintf(
+				"check stalled: no progress for %v while reading this %s, after %d records (%d value bytes); gave up waiting, what follows was not checked",
+				v.Idle, v.Stage, v.Records, v.Bytes)})
 			return
 		}
 		switch u := e.(type) {
