@@ -401,10 +401,7 @@ func (c *checker) mustExist(key []byte, id, reason string) {
 // index checks that every entry of the hash or path index names a record
 // whose hash or path is the entry's.
 func (c *checker) index(prefix []byte) {
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	o.Prefix = prefix
-	it := c.txn.NewIterator(o)
+	it := keyIterator(c.txn, prefix)
 	defer it.Close()
 	for it.Seek(prefix); it.ValidForPrefix(prefix) && c.stopErr == nil; it.Next() {
 		k := it.Item().KeyCopy(nil)
@@ -457,9 +454,7 @@ func (c *checker) index(prefix []byte) {
 
 // strays reports keys outside the layout.
 func (c *checker) strays() {
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	it := c.txn.NewIterator(o)
+	it := keyIterator(c.txn, nil)
 	defer it.Close()
 	known := [][]byte{keySchema, keyManifest, keyGen, keyCount, keyCluster, keyRun}
 	for it.Rewind(); it.Valid() && c.stopErr == nil; it.Next() {

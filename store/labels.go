@@ -97,10 +97,7 @@ func newLabelCursor(txn *badger.Txn, run uint64) *labelCursor {
 		return &labelCursor{}
 	}
 	p := labelPrefix(run)
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	o.Prefix = p
-	it := txn.NewIterator(o)
+	it := keyIterator(txn, p)
 	it.Seek(p)
 	return &labelCursor{it: it, prefix: p, run: run}
 }
@@ -157,10 +154,7 @@ func (s *Store) pruneLabels(keep uint64) error {
 	wb := s.db.NewWriteBatch()
 	defer wb.Cancel()
 	err := s.db.View(func(txn *badger.Txn) error {
-		o := badger.DefaultIteratorOptions
-		o.PrefetchValues = false
-		o.Prefix = prefixLabel
-		it := txn.NewIterator(o)
+		it := keyIterator(txn, prefixLabel)
 		defer it.Close()
 		for it.Seek(prefixLabel); it.ValidForPrefix(prefixLabel); it.Next() {
 			if run, _, ok := parseLabelKey(it.Item().Key()); !ok || run != keep {
@@ -198,10 +192,7 @@ func (c *checker) labels() {
 	} else if run != 0 && err == nil {
 		c.add(keyRun, "", "current run %d without a stored clustering", run)
 	}
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	o.Prefix = prefixLabel
-	it := c.txn.NewIterator(o)
+	it := keyIterator(c.txn, prefixLabel)
 	defer it.Close()
 	for it.Seek(prefixLabel); it.ValidForPrefix(prefixLabel) && c.stopErr == nil; it.Next() {
 		key := it.Item().KeyCopy(nil)

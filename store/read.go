@@ -86,10 +86,7 @@ func (s *Store) ByPath(path string) (id string, ok bool, err error) {
 // firstUnder returns the rest of the first key under prefix.
 func (s *Store) firstUnder(prefix []byte, op string) (id string, ok bool, err error) {
 	err = s.db.View(func(txn *badger.Txn) error {
-		o := badger.DefaultIteratorOptions
-		o.PrefetchValues = false
-		o.Prefix = prefix
-		it := txn.NewIterator(o)
+		it := keyIterator(txn, prefix)
 		defer it.Close()
 		it.Seek(prefix)
 		if it.ValidForPrefix(prefix) {
@@ -185,10 +182,7 @@ func (e callbackError) Unwrap() error { return e.err }
 
 func listRecordIDs(txn *badger.Txn) ([]string, error) {
 	var ids []string
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	o.Prefix = prefixRecord
-	it := txn.NewIterator(o)
+	it := scanIterator(txn)
 	defer it.Close()
 	for it.Seek(prefixRecord); it.ValidForPrefix(prefixRecord); it.Next() {
 		k := it.Item().Key()
@@ -203,17 +197,21 @@ func listRecordIDs(txn *badger.Txn) ([]string, error) {
 	return ids, nil
 }
 
-// scanIterator iterates the record keys without badger's value prefetching:
-// a value read through Item.Value is then a slice of the memory-mapped value
-// log, decoded in place, while prefetching copies every value first (from a
-// goroutine per item). On a warm page cache, scanning 20,000 4096-d records
-// took 78–89 ms without prefetching and 143–150 ms with it
-// (BenchmarkScan/ScanVectors); the kernel's read-ahead covers the value log,
-// which a scan reads in about the order it was written.
-func scanIterator(txn *badger.Txn) *badger.Iterator {
+// scanIterator iterates the record keys (see keyIterator).
+func scanIterator(txn *badger.Txn) *badger.Iterator { return keyIterator(txn, prefixRecord) }
+
+// keyIterator iterates the keys under prefix (every key when prefix is nil)
+// without badger's value prefetching: a value read through Item.Value is
+// then a slice of the memory-mapped value log, decoded in place, while
+// prefetching copies every value first (from a goroutine per item). On a
+// warm page cache, scanning 20,000 4096-d records took 78–89 ms without
+// prefetching and 143–150 ms with it (BenchmarkScan/ScanVectors); the
+// kernel's read-ahead covers the value log, which a scan reads in about the
+// order it was written.
+func keyIterator(txn *badger.Txn, prefix []byte) *badger.Iterator {
 	o := badger.DefaultIteratorOptions
 	o.PrefetchValues = false
-	o.Prefix = prefixRecord
+	o.Prefix = prefix
 	return txn.NewIterator(o)
 }
 

@@ -70,9 +70,7 @@ func (s *Store) Repair() (RepairResult, error) {
 			}
 		}
 		// One pass over both indexes and the labels for the dropped ids.
-		o := badger.DefaultIteratorOptions
-		o.PrefetchValues = false
-		it := txn.NewIterator(o)
+		it := keyIterator(txn, nil)
 		defer it.Close()
 		for _, p := range [][]byte{prefixHash, prefixPath, prefixLabel} {
 			for it.Seek(p); it.ValidForPrefix(p); it.Next() {

@@ -551,9 +551,7 @@ func (s *Store) tableFiles() []string {
 
 // isEmpty reports whether the database holds no keys at all.
 func isEmpty(txn *badger.Txn) bool {
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	it := txn.NewIterator(o)
+	it := keyIterator(txn, nil)
 	defer it.Close()
 	it.Rewind()
 	return !it.Valid()

@@ -172,9 +172,7 @@ func dropIndex(txn *badger.Txn, id string, old *dataHeader) error {
 		return txn.Delete(pathKey(string(old.path), id))
 	}
 	var doomed [][]byte
-	o := badger.DefaultIteratorOptions
-	o.PrefetchValues = false
-	it := txn.NewIterator(o)
+	it := keyIterator(txn, nil)
 	suffix := append([]byte{sep}, id...)
 	for _, p := range [][]byte{prefixHash, prefixPath} {
 		for it.Seek(p); it.ValidForPrefix(p); it.Next() {
