@@ -49,7 +49,7 @@ type Runner interface {
 }
 
 // Sink is where the pipeline delivers vectors; the consumer (the store)
-// implements it. Lookup and VectorByHash are called from several goroutines;
+// implements it. Lookup and ByHash are called from several goroutines;
 // Write from one.
 type Sink interface {
 	// Lookup returns what is stored under id, if anything.

@@ -10,26 +10,8 @@ import (
 
 // dot returns the dot product of two equal-length, non-empty vectors. vek32
 // uses its AVX2+FMA kernel when the CPU has both and a portable loop
-// otherwise; BenchmarkDot compares it with dotGo.
+// otherwise.
 func dot(a, b []float32) float32 { return vek32.Dot(a, b) }
-
-// dotGo is a plain four-way unrolled dot product, kept as the reference the
-// kernel is tested and benchmarked against.
-func dotGo(a, b []float32) float32 {
-	b = b[:len(a)]
-	var s0, s1, s2, s3 float32
-	i := 0
-	for ; i+4 <= len(a); i += 4 {
-		s0 += a[i] * b[i]
-		s1 += a[i+1] * b[i+1]
-		s2 += a[i+2] * b[i+2]
-		s3 += a[i+3] * b[i+3]
-	}
-	for ; i < len(a); i++ {
-		s0 += a[i] * b[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
 
 // cosDist turns the dot product of two unit vectors into the cosine distance
 // 1 − cos, clamped to [0, 2] (rounding can push it slightly outside).

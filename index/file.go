@@ -122,7 +122,7 @@ func sliceOf[T any](b []byte) []T {
 	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), n)
 }
 
-// codebookBytes encodes the codebook section.
+// bytes encodes the codebook section.
 func (cb *codebook) bytes() []byte {
 	le := binary.LittleEndian
 	b := make([]byte, 0, 32+4*(cb.dim+2*cb.cdim+len(cb.basis)))

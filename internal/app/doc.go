@@ -16,5 +16,6 @@
 // it changes the store or any file), and where derived files live (the index
 // file beside the store, <db>.hnsw; see index.go, the only file that calls
 // package index). Front ends only turn their input into options and print
-// results; results carry json tags for --json and the server.
+// results; the results' json tags define the command line's --json output
+// (the server answers with its own types, filled from these results).
 package app

@@ -7,9 +7,10 @@ import (
 )
 
 // Backend is what the server needs from the application layer. The server
-// owns this seam; *app.App is adapted to it (see NewAppBackend) and the
-// tests use an in-memory fake. Implementations must be safe for concurrent
-// use: queries arrive while an ingest or a clustering runs.
+// owns this seam; *app.App is adapted to it by appbackend.New (package
+// internal/server/appbackend) and the tests use an in-memory fake.
+// Implementations must be safe for concurrent use: queries arrive while an
+// ingest or a clustering runs.
 type Backend interface {
 	// Info describes the store.
 	Info(ctx context.Context) (Info, error)
