@@ -9,16 +9,20 @@ import "strings"
 // under that rule (such as "7" and "007") fall back to plain bytewise order,
 // so NaturalLess is a strict total order. Purely numeric ids therefore sort
 // numerically and ids without digits sort lexicographically.
-func NaturalLess(a, b string) bool {
-	if c := naturalCompare(a, b); c != 0 {
-		return c < 0
+func NaturalLess(a, b string) bool { return NaturalCompare(a, b) < 0 }
+
+// NaturalCompare is the three-way form of NaturalLess, for slices.SortFunc:
+// -1 when a sorts before b, +1 when after, 0 only when a == b.
+func NaturalCompare(a, b string) int {
+	if c := compareRuns(a, b); c != 0 {
+		return c
 	}
-	return a < b
+	return strings.Compare(a, b)
 }
 
-// naturalCompare compares a and b run by run as NaturalLess describes,
+// compareRuns compares a and b run by run as NaturalLess describes,
 // returning 0 when they differ at most in leading zeros.
-func naturalCompare(a, b string) int {
+func compareRuns(a, b string) int {
 	for a != "" && b != "" {
 		ra, rb := run(a), run(b)
 		a, b = a[len(ra):], b[len(rb):]

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"slices"
 	"testing"
 )
@@ -13,19 +14,14 @@ func TestNaturalLess(t *testing.T) {
 			if got, want := NaturalLess(sorted[i], sorted[j]), i < j; got != want {
 				t.Errorf("NaturalLess(%q, %q) = %v, want %v", sorted[i], sorted[j], got, want)
 			}
+			if got, want := NaturalCompare(sorted[i], sorted[j]), cmp.Compare(i, j); got != want {
+				t.Errorf("NaturalCompare(%q, %q) = %d, want %d", sorted[i], sorted[j], got, want)
+			}
 		}
 	}
 	shuffled := slices.Clone(sorted)
 	slices.Reverse(shuffled)
-	slices.SortFunc(shuffled, func(a, b string) int {
-		switch {
-		case NaturalLess(a, b):
-			return -1
-		case NaturalLess(b, a):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(shuffled, NaturalCompare)
 	if !slices.Equal(shuffled, sorted) {
 		t.Errorf("sorted: %q", shuffled)
 	}

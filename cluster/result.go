@@ -24,13 +24,7 @@ func (r *Result) renumber() {
 		if c := cmp.Compare(r.Sizes[b], r.Sizes[a]); c != 0 {
 			return c
 		}
-		switch {
-		case NaturalLess(minID[a], minID[b]):
-			return -1
-		case NaturalLess(minID[b], minID[a]):
-			return 1
-		}
-		return 0
+		return NaturalCompare(minID[a], minID[b])
 	})
 	newOf := make([]int32, k)
 	centers := make([][]float32, k)

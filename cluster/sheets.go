@@ -56,13 +56,7 @@ func SheetClusters(res *Result, n int) []SheetCluster {
 			if c := cmp.Compare(res.Distances[a], res.Distances[b]); c != 0 {
 				return c
 			}
-			switch {
-			case NaturalLess(res.IDs[a], res.IDs[b]):
-				return -1
-			case NaturalLess(res.IDs[b], res.IDs[a]):
-				return 1
-			}
-			return 0
+			return NaturalCompare(res.IDs[a], res.IDs[b])
 		})
 		ids := make([]string, 0, min(n, len(idx)))
 		dists := make([]float32, 0, min(n, len(idx)))

@@ -48,13 +48,7 @@ func WriteSubmission(w io.Writer, ids []string, labels []int32, template io.Read
 			order[i] = i
 		}
 		slices.SortFunc(order, func(a, b int) int {
-			switch {
-			case NaturalLess(ids[a], ids[b]):
-				return -1
-			case NaturalLess(ids[b], ids[a]):
-				return 1
-			}
-			return 0
+			return NaturalCompare(ids[a], ids[b])
 		})
 		cw := csv.NewWriter(w)
 		if err := cw.Write([]string{IDColumn, LabelColumn}); err != nil {

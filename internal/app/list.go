@@ -114,15 +114,7 @@ func (a *App) currentCatalog(ctx context.Context, st *store.Store) (*catalog, er
 	for id := range c.labels {
 		c.ids = append(c.ids, id)
 	}
-	slices.SortFunc(c.ids, func(x, y string) int {
-		switch {
-		case cluster.NaturalLess(x, y):
-			return -1
-		case cluster.NaturalLess(y, x):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(c.ids, cluster.NaturalCompare)
 	v.cat = c
 	return c, nil
 }
