@@ -87,7 +87,7 @@ func Fit(ctx context.Context, src Source, opts Options) (*Result, error) {
 	if src == nil {
 		return nil, fmt.Errorf("%w: nil source", ErrEmptySource)
 	}
-	o, err := opts.resolve(src.Len())
+	o, err := opts.withDefaults(src.Len())
 	if err != nil {
 		return nil, err
 	}

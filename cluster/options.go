@@ -112,9 +112,9 @@ func DefaultOptions(k int) Options {
 	}
 }
 
-// resolve validates o and fills defaults; n is the number of vectors (used to
+// withDefaults validates o and fills defaults; n is the number of vectors (used to
 // cap sample sizes).
-func (o Options) resolve(n int) (Options, error) {
+func (o Options) withDefaults(n int) (Options, error) {
 	bad := func(field string, v any) (Options, error) {
 		return o, fmt.Errorf("%w: %s = %v must not be negative", ErrInvalidOptions, field, v)
 	}

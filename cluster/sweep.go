@@ -61,7 +61,7 @@ func Sweep(ctx context.Context, src Source, ks []int, opts Options) ([]SweepRow,
 		}
 	}
 	opts.K = ks[0]
-	o, err := opts.resolve(n)
+	o, err := opts.withDefaults(n)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +79,7 @@ func Sweep(ctx context.Context, src Source, ks []int, opts Options) ([]SweepRow,
 	rows := make([]SweepRow, 0, len(ks))
 	for _, k := range ks {
 		opts.K = k
-		ok, err := opts.resolve(n)
+		ok, err := opts.withDefaults(n)
 		if err != nil {
 			return nil, err
 		}

@@ -39,7 +39,8 @@ type WeightsOptions struct {
 	Client   *http.Client
 }
 
-func (o *WeightsOptions) defaults() {
+// withDefaults fills the zero fields of o with the defaults.
+func (o WeightsOptions) withDefaults() WeightsOptions {
 	if o.URL == "" {
 		o.URL = VGG16WeightsURL
 	}
@@ -52,6 +53,7 @@ func (o *WeightsOptions) defaults() {
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 30 * time.Minute}
 	}
+	return o
 }
 
 // ResolveWeights returns the path of a VGG16 weights file: the explicit path,
@@ -59,7 +61,7 @@ func (o *WeightsOptions) defaults() {
 // ($TORCH_HOME/hub/checkpoints), then a download into vecimg's cache that is
 // checked against the SHA-256 prefix and renamed into place only when whole.
 func ResolveWeights(ctx context.Context, o WeightsOptions) (string, error) {
-	o.defaults()
+	o = o.withDefaults()
 	for _, p := range []string{o.Path, os.Getenv(WeightsEnv)} {
 		if p == "" {
 			continue

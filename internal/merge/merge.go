@@ -142,25 +142,28 @@ func Merge(ctx context.Context, out *store.Store, inputs []Source, o Options) (R
 	return Write(ctx, out, inputs, o)
 }
 
-func (o *Options) fill() error {
+// withDefaults checks OnConflict and fills the zero fields of o with the
+// defaults (Refuse, batches of 256).
+func (o Options) withDefaults() (Options, error) {
 	switch o.OnConflict {
 	case "":
 		o.OnConflict = Refuse
 	case Refuse, Rename:
 	default:
-		return fmt.Errorf("--on-conflict %q: use refuse or rename", o.OnConflict)
+		return o, fmt.Errorf("--on-conflict %q: use refuse or rename", o.OnConflict)
 	}
 	if o.Batch <= 0 {
 		o.Batch = 256
 	}
-	return nil
+	return o, nil
 }
 
 // Check compares the manifests and walks every input (and out, which may
 // be nil when the output store does not exist yet) without writing; with
 // Refuse, conflicts give a *ConflictError.
 func Check(ctx context.Context, out *store.Store, inputs []Source, o Options) (Result, error) {
-	if err := o.fill(); err != nil {
+	o, err := o.withDefaults()
+	if err != nil {
 		return Result{}, err
 	}
 	var against *store.Manifest
@@ -192,7 +195,8 @@ func Check(ctx context.Context, out *store.Store, inputs []Source, o Options) (R
 // and with Refuse stops at the first conflict, after earlier batches were
 // committed.
 func Write(ctx context.Context, out *store.Store, inputs []Source, o Options) (Result, error) {
-	if err := o.fill(); err != nil {
+	o, err := o.withDefaults()
+	if err != nil {
 		return Result{}, err
 	}
 	if len(inputs) == 0 {
