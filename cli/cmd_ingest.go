@@ -45,7 +45,7 @@ func ingestCommand() *cli.Command {
 			"the images' digest are recorded in the store, so later ingests, `similar FILE` and\n" +
 			"`serve --watch` run the identical model, on any CPU. See docs/gpu-and-cpu.md.",
 		Flags: append(append(modelFlags(), runtimeFlags()...),
-			&cli.IntFlag{Name: "batch", Value: 16, Usage: "images per inference batch"},
+			&cli.IntFlag{Name: "batch", Value: app.DefaultBatch, Usage: "images per inference batch"},
 			&cli.IntFlag{Name: "workers", Usage: "decode/preprocess workers (default: number of CPUs)"},
 			&cli.BoolFlag{Name: "strict", Usage: "exit with status 3 when any file is bad"},
 			followLinksFlag(),

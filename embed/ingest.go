@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/vecimg/vecimg/embed/preprocess"
 	"github.com/vecimg/vecimg/internal/phash"
 	"github.com/vecimg/vecimg/internal/vec"
 )
@@ -61,9 +62,14 @@ type Sink interface {
 	Write(items []Item) error
 }
 
+// DefaultBatch is the number of images per inference batch when
+// IngestOptions.Batch is 0, and the --batch default: it suits a CPU (a GPU
+// is better fed 64–128; docs/gpu-and-cpu.md).
+const DefaultBatch = 16
+
 // IngestOptions configure Ingest.
 type IngestOptions struct {
-	Batch   int // images per inference batch; default 16
+	Batch   int // images per inference batch; default DefaultBatch
 	Workers int // decode/preprocess goroutines; default runtime.NumCPU()
 	Prep    Preparer
 	// OnStart, when set, is called once the folder is listed, with the number
@@ -73,7 +79,8 @@ type IngestOptions struct {
 	// OnBad, when set, is called for each bad file soon after it is found,
 	// from the goroutine that calls Progress (never concurrently with it).
 	OnBad func(BadFile)
-	// MaxFileSize bounds the bytes read from one file; default 512 MiB.
+	// MaxFileSize bounds the bytes read from one file; default
+	// preprocess.DefaultMaxFileBytes.
 	MaxFileSize int64
 	// Keep, when set, selects the files of this run by id (one shard of the
 	// folder; see KeepFiles); the others are left out, counts included.
@@ -112,13 +119,13 @@ type IngestStats struct {
 func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOptions) (IngestStats, error) {
 	start := time.Now()
 	if o.Batch <= 0 {
-		o.Batch = 16
+		o.Batch = DefaultBatch
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.NumCPU()
 	}
 	if o.MaxFileSize <= 0 {
-		o.MaxFileSize = 512 << 20
+		o.MaxFileSize = preprocess.DefaultMaxFileBytes
 	}
 	if o.Prep == nil {
 		return IngestStats{}, errors.New("embed: IngestOptions.Prep is nil")

@@ -32,8 +32,12 @@ const (
 	// megapixels, about 300 MB as 8-bit RGB. Larger images are refused from
 	// their header, before any pixel memory is allocated.
 	DefaultMaxPixels = 100_000_000
-	// DefaultMaxFileBytes is the largest file read by default (1 GiB).
-	DefaultMaxFileBytes = 1 << 30
+	// DefaultMaxFileBytes is the largest file read by default (512 MiB),
+	// here and in ingest (embed.IngestOptions.MaxFileSize): every file of
+	// up to DefaultMaxPixels in 8 bits per channel fits (an uncompressed
+	// 32-bit BMP of 100 megapixels is 400 MB), and an ingest, which holds
+	// one file in memory per worker, needs half of what 1 GiB would allow.
+	DefaultMaxFileBytes = 512 << 20
 )
 
 // Limits bounds what Decode will attempt. The zero value means the defaults.

@@ -13,11 +13,15 @@ import (
 	"github.com/vecimg/vecimg/store"
 )
 
+// DefaultBatch is the number of images per inference batch when
+// IngestOptions.Batch is 0 (embed.DefaultBatch).
+const DefaultBatch = embed.DefaultBatch
+
 // IngestOptions embeds every image under Dir into the store.
 type IngestOptions struct {
 	Dir     string
 	Model   ModelOptions
-	Batch   int        // images per inference batch; 0 = embed's default
+	Batch   int        // images per inference batch; 0 = DefaultBatch
 	Workers int        // decode workers; 0 = number of CPUs
 	Shard   shard.Spec // one shard of Dir's files (internal/shard); the zero Spec ingests all
 	// FollowLinks follows symbolic links that lead out of Dir (by default
