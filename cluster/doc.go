@@ -17,8 +17,8 @@
 //     picks one, ParseKs reads "2..12"-style lists.
 //   - export: WriteSubmission writes ImageID,label CSV files, following a
 //     template's rows when given one.
-//   - contact sheets: WriteSheets draws a PNG per cluster of the images
-//     nearest its centre, and an index.html.
+//   - contact sheets: SheetClusters lists each cluster's images nearest its
+//     centre, for internal/sheet to draw.
 //   - AdjustedRandIndex, to compare clusterings.
 //
 // Options.Progress receives the stages of a fit (sample scans, seeding,
@@ -29,7 +29,8 @@
 // elsewhere) and run on Options.Workers goroutines; results do not depend
 // on the number of workers.
 //
-// The package reads vectors only through the Source interface and images
-// only through a loader function. It must not import the store, index,
-// embed or cli packages, badger or onnxruntime; it never prints or exits.
+// The package reads vectors only through the Source interface and never
+// reads images (internal/sheet draws the sheets). It must not import the
+// store, index, embed or cli packages, badger or onnxruntime; it never
+// prints or exits.
 package cluster

@@ -9,7 +9,7 @@ import (
 // Sentinel errors. Functions wrap them with context (which option, which id,
 // which file); test for them with errors.Is.
 var (
-	// ErrInvalidOptions reports an Options or SheetOptions value that cannot be used
+	// ErrInvalidOptions reports an Options value that cannot be used
 	// (K < 1, a negative batch size, ...).
 	ErrInvalidOptions = errors.New("cluster: invalid options")
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/sheet"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -130,7 +131,7 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 		res.Export = o.Export
 	}
 	if o.Sheets != "" {
-		sh, err := cluster.WriteSheets(ctx, o.Sheets, cluster.SheetClusters(fit, 36), storeImageLoader(st), cluster.SheetOptions{})
+		sh, err := sheet.WriteClusters(ctx, o.Sheets, cluster.SheetClusters(fit, 36), storeImageLoader(st), sheet.Options{})
 		if err != nil {
 			return res, fmt.Errorf("writing contact sheets: %w", err)
 		}

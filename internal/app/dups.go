@@ -14,10 +14,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/fsutil"
 	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/internal/sheet"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -558,9 +558,9 @@ func writeDupsCSV(path string, groups []DupGroup) error {
 func writeDupSheets(ctx context.Context, st *store.Store, dir string, res DupsResult, maxGroups int) (*SheetsInfo, error) {
 	shown := res.Groups[:min(len(res.Groups), maxGroups)]
 	width := len(strconv.Itoa(max(len(shown), 1)))
-	pages := make([]cluster.SheetPage, 0, len(shown))
+	pages := make([]sheet.Page, 0, len(shown))
 	for _, g := range shown {
-		pg := cluster.SheetPage{
+		pg := sheet.Page{
 			File:    fmt.Sprintf("group_%0*d.png", width, g.Group),
 			Heading: fmt.Sprintf("Group %d: %d %s, keep %s", g.Group, len(g.Members), kindWords(g.Kind), g.Keep),
 			Header:  fmt.Sprintf("group %d (%s): keep %s; %d %s", g.Group, g.Kind, g.Keep, len(g.Members), plural(len(g.Members), "image", "images")),
@@ -581,7 +581,7 @@ func writeDupSheets(ctx context.Context, st *store.Store, dir string, res DupsRe
 	intro := fmt.Sprintf("%d groups of duplicates among %d images (%s, or the same SHA-256); %d shown, largest first. "+
 		"Each sheet shows the kept image first (%s), then the others by distance to it, each with the signals it matched by.",
 		len(res.Groups), res.Images, ThresholdWords(res.Thresholds), len(shown), res.Keep)
-	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st), cluster.SheetOptions{Title: "vecimg dups", Stale: "group_*.png"})
+	out, err := sheet.WritePages(ctx, dir, intro, pages, storeImageLoader(st), sheet.Options{Title: "vecimg dups", Stale: "group_*.png"})
 	if err != nil {
 		return nil, fmt.Errorf("writing contact sheets to %s: %w", dir, err)
 	}
@@ -641,5 +641,5 @@ func MatchingWords(res DupsResult) string {
 }
 
 // sheetTiles is how many images a contact sheet shows at most (the
-// default grid of cluster.SheetOptions).
-const sheetTiles = cluster.DefaultSheetCols * cluster.DefaultSheetRows
+// default grid of sheet.Options).
+const sheetTiles = sheet.DefaultCols * sheet.DefaultRows

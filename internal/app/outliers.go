@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/dedup"
+	"github.com/vecimg/vecimg/internal/sheet"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -109,17 +109,17 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 }
 
 func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res OutliersResult) (*SheetsInfo, error) {
-	overview := cluster.SheetPage{
+	overview := sheet.Page{
 		File:    "outliers.png",
 		Heading: fmt.Sprintf("The %d highest outlier scores", len(res.Outliers)),
 		Header:  fmt.Sprintf("%d %s of %d images (score: distance to the %s nearest)", len(res.Outliers), plural(len(res.Outliers), "outlier", "outliers"), res.Images, Ordinal(res.K)),
 	}
-	pages := []cluster.SheetPage{overview}
+	pages := []sheet.Page{overview}
 	width := len(strconv.Itoa(max(len(res.Outliers), 1)))
 	for _, x := range res.Outliers {
 		pages[0].IDs = append(pages[0].IDs, x.ID)
 		pages[0].Captions = append(pages[0].Captions, fmt.Sprintf("%d. %s\nscore %.4f", x.Rank, x.ID, x.Score))
-		pg := cluster.SheetPage{
+		pg := sheet.Page{
 			File:     fmt.Sprintf("outlier_%0*d.png", width, x.Rank),
 			Heading:  fmt.Sprintf("%d. %s (score %.4f) and its %d nearest images", x.Rank, x.ID, x.Score, len(x.Neighbours)),
 			Header:   fmt.Sprintf("outlier %d: %s, score %.4f; then its nearest images", x.Rank, x.ID, x.Score),
@@ -135,8 +135,8 @@ func writeOutlierSheets(ctx context.Context, st *store.Store, dir string, res Ou
 	intro := fmt.Sprintf("Images whose %s nearest other image is farthest (cosine distance), highest score first; "+
 		"the first sheet shows them all, the others each outlier with its nearest images.", Ordinal(res.K))
 	// the overview can hold every outlier: one row per 6
-	out, err := cluster.WriteSheetPages(ctx, dir, intro, pages, storeImageLoader(st),
-		cluster.SheetOptions{Title: "vecimg outliers", Rows: max((len(res.Outliers)+5)/6, 1), Stale: "outlier_*.png"})
+	out, err := sheet.WritePages(ctx, dir, intro, pages, storeImageLoader(st),
+		sheet.Options{Title: "vecimg outliers", Rows: max((len(res.Outliers)+5)/6, 1), Stale: "outlier_*.png"})
 	if err != nil {
 		return nil, fmt.Errorf("writing contact sheets to %s: %w", dir, err)
 	}

@@ -1,23 +1,23 @@
-package cluster
+package sheet
 
 import (
 	"context"
 	"fmt"
 	"html/template"
 	"image"
-	"image/draw"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
-// SheetPage is one contact sheet of any list of images (a duplicate group,
-// a page of outliers): WriteSheetPages draws Header over a grid of the
+// Page is one contact sheet of any list of images (a duplicate group, a
+// page of outliers): WritePages draws Header over a grid of the
 // images and writes it as File. Captions, when set, hold one or two lines
 // per image (separated by "\n") drawn under its thumbnail instead of its id.
-type SheetPage struct {
+type Page struct {
 	File     string   // PNG file name inside the directory, e.g. "group_0001.png"
 	Heading  string   // section heading in index.html
 	Header   string   // text line drawn above the grid
@@ -25,12 +25,12 @@ type SheetPage struct {
 	Captions []string // optional, len(IDs); "" falls back to the id
 }
 
-// WriteSheetPages writes one PNG per page into dir (created if needed) and
+// WritePages writes one PNG per page into dir (created if needed) and
 // an index.html titled opts.Title with intro as its first paragraph. Images
-// are loaded with load and fitted as in WriteSheets; at most Cols×Rows
+// are loaded with load and fitted as in WriteClusters; at most Cols×Rows
 // images of a page are drawn, and images that fail to load become grey
-// "unreadable" tiles listed in Sheets.Unreadable.
-func WriteSheetPages(ctx context.Context, dir, intro string, pages []SheetPage, load func(id string) (image.Image, error), opts SheetOptions) (*Sheets, error) {
+// "unreadable" tiles listed in Output.Unreadable.
+func WritePages(ctx context.Context, dir, intro string, pages []Page, load Loader, opts Options) (*Output, error) {
 	opts, err := opts.withDefaults("vecimg", load)
 	if err != nil {
 		return nil, err
@@ -46,7 +46,7 @@ func WriteSheetPages(ctx context.Context, dir, intro string, pages []SheetPage, 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating sheet directory: %w", err)
 	}
-	out := &Sheets{Index: filepath.Join(dir, "index.html")}
+	out := &Output{Index: filepath.Join(dir, "index.html")}
 	type entry struct {
 		Anchor, Heading, File string
 		Shown, Size           int
@@ -85,7 +85,7 @@ func WriteSheetPages(ctx context.Context, dir, intro string, pages []SheetPage, 
 	return out, nil
 }
 
-var pagesTemplate = template.Must(template.New("pages").Parse(sheetHTMLHead + `<p>{{.Intro}}</p>
+var pagesTemplate = template.Must(template.New("pages").Parse(htmlHead + `<p>{{.Intro}}</p>
 <ul>
 {{- range .Pages}}
 <li><a href="#{{.Anchor}}">{{.Heading}}</a></li>
@@ -96,47 +96,16 @@ var pagesTemplate = template.Must(template.New("pages").Parse(sheetHTMLHead + `<
 <h2>{{.Heading}}{{if lt .Shown .Size}} ({{.Shown}} of {{.Size}} shown){{end}}</h2>
 <img src="{{.File}}" alt="{{.Heading}}">
 </section>
-{{- end}}
-</body>
-</html>
-`))
+` + htmlTail))
 
 // drawPage renders one page and returns the ids that failed to load.
-func drawPage(p SheetPage, load func(string) (image.Image, error), o SheetOptions) (*image.RGBA, []string) {
+func drawPage(p Page, load Loader, o Options) (*image.RGBA, []string) {
 	ids := p.IDs[:min(len(p.IDs), o.Cols*o.Rows)]
-	cols := max(min(o.Cols, len(ids)), 1)
-	rows := max((len(ids)+o.Cols-1)/o.Cols, 1)
-	cell := o.Thumb + sheetPad
-	capH := 2 * sheetCaption
-	w := max(sheetPad+cols*cell, min(7*len(p.Header)+2*sheetPad, sheetPad+o.Cols*cell))
-	h := sheetHeader + rows*(cell+capH) + sheetPad
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.Draw(img, img.Bounds(), image.NewUniform(sheetBackground), image.Point{}, draw.Src)
-	drawText(img, p.Header, sheetPad, 18, w-2*sheetPad)
-
-	thumbs, failed := loadThumbs(ids, load, o)
-	var bad []string
-	for t, id := range ids {
-		x := sheetPad + (t%o.Cols)*cell
-		y := sheetHeader + (t/o.Cols)*(cell+capH)
-		if failed[t] {
-			bad = append(bad, id)
+	return drawGrid(p.Header, ids, 2, true, func(t int) (string, string) {
+		if p.Captions == nil || p.Captions[t] == "" {
+			return ids[t], ""
 		}
-		drawTile(img, x, y, thumbs[t], o)
-		line1, line2 := id, ""
-		if p.Captions != nil && p.Captions[t] != "" {
-			line1 = p.Captions[t]
-			for i := range len(line1) {
-				if line1[i] == '\n' {
-					line1, line2 = line1[:i], line1[i+1:]
-					break
-				}
-			}
-		}
-		drawText(img, line1, x, y+o.Thumb+12, o.Thumb)
-		if line2 != "" {
-			drawText(img, line2, x, y+o.Thumb+12+sheetCaption-2, o.Thumb)
-		}
-	}
-	return img, bad
+		line1, line2, _ := strings.Cut(p.Captions[t], "\n")
+		return line1, line2
+	}, load, o)
 }

@@ -1,4 +1,4 @@
-package cluster
+package sheet
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-func TestWriteSheetPages(t *testing.T) {
+func TestWritePages(t *testing.T) {
 	load := func(id string) (image.Image, error) {
 		if id == "bad" {
 			return nil, errors.New("corrupt jpeg")
@@ -25,13 +25,13 @@ func TestWriteSheetPages(t *testing.T) {
 		}
 		return img, nil
 	}
-	pages := []SheetPage{
+	pages := []Page{
 		{File: "group_1.png", Heading: "group 1 <near>", Header: "group 1: 3 images", IDs: []string{"a", "b", "bad"},
 			Captions: []string{"a\nkeep", "b\nd=0.031", ""}},
 		{File: "group_2.png", Heading: "group 2", Header: "group 2: 9 images", IDs: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}},
 	}
 	dir := filepath.Join(t.TempDir(), "sheets")
-	out, err := WriteSheetPages(context.Background(), dir, "Near-duplicate groups & more.", pages, load, SheetOptions{Cols: 4, Rows: 2, Thumb: 48, Title: "dups"})
+	out, err := WritePages(context.Background(), dir, "Near-duplicate groups & more.", pages, load, Options{Cols: 4, Rows: 2, Thumb: 48, Title: "dups"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +61,11 @@ func TestWriteSheetPages(t *testing.T) {
 			t.Errorf("index.html lacks %q:\n%s", s, html)
 		}
 	}
-	for _, bad := range [][]SheetPage{
+	for _, bad := range [][]Page{
 		{{File: "../x.png", IDs: []string{"a"}}},
 		{{File: "x.png", IDs: []string{"a"}, Captions: []string{"a", "b"}}},
 	} {
-		if _, err := WriteSheetPages(context.Background(), dir, "", bad, load, SheetOptions{}); !errors.Is(err, ErrInvalidOptions) {
+		if _, err := WritePages(context.Background(), dir, "", bad, load, Options{}); !errors.Is(err, ErrInvalidOptions) {
 			t.Errorf("pages %+v: err = %v, want ErrInvalidOptions", bad, err)
 		}
 	}
