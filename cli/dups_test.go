@@ -1,93 +1,23 @@
 package cli
 
 import (
-	"encoding/csv"
 	"errors"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/store"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
-// makeDupStore writes a store of 14 images (noise PNGs on disk, vectors
-// chosen here) with known duplicates:
-//
-//	a1, a2, a3   near-duplicates (a2 has the largest resolution)
-//	b1, b2       near-duplicates of the same size; b1 stored first
-//	c, c-copy    the same SHA-256 (and vector)
-//	lone         far from everything
-//	s0..s5       unrelated
+// makeDupStore writes the store of testfix.DupStore (14 images with known
+// duplicate groups) and returns it and its images' folder.
 func makeDupStore(t *testing.T) (db, imgs string) {
 	t.Helper()
-	dir := t.TempDir()
-	imgs = filepath.Join(dir, "imgs")
-	if err := os.MkdirAll(imgs, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	writeNoisePNGs(t, imgs, 14, 5)
-	db = filepath.Join(dir, "dups.db")
-	st, err := store.Open(db, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	const dim = 16
-	if err := st.EnsureManifest(store.Manifest{Model: "test-model", Preset: store.PresetNone, Dim: dim,
-		Spec: store.ModelSpec{Kind: store.ModelImported, Name: "test-model", Preset: store.PresetNone}}); err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewPCG(3, 3))
-	rnd := func() []float32 {
-		v := make([]float32, dim)
-		for i := range v {
-			v[i] = float32(r.NormFloat64())
-		}
-		return v
-	}
-	near := func(base []float32, eps float64) []float32 {
-		v := make([]float32, dim)
-		for i := range v {
-			v[i] = base[i] + float32(eps*r.NormFloat64())
-		}
-		return v
-	}
-	a, b, c := rnd(), rnd(), rnd()
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	type rec struct {
-		id   string
-		v    []float32
-		w, h int
-		sha  string
-	}
-	recs := []rec{
-		{"a1", a, 100, 100, ""}, {"a2", near(a, 0.02), 400, 300, ""}, {"a3", near(a, 0.03), 200, 200, ""},
-		{"b1", b, 50, 50, ""}, {"b2", near(b, 0.02), 50, 50, ""},
-		{"c", c, 64, 64, strings.Repeat("c", 64)}, {"c-copy", c, 64, 64, strings.Repeat("c", 64)},
-		{"lone", rnd(), 10, 10, ""},
-	}
-	for i := range 6 {
-		recs = append(recs, rec{"s" + itoa(i), rnd(), 10, 10, ""})
-	}
-	for i, x := range recs {
-		sha := x.sha
-		if sha == "" {
-			sha = strings.Repeat("0", 62) + string("0123456789abcdef"[i/16]) + string("0123456789abcdef"[i%16])
-		}
-		// one Put per record so that Added orders them
-		err := st.Put([]store.Record{{ID: x.id, Path: filepath.Join(imgs, itoa(i)+".png"), SHA256: sha, Width: x.w, Height: x.h,
-			Vector: x.v, Meta: store.Meta{Label: store.NoLabel}, Added: t0.Add(time.Duration(i) * time.Second)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return db, imgs
+	return testfix.DupStore(t)
 }
 
 func TestDups(t *testing.T) {
@@ -151,21 +81,7 @@ func TestDupsCSVAndSheets(t *testing.T) {
 	csvPath := filepath.Join(dir, "dups.csv")
 	sheets := filepath.Join(dir, "sheets")
 	res := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--threshold", "0.05", "--csv", csvPath, "--sheets", sheets))
-	f, err := os.Open(csvPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(f).ReadAll()
-	f.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(rows[0], []string{"group", "id", "path", "keep", "distance", "phash_distance", "dhash_distance", "mirrored", "matched_by"}) || len(rows) != 1+7 {
-		t.Fatalf("csv: %v", rows)
-	}
-	if !slices.Equal(rows[1][:2], []string{"1", "a2"}) || rows[1][3] != "true" || rows[1][4] != "0.000000" || rows[2][3] != "false" || rows[2][8] != "vector" || rows[2][5] != "-1" {
-		t.Errorf("csv rows: %v", rows[1:3])
-	}
+	testfix.CheckDupsCSV(t, csvPath)
 	if res.Sheets == nil || res.Sheets.Files != 3 {
 		t.Fatalf("sheets: %+v", res.Sheets)
 	}

@@ -3,14 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
-	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/embed"
-	"github.com/vecimg/vecimg/store"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // testWeights is the tiny VGG16-shaped fixture (32× narrower, same keys).
@@ -87,23 +81,7 @@ func copyFile(t testing.TB, src, dst string) {
 // writeNoisePNGs writes n distinct seeded images named 0.png .. n-1.png.
 func writeNoisePNGs(t testing.TB, dir string, n int, seed uint64) {
 	t.Helper()
-	r := rand.New(rand.NewPCG(seed, 1))
-	for i := range n {
-		img := image.NewRGBA(image.Rect(0, 0, 96+r.IntN(64), 80+r.IntN(64)))
-		base := color.RGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255}
-		for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
-			for x := img.Rect.Min.X; x < img.Rect.Max.X; x++ {
-				img.SetRGBA(x, y, color.RGBA{base.R + uint8(r.IntN(40)), base.G + uint8(x), base.B + uint8(y), 255})
-			}
-		}
-		var b bytes.Buffer
-		if err := png.Encode(&b, img); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, strings.TrimSpace(itoa(i))+".png"), b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfix.NoisePNGs(t, dir, n, seed)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -113,41 +91,7 @@ func itoa(i int) string { return strconv.Itoa(i) }
 // returns its path.
 func writeTestNPZ(t testing.TB, dir, name string, ids []string, dim, groups int) string {
 	t.Helper()
-	r := rand.New(rand.NewPCG(uint64(len(ids)), uint64(dim)))
-	centres := make([][]float32, groups)
-	for g := range centres {
-		centres[g] = make([]float32, dim)
-		for j := range centres[g] {
-			centres[g][j] = float32(r.NormFloat64() * 5)
-		}
-	}
-	path := filepath.Join(dir, name)
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z := store.NewNPZWriter(f)
-	if err := z.Strings("ids", ids); err != nil {
-		t.Fatal(err)
-	}
-	mw, err := z.Float32s("vectors", len(ids), dim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := make([]float32, dim)
-	for i := range ids {
-		for j := range row {
-			row[j] = centres[i%groups][j] + float32(r.NormFloat64())
-		}
-		if err := mw.WriteRow(row); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testfix.NPZ(t, dir, name, ids, dim, groups)
 }
 
 // hasRow reports whether text holds a line whose fields are exactly cells.
@@ -164,44 +108,14 @@ func hasRow(text string, cells ...string) bool {
 // missing paths are recorded as missing.
 func snapshot(t testing.TB, paths ...string) map[string]string {
 	t.Helper()
-	m := map[string]string{}
-	for _, root := range paths {
-		if _, err := os.Stat(root); err != nil {
-			m[root] = "missing"
-			continue
-		}
-		err := filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
-			if err != nil || fi.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			m[p] = fmt.Sprintf("%x %d %v", sha256.Sum256(b), len(b), fi.ModTime().UnixNano())
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	return m
+	return testfix.Snapshot(t, paths...)
 }
 
 // sameSnapshot fails the test for every file that changed, appeared or
 // vanished between two snapshots.
 func sameSnapshot(t testing.TB, before, after map[string]string) {
 	t.Helper()
-	for p, h := range before {
-		if after[p] != h {
-			t.Errorf("%s changed: %s → %s", p, h, after[p])
-		}
-	}
-	for p := range after {
-		if _, ok := before[p]; !ok {
-			t.Errorf("%s appeared", p)
-		}
-	}
+	testfix.SameSnapshot(t, before, after)
 }
 
 // runBoth runs the app in-process and returns stdout and stderr.

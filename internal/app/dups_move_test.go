@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -81,16 +81,7 @@ func whereabouts(t *testing.T, st *store.Store, moves []Move, csvPath string, wa
 	t.Helper()
 	rows := map[string][]string{}
 	if csvPath != "" {
-		f, err := os.Open(csvPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		all, err := csv.NewReader(f).ReadAll()
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range all[1:] {
+		for _, r := range testfix.ReadCSV(t, csvPath)[1:] {
 			rows[r[1]] = r
 		}
 	}

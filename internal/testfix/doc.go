@@ -1,0 +1,7 @@
+// Package testfix makes the small fixtures that the tests of the app layer
+// and of its front ends share, in code, so that no package's tests read
+// another package's testdata: noise PNGs, .npz files of seeded vectors, a
+// store with known duplicate groups, and snapshots of files that prove a
+// refused command wrote nothing. It is imported by tests only; every
+// helper takes the test's testing.TB and fails it on an error.
+package testfix
