@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -14,44 +13,19 @@ import (
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/merge"
 	"github.com/vecimg/vecimg/internal/parquetio"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
 // readExport reads a Parquet export back through parquetio.
 func readExport(t *testing.T, dir string) []parquetio.Row {
 	t.Helper()
-	d, err := parquetio.Open(dir, parquetio.ReadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []parquetio.Row
-	err = d.Scan(context.Background(), func(r *parquetio.Row) error {
-		c := *r
-		c.Vector = append([]float32(nil), r.Vector...)
-		rows = append(rows, c)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return testfix.ReadParquet(t, dir)
 }
 
 func sameVectors(t *testing.T, what string, a, b []parquetio.Row) {
 	t.Helper()
-	if len(a) != len(b) {
-		t.Fatalf("%s: %d rows vs %d", what, len(a), len(b))
-	}
-	for i := range a {
-		if a[i].ID != b[i].ID || len(a[i].Vector) != len(b[i].Vector) {
-			t.Fatalf("%s: row %d: %q (%d values) vs %q (%d values)", what, i, a[i].ID, len(a[i].Vector), b[i].ID, len(b[i].Vector))
-		}
-		for j := range a[i].Vector {
-			if math.Float32bits(a[i].Vector[j]) != math.Float32bits(b[i].Vector[j]) {
-				t.Fatalf("%s: row %d (%s) value %d: %v vs %v", what, i, a[i].ID, j, a[i].Vector[j], b[i].Vector[j])
-			}
-		}
-	}
+	testfix.SameVectors(t, what, a, b)
 }
 
 // TestParquetRoundTrip: export → import into a new store → export gives the
@@ -172,25 +146,11 @@ func TestParquetRefusals(t *testing.T) {
 // putStore makes a store of recs (made by testRecord-like content).
 func putStore(t *testing.T, path string, m store.Manifest, recs ...store.Record) {
 	t.Helper()
-	st, err := store.Open(path, store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.EnsureManifest(m); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Put(recs); err != nil {
-		t.Fatal(err)
-	}
+	testfix.PutStore(t, path, m, recs...)
 }
 
 func mergeRec(id string, seed int) store.Record {
-	v := make([]float32, 4)
-	for i := range v {
-		v[i] = float32(seed*10+i) + 0.5
-	}
-	return store.Record{ID: id, Path: "/x/" + id + ".jpg", SHA256: fmt.Sprintf("%064x", seed), Width: 1, Height: 1, Vector: v}
+	return testfix.Record(id, seed)
 }
 
 func TestMergeCommand(t *testing.T) {

@@ -10,42 +10,24 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
 // writeNPZ writes n seeded rows of dim values with ids prefix0..prefixN-1.
 func writeNPZ(t *testing.T, path, prefix string, n, dim int, seed uint64) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z := store.NewNPZWriter(f)
 	ids := make([]string, n)
+	rows := make([][]float32, n)
+	r := rand.New(rand.NewPCG(seed, 3))
 	for i := range ids {
 		ids[i] = fmt.Sprintf("%s%d", prefix, i)
-	}
-	if err := z.Strings("ids", ids); err != nil {
-		t.Fatal(err)
-	}
-	mw, err := z.Float32s("vectors", n, dim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := rand.New(rand.NewPCG(seed, 3))
-	row := make([]float32, dim)
-	for range n {
-		for j := range row {
-			row[j] = float32(r.NormFloat64())
-		}
-		if err := mw.WriteRow(row); err != nil {
-			t.Fatal(err)
+		rows[i] = make([]float32, dim)
+		for j := range rows[i] {
+			rows[i][j] = float32(r.NormFloat64())
 		}
 	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
+	testfix.NPZRows(t, path, ids, rows)
 }
 
 // TestQueriesDuringImport is the server's use: one App, opened for writing

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/parquetio"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -36,17 +37,7 @@ func rec(id, content string) store.Record {
 func makeStore(t *testing.T, m store.Manifest, recs ...store.Record) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "db")
-	st, err := store.Open(p, store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.EnsureManifest(m); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Put(recs); err != nil {
-		t.Fatal(err)
-	}
+	testfix.PutStore(t, p, m, recs...)
 	return p
 }
 

@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-
-	"github.com/vecimg/vecimg/store"
 )
 
 // Snapshot hashes every file under the given paths (files or folders);
@@ -95,31 +93,14 @@ func NPZ(t testing.TB, dir, name string, ids []string, dim, groups int) string {
 			centres[g][j] = float32(r.NormFloat64() * 5)
 		}
 	}
+	rows := make([][]float32, len(ids))
+	for i := range rows {
+		rows[i] = make([]float32, dim)
+		for j := range rows[i] {
+			rows[i][j] = centres[i%groups][j] + float32(r.NormFloat64())
+		}
+	}
 	path := filepath.Join(dir, name)
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	z := store.NewNPZWriter(f)
-	if err := z.Strings("ids", ids); err != nil {
-		t.Fatal(err)
-	}
-	mw, err := z.Float32s("vectors", len(ids), dim)
-	if err != nil {
-		t.Fatal(err)
-	}
-	row := make([]float32, dim)
-	for i := range ids {
-		for j := range row {
-			row[j] = centres[i%groups][j] + float32(r.NormFloat64())
-		}
-		if err := mw.WriteRow(row); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := z.Close(); err != nil {
-		t.Fatal(err)
-	}
+	NPZRows(t, path, ids, rows)
 	return path
 }
