@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Makes cli/testdata/schema1-store.tar.gz: a store written by the previous
-# release (commit eee37bb, store schema 1), for the upgrade test in
-# cli/upgrade_test.go. It builds that commit's vecimg from git, ingests the
-# four images of testdata/images with the tiny VGG16 test weights and
-# clusters them (k=2). Needs ONNX Runtime (make ort). OUT=FILE writes elsewhere.
+# release (commit eee37bb, store schema 1), for the upgrade tests in
+# cli/upgrade_test.go and internal/app/upgrade_test.go (which has its own
+# copy, internal/app/testdata/schema1-store.tar.gz, written here too). It
+# builds that commit's vecimg from git, ingests the four images of
+# testdata/images with the tiny VGG16 test weights and clusters them (k=2).
+# Needs ONNX Runtime (make ort). OUT=FILE writes elsewhere (only there).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 rev=${1:-eee37bb}
@@ -18,3 +20,7 @@ cd "$work"
 ./vecimg-prev --db prev.db cluster --k 2 >/dev/null
 tar -czf "$out" prev.db prev.db.hnsw
 echo "wrote $out (from $rev)"
+if [ -z "${OUT:-}" ]; then
+  cp "$out" "$root/internal/app/testdata/schema1-store.tar.gz"
+  echo "wrote $root/internal/app/testdata/schema1-store.tar.gz (the same file)"
+fi
