@@ -20,7 +20,7 @@ func TestEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "test")
 	for _, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
-		copyFile(t, filepath.Join("..", "testdata", "images", n), filepath.Join(imgs, n))
+		copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
 	}
 	db := filepath.Join(dir, "v.db")
 
@@ -125,7 +125,7 @@ func TestEndToEnd(t *testing.T) {
 	if _, err := run(t, "--db", db, "ingest", "--weights", testWeights, "--preset", "imagenet", imgs); !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "preset") {
 		t.Fatalf("preset mismatch: %v", err)
 	}
-	if _, err := run(t, "--db", db, "ingest", "--weights", "../embed/vgg/testdata/vgg16_w32_legacy.pth", imgs); !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "vgg16_w32_zip.pth") {
+	if _, err := run(t, "--db", db, "ingest", "--weights", testLegacyWeights, imgs); !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "vgg16_w32_zip.pth") {
 		t.Fatalf("weights mismatch: %v", err)
 	}
 	sameSnapshot(t, before, snapshot(t, db, db+".hnsw"))
@@ -146,15 +146,15 @@ func TestBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "in")
 	good := map[string]string{ // test file → name in the folder
-		"../testdata/images/1.png":                            "a/1.png",
-		"../embed/preprocess/testdata/pixels/gray.png":        "gray.png",
-		"../embed/preprocess/testdata/pixels/cmyk.jpg":        "cmyk.jpg",
-		"../embed/preprocess/testdata/pixels/palette.png":     "palette.png",
-		"../embed/preprocess/testdata/pixels/gray16.png":      "gray16.png",
-		"../embed/preprocess/testdata/pixels/rgba16.png":      "rgba16.png",
-		"../embed/preprocess/testdata/pixels/rgba.png":        "rgba.png",
-		"../embed/preprocess/testdata/pixels/anim.gif":        "anim.gif",
-		"../embed/preprocess/testdata/pixels/progressive.jpg": "progressive.jpg",
+		"testdata/images/1.png":           "a/1.png",
+		"testdata/pixels/gray.png":        "gray.png",
+		"testdata/pixels/cmyk.jpg":        "cmyk.jpg",
+		"testdata/pixels/palette.png":     "palette.png",
+		"testdata/pixels/gray16.png":      "gray16.png",
+		"testdata/pixels/rgba16.png":      "rgba16.png",
+		"testdata/pixels/rgba.png":        "rgba.png",
+		"testdata/pixels/anim.gif":        "anim.gif",
+		"testdata/pixels/progressive.jpg": "progressive.jpg",
 	}
 	for src, dst := range good {
 		copyFile(t, src, filepath.Join(imgs, dst))
@@ -166,18 +166,18 @@ func TestBadFiles(t *testing.T) {
 		"bomb.jpg":      "limit",
 	}
 	for name := range bad {
-		copyFile(t, filepath.Join("..", "embed", "preprocess", "testdata", "bad", name), filepath.Join(imgs, "bad", name))
+		copyFile(t, filepath.Join("testdata", "bad", name), filepath.Join(imgs, "bad", name))
 	}
-	copyFile(t, "../embed/preprocess/testdata/bad/bomb.png", filepath.Join(imgs, "bad", "bomb-png.png"))
+	copyFile(t, "testdata/bad/bomb.png", filepath.Join(imgs, "bad", "bomb-png.png"))
 	bad["bomb-png.png"] = "limit"
 	os.Symlink(filepath.Join(dir, "nowhere.jpg"), filepath.Join(imgs, "bad", "dangling.jpg"))
 	bad["dangling.jpg"] = "broken symbolic link"
 	os.Symlink(imgs, filepath.Join(imgs, "a", "loop"))
 	bad["loop"] = "directory loop"
-	copyFile(t, "../testdata/images/2.png", filepath.Join(imgs, "gray.gif")) // same id as gray.png
-	bad["gray.png"] = "duplicate id"                                         // gray.gif comes first in walk order
-	delete(good, "../embed/preprocess/testdata/pixels/gray.png")
-	good["../testdata/images/2.png"] = "gray.gif"
+	copyFile(t, "testdata/images/2.png", filepath.Join(imgs, "gray.gif")) // same id as gray.png
+	bad["gray.png"] = "duplicate id"                                      // gray.gif comes first in walk order
+	delete(good, "testdata/pixels/gray.png")
+	good["testdata/images/2.png"] = "gray.gif"
 
 	db := filepath.Join(dir, "v.db")
 	out, err := run(t, "--db", db, "ingest", "--json", "--max-pixels", "20000000", "--weights", testWeights, imgs)

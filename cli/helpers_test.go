@@ -15,8 +15,15 @@ import (
 	"github.com/vecimg/vecimg/internal/testfix"
 )
 
-// testWeights is the tiny VGG16-shaped fixture (32× narrower, same keys).
-var testWeights, _ = filepath.Abs("../embed/vgg/testdata/vgg16_w32_zip.pth")
+// testWeights is the tiny VGG16-shaped fixture (32× narrower, same keys)
+// and testLegacyWeights the same in torch's legacy format (another hash).
+// They are the only files the cli tests read from another package's
+// testdata (1 MB each; made by scripts/make_model_fixtures.py); the rest
+// is in cli/testdata (scripts/cli_testdata.sh).
+var (
+	testWeights, _       = filepath.Abs("../embed/vgg/testdata/vgg16_w32_zip.pth")
+	testLegacyWeights, _ = filepath.Abs("../embed/vgg/testdata/vgg16_w32_legacy.pth")
+)
 
 // needRuntime skips tests that run the model when ONNX Runtime is missing,
 // unless VECIMG_REQUIRE_ORT is set (make test), which makes them fail.

@@ -16,7 +16,7 @@ import (
 func TestImport(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "imp.db")
-	res := decodeJSON[app.ImportResult](t, mustRun(t, "--db", db, "import", "--json", "--model-name", "clip-vit-b32", "../internal/npz/testdata/good.npz"))
+	res := decodeJSON[app.ImportResult](t, mustRun(t, "--db", db, "import", "--json", "--model-name", "clip-vit-b32", "testdata/npz/good.npz"))
 	if res.Rows != 6 || res.Dim != 8 || res.Format != "npz" || res.Model != "clip-vit-b32" {
 		t.Fatalf("import: %+v", res)
 	}
@@ -30,24 +30,24 @@ func TestImport(t *testing.T) {
 		t.Fatalf("similar on an imported store: %+v", out)
 	}
 	// A new image file: the store has no model, and says so.
-	_, err := run(t, "--db", db, "similar", "../testdata/images/1.png")
+	_, err := run(t, "--db", db, "similar", "testdata/images/1.png")
 	if !errors.Is(err, app.ErrNoModel) || !strings.Contains(err.Error(), "imported vectors") || !strings.Contains(err.Error(), "clip-vit-b32") {
 		t.Fatalf("similar NEW.png on an imported store: %v", err)
 	}
 	// Ingest into it is refused before anything happens.
 	imgs := filepath.Join(dir, "imgs")
-	copyFile(t, "../testdata/images/1.png", filepath.Join(imgs, "1.png"))
+	copyFile(t, "testdata/images/1.png", filepath.Join(imgs, "1.png"))
 	if _, err := run(t, "--db", db, "ingest", imgs); !errors.Is(err, app.ErrNoModel) {
 		t.Fatalf("ingest into an imported store: %v", err)
 	}
 	mustRun(t, "--db", db, "cluster", "--k", "2")
 	// Import again with the same model name: rows are replaced.
-	res = decodeJSON[app.ImportResult](t, mustRun(t, "--db", db, "import", "--json", "--model-name", "clip-vit-b32", "../internal/npz/testdata/good_compressed_bytes.npz"))
+	res = decodeJSON[app.ImportResult](t, mustRun(t, "--db", db, "import", "--json", "--model-name", "clip-vit-b32", "testdata/npz/good_compressed_bytes.npz"))
 	if res.Rows != 4 || res.Replaced != 4 {
 		t.Fatalf("second import: %+v", res)
 	}
 	// Another model name, or the store of a real model, is refused.
-	if _, err := run(t, "--db", db, "import", "--model-name", "other", "../internal/npz/testdata/good.npz"); !errors.Is(err, store.ErrManifestMismatch) {
+	if _, err := run(t, "--db", db, "import", "--model-name", "other", "testdata/npz/good.npz"); !errors.Is(err, store.ErrManifestMismatch) {
 		t.Fatalf("import with another model name: %v", err)
 	}
 	// Round trip: export, import into a new store, same vectors.
@@ -83,10 +83,10 @@ func TestImport(t *testing.T) {
 func TestImportBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "v.db")
-	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", "../internal/npz/testdata/good.npz")
+	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", "testdata/npz/good.npz")
 	before := snapshot(t, db, db+".hnsw")
 	trunc := filepath.Join(dir, "truncated.npz")
-	full, _ := os.ReadFile("../internal/npz/testdata/good.npz")
+	full, _ := os.ReadFile("testdata/npz/good.npz")
 	os.WriteFile(trunc, full[:len(full)*2/3], 0o644)
 	// A file cut inside the vector data whose zip directory survives: a
 	// short member (tested through the reader in internal/npz); here the
@@ -109,7 +109,7 @@ func TestImportBadFiles(t *testing.T) {
 	} {
 		path := file
 		if !filepath.IsAbs(file) {
-			path = filepath.Join("../internal/npz/testdata", file)
+			path = filepath.Join("testdata/npz", file)
 		}
 		for _, target := range []string{db, filepath.Join(dir, "new.db")} {
 			_, err := run(t, "--db", target, "import", "--model-name", "m", path)
@@ -124,7 +124,7 @@ func TestImportBadFiles(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "new.db")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a refused import created the store: %v", err)
 	}
-	if _, err := run(t, "--db", db, "import", "../internal/npz/testdata/good.npz"); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--model-name") {
+	if _, err := run(t, "--db", db, "import", "testdata/npz/good.npz"); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--model-name") {
 		t.Fatalf("import without --model-name: %v", err)
 	}
 	if _, err := run(t, "--db", db, "import", "--model-name", "m", "vectors.csv"); !errors.Is(err, ErrUsage) {

@@ -25,7 +25,7 @@ func TestONNXStoreNewImage(t *testing.T) {
 	}
 	imgs := filepath.Join(dir, "imgs")
 	for _, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
-		copyFile(t, filepath.Join("..", "testdata", "images", n), filepath.Join(imgs, n))
+		copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
 	}
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--model", onnx, "--preset", "blitz", imgs)
@@ -81,7 +81,7 @@ func TestPrecisionStoreAfterCacheCleared(t *testing.T) {
 	copyFile(t, testWeights, weights)
 	imgs := filepath.Join(dir, "imgs")
 	for _, n := range []string{"1.png", "2.png", "3.png"} {
-		copyFile(t, filepath.Join("..", "testdata", "images", n), filepath.Join(imgs, n))
+		copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
 	}
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", weights, "--precision", "fp16", imgs)

@@ -34,7 +34,7 @@ func sameVectors(t *testing.T, what string, a, b []parquetio.Row) {
 func TestParquetRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
-	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", "../internal/npz/testdata/good.npz")
+	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", "testdata/npz/good.npz")
 	mustRun(t, "--db", db, "cluster", "--k", "2")
 	exp1 := filepath.Join(dir, "exp1")
 	res := decodeJSON[app.ExportParquetResult](t, mustRun(t, "--db", db, "export", "--json", "--format", "parquet", "--rows-per-file", "4", "--out", exp1))
@@ -99,7 +99,7 @@ func TestParquetRoundTrip(t *testing.T) {
 func TestParquetRefusals(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
-	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", "../internal/npz/testdata/good.npz")
+	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", "testdata/npz/good.npz")
 	// An --out folder that holds other files.
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
@@ -210,7 +210,7 @@ func TestShardedIngestMerge(t *testing.T) {
 	imgs := filepath.Join(dir, "test")
 	for i, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
 		for k := range 3 { // 12 files in two folders
-			copyFile(t, filepath.Join("..", "testdata", "images", n), filepath.Join(imgs, fmt.Sprintf("d%d", k), fmt.Sprintf("%d-%s", i, n)))
+			copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, fmt.Sprintf("d%d", k), fmt.Sprintf("%d-%s", i, n)))
 		}
 	}
 	whole := filepath.Join(dir, "whole.db")

@@ -89,12 +89,12 @@ func TestPreviousReleaseStoreNewImage(t *testing.T) {
 	untarGz(t, "testdata/schema1-store.tar.gz", dir)
 	db := filepath.Join(dir, "prev.db")
 	q := filepath.Join(dir, "q", "copy-of-3.png")
-	copyFile(t, "../testdata/images/3.png", q)
+	copyFile(t, "testdata/images/3.png", q)
 	_, err := run(t, "--db", db, "similar", q)
 	if !errors.Is(err, app.ErrNoModel) || !strings.Contains(err.Error(), "90f50dcb53db899c") || !strings.Contains(err.Error(), "--weights") {
 		t.Fatalf("no weights: %v", err)
 	}
-	_, err = run(t, "--db", db, "similar", q, "--weights", "../embed/vgg/testdata/vgg16_w32_legacy.pth")
+	_, err = run(t, "--db", db, "similar", q, "--weights", testLegacyWeights)
 	if !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "vgg16_w32_legacy.pth has sha256") {
 		t.Fatalf("other weights: %v", err)
 	}

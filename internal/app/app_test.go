@@ -168,7 +168,7 @@ func TestIngestFailsBeforeStart(t *testing.T) {
 	defer a.Close()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	os.WriteFile(filepath.Join(dir, "x.png"), []byte("an image file to ingest"), 0o644) // an empty folder is refused first
-	_, err = a.Ingest(ctx, IngestOptions{Dir: dir, Model: ModelOptions{Weights: "../../embed/vgg/testdata/vgg16_w32_zip.pth"}, Progress: &strictProgress{t: t}})
+	_, err = a.Ingest(ctx, IngestOptions{Dir: dir, Model: ModelOptions{Weights: fixtureWeights}, Progress: &strictProgress{t: t}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("ingest with a cancelled context: %v", err)
 	}

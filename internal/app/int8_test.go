@@ -15,6 +15,8 @@ import (
 	"github.com/vecimg/vecimg/store"
 )
 
+// fixtureWeights is the tiny VGG16 test weights file (1 MB), the one file
+// these tests read from another package's testdata.
 const fixtureWeights = "../../embed/vgg/testdata/vgg16_w32_zip.pth"
 
 // writeJPEGs writes n small distinct JPEGs named img<i>.jpg into dir.
