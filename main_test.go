@@ -14,6 +14,7 @@ import (
 
 	"github.com/vecimg/vecimg/cli"
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/npz"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -43,7 +44,7 @@ func readmeExitTable(t *testing.T) []int {
 func writeNPZ(t *testing.T, path string, n, dim int) {
 	t.Helper()
 	var buf bytes.Buffer
-	z := store.NewNPZWriter(&buf)
+	z := npz.NewWriter(&buf)
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = fmt.Sprintf("v%d", i+1)

@@ -8,7 +8,7 @@
 // kind, file and its SHA-256, input size, precision, preset; schema-1 stores
 // are upgraded in place by the first writer), the last ClusterRun, a generation counter
 // that tells saved indexes whether they are current, and the export of
-// vectors to NumPy's .npz format (NPZWriter, Store.ExportNPZ).
+// vectors to NumPy's .npz format (Store.ExportNPZ, through internal/npz's Writer).
 //
 // Record checksums (schema 3): every record's data value (path, hash, size,
 // vector) and metadata value (label, distance, extras, image hashes) ends

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/vecimg/vecimg/store"
+	"github.com/vecimg/vecimg/internal/npz"
 )
 
 // layout says which output each generated position goes to.
@@ -230,14 +230,14 @@ func parallel(workers, n int, f func(i int)) {
 func writeNPZs(m model, l *layout, workers int, progress io.Writer, base, add, queries io.Writer) error {
 	baseIDs, addIDs, queryIDs := l.ids()
 	type out struct {
-		z  *store.NPZWriter
-		mw *store.MatrixWriter
+		z  *npz.Writer
+		mw *npz.MatrixWriter
 	}
 	open := func(w io.Writer, ids []string) (*out, error) {
 		if w == nil {
 			return nil, nil
 		}
-		z := store.NewNPZWriter(w)
+		z := npz.NewWriter(w)
 		if err := z.Strings("ids", ids); err != nil {
 			return nil, err
 		}

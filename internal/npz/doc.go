@@ -1,6 +1,8 @@
-// Package npz reads the ids and vectors of a NumPy .npz archive (as
-// numpy.savez and numpy.savez_compressed write it, and `vecimg export`)
-// row by row, without holding the arrays in memory.
+// Package npz is the tree's one NumPy codec. Reader reads the ids and
+// vectors of an .npz archive (as numpy.savez and numpy.savez_compressed
+// write it, and `vecimg export`) row by row, without holding the arrays in
+// memory; Writer writes an .npz (string, int32 and streamed float32 arrays)
+// that numpy.load reads without pickle (store.ExportNPZ uses it).
 //
 // The archive must hold ids.npy, a 1-D array of unicode ('<U{n}') or byte
 // ('|S{n}') strings, and vectors.npy, a 2-D float32 array ('<f4' or '>f4')
@@ -12,5 +14,5 @@
 //
 // It also holds the one .npy header codec of the tree: ReadHeader parses the
 // header of any .npy (versions 1 to 3) and EncodeHeader writes a version 1.0
-// header as numpy.save does; store's NPZWriter and the bench tools use them.
+// header as numpy.save does; Writer and the bench tools use them.
 package npz

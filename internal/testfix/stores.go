@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/vecimg/vecimg/internal/npz"
 	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/store"
 )
@@ -22,7 +23,7 @@ func NPZRows(t testing.TB, path string, ids []string, rows [][]float32) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	z := store.NewNPZWriter(f)
+	z := npz.NewWriter(f)
 	if err := z.Strings("ids", ids); err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/npz"
 	"github.com/vecimg/vecimg/internal/server"
 	"github.com/vecimg/vecimg/internal/server/appbackend"
 	"github.com/vecimg/vecimg/store"
@@ -43,7 +44,7 @@ func writeNPZ(t *testing.T, path string, n, dim int) {
 		ids[i] = fmt.Sprint(i + 1)
 	}
 	var buf bytes.Buffer
-	z := store.NewNPZWriter(&buf)
+	z := npz.NewWriter(&buf)
 	if err := z.Strings("ids", ids); err != nil {
 		t.Fatal(err)
 	}
