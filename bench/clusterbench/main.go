@@ -110,18 +110,18 @@ func gen(args []string) error {
 		return err
 	}
 	if *truth != "" {
-		return writeI32(*truth, labels)
+		return npz.WriteNpy(*truth, labels, len(labels))
 	}
 	return nil
 }
 
 // fileSource streams rows of an .npy file on every Scan.
-type fileSource struct{ m *npyMatrix }
+type fileSource struct{ m *npz.Matrix }
 
-func (s fileSource) Len() int { return s.m.n }
-func (s fileSource) Dim() int { return s.m.d }
+func (s fileSource) Len() int { return s.m.N }
+func (s fileSource) Dim() int { return s.m.D }
 func (s fileSource) Scan(ctx context.Context, fn func(int, string, []float32) error) error {
-	return s.m.rows(func(i int, v []float32) error {
+	return s.m.Rows(func(i int, v []float32) error {
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -168,7 +168,7 @@ func run(args []string) error {
 	if *in == "" || *out == "" {
 		return errors.New("run: -in and -out are required")
 	}
-	m, err := openNpyMatrix(*in)
+	m, err := npz.OpenMatrix(*in)
 	if err != nil {
 		return err
 	}
@@ -178,9 +178,9 @@ func run(args []string) error {
 		o.MemoryLimit = *memlimit
 	} else {
 		mode = "memory"
-		ids := make([]string, m.n)
-		vecs := make([][]float32, m.n)
-		err := m.rows(func(i int, v []float32) error {
+		ids := make([]string, m.N)
+		vecs := make([][]float32, m.N)
+		err := m.Rows(func(i int, v []float32) error {
 			ids[i], vecs[i] = strconv.Itoa(i), append([]float32(nil), v...)
 			return nil
 		})
@@ -209,14 +209,14 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	centers := make([]float32, 0, res.K*m.d)
+	centers := make([]float32, 0, res.K*m.D)
 	for _, c := range res.Centers {
 		centers = append(centers, c...)
 	}
-	if err := writeI32(*out+"_labels.npy", res.Labels); err != nil {
+	if err := npz.WriteNpy(*out+"_labels.npy", res.Labels, len(res.Labels)); err != nil {
 		return err
 	}
-	if err := writeF32(*out+"_centers.npy", centers, res.K, m.d); err != nil {
+	if err := npz.WriteNpy(*out+"_centers.npy", centers, res.K, m.D); err != nil {
 		return err
 	}
 	rep := report{Name: *name, Mode: mode, WallSeconds: wall, CPUSeconds: cpu, Inertia: res.Inertia, Swaps: res.Swaps, Iterations: res.Iterations,
