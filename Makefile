@@ -35,7 +35,7 @@ vet:
 # The packages that run goroutines are tested under the race detector;
 # the others without it, and index too: its race run alone took 248 s on a
 # quiet 2-core machine and over 10 minutes on a busy one (`make race-index`).
-RACE_PKGS := ./embed ./cluster ./store ./internal/app ./internal/dedup ./internal/merge \
+RACE_PKGS := ./embed ./cluster ./store ./internal/app ./internal/dedup ./internal/merge ./internal/sheet \
 	./internal/parquetio ./internal/server/... ./cli
 
 # VECIMG_REQUIRE_ORT makes the tests that need ONNX Runtime fail instead of skip.
