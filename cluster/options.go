@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"runtime"
 )
@@ -136,33 +137,15 @@ func (o Options) withDefaults(n int) (Options, error) {
 	case o.SilhouetteSample < 0:
 		return bad("SilhouetteSample", o.SilhouetteSample)
 	}
-	if o.K == 0 {
-		o.K = DefaultK
-	}
-	if o.Seed == 0 {
-		o.Seed = DefaultSeed
-	}
-	if o.BatchSize == 0 {
-		o.BatchSize = DefaultBatchSize
-	}
-	if o.MaxIter == 0 {
-		o.MaxIter = DefaultMaxIter
-	}
-	if o.NInit == 0 {
-		o.NInit = DefaultNInit
-	}
-	if o.Tol == 0 {
-		o.Tol = DefaultTol
-	}
-	if o.Refine == 0 {
-		o.Refine = DefaultRefine
-	}
-	if o.Workers == 0 {
-		o.Workers = runtime.GOMAXPROCS(0)
-	}
-	if o.MemoryLimit == 0 {
-		o.MemoryLimit = DefaultMemoryLimit
-	}
+	o.K = cmp.Or(o.K, DefaultK)
+	o.Seed = cmp.Or(o.Seed, DefaultSeed)
+	o.BatchSize = cmp.Or(o.BatchSize, DefaultBatchSize)
+	o.MaxIter = cmp.Or(o.MaxIter, DefaultMaxIter)
+	o.NInit = cmp.Or(o.NInit, DefaultNInit)
+	o.Tol = cmp.Or(o.Tol, DefaultTol)
+	o.Refine = cmp.Or(o.Refine, DefaultRefine)
+	o.Workers = cmp.Or(o.Workers, runtime.GOMAXPROCS(0))
+	o.MemoryLimit = cmp.Or(o.MemoryLimit, DefaultMemoryLimit)
 	if o.SampleSize == 0 {
 		o.SampleSize = max(3*o.BatchSize, 10*o.K)
 	}

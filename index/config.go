@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 )
@@ -82,21 +83,11 @@ func DefaultConfig() Config {
 
 // withDefaults fills zero fields with defaults and checks the ranges.
 func (c Config) withDefaults() (Config, error) {
-	if c.M == 0 {
-		c.M = DefaultM
-	}
-	if c.EfConstruction == 0 {
-		c.EfConstruction = DefaultEfConstruction
-	}
-	if c.ExactBelow == 0 {
-		c.ExactBelow = DefaultExactBelow
-	}
-	if c.Rerank == 0 {
-		c.Rerank = DefaultRerank
-	}
-	if c.TrainSample == 0 {
-		c.TrainSample = DefaultTrainSample
-	}
+	c.M = cmp.Or(c.M, DefaultM)
+	c.EfConstruction = cmp.Or(c.EfConstruction, DefaultEfConstruction)
+	c.ExactBelow = cmp.Or(c.ExactBelow, DefaultExactBelow)
+	c.Rerank = cmp.Or(c.Rerank, DefaultRerank)
+	c.TrainSample = cmp.Or(c.TrainSample, DefaultTrainSample)
 	if c.ExactBelow < 0 {
 		c.ExactBelow = -1
 	}
