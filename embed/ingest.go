@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/internal/progress"
 	"github.com/vecimg/vecimg/internal/vec"
 )
 
@@ -66,10 +67,11 @@ type IngestOptions struct {
 	Batch   int // images per inference batch; default 16
 	Workers int // decode/preprocess goroutines; default runtime.NumCPU()
 	Prep    Preparer
-	// OnStart, when set, is called once the folder is listed, with the number
-	// of image files found, before any other callback.
-	OnStart  func(total int)
-	Progress func(IngestStats) // called after every committed batch and once at the end, from one goroutine
+	// Progress, when set, follows the run as one stage, StageIngest (files
+	// handled of the image files found): first once the folder is listed,
+	// then after every committed batch and once at the end, from one
+	// goroutine.
+	Progress progress.Func
 	// OnBad, when set, is called for each bad file soon after it is found,
 	// from the goroutine that calls Progress (never concurrently with it).
 	OnBad func(BadFile)
@@ -90,6 +92,9 @@ type IngestOptions struct {
 	// Walk); by default they are reported as bad files.
 	FollowLinks bool
 }
+
+// StageIngest is the stage an ingest reports to IngestOptions.Progress.
+const StageIngest = "ingest"
 
 // IngestStats counts what a run did.
 type IngestStats struct {
@@ -133,9 +138,7 @@ func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOp
 	files, bad = KeepFiles(root, files, bad, o.Keep)
 	p := &pipeline{o: o, sess: sess, sink: sink, stats: IngestStats{Total: len(files) + len(bad), Device: sess.DeviceName()},
 		badSignal: make(chan struct{}, 1)}
-	if o.OnStart != nil {
-		o.OnStart(len(files) + len(bad))
-	}
+	o.Progress.Report(StageIngest, 0, int64(len(files)+len(bad)))
 	for _, b := range bad {
 		p.addBad(b)
 	}
@@ -189,7 +192,10 @@ func (p *pipeline) report() {
 		}
 	}
 	if p.o.Progress != nil {
-		p.o.Progress(p.snapshot())
+		p.mu.Lock()
+		done, total := p.stats.Done, p.stats.Total
+		p.mu.Unlock()
+		p.o.Progress(StageIngest, int64(done), int64(total))
 	}
 }
 

@@ -29,9 +29,17 @@ func TestResolveWeightsDownload(t *testing.T) {
 	t.Setenv("TORCH_HOME", t.TempDir())
 	cache := t.TempDir()
 	var calls int
-	var last int64
+	var first, last int64 = -1, -1
 	o := WeightsOptions{URL: srv.URL + "/models/vgg16-test.pth", SHA256: prefix, CacheDir: cache,
-		Progress: func(done, total int64) { calls++; last = done }}
+		Progress: func(stage string, done, total int64) {
+			if stage != StageDownload {
+				t.Errorf("stage %q", stage)
+			}
+			if calls++; first < 0 {
+				first = done
+			}
+			last = done
+		}}
 	p, err := ResolveWeights(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -39,8 +47,8 @@ func TestResolveWeightsDownload(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != string(body) || filepath.Dir(p) != cache {
 		t.Fatalf("downloaded to %s, %d bytes", p, len(got))
 	}
-	if calls == 0 || last != int64(len(body)) {
-		t.Fatalf("progress: %d calls, last %d", calls, last)
+	if calls < 2 || first != 0 || last != int64(len(body)) {
+		t.Fatalf("progress: %d calls, first %d, last %d", calls, first, last)
 	}
 	// Now cached: no request needed.
 	srv.Close()

@@ -82,13 +82,12 @@ func calibrate(ctx context.Context, weights string, prep embed.Preparer, o Model
 	if err != nil {
 		return nil, err
 	}
-	p.Start(fmt.Sprintf("int8: calibrating on %d images of %s", len(paths), dir), "img", int64(len(paths)))
-	last := 0
+	prog, end := libraryProgress(p, oneStage(fmt.Sprintf("int8: calibrating on %d images of %s", len(paths), dir), "img"))
 	cal, err := embed.Calibrate(ctx, rt, embed.CalibrateOptions{Weights: weights, Prep: prep, Files: paths, Threads: o.env.threads,
-		OnImage: func(done int) { p.Add(int64(done - last)); last = done },
-		OnBad:   func(b embed.BadFile) { p.Note(fmt.Sprintf("calibration: skipped %s: %s", b.Path, b.Reason)) },
+		Progress: prog,
+		OnBad:    func(b embed.BadFile) { p.Note(fmt.Sprintf("calibration: skipped %s: %s", b.Path, b.Reason)) },
 	})
-	p.Done()
+	end()
 	if err != nil {
 		return nil, err
 	}

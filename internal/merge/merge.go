@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vecimg/vecimg/internal/progress"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -25,6 +26,9 @@ const (
 	Rename = "rename"
 )
 
+// StageWrite is the stage Write reports to Options.Progress.
+const StageWrite = "write"
+
 // ErrConflict is matched by the error of a refused merge.
 var ErrConflict = errors.New("the same id holds different content in two inputs")
 
@@ -33,9 +37,10 @@ type Options struct {
 	OnConflict string // Refuse (default) or Rename
 	// Batch is the records per committed Put; default 256.
 	Batch int
-	// Progress, when set, is called after every committed batch with the
-	// number of input records handled so far (of the write pass).
-	Progress func(handled int64)
+	// Progress, when set, follows the write pass as one stage, StageWrite:
+	// input records handled so far, of an unknown total (-1); first when
+	// the pass begins, then after every committed batch.
+	Progress progress.Func
 }
 
 // Conflict is one id with different content in several places.
@@ -248,6 +253,9 @@ func run(ctx context.Context, out *store.Store, inputs []Source, o Options, writ
 			s.drain()
 		}
 	}()
+	if write {
+		o.Progress.Report(StageWrite, 0, -1)
+	}
 	res := Result{Inputs: make([]InputCount, len(inputs))}
 	for i, in := range inputs {
 		res.Inputs[i].Name = in.Name()
@@ -266,9 +274,7 @@ func run(ctx context.Context, out *store.Store, inputs []Source, o Options, writ
 		}
 		res.Written += int64(len(batch))
 		batch = batch[:0]
-		if o.Progress != nil {
-			o.Progress(handled)
-		}
+		o.Progress.Report(StageWrite, handled, -1)
 		return nil
 	}
 	for {
