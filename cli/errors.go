@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/vecimg/vecimg/internal/app"
@@ -38,4 +39,59 @@ func argCountError(cmd, want string, args []string) error {
 		return usagef("%s needs %s (see vecimg %s --help)", cmd, want, cmd)
 	}
 	return usagef("%s takes one %s, got %d arguments: %q", cmd, want, len(args), args)
+}
+
+// wordError words an error for the command line, once, as Run returns it:
+// an app.ParamError with the command's flag (--k 99 is …), and an error a
+// library or the App returns as bare facts with what the user can do about
+// it (advice), naming the flags. Only the CLI names flags.
+func wordError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *app.ParamError
+	if errors.As(err, &pe) {
+		return &wordedError{msg: "--" + pe.Param + " " + pe.Value + " " + pe.Problem, err: err}
+	}
+	if a := advice(err); a != "" {
+		return &wordedError{msg: err.Error() + a, err: err}
+	}
+	return err
+}
+
+// wordedError is err with the CLI's wording.
+type wordedError struct {
+	msg string
+	err error
+}
+
+func (e *wordedError) Error() string { return e.msg }
+func (e *wordedError) Unwrap() error { return e.err }
+
+// advice is what the user can do about err, with its leading punctuation
+// ("; use another --db"), or "" when the error says it itself or there is
+// nothing to add.
+func advice(err error) string {
+	var (
+		notStore *app.NotStoreError
+		locked   *app.LockedError
+		mismatch *app.MismatchError
+	)
+	switch {
+	case errors.As(err, &notStore):
+		switch notStore.Problem {
+		case app.NoStoreThere, app.NotStoreEmptyDir:
+			return "; create a store with vecimg ingest or pass the right --db"
+		case app.NotStoreOtherFiles:
+			return "; use a new or empty directory for --db"
+		}
+		return "; use another --db"
+	case errors.As(err, &locked):
+		return "; wait for it to finish or use another --db"
+	case errors.As(err, &mismatch):
+		return ": use the store's settings or another --db"
+	case errors.Is(err, app.ErrRollback):
+		return "; restore the store from a backup, or pass --accept-rollback to use it as it is now (vecimg check lists what it holds)"
+	}
+	return ""
 }

@@ -39,6 +39,31 @@ var (
 	ErrRollback = store.ErrRollback
 )
 
+// The libraries' typed errors that reach a front end as they are: each
+// states the facts (which store, which file, what is wrong), and the front
+// end words what the user can do about it (a flag, an HTTP parameter).
+type (
+	// NotStoreError: the --db path is not a store (store.NotStoreError).
+	NotStoreError = store.NotStoreError
+	// LockedError: another process holds the store (store.LockedError;
+	// the error also matches ErrBusy).
+	LockedError = store.LockedError
+	// MismatchError: the store was made with another model, preset or
+	// dimension (store.MismatchError).
+	MismatchError = store.MismatchError
+	// FieldMismatch is one field of a MismatchError.
+	FieldMismatch = store.FieldMismatch
+)
+
+// The problems a NotStoreError names (store.NotStoreProblem).
+const (
+	NoStoreThere        = store.NoStoreThere
+	NotStoreFile        = store.NotStoreFile
+	NotStoreEmptyDir    = store.NotStoreEmptyDir
+	NotStoreOtherFiles  = store.NotStoreOtherFiles
+	NotStoreOtherBadger = store.NotStoreOtherBadger
+)
+
 // invalidf returns an ErrInvalid error with a message.
 func invalidf(format string, a ...any) error {
 	return &msgError{msg: fmt.Sprintf(format, a...), kind: ErrInvalid}
@@ -65,14 +90,16 @@ func plural(n int, one, many string) string {
 }
 func (e *msgError) Unwrap() error { return e.cause }
 
-// busy turns a store lock conflict into ErrBusy, keeping the store's message.
+// busy turns a store lock conflict into ErrBusy, keeping the store's
+// LockedError (its message, and its facts for the front end's advice) —
+// unless `vecimg serve` holds the store: then the message says so, and
+// what to do, itself.
 func busy(err error) error {
 	if errors.Is(err, store.ErrLocked) {
-		msg := err.Error()
 		if m := servedBusy(err); m != "" { // servelock.go
-			msg = m
+			return &msgError{msg: m, kind: ErrBusy}
 		}
-		return &msgError{msg: msg, kind: ErrBusy, cause: err}
+		return &msgError{msg: err.Error(), kind: ErrBusy, cause: err}
 	}
 	return err
 }

@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vecimg/vecimg/internal/app"
+)
+
+// The libraries state facts; the CLI adds the advice, naming its flags, once.
+func TestAdviceWording(t *testing.T) {
+	locked := &app.LockedError{Path: "v.db", PID: 42}
+	cases := []struct {
+		err  error
+		want string
+	}{
+		{locked, `store "v.db" is in use by another vecimg process (pid 42); wait for it to finish or use another --db`},
+		{fmt.Errorf("opening: %w", locked), `opening: store "v.db" is in use by another vecimg process (pid 42); wait for it to finish or use another --db`},
+		{&app.NotStoreError{Path: "x", Problem: app.NoStoreThere}, `no store at "x": file does not exist; create a store with vecimg ingest or pass the right --db`},
+		{&app.MismatchError{Path: "v.db", Fields: []app.FieldMismatch{{Field: "dim", Stored: "4096", Wanted: "512"}}},
+			`store "v.db" was built with dim "4096" (wanted "512"); vectors from different models or presets cannot be mixed: use the store's settings or another --db`},
+		{errors.New("plain"), "plain"},
+	}
+	for _, c := range cases {
+		if got := wordError(c.err).Error(); got != c.want {
+			t.Errorf("wordError(%v):\n got %s\nwant %s", c.err, got, c.want)
+		}
+		if !errors.Is(wordError(c.err), c.err) {
+			t.Errorf("wordError(%v) no longer matches the error", c.err)
+		}
+	}
+}
+
+// A --db that is not a store: the store names the problem, the CLI says
+// what to do (issue 17.4).
+func TestNotAStoreAdvice(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	os.WriteFile(file, []byte("hello"), 0o644)
+	other := filepath.Join(dir, "photos")
+	os.Mkdir(other, 0o755)
+	os.WriteFile(filepath.Join(other, "cat.jpg"), []byte("jpeg"), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	for db, want := range map[string]string{
+		file:  fmt.Sprintf("not a vecimg store: %q is a file; a store is a directory; use another --db", file),
+		other: fmt.Sprintf("not a vecimg store: directory %q holds other files (such as \"cat.jpg\") and no store; use a new or empty directory for --db", other),
+		empty: fmt.Sprintf("not a vecimg store: %q is an empty directory; create a store with vecimg ingest or pass the right --db", empty),
+	} {
+		_, err := run(t, "--db", db, "info")
+		if err == nil || err.Error() != want {
+			t.Errorf("info --db %s: %v\nwant %s", db, err, want)
+		}
+		if strings.Count(fmt.Sprint(err), "--db") != 1 {
+			t.Errorf("advice given twice: %v", err)
+		}
+	}
+}
