@@ -23,6 +23,8 @@ func TestAdviceWording(t *testing.T) {
 		{&app.NotStoreError{Path: "x", Problem: app.NoStoreThere}, `no store at "x": file does not exist; create a store with vecimg ingest or pass the right --db`},
 		{&app.MismatchError{Path: "v.db", Fields: []app.FieldMismatch{{Field: "dim", Stored: "4096", Wanted: "512"}}},
 			`store "v.db" was built with dim "4096" (wanted "512"); vectors from different models or presets cannot be mixed: use the store's settings or another --db`},
+		{&app.RenameError{ID: "2~2", Holder: "b.db"}, `merge: id "2~2" is held by b.db and is also the new id of a renamed conflicting record: rename that input's id or merge without --on-conflict rename`},
+		{&app.RenameError{ID: "2~2", Output: true}, `merge: the renamed id "2~2" is already held by a different record in the output store: merge into a new --db`},
 		{errors.New("plain"), "plain"},
 	}
 	for _, c := range cases {

@@ -76,6 +76,8 @@ func advice(err error) string {
 		notStore *app.NotStoreError
 		locked   *app.LockedError
 		mismatch *app.MismatchError
+		conflict *app.ConflictError
+		renamed  *app.RenameError
 	)
 	switch {
 	case errors.As(err, &notStore):
@@ -90,6 +92,13 @@ func advice(err error) string {
 		return "; wait for it to finish or use another --db"
 	case errors.As(err, &mismatch):
 		return ": use the store's settings or another --db"
+	case errors.As(err, &conflict):
+		return ". Keep both with --on-conflict rename (the later one becomes ID~N), or drop one input"
+	case errors.As(err, &renamed):
+		if renamed.Output {
+			return ": merge into a new --db"
+		}
+		return ": rename that input's id or merge without --on-conflict rename"
 	case errors.Is(err, app.ErrRollback):
 		return "; restore the store from a backup, or pass --accept-rollback to use it as it is now (vecimg check lists what it holds)"
 	}

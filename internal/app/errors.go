@@ -53,6 +53,11 @@ type (
 	MismatchError = store.MismatchError
 	// FieldMismatch is one field of a MismatchError.
 	FieldMismatch = store.FieldMismatch
+	// ConflictError: a merge refused ids with different content in two
+	// places (merge.ConflictError).
+	ConflictError = merge.ConflictError
+	// RenameError: a merge's renamed id is taken (merge.RenameError).
+	RenameError = merge.RenameError
 )
 
 // The problems a NotStoreError names (store.NotStoreProblem).
