@@ -25,6 +25,11 @@ func TestAdviceWording(t *testing.T) {
 			`store "v.db" was built with dim "4096" (wanted "512"); vectors from different models or presets cannot be mixed: use the store's settings or another --db`},
 		{&app.RenameError{ID: "2~2", Holder: "b.db"}, `merge: id "2~2" is held by b.db and is also the new id of a renamed conflicting record: rename that input's id or merge without --on-conflict rename`},
 		{&app.RenameError{ID: "2~2", Output: true}, `merge: the renamed id "2~2" is already held by a different record in the output store: merge into a new --db`},
+		{&app.ColumnError{File: "f.parquet", Role: "vector", Column: "vector", Columns: []string{"id", "emb"}},
+			`invalid Parquet input: f.parquet: no vector column "vector" (columns: id, emb); name it with --vector-column`},
+		{&app.OutDirError{Dir: "out", File: true}, `parquet export: out is a file, not a folder; --out names a folder for the Parquet files`},
+		{&app.OutDirError{Dir: "out", Entry: "a.txt"}, `parquet export: out holds "a.txt", which is not part of a vecimg export; use a new or empty folder for --out`},
+		{&app.Float16RangeError{ID: "7", Index: 3, Value: 1e6}, `record "7": value 3 (1e+06) is beyond float16's range (±65504); export with --vector-type float32`},
 		{errors.New("plain"), "plain"},
 	}
 	for _, c := range cases {

@@ -78,6 +78,9 @@ func advice(err error) string {
 		mismatch *app.MismatchError
 		conflict *app.ConflictError
 		renamed  *app.RenameError
+		column   *app.ColumnError
+		outDir   *app.OutDirError
+		float16  *app.Float16RangeError
 	)
 	switch {
 	case errors.As(err, &notStore):
@@ -99,6 +102,15 @@ func advice(err error) string {
 			return ": merge into a new --db"
 		}
 		return ": rename that input's id or merge without --on-conflict rename"
+	case errors.As(err, &column):
+		return "; name it with --" + column.Role + "-column"
+	case errors.As(err, &outDir):
+		if outDir.File {
+			return "; --out names a folder for the Parquet files"
+		}
+		return "; use a new or empty folder for --out"
+	case errors.As(err, &float16):
+		return "; export with --vector-type float32"
 	case errors.Is(err, app.ErrRollback):
 		return "; restore the store from a backup, or pass --accept-rollback to use it as it is now (vecimg check lists what it holds)"
 	}

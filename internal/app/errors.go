@@ -58,6 +58,15 @@ type (
 	ConflictError = merge.ConflictError
 	// RenameError: a merge's renamed id is taken (merge.RenameError).
 	RenameError = merge.RenameError
+	// ColumnError: a Parquet file lacks the id or vector column asked for
+	// (parquetio.ColumnError).
+	ColumnError = parquetio.ColumnError
+	// OutDirError: a Parquet export's folder is a file or holds other files
+	// (parquetio.OutDirError).
+	OutDirError = parquetio.OutDirError
+	// Float16RangeError: a value a float16 export cannot hold
+	// (parquetio.Float16RangeError).
+	Float16RangeError = parquetio.Float16RangeError
 )
 
 // The problems a NotStoreError names (store.NotStoreProblem).

@@ -72,7 +72,7 @@ func checkParquetOut(out string, rowsPerFile int, vectorType, shardName string) 
 		return "", invalidf("--vector-type %q: use float32 or float16", vectorType)
 	}
 	if err := parquetio.CheckOutDir(out); err != nil {
-		return "", invalidf("%v", err)
+		return "", &msgError{kind: ErrInvalid, cause: err, msg: err.Error()}
 	}
 	s, ok, err := parquetio.ReadSuccess(out)
 	if err != nil {
