@@ -30,6 +30,12 @@ func TestAdviceWording(t *testing.T) {
 		{&app.OutDirError{Dir: "out", File: true}, `parquet export: out is a file, not a folder; --out names a folder for the Parquet files`},
 		{&app.OutDirError{Dir: "out", Entry: "a.txt"}, `parquet export: out holds "a.txt", which is not part of a vecimg export; use a new or empty folder for --out`},
 		{&app.Float16RangeError{ID: "7", Index: 3, Value: 1e6}, `record "7": value 3 (1e+06) is beyond float16's range (±65504); export with --vector-type float32`},
+		{&app.WeightsError{File: "w.pth", Cached: "/c/w.pth", Env: "VECIMG_WEIGHTS"},
+			`weights unavailable: no weights found (none given, $VECIMG_WEIGHTS unset, none in /c/w.pth or torch hub's cache); pass --weights /path/to/w.pth or set VECIMG_WEIGHTS`},
+		{&app.WeightsError{File: "w.pth", Cached: "/c/w.pth", Env: "VECIMG_WEIGHTS", Download: true, URL: "http://h/w.pth", Err: errors.New("no route")},
+			"weights unavailable: downloading http://h/w.pth: no route\nIf this machine has no internet, copy w.pth here and pass --weights /path/to/w.pth (or set VECIMG_WEIGHTS=/path/to/w.pth)"},
+		{fmt.Errorf("model %w", &app.InputShapeError{Path: "m.onnx", Input: "x", Shape: []int64{1, 3, 224, 224}, Size: 448}),
+			`model model unusable: m.onnx input "x" has shape [1 3 224 224]; the preset feeds [N,3,448,448] (pick the matching --preset)`},
 		{errors.New("plain"), "plain"},
 	}
 	for _, c := range cases {

@@ -81,8 +81,13 @@ func advice(err error) string {
 		column   *app.ColumnError
 		outDir   *app.OutDirError
 		float16  *app.Float16RangeError
+		weights  *app.WeightsError
+		shape    *app.InputShapeError
+		runtime  *app.RuntimeNotFoundError
 	)
 	switch {
+	case errors.Is(err, app.ErrNoModel):
+		return "" // the App's message says which model file to give
 	case errors.As(err, &notStore):
 		switch notStore.Problem {
 		case app.NoStoreThere, app.NotStoreEmptyDir:
@@ -111,6 +116,16 @@ func advice(err error) string {
 		return "; use a new or empty folder for --out"
 	case errors.As(err, &float16):
 		return "; export with --vector-type float32"
+	case errors.As(err, &weights):
+		if weights.Download {
+			return fmt.Sprintf("\nIf this machine has no internet, copy %s here and pass --weights /path/to/%s (or set %s=/path/to/%s)",
+				weights.File, weights.File, weights.Env, weights.File)
+		}
+		return fmt.Sprintf("; pass --weights /path/to/%s or set %s", weights.File, weights.Env)
+	case errors.As(err, &shape):
+		return " (pick the matching --preset)"
+	case errors.As(err, &runtime):
+		return "\nOr pass that library's path with --ort-lib."
 	case errors.Is(err, app.ErrRollback):
 		return "; restore the store from a backup, or pass --accept-rollback to use it as it is now (vecimg check lists what it holds)"
 	}

@@ -30,7 +30,7 @@ type HashPreparer interface {
 	DecodeFillHash(dst []float32, path string, data []byte) (width, height int, h phash.Hashes, err error)
 }
 
-// DefaultMaxPixels is the default decompression-bomb limit (see --max-pixels).
+// DefaultMaxPixels is the default decompression-bomb limit (pixels per image).
 const DefaultMaxPixels = preprocess.DefaultMaxPixels
 
 // PresetNames lists the preprocessing presets.

@@ -29,7 +29,7 @@ const (
 // WeightsOptions says where to find VGG16 weights. The zero value does what
 // torchvision does: $VECIMG_WEIGHTS, the cache, then a download.
 type WeightsOptions struct {
-	Path       string // explicit --weights; when set nothing else is tried
+	Path       string // a file given explicitly; when set nothing else is tried
 	URL        string // default VGG16WeightsURL
 	SHA256     string // expected hex prefix of the file's SHA-256; default VGG16WeightsSHA256
 	CacheDir   string // default CacheDir()/weights
@@ -80,12 +80,10 @@ func ResolveWeights(ctx context.Context, o WeightsOptions) (string, error) {
 		return th, nil
 	}
 	if o.NoDownload {
-		return "", fmt.Errorf("%w: no weights found (looked at --weights, $%s, %s); pass --weights /path/to/%s or set %s",
-			ErrWeights, WeightsEnv, cached, VGG16WeightsFile, WeightsEnv)
+		return "", &WeightsError{File: VGG16WeightsFile, Cached: cached, Env: WeightsEnv}
 	}
 	if err := download(ctx, o, cached); err != nil {
-		return "", fmt.Errorf("%w: downloading %s: %v\nIf this machine has no internet, copy %s here and pass --weights /path/to/%s (or set %s=/path/to/%s)",
-			ErrWeights, o.URL, err, VGG16WeightsFile, VGG16WeightsFile, WeightsEnv, VGG16WeightsFile)
+		return "", &WeightsError{File: VGG16WeightsFile, Cached: cached, Env: WeightsEnv, Download: true, URL: o.URL, Err: err}
 	}
 	return cached, nil
 }

@@ -70,14 +70,16 @@ func TestResolveWeightsBadHashAndFailure(t *testing.T) {
 	t.Setenv("TORCH_HOME", t.TempDir())
 	cache := t.TempDir()
 	_, err := ResolveWeights(context.Background(), WeightsOptions{URL: srv.URL + "/w.pth", SHA256: "397923af", CacheDir: cache})
-	if !errors.Is(err, ErrWeights) || !strings.Contains(err.Error(), "does not start with 397923af") || !strings.Contains(err.Error(), "--weights") {
+	var we *WeightsError
+	if !errors.Is(err, ErrWeights) || !errors.As(err, &we) || !we.Download || we.File != VGG16WeightsFile ||
+		!strings.Contains(err.Error(), "does not start with 397923af") || strings.Contains(err.Error(), "--") {
 		t.Fatalf("bad hash: %v", err)
 	}
 	if entries, _ := os.ReadDir(cache); len(entries) != 0 {
 		t.Fatalf("a damaged download was left in the cache: %v", entries)
 	}
 	_, err = ResolveWeights(context.Background(), WeightsOptions{URL: srv.URL + "/missing.pth", CacheDir: cache})
-	if !errors.Is(err, ErrWeights) || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "VECIMG_WEIGHTS") {
+	if !errors.As(err, &we) || !we.Download || we.Env != WeightsEnv || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("failed download: %v", err)
 	}
 	// An explicit path wins, and a missing one is an error naming it.

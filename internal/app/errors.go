@@ -67,6 +67,15 @@ type (
 	// Float16RangeError: a value a float16 export cannot hold
 	// (parquetio.Float16RangeError).
 	Float16RangeError = parquetio.Float16RangeError
+	// WeightsError: no VGG16 weights found, or their download failed
+	// (embed.WeightsError).
+	WeightsError = embed.WeightsError
+	// InputShapeError: an ONNX model does not take the preset's images
+	// (embed.InputShapeError).
+	InputShapeError = embed.InputShapeError
+	// RuntimeNotFoundError: no ONNX Runtime library where it was looked for
+	// (embed.RuntimeNotFoundError).
+	RuntimeNotFoundError = embed.RuntimeNotFoundError
 )
 
 // The problems a NotStoreError names (store.NotStoreProblem).
