@@ -73,3 +73,37 @@ func TestNotAStoreAdvice(t *testing.T) {
 		}
 	}
 }
+
+// An image over the pixel limit: the decoder states the limit, the CLI's
+// note and summary add the flag that raises it; --json keeps the fact.
+func TestPixelLimitAdvice(t *testing.T) {
+	needRuntime(t)
+	dir := t.TempDir()
+	imgs := filepath.Join(dir, "imgs")
+	os.MkdirAll(imgs, 0o755)
+	writeNoisePNGs(t, imgs, 2, 5)
+	db := filepath.Join(dir, "v.db")
+	out, errOut, err := runBoth(t, "--db", db, "ingest", "--max-pixels", "100", "--weights", testWeights, imgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out, "MP limit (raise with --max-pixels)\n"); n != 2 {
+		t.Errorf("summary lines with the advice: %d, want 2\n%s", n, out)
+	}
+	if n := strings.Count(errOut, "MP limit (raise with --max-pixels)\n"); n != 2 {
+		t.Errorf("notes with the advice: %d, want 2\n%s", n, errOut)
+	}
+	out, _, _ = runBoth(t, "--db", db, "ingest", "--json", "--max-pixels", "100", "--weights", testWeights, imgs)
+	if !strings.Contains(out, "MP limit\"") || strings.Contains(out, "--max-pixels") {
+		t.Errorf("--json bad reasons: the fact, without CLI advice:\n%s", out)
+	}
+	// A query image over the limit: the error carries the same advice.
+	mustRun(t, "--db", db, "ingest", "--weights", testWeights, imgs)
+	query := filepath.Join(dir, "query")
+	os.MkdirAll(query, 0o755)
+	writeNoisePNGs(t, query, 1, 9)
+	_, err = run(t, "--db", db, "similar", "--max-pixels", "100", "--weights", testWeights, filepath.Join(query, "0.png"))
+	if err == nil || !strings.HasSuffix(err.Error(), "MP limit (raise with --max-pixels)") {
+		t.Errorf("similar with an image over the limit: %v", err)
+	}
+}

@@ -84,6 +84,7 @@ func advice(err error) string {
 		weights  *app.WeightsError
 		shape    *app.InputShapeError
 		runtime  *app.RuntimeNotFoundError
+		image    *app.BadImageError
 	)
 	switch {
 	case errors.Is(err, app.ErrNoModel):
@@ -126,8 +127,22 @@ func advice(err error) string {
 		return " (pick the matching --preset)"
 	case errors.As(err, &runtime):
 		return "\nOr pass that library's path with --ort-lib."
+	case errors.As(err, &image) && image.PixelLimit > 0:
+		return pixelAdvice
 	case errors.Is(err, app.ErrRollback):
 		return "; restore the store from a backup, or pass --accept-rollback to use it as it is now (vecimg check lists what it holds)"
+	}
+	return ""
+}
+
+// pixelAdvice follows an image refused for its pixel count.
+const pixelAdvice = " (raise with --max-pixels)"
+
+// badFileAdvice is what the user can do about a file ingest skipped, with
+// its leading space, or "".
+func badFileAdvice(b app.BadFile) string {
+	if b.PixelLimit > 0 {
+		return pixelAdvice
 	}
 	return ""
 }

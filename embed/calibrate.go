@@ -111,13 +111,13 @@ func Calibrate(ctx context.Context, rt Runtime, o CalibrateOptions) (*Calibratio
 		data, err := os.ReadFile(path)
 		if err != nil {
 			if o.OnBad != nil {
-				o.OnBad(BadFile{path, errText(err)})
+				o.OnBad(BadFile{Path: path, Reason: errText(err)})
 			}
 			continue
 		}
 		if _, _, err := o.Prep.DecodeFill(in, path, data); err != nil {
 			if o.OnBad != nil {
-				o.OnBad(BadFile{path, err.Error()})
+				o.OnBad(badDecode(path, err))
 			}
 			continue
 		}

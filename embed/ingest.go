@@ -408,16 +408,16 @@ func (p *pipeline) run(ctx context.Context, files []FileEntry) error {
 // a copied vector straight to the writer).
 func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite chan<- toStore) (err error) {
 	if f.Size > p.o.MaxFileSize {
-		p.addBad(BadFile{f.Path, fmt.Sprintf("file too large (%d MiB > %d MiB limit)", f.Size>>20, p.o.MaxFileSize>>20)})
+		p.addBad(BadFile{Path: f.Path, Reason: fmt.Sprintf("file too large (%d MiB > %d MiB limit)", f.Size>>20, p.o.MaxFileSize>>20)})
 		return nil
 	}
 	data, rerr := os.ReadFile(f.Path)
 	if rerr != nil {
-		p.addBad(BadFile{f.Path, "cannot read: " + errText(rerr)})
+		p.addBad(BadFile{Path: f.Path, Reason: "cannot read: " + errText(rerr)})
 		return nil
 	}
 	if len(data) == 0 {
-		p.addBad(BadFile{f.Path, "empty file"})
+		p.addBad(BadFile{Path: f.Path, Reason: "empty file"})
 		return nil
 	}
 	sum := sha256.Sum256(data)
@@ -433,7 +433,7 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 			p.count(func(s *IngestStats) { s.Present++; s.Done++ })
 			return nil
 		case st.Path != f.Path && fileExists(st.Path):
-			p.addBad(BadFile{f.Path, fmt.Sprintf("duplicate id %q (stored from %s), skipped", f.ID, st.Path)})
+			p.addBad(BadFile{Path: f.Path, Reason: fmt.Sprintf("duplicate id %q (stored from %s), skipped", f.ID, st.Path)})
 			return nil
 		default:
 			replaced = true // same file changed, or moved: replace the record
@@ -463,7 +463,7 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 	item := Item{ID: f.ID, Path: f.Path, SHA256: sha}
 	derr := p.decodeFill(dst, f.Path, data, &item)
 	if derr != nil {
-		p.addBad(BadFile{f.Path, derr.Error()})
+		p.addBad(badDecode(f.Path, derr))
 		clear(dst) // the slot still goes through the model; its result is dropped
 	}
 	return bt.commit(ctx, b, i, slotMeta{item: item, replaced: replaced, ok: derr == nil})
@@ -512,7 +512,7 @@ func (p *pipeline) infer(b *batch, out *[]float32) (toStore, error) {
 		}
 		v := vecs[i*dim : (i+1)*dim]
 		if reason := checkVector(v); reason != "" {
-			p.addBad(BadFile{m.item.Path, reason})
+			p.addBad(BadFile{Path: m.item.Path, Reason: reason})
 			continue
 		}
 		m.item.Vector = append([]float32(nil), v...)

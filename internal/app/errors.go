@@ -6,6 +6,7 @@ import (
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/embed/preprocess"
 	"github.com/vecimg/vecimg/internal/merge"
 	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/store"
@@ -76,6 +77,10 @@ type (
 	// RuntimeNotFoundError: no ONNX Runtime library where it was looked for
 	// (embed.RuntimeNotFoundError).
 	RuntimeNotFoundError = embed.RuntimeNotFoundError
+	// BadImageError: an image file that cannot be turned into pixels
+	// (preprocess.BadImageError; PixelLimit says when the pixel limit
+	// refused it).
+	BadImageError = preprocess.BadImageError
 )
 
 // The problems a NotStoreError names (store.NotStoreProblem).
