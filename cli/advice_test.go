@@ -36,6 +36,14 @@ func TestAdviceWording(t *testing.T) {
 			"weights unavailable: downloading http://h/w.pth: no route\nIf this machine has no internet, copy w.pth here and pass --weights /path/to/w.pth (or set VECIMG_WEIGHTS=/path/to/w.pth)"},
 		{fmt.Errorf("model %w", &app.InputShapeError{Path: "m.onnx", Input: "x", Shape: []int64{1, 3, 224, 224}, Size: 448}),
 			`model model unusable: m.onnx input "x" has shape [1 3 224 224]; the preset feeds [N,3,448,448] (pick the matching --preset)`},
+		{fmt.Errorf("model: %w", &app.AdvisedError{Kind: app.ErrInvalid, Advice: app.AdviseInt8, Msg: "calibration options are for an int8 model"}),
+			"model: --calibrate and --calibrate-from calibrate an int8 model: add --precision int8"},
+		{&app.AdvisedError{Kind: app.ErrInvalid, Advice: app.AdviseCalibrationFolder, Msg: "an int8 model is calibrated on images like the ones it will embed"},
+			"an int8 model is calibrated on images like the ones it will embed: pass --calibrate-from DIR"},
+		{&app.AdvisedError{Kind: app.ErrInvalid, Advice: app.AdviseNoCalibration, Msg: "the store's int8 model was calibrated when the store was made"},
+			"the store's int8 model was calibrated when the store was made: drop --calibrate and --calibrate-from, or use another --db"},
+		{&app.AdvisedError{Kind: app.ErrInvalid, Advice: app.AdviseOtherStore, Msg: "the store's vectors were made at precision fp32; int8 vectors would not compare with them"},
+			"the store's vectors were made at precision fp32; int8 vectors would not compare with them: use another --db"},
 		{errors.New("plain"), "plain"},
 	}
 	for _, c := range cases {

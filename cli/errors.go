@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/vecimg/vecimg/internal/app"
 )
@@ -52,6 +53,10 @@ func wordError(err error) error {
 	var pe *app.ParamError
 	if errors.As(err, &pe) {
 		return &wordedError{msg: "--" + pe.Param + " " + pe.Value + " " + pe.Problem, err: err}
+	}
+	var adv *app.AdvisedError
+	if errors.As(err, &adv) {
+		return &wordedError{msg: strings.TrimSuffix(err.Error(), adv.Msg) + advised(adv), err: err}
 	}
 	if a := advice(err); a != "" {
 		return &wordedError{msg: err.Error() + a, err: err}
@@ -145,4 +150,19 @@ func badFileAdvice(b app.BadFile) string {
 		return pixelAdvice
 	}
 	return ""
+}
+
+// advised is an app.AdvisedError worded with the CLI's flags.
+func advised(e *app.AdvisedError) string {
+	switch e.Advice {
+	case app.AdviseOtherStore:
+		return e.Msg + ": use another --db"
+	case app.AdviseCalibrationFolder:
+		return e.Msg + ": pass --calibrate-from DIR"
+	case app.AdviseInt8:
+		return "--calibrate and --calibrate-from calibrate an int8 model: add --precision int8"
+	case app.AdviseNoCalibration:
+		return e.Msg + ": drop --calibrate and --calibrate-from, or use another --db"
+	}
+	return e.Msg
 }

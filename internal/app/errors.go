@@ -150,6 +150,35 @@ func IsBadInput(err error) bool {
 	return false
 }
 
+// Advice names what would make a refused request work, for a front end to
+// word in its own terms (the CLI's flags, an API's parameters).
+type Advice int
+
+const (
+	// AdviseOtherStore: use another store (Config.DB) for these settings.
+	AdviseOtherStore Advice = iota + 1
+	// AdviseCalibrationFolder: give a folder of calibration images
+	// (ModelOptions.CalibrateFrom).
+	AdviseCalibrationFolder
+	// AdviseInt8: calibration options need precision int8
+	// (ModelOptions.Precision).
+	AdviseInt8
+	// AdviseNoCalibration: leave the calibration options out, or use
+	// another store.
+	AdviseNoCalibration
+)
+
+// AdvisedError is a refused request: Msg states the facts, Advice names
+// what would make it work. It matches Kind.
+type AdvisedError struct {
+	Msg    string
+	Advice Advice
+	Kind   error
+}
+
+func (e *AdvisedError) Error() string   { return e.Msg }
+func (e *AdvisedError) Is(t error) bool { return t == e.Kind }
+
 // ParamError is a bad value of one option, named as the App names it
 // (Param: "k", "threshold"); it matches ErrInvalid. Front ends word it with
 // their own name for the option (the CLI's --k, the API's k=).
