@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"runtime/pprof"
@@ -122,26 +121,8 @@ func setUsageErrors(cmds []*cli.Command) {
 // name), after moving flags written after positional arguments, and global
 // flags written after the command name, to where urfave/cli reads them.
 func Run(ctx context.Context, a *cli.App, args []string) error {
-	return flagWords(a.RunContext(ctx, reorderArgs(a, args)))
+	return wordError(a.RunContext(ctx, reorderArgs(a, args)))
 }
-
-// flagWords words an app.ParamError with the command's flag: --k 99 is …
-func flagWords(err error) error {
-	var pe *app.ParamError
-	if errors.As(err, &pe) {
-		return &wordedError{msg: "--" + pe.Param + " " + pe.Value + " " + pe.Problem, err: err}
-	}
-	return err
-}
-
-// wordedError is err with the CLI's wording.
-type wordedError struct {
-	msg string
-	err error
-}
-
-func (e *wordedError) Error() string { return e.msg }
-func (e *wordedError) Unwrap() error { return e.err }
 
 // withApp opens the --db store as an app.App for one operation and closes
 // it afterwards. Commands that only read pass readOnly.
@@ -156,20 +137,11 @@ func withAppConfig(c *cli.Context, cfg app.Config, op func(a *app.App) error) er
 	}
 	a, err := app.Open(c.Context, cfg)
 	if err != nil {
-		return advise(err)
+		return err
 	}
 	err = op(a)
 	if cerr := a.Close(); err == nil {
 		err = cerr
-	}
-	return advise(err)
-}
-
-// advise adds to an error what the user can do about it, where the
-// application layer's error leaves that to the front end.
-func advise(err error) error {
-	if errors.Is(err, app.ErrRollback) {
-		return fmt.Errorf("%w; restore the store from a backup, or pass --accept-rollback to use it as it is now (vecimg check lists what it holds)", err)
 	}
 	return err
 }

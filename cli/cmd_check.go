@@ -49,7 +49,7 @@ func checkCommand() *cli.Command {
 				res, err = readViaConfig(c, cfg, app.ReadCheck, nil, local)
 			}
 			if err != nil && !errors.Is(err, app.ErrCheckFailed) {
-				return advise(err)
+				return err
 			}
 			if perr := emit(c, res, printCheck); perr != nil {
 				return perr

@@ -62,8 +62,10 @@ func ingestCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return argCountError("ingest", "folder (DIR)", c.Args().Slice())
 			}
+			prog := progressFor(c)
 			opts := app.IngestOptions{Dir: c.Args().First(), Model: modelOptions(c), Batch: c.Int("batch"),
-				Workers: c.Int("workers"), Out: c.String("out"), Progress: progressFor(c), FollowLinks: c.Bool("follow-links"), Verbose: c.Bool("verbose")}
+				Workers: c.Int("workers"), Out: c.String("out"), Progress: prog, FollowLinks: c.Bool("follow-links"), Verbose: c.Bool("verbose"),
+				OnBad: func(b app.BadFile) { prog.Note("skipped " + b.Path + ": " + b.Reason + badFileAdvice(b)) }}
 			// The Parquet options count only when given (their defaults are
 			// those of export), so that giving them without --out is refused.
 			if c.IsSet("rows-per-file") {
@@ -117,7 +119,7 @@ func printIngest(w io.Writer, s app.IngestResult) error {
 	fmt.Fprintln(w)
 	outside := false
 	for _, b := range s.Bad {
-		fmt.Fprintf(w, "  bad: %s: %s\n", escapeText(b.Path), escapeText(b.Reason))
+		fmt.Fprintf(w, "  bad: %s: %s%s\n", escapeText(b.Path), escapeText(b.Reason), badFileAdvice(b))
 		outside = outside || strings.Contains(b.Reason, "outside the folder")
 	}
 	if outside {

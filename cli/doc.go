@@ -14,4 +14,7 @@
 // internal/app. The package must not import onnxruntime_go (cgo stays in
 // package embed) and never exits the process: errors go back to main, which
 // maps them to exit codes (ErrUsage, ErrBadFiles, ErrBusy, ErrCheck).
+// The libraries and the App state facts in typed errors; the CLI alone
+// words what to do about them with its flags (wordError, errors.go), once,
+// as Run returns.
 package cli

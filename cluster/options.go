@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"fmt"
 	"runtime"
+
+	"github.com/vecimg/vecimg/internal/progress"
 )
 
 // Defaults used for zero-valued Options fields.
@@ -97,9 +99,9 @@ type Options struct {
 	SilhouetteSample int `json:"silhouette_sample"`
 
 	// Progress, when set, is told what Fit and Sweep are doing (see
-	// ProgressFunc and the Stage constants). Default nil: nothing is
+	// progress.Func and the Stage constants). Default nil: nothing is
 	// reported. It never changes results; Result.Options has it nil.
-	Progress ProgressFunc `json:"-"`
+	Progress progress.Func `json:"-"`
 }
 
 // DefaultOptions returns the defaults for k clusters, with every field

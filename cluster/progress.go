@@ -1,20 +1,19 @@
 package cluster
 
-import "time"
+import (
+	"time"
 
-// ProgressFunc receives the progress of Fit and Sweep (Options.Progress):
-// stage names the step now running, done counts its units so far out of
-// total. Each stage begins with a call with done = 0 and, unless Fit fails
-// or the stage ends early (see the stages), ends with done = total. A
-// stage can begin again: every Lloyd pass is a new "refine" stage, and the
-// mini-batch steps resume ("mini-batch" with done > 0) after a "sample"
-// scan redraws their buffer. Calls come from the goroutine that called Fit,
-// never concurrently, and at most about ten times a second per stage apart
-// from its first and last call, so the function may print or redraw.
-type ProgressFunc func(stage string, done, total int64)
+	"github.com/vecimg/vecimg/internal/progress"
+)
 
-// The stages reported to a ProgressFunc, in the order Fit runs them, with
-// their units.
+// The stages Fit and Sweep report to Options.Progress (a progress.Func),
+// in the order Fit runs them, with their units. Each stage begins with
+// done = 0 and, unless Fit fails or the stage ends early (see the stages),
+// ends with done = total. A stage can begin again: every Lloyd pass is a new
+// "refine" stage, and the mini-batch steps resume ("mini-batch" with done >
+// 0) after a "sample" scan redraws their buffer. Calls come from the
+// goroutine that called Fit, at most about ten times a second per stage
+// apart from its first and last call, so the function may print or redraw.
 const (
 	// StageLoad: reading every vector into memory (vectors of N); only
 	// when the data fits in Options.MemoryLimit.
@@ -44,16 +43,16 @@ const (
 // from its first and last).
 const progressEvery = 100 * time.Millisecond
 
-// reporter throttles calls to a ProgressFunc; a nil reporter or one with a
+// reporter throttles calls to a progress.Func; a nil reporter or one with a
 // nil function does nothing.
 type reporter struct {
-	fn    ProgressFunc
+	fn    progress.Func
 	stage string
 	total int64
 	last  time.Time
 }
 
-func newReporter(fn ProgressFunc) *reporter {
+func newReporter(fn progress.Func) *reporter {
 	if fn == nil {
 		return nil
 	}

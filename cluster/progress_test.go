@@ -4,16 +4,18 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/vecimg/vecimg/internal/progress"
 )
 
-// progressCall is one call of a ProgressFunc.
+// progressCall is one call of a progress.Func.
 type progressCall struct {
 	stage       string
 	done, total int64
 	at          time.Time
 }
 
-func recordProgress(calls *[]progressCall) ProgressFunc {
+func recordProgress(calls *[]progressCall) progress.Func {
 	return func(stage string, done, total int64) {
 		*calls = append(*calls, progressCall{stage, done, total, time.Now()})
 	}

@@ -12,6 +12,7 @@ import (
 	ort "github.com/yalue/onnxruntime_go"
 
 	"github.com/vecimg/vecimg/embed/vgg"
+	"github.com/vecimg/vecimg/internal/progress"
 )
 
 // Range rules: how an activation range is chosen from the values the
@@ -59,11 +60,17 @@ type CalibrateOptions struct {
 	// WeightBits is 8 or 7; 0 = DefaultWeightBits() of this CPU.
 	WeightBits int
 	Threads    int // CPU threads; 0 = all
-	// OnImage, if set, is called after each image (for progress).
-	OnImage func(done int)
+	// Progress, when set, follows the run as one stage, StageCalibrate
+	// (images calibrated on, of len(Files); unreadable ones are not counted,
+	// so it can end below the total): first before the weights are loaded,
+	// then after each image.
+	Progress progress.Func
 	// OnBad, if set, is told about each image that could not be read.
 	OnBad func(BadFile)
 }
+
+// StageCalibrate is the stage Calibrate reports to CalibrateOptions.Progress.
+const StageCalibrate = "calibrate"
 
 // Calibrate runs the FP32 fc6 graph with its intermediate outputs on the
 // CPU over o.Files and returns the activation ranges of o.Rule. At least
@@ -82,6 +89,7 @@ func Calibrate(ctx context.Context, rt Runtime, o CalibrateOptions) (*Calibratio
 	if len(o.Files) == 0 {
 		return nil, fmt.Errorf("%w: no calibration images", ErrModel)
 	}
+	o.Progress.Report(StageCalibrate, 0, int64(len(o.Files)))
 	w, err := vgg.LoadPTH(o.Weights)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrWeights, err)
@@ -103,13 +111,13 @@ func Calibrate(ctx context.Context, rt Runtime, o CalibrateOptions) (*Calibratio
 		data, err := os.ReadFile(path)
 		if err != nil {
 			if o.OnBad != nil {
-				o.OnBad(BadFile{path, errText(err)})
+				o.OnBad(BadFile{Path: path, Reason: errText(err)})
 			}
 			continue
 		}
 		if _, _, err := o.Prep.DecodeFill(in, path, data); err != nil {
 			if o.OnBad != nil {
-				o.OnBad(BadFile{path, err.Error()})
+				o.OnBad(badDecode(path, err))
 			}
 			continue
 		}
@@ -119,9 +127,7 @@ func Calibrate(ctx context.Context, rt Runtime, o CalibrateOptions) (*Calibratio
 		sum := sha256.Sum256(data)
 		fmt.Fprintf(h, "%x\n", sum)
 		n++
-		if o.OnImage != nil {
-			o.OnImage(n)
-		}
+		o.Progress.Report(StageCalibrate, int64(n), int64(len(o.Files)))
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: none of the %d calibration images could be read", ErrModel, len(o.Files))

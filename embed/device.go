@@ -21,13 +21,13 @@ func (d Device) String() string {
 	return d.Kind
 }
 
-// DeviceRequest is what the user asked for: --device auto|cpu|cuda[:N].
+// DeviceRequest is the device asked for: auto, cpu, cuda or cuda:N.
 type DeviceRequest struct {
 	Auto bool
 	Device
 }
 
-// ParseDevice reads a --device value.
+// ParseDevice reads a device name: auto (or ""), cpu, cuda (or gpu), cuda:N.
 func ParseDevice(s string) (DeviceRequest, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	switch {
@@ -40,11 +40,11 @@ func ParseDevice(s string) (DeviceRequest, error) {
 	case strings.HasPrefix(s, "cuda:"):
 		n, err := strconv.Atoi(s[5:])
 		if err != nil || n < 0 {
-			return DeviceRequest{}, fmt.Errorf("%w: --device %q: the CUDA ordinal must be a number ≥ 0, e.g. cuda:0", ErrDevice, s)
+			return DeviceRequest{}, fmt.Errorf("%w: device name %q: the CUDA ordinal must be a number ≥ 0, e.g. cuda:0", ErrDevice, s)
 		}
 		return DeviceRequest{Device: Device{Kind: "cuda", ID: n}}, nil
 	}
-	return DeviceRequest{}, fmt.Errorf("%w: --device %q: use auto, cpu, cuda or cuda:N", ErrDevice, s)
+	return DeviceRequest{}, fmt.Errorf("%w: device name %q: use auto, cpu, cuda or cuda:N", ErrDevice, s)
 }
 
 // CUDALibraries are the libraries the ORT 1.29 CUDA provider (CUDA 13 build)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vecimg/vecimg/embed/preprocess"
 	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/internal/progress"
 	"github.com/vecimg/vecimg/internal/vec"
 )
 
@@ -72,10 +73,11 @@ type IngestOptions struct {
 	Batch   int // images per inference batch; default DefaultBatch
 	Workers int // decode/preprocess goroutines; default runtime.NumCPU()
 	Prep    Preparer
-	// OnStart, when set, is called once the folder is listed, with the number
-	// of image files found, before any other callback.
-	OnStart  func(total int)
-	Progress func(IngestStats) // called after every committed batch and once at the end, from one goroutine
+	// Progress, when set, follows the run as one stage, StageIngest (files
+	// handled of the image files found): first once the folder is listed,
+	// then after every committed batch and once at the end, from one
+	// goroutine.
+	Progress progress.Func
 	// OnBad, when set, is called for each bad file soon after it is found,
 	// from the goroutine that calls Progress (never concurrently with it).
 	OnBad func(BadFile)
@@ -97,6 +99,9 @@ type IngestOptions struct {
 	// Walk); by default they are reported as bad files.
 	FollowLinks bool
 }
+
+// StageIngest is the stage an ingest reports to IngestOptions.Progress.
+const StageIngest = "ingest"
 
 // IngestStats counts what a run did.
 type IngestStats struct {
@@ -140,9 +145,7 @@ func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOp
 	files, bad = KeepFiles(root, files, bad, o.Keep)
 	p := &pipeline{o: o, sess: sess, sink: sink, stats: IngestStats{Total: len(files) + len(bad), Device: sess.DeviceName()},
 		badSignal: make(chan struct{}, 1)}
-	if o.OnStart != nil {
-		o.OnStart(len(files) + len(bad))
-	}
+	o.Progress.Report(StageIngest, 0, int64(len(files)+len(bad)))
 	for _, b := range bad {
 		p.addBad(b)
 	}
@@ -196,7 +199,10 @@ func (p *pipeline) report() {
 		}
 	}
 	if p.o.Progress != nil {
-		p.o.Progress(p.snapshot())
+		p.mu.Lock()
+		done, total := p.stats.Done, p.stats.Total
+		p.mu.Unlock()
+		p.o.Progress(StageIngest, int64(done), int64(total))
 	}
 }
 
@@ -409,16 +415,16 @@ func (p *pipeline) run(ctx context.Context, files []FileEntry) error {
 // a copied vector straight to the writer).
 func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite chan<- toStore) (err error) {
 	if f.Size > p.o.MaxFileSize {
-		p.addBad(BadFile{f.Path, fmt.Sprintf("file too large (%d MiB > %d MiB limit)", f.Size>>20, p.o.MaxFileSize>>20)})
+		p.addBad(BadFile{Path: f.Path, Reason: fmt.Sprintf("file too large (%d MiB > %d MiB limit)", f.Size>>20, p.o.MaxFileSize>>20)})
 		return nil
 	}
 	data, rerr := os.ReadFile(f.Path)
 	if rerr != nil {
-		p.addBad(BadFile{f.Path, "cannot read: " + errText(rerr)})
+		p.addBad(BadFile{Path: f.Path, Reason: "cannot read: " + errText(rerr)})
 		return nil
 	}
 	if len(data) == 0 {
-		p.addBad(BadFile{f.Path, "empty file"})
+		p.addBad(BadFile{Path: f.Path, Reason: "empty file"})
 		return nil
 	}
 	sum := sha256.Sum256(data)
@@ -434,7 +440,7 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 			p.count(func(s *IngestStats) { s.Present++; s.Done++ })
 			return nil
 		case st.Path != f.Path && fileExists(st.Path):
-			p.addBad(BadFile{f.Path, fmt.Sprintf("duplicate id %q (stored from %s), skipped", f.ID, st.Path)})
+			p.addBad(BadFile{Path: f.Path, Reason: fmt.Sprintf("duplicate id %q (stored from %s), skipped", f.ID, st.Path)})
 			return nil
 		default:
 			replaced = true // same file changed, or moved: replace the record
@@ -464,7 +470,7 @@ func (p *pipeline) handle(ctx context.Context, f FileEntry, bt *batcher, toWrite
 	item := Item{ID: f.ID, Path: f.Path, SHA256: sha}
 	derr := p.decodeFill(dst, f.Path, data, &item)
 	if derr != nil {
-		p.addBad(BadFile{f.Path, derr.Error()})
+		p.addBad(badDecode(f.Path, derr))
 		clear(dst) // the slot still goes through the model; its result is dropped
 	}
 	return bt.commit(ctx, b, i, slotMeta{item: item, replaced: replaced, ok: derr == nil})
@@ -513,7 +519,7 @@ func (p *pipeline) infer(b *batch, out *[]float32) (toStore, error) {
 		}
 		v := vecs[i*dim : (i+1)*dim]
 		if reason := checkVector(v); reason != "" {
-			p.addBad(BadFile{m.item.Path, reason})
+			p.addBad(BadFile{Path: m.item.Path, Reason: reason})
 			continue
 		}
 		m.item.Vector = append([]float32(nil), v...)

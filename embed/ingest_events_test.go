@@ -50,7 +50,7 @@ func TestIngestCountsOnlyWrittenBatches(t *testing.T) {
 }
 
 // Every file found is counted once: embedded, copied, already stored or bad
-// (issue 21.3), and OnStart announces the same total.
+// (issue 21.3), and the first progress report announces the same total.
 func TestIngestFoundAddsUp(t *testing.T) {
 	dir := t.TempDir()
 	writePNG(t, filepath.Join(dir, "good.png"), 10)
@@ -58,14 +58,18 @@ func TestIngestFoundAddsUp(t *testing.T) {
 	writePNG(t, filepath.Join(dir, "7.gif"), 30) // same id as 7.png
 	os.WriteFile(filepath.Join(dir, "notes.jpg"), []byte("hello, not an image"), 0o644)
 	os.Symlink(filepath.Join(dir, "gone.jpg"), filepath.Join(dir, "link.jpg"))
-	started := -1
+	started, calls := int64(-1), 0
 	st, err := Ingest(context.Background(), dir, &fakeRunner{size: 2}, newMemSink(),
-		IngestOptions{Batch: 2, Workers: 2, Prep: fakePrep{2}, OnStart: func(n int) { started = n }})
+		IngestOptions{Batch: 2, Workers: 2, Prep: fakePrep{2}, Progress: func(stage string, done, total int64) {
+			if calls++; calls == 1 && stage == StageIngest && done == 0 {
+				started = total
+			}
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := st.Stored + st.Copied + st.Present + len(st.Bad); got != st.Total || st.Total != 5 || started != st.Total {
-		t.Fatalf("total %d (OnStart %d), want 5 = stored %d + copied %d + present %d + bad %d (%v)",
+	if got := st.Stored + st.Copied + st.Present + len(st.Bad); got != st.Total || st.Total != 5 || started != int64(st.Total) {
+		t.Fatalf("total %d (first progress report %d), want 5 = stored %d + copied %d + present %d + bad %d (%v)",
 			st.Total, started, st.Stored, st.Copied, st.Present, len(st.Bad), st.Bad)
 	}
 }
@@ -82,7 +86,7 @@ func TestIngestEventsFromOneGoroutine(t *testing.T) {
 	st, err := Ingest(context.Background(), dir, &fakeRunner{size: 2}, newMemSink(), IngestOptions{
 		Batch: 2, Workers: 4, Prep: fakePrep{2},
 		OnBad:    func(BadFile) { events++; bad++ },
-		Progress: func(IngestStats) { events++ },
+		Progress: func(string, int64, int64) { events++ },
 	})
 	if err != nil {
 		t.Fatal(err)

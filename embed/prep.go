@@ -30,7 +30,7 @@ type HashPreparer interface {
 	DecodeFillHash(dst []float32, path string, data []byte) (width, height int, h phash.Hashes, err error)
 }
 
-// DefaultMaxPixels is the default decompression-bomb limit (see --max-pixels).
+// DefaultMaxPixels is the default decompression-bomb limit (pixels per image).
 const DefaultMaxPixels = preprocess.DefaultMaxPixels
 
 // PresetNames lists the preprocessing presets.
@@ -96,14 +96,21 @@ func HashFile(path string, data []byte, maxPixels int64) (phash.Hashes, error) {
 	return HashImage(img), nil
 }
 
-// reason turns a preprocessing error into its one-line reason.
+// reason turns a preprocessing error into its one-line reason (the caller
+// names the file); errors.As still finds the *preprocess.BadImageError.
 func reason(err error) error {
 	var bad *preprocess.BadImageError
 	if errors.As(err, &bad) {
-		return errors.New(bad.Reason)
+		return reasonError{bad}
 	}
 	return err
 }
+
+// reasonError is a BadImageError told by its reason alone.
+type reasonError struct{ bad *preprocess.BadImageError }
+
+func (e reasonError) Error() string { return e.bad.Reason }
+func (e reasonError) Unwrap() error { return e.bad }
 
 // EmbedFile computes the vector of one image file with a session and preset
 // (a query image that is not in the store).
@@ -115,7 +122,7 @@ func EmbedFile(r Runner, prep Preparer, path string) ([]float32, error) {
 	S := prep.Size()
 	in := make([]float32, 3*S*S)
 	if _, _, err := prep.DecodeFill(in, path, data); err != nil {
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	out, err := r.Run(in, 1, nil)
 	if err != nil {
@@ -125,4 +132,15 @@ func EmbedFile(r Runner, prep Preparer, path string) ([]float32, error) {
 		return nil, fmt.Errorf("%s: %s", path, reason)
 	}
 	return out, nil
+}
+
+// badDecode is the BadFile of an image that did not decode: the decoder's
+// message, and the pixel limit when that is what refused it.
+func badDecode(path string, err error) BadFile {
+	b := BadFile{Path: path, Reason: err.Error()}
+	var be *preprocess.BadImageError
+	if errors.As(err, &be) {
+		b.PixelLimit = be.PixelLimit
+	}
+	return b
 }

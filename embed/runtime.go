@@ -130,7 +130,7 @@ func (e *RuntimeNotFoundError) Error() string {
 	}
 	fmt.Fprintf(&b, "Install ONNX Runtime %s into %s with `make ort` in the vecimg source tree "+
 		"(it runs scripts/install-ort.sh: `npm pack onnxruntime-node@%s`), or download an ONNX Runtime %s "+
-		"release for Linux and point %s (or --ort-lib) at its lib/libonnxruntime.so.",
+		"release for Linux and point %s at its lib/libonnxruntime.so.",
 		ORTVersion, filepath.Join(CacheDir(), "onnxruntime", ORTVersion), ORTVersion, ORTVersion, LibraryEnv)
 	return b.String()
 }

@@ -125,7 +125,7 @@ func inspectModel(m *Model) error {
 	in := ins[0]
 	sh := in.Dimensions
 	if len(sh) != 4 || (sh[1] != 3 && sh[1] > 0) || (sh[2] > 0 && int(sh[2]) != m.Size) || (sh[3] > 0 && int(sh[3]) != m.Size) {
-		return fmt.Errorf("%w: %s input %q has shape %v; the preset feeds [N,3,%d,%d] (pick the matching --preset)", ErrModel, m.Path, in.Name, sh, m.Size, m.Size)
+		return &InputShapeError{Path: m.Path, Input: in.Name, Shape: sh, Size: m.Size}
 	}
 	if in.DataType != ort.TensorElementDataTypeFloat {
 		return fmt.Errorf("%w: %s input %q is %v; vecimg feeds float32", ErrModel, m.Path, in.Name, in.DataType)

@@ -28,6 +28,9 @@ type FileEntry struct {
 type BadFile struct {
 	Path   string `json:"path"`
 	Reason string `json:"reason"`
+	// PixelLimit is the pixel limit the image was over, when that is why
+	// it was skipped (see preprocess.BadImageError); 0 otherwise.
+	PixelLimit int64 `json:"-"`
 }
 
 func (b BadFile) Error() string { return b.Path + ": " + b.Reason }
@@ -109,19 +112,19 @@ func dirKey(fi os.FileInfo) ([2]uint64, bool) {
 func (w *walker) dir(logical, p string) {
 	fi, err := os.Stat(p)
 	if err != nil {
-		w.bad = append(w.bad, BadFile{logical, "cannot read folder: " + errText(err)})
+		w.bad = append(w.bad, BadFile{Path: logical, Reason: "cannot read folder: " + errText(err)})
 		return
 	}
 	if k, ok := dirKey(fi); ok {
 		if first, seen := w.seenDirs[k]; seen {
-			w.bad = append(w.bad, BadFile{logical, "directory loop (same folder as " + first + "), skipped"})
+			w.bad = append(w.bad, BadFile{Path: logical, Reason: "directory loop (same folder as " + first + "), skipped"})
 			return
 		}
 		w.seenDirs[k] = logical
 	}
 	entries, err := os.ReadDir(p)
 	if err != nil {
-		w.bad = append(w.bad, BadFile{logical, "cannot read folder: " + errText(err)})
+		w.bad = append(w.bad, BadFile{Path: logical, Reason: "cannot read folder: " + errText(err)})
 		return
 	}
 	if logical != w.root && slices.ContainsFunc(entries, func(e os.DirEntry) bool { return e.Name() == fsutil.OutputMarker }) {
@@ -138,16 +141,16 @@ func (w *walker) dir(logical, p string) {
 			if err != nil {
 				switch {
 				case errors.Is(err, syscall.ELOOP):
-					w.bad = append(w.bad, BadFile{lp, "symbolic link loop (it leads back to itself), skipped"})
+					w.bad = append(w.bad, BadFile{Path: lp, Reason: "symbolic link loop (it leads back to itself), skipped"})
 				case isImageName(name):
-					w.bad = append(w.bad, BadFile{lp, "broken symbolic link: " + errText(err)})
+					w.bad = append(w.bad, BadFile{Path: lp, Reason: "broken symbolic link: " + errText(err)})
 				}
 				continue
 			}
 			if !w.follow {
 				if to, err := filepath.EvalSymlinks(rp); err != nil || !fsutil.Inside(w.realRoot, to) {
 					if target.IsDir() || isImageName(name) {
-						w.bad = append(w.bad, BadFile{lp, fmt.Sprintf("symbolic link to %s, outside the folder; skipped", to)})
+						w.bad = append(w.bad, BadFile{Path: lp, Reason: fmt.Sprintf("symbolic link to %s, outside the folder; skipped", to)})
 					}
 					continue
 				}
@@ -166,16 +169,16 @@ func (w *walker) dir(logical, p string) {
 			continue
 		}
 		if !typ.IsRegular() {
-			w.bad = append(w.bad, BadFile{lp, "not a regular file (" + kindOf(typ) + "), skipped"})
+			w.bad = append(w.bad, BadFile{Path: lp, Reason: "not a regular file (" + kindOf(typ) + "), skipped"})
 			continue
 		}
 		id, err := IDFor(w.root, lp)
 		if err != nil {
-			w.bad = append(w.bad, BadFile{lp, err.Error()})
+			w.bad = append(w.bad, BadFile{Path: lp, Reason: err.Error()})
 			continue
 		}
 		if prev, dup := w.ids[id]; dup {
-			w.bad = append(w.bad, BadFile{lp, fmt.Sprintf("duplicate id %q (already taken by %s), skipped", id, prev)})
+			w.bad = append(w.bad, BadFile{Path: lp, Reason: fmt.Sprintf("duplicate id %q (already taken by %s), skipped", id, prev)})
 			continue
 		}
 		w.ids[id] = lp

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/progress"
 )
 
 // Torchvision's published ImageNet weights for VGG16, and the prefix of
@@ -28,14 +29,15 @@ const (
 // WeightsOptions says where to find VGG16 weights. The zero value does what
 // torchvision does: $VECIMG_WEIGHTS, the cache, then a download.
 type WeightsOptions struct {
-	Path       string // explicit --weights; when set nothing else is tried
+	Path       string // a file given explicitly; when set nothing else is tried
 	URL        string // default VGG16WeightsURL
 	SHA256     string // expected hex prefix of the file's SHA-256; default VGG16WeightsSHA256
 	CacheDir   string // default CacheDir()/weights
 	NoDownload bool
-	// Progress, when set, is called during a download with bytes done and the
-	// total (-1 when unknown). Called from the downloading goroutine.
-	Progress func(done, total int64)
+	// Progress, when set, follows a download as one stage, StageDownload
+	// (bytes of the total, -1 when unknown). Called from the downloading
+	// goroutine.
+	Progress progress.Func
 	Client   *http.Client
 }
 
@@ -80,12 +82,10 @@ func ResolveWeights(ctx context.Context, o WeightsOptions) (string, error) {
 		return th, nil
 	}
 	if o.NoDownload {
-		return "", fmt.Errorf("%w: no weights found (looked at --weights, $%s, %s); pass --weights /path/to/%s or set %s",
-			ErrWeights, WeightsEnv, cached, VGG16WeightsFile, WeightsEnv)
+		return "", &WeightsError{File: VGG16WeightsFile, Cached: cached, Env: WeightsEnv}
 	}
 	if err := download(ctx, o, cached); err != nil {
-		return "", fmt.Errorf("%w: downloading %s: %v\nIf this machine has no internet, copy %s here and pass --weights /path/to/%s (or set %s=/path/to/%s)",
-			ErrWeights, o.URL, err, VGG16WeightsFile, VGG16WeightsFile, WeightsEnv, VGG16WeightsFile)
+		return "", &WeightsError{File: VGG16WeightsFile, Cached: cached, Env: WeightsEnv, Download: true, URL: o.URL, Err: err}
 	}
 	return cached, nil
 }
@@ -128,6 +128,7 @@ func download(ctx context.Context, o WeightsOptions, dest string) error {
 	return fsutil.WriteFileAtomic(dest, func(w io.Writer) error {
 		h := sha256.New()
 		pw := &progressWriter{total: resp.ContentLength, fn: o.Progress}
+		o.Progress.Report(StageDownload, 0, pw.total)
 		if _, err := io.Copy(io.MultiWriter(w, h, pw), resp.Body); err != nil {
 			return fmt.Errorf("interrupted after %d bytes: %v", pw.done, err)
 		}
@@ -138,15 +139,16 @@ func download(ctx context.Context, o WeightsOptions, dest string) error {
 	})
 }
 
+// StageDownload is the stage a download reports to WeightsOptions.Progress.
+const StageDownload = "download"
+
 type progressWriter struct {
 	done, total int64
-	fn          func(done, total int64)
+	fn          progress.Func
 }
 
 func (p *progressWriter) Write(b []byte) (int, error) {
 	p.done += int64(len(b))
-	if p.fn != nil {
-		p.fn(p.done, p.total)
-	}
+	p.fn.Report(StageDownload, p.done, p.total)
 	return len(b), nil
 }

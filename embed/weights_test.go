@@ -29,9 +29,17 @@ func TestResolveWeightsDownload(t *testing.T) {
 	t.Setenv("TORCH_HOME", t.TempDir())
 	cache := t.TempDir()
 	var calls int
-	var last int64
+	var first, last int64 = -1, -1
 	o := WeightsOptions{URL: srv.URL + "/models/vgg16-test.pth", SHA256: prefix, CacheDir: cache,
-		Progress: func(done, total int64) { calls++; last = done }}
+		Progress: func(stage string, done, total int64) {
+			if stage != StageDownload {
+				t.Errorf("stage %q", stage)
+			}
+			if calls++; first < 0 {
+				first = done
+			}
+			last = done
+		}}
 	p, err := ResolveWeights(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
@@ -39,8 +47,8 @@ func TestResolveWeightsDownload(t *testing.T) {
 	if got, _ := os.ReadFile(p); string(got) != string(body) || filepath.Dir(p) != cache {
 		t.Fatalf("downloaded to %s, %d bytes", p, len(got))
 	}
-	if calls == 0 || last != int64(len(body)) {
-		t.Fatalf("progress: %d calls, last %d", calls, last)
+	if calls < 2 || first != 0 || last != int64(len(body)) {
+		t.Fatalf("progress: %d calls, first %d, last %d", calls, first, last)
 	}
 	// Now cached: no request needed.
 	srv.Close()
@@ -62,14 +70,16 @@ func TestResolveWeightsBadHashAndFailure(t *testing.T) {
 	t.Setenv("TORCH_HOME", t.TempDir())
 	cache := t.TempDir()
 	_, err := ResolveWeights(context.Background(), WeightsOptions{URL: srv.URL + "/w.pth", SHA256: "397923af", CacheDir: cache})
-	if !errors.Is(err, ErrWeights) || !strings.Contains(err.Error(), "does not start with 397923af") || !strings.Contains(err.Error(), "--weights") {
+	var we *WeightsError
+	if !errors.Is(err, ErrWeights) || !errors.As(err, &we) || !we.Download || we.File != VGG16WeightsFile ||
+		!strings.Contains(err.Error(), "does not start with 397923af") || strings.Contains(err.Error(), "--") {
 		t.Fatalf("bad hash: %v", err)
 	}
 	if entries, _ := os.ReadDir(cache); len(entries) != 0 {
 		t.Fatalf("a damaged download was left in the cache: %v", entries)
 	}
 	_, err = ResolveWeights(context.Background(), WeightsOptions{URL: srv.URL + "/missing.pth", CacheDir: cache})
-	if !errors.Is(err, ErrWeights) || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "VECIMG_WEIGHTS") {
+	if !errors.As(err, &we) || !we.Download || we.Env != WeightsEnv || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("failed download: %v", err)
 	}
 	// An explicit path wins, and a missing one is an error naming it.

@@ -230,6 +230,9 @@ func (x *Index) apply(items []encoded, del []string, progress func(done, total i
 // link links the allocated, encoded slots into the graph in chunks,
 // reporting progress. The caller holds the write lock.
 func (x *Index) link(slots []uint32, progress func(done, total int)) {
+	if progress != nil && len(slots) > 0 {
+		progress(0, len(slots))
+	}
 	for start := 0; start < len(slots); start += batchChunk {
 		x.insertChunk(slots[start:min(start+batchChunk, len(slots))])
 		if progress != nil {

@@ -425,11 +425,18 @@ func TestOpenSync(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.idx")
 	ctx := context.Background()
 	var stages []string
+	var last int64
 	opt := OpenOptions{Dim: g.Dim, Generation: 1, Config: Config{ExactBelow: -1},
-		Progress: func(stage string, done, total int) {
+		Progress: func(stage string, done, total int64) {
 			if len(stages) == 0 || stages[len(stages)-1] != stage {
 				stages = append(stages, stage)
+				if done != 0 { // progress.Func: a stage begins at 0 (none of these resumes)
+					t.Errorf("stage %s begins at %d of %d", stage, done, total)
+				}
+			} else if done < last {
+				t.Errorf("stage %s falls back from %d to %d", stage, last, done)
 			}
+			last = done
 		}}
 	x, info, err := Open(ctx, path, src, opt)
 	if err != nil {

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"slices"
 	"time"
+
+	"github.com/vecimg/vecimg/internal/progress"
 )
 
 // VectorSource streams every (id, vector) pair; v is only valid during the
@@ -40,17 +42,24 @@ type Source interface {
 	VersionSource
 }
 
-// Progress receives the progress of a build or update: stage names what is
-// being done ("sampling", "encoding", "linking", "tuning", "saving"), done of total
-// units are finished.
-type Progress func(stage string, done, total int)
+// The stages a build or update reports to OpenOptions.Progress and Build's
+// progress (see progress.Func): vectors of the training sample read, vectors
+// encoded, vectors linked into the graph, search-breadth tuning steps, index
+// files saved.
+const (
+	StageSampling = "sampling"
+	StageEncoding = "encoding"
+	StageLinking  = "linking"
+	StageTuning   = "tuning"
+	StageSaving   = "saving"
+)
 
 // OpenOptions configure Open.
 type OpenOptions struct {
 	Dim        int    // vector dimension of the source
 	Generation uint64 // the source's generation; a file recording it is used as is
 	Config     Config // used when building from scratch
-	Progress   Progress
+	Progress   progress.Func
 	// Rebuild forces a build from scratch (retraining the codebook).
 	Rebuild bool
 	// Verify checks every section checksum of an existing file first (see
@@ -140,29 +149,21 @@ func Open(ctx context.Context, path string, src Source, opt OpenOptions) (*Index
 		}
 	}
 	if opt.RecallTarget >= 0 && x.needsTune() {
-		if opt.Progress != nil {
-			opt.Progress("tuning", 0, 1)
-		}
+		opt.Progress.Report(StageTuning, 0, 1)
 		if t, err := x.Tune(opt.RecallTarget, 0); err != nil {
 			info.TuneErr = err
 		} else {
 			info.Tuned = &t
 		}
-		if opt.Progress != nil {
-			opt.Progress("tuning", 1, 1)
-		}
+		opt.Progress.Report(StageTuning, 1, 1)
 	}
-	if opt.Progress != nil {
-		opt.Progress("saving", 0, 1)
-	}
+	opt.Progress.Report(StageSaving, 0, 1)
 	if err := x.Save(path, opt.Generation); err != nil {
 		info.SaveErr = err
 	} else {
 		info.Saved = true
 	}
-	if opt.Progress != nil {
-		opt.Progress("saving", 1, 1)
-	}
+	opt.Progress.Report(StageSaving, 1, 1)
 	x.SetGeneration(opt.Generation)
 	info.Duration = time.Since(start)
 	return x, info, nil
@@ -249,16 +250,12 @@ func fetchAll(ctx context.Context, src VectorFetcher, ids []string, fn func(i in
 // is kept), then links the graph on all cores. Peak memory is about the
 // sample plus the codes and links, independent of the vector size beyond
 // the sample. The result has src as fetcher and exact source.
-func Build(ctx context.Context, src Source, dim int, cfg Config, progress Progress) (*Index, error) {
+func Build(ctx context.Context, src Source, dim int, cfg Config, prog progress.Func) (*Index, error) {
 	x, err := New(dim, cfg)
 	if err != nil {
 		return nil, err
 	}
-	report := func(stage string, done, total int) {
-		if progress != nil {
-			progress(stage, done, total)
-		}
-	}
+	report := func(stage string, done, total int) { prog.Report(stage, int64(done), int64(total)) }
 	vers := map[string]uint64{}
 	var ids []string
 	if err := src.ScanVersions(ctx, func(id string, v uint64) error {
@@ -274,7 +271,7 @@ func Build(ctx context.Context, src Source, dim int, cfg Config, progress Progre
 	}
 	sampleIDs := trainIDs(ids, x.cfg.TrainSample)
 	sample := make([][]float32, 0, len(sampleIDs))
-	report("sampling", 0, len(sampleIDs))
+	report(StageSampling, 0, len(sampleIDs))
 	err = fetchAll(ctx, src, sampleIDs, func(i int, v []float32) error {
 		u := make([]float32, dim)
 		if err := normalise(u, v, dim); err != nil {
@@ -282,14 +279,14 @@ func Build(ctx context.Context, src Source, dim int, cfg Config, progress Progre
 		}
 		sample = append(sample, u)
 		if len(sample)%fetchChunk == 0 {
-			report("sampling", len(sample), len(sampleIDs))
+			report(StageSampling, len(sample), len(sampleIDs))
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("index: reading the training sample: %w", err)
 	}
-	report("sampling", len(sampleIDs), len(sampleIDs))
+	report(StageSampling, len(sampleIDs), len(sampleIDs))
 	if len(sample) == 0 {
 		return x, nil
 	}
@@ -323,7 +320,7 @@ func Build(ctx context.Context, src Source, dim int, cfg Config, progress Progre
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.link(slots, func(done, total int) { report("linking", done, total) })
+	x.link(slots, func(done, total int) { report(StageLinking, done, total) })
 	return x, nil
 }
 
@@ -331,7 +328,7 @@ func Build(ctx context.Context, src Source, dim int, cfg Config, progress Progre
 // into the slot already allocated for its id (the scan copies each vector
 // into a small block; workers normalise, project and quantise). It returns
 // which slots received a vector.
-func (x *Index) encodeStream(ctx context.Context, src VectorSource, report Progress) ([]bool, error) {
+func (x *Index) encodeStream(ctx context.Context, src VectorSource, report func(stage string, done, total int)) ([]bool, error) {
 	dim := x.dim
 	type block struct {
 		slots []uint32
@@ -396,6 +393,7 @@ func (x *Index) encodeStream(ctx context.Context, src VectorSource, report Progr
 	seen := make([]bool, x.slots())
 	cur := <-pool
 	n, total := 0, x.live
+	report(StageEncoding, 0, total)
 	err := src.ScanVectors(ctx, func(id string, v []float32) error {
 		if len(v) != dim {
 			return fmt.Errorf("vector %q has %d components, the index %d", id, len(v), dim)
@@ -411,7 +409,7 @@ func (x *Index) encodeStream(ctx context.Context, src VectorSource, report Progr
 			work <- cur
 			cur = <-pool
 			if n%(16*blk) == 0 {
-				report("encoding", n, total)
+				report(StageEncoding, n, total)
 			}
 		}
 		return nil
@@ -432,7 +430,7 @@ func (x *Index) encodeStream(ctx context.Context, src VectorSource, report Progr
 	if werr != nil {
 		return nil, werr
 	}
-	report("encoding", n, total)
+	report(StageEncoding, n, total)
 	return seen, nil
 }
 
@@ -440,12 +438,8 @@ const needRebuild = -1
 
 // syncFrom brings x up to date with src incrementally, or returns
 // needRebuild when the codebook should be retrained.
-func (x *Index) syncFrom(ctx context.Context, src Source, progress Progress, info *SyncInfo) (int, error) {
-	report := func(stage string, done, total int) {
-		if progress != nil {
-			progress(stage, done, total)
-		}
-	}
+func (x *Index) syncFrom(ctx context.Context, src Source, prog progress.Func, info *SyncInfo) (int, error) {
+	report := func(stage string, done, total int) { prog.Report(stage, int64(done), int64(total)) }
 	x.mu.RLock()
 	var changed []string
 	var changedVer []uint64
@@ -495,9 +489,9 @@ func (x *Index) syncFrom(ctx context.Context, src Source, progress Progress, inf
 		}
 		items = append(items, out...)
 		pend, pendAt = pend[:0], pendAt[:0]
-		report("encoding", len(items), len(changed))
+		report(StageEncoding, len(items), len(changed))
 	}
-	report("encoding", 0, len(changed))
+	report(StageEncoding, 0, len(changed))
 	err = fetchAll(ctx, src, changed, func(i int, v []float32) error {
 		u := make([]float32, x.dim)
 		if err := normalise(u, v, x.dim); err != nil {
@@ -514,13 +508,13 @@ func (x *Index) syncFrom(ctx context.Context, src Source, progress Progress, inf
 		return 0, fmt.Errorf("index: reading changed vectors: %w", err)
 	}
 	flush()
-	report("encoding", len(changed), len(changed))
+	report(StageEncoding, len(changed), len(changed))
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := x.own(); err != nil {
 		return 0, err
 	}
-	if err := x.apply(items, gone, func(done, total int) { report("linking", done, total) }); err != nil {
+	if err := x.apply(items, gone, func(done, total int) { report(StageLinking, done, total) }); err != nil {
 		return 0, err
 	}
 	info.Added, info.Deleted = len(items), len(gone)

@@ -125,7 +125,7 @@ func TestKilledWriter(t *testing.T) {
 				lockChecked = true
 				for _, ro := range []bool{true, false} {
 					_, err := Open(path, Options{ReadOnly: ro})
-					wantMsg := fmt.Sprintf("store %q is in use by another vecimg process (pid %d); wait for it to finish or use another --db", path, cmd.Process.Pid)
+					wantMsg := fmt.Sprintf("store %q is in use by another vecimg process (pid %d)", path, cmd.Process.Pid)
 					if !errors.Is(err, ErrLocked) || err.Error() != wantMsg {
 						t.Errorf("Open (read-only %v) during a write = %v\nwant %s", ro, err, wantMsg)
 					}

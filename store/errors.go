@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -43,7 +44,7 @@ var (
 
 	// ErrNotStore: the path exists but is not a vecimg store (a regular file,
 	// a directory holding unrelated files, or another application's badger
-	// database).
+	// database). The error is a *NotStoreError.
 	ErrNotStore = errors.New("not a vecimg store")
 
 	// ErrInvalid: a record or argument the store refuses to write (empty id,
@@ -67,11 +68,61 @@ func (e *LockedError) Error() string {
 	if e.PID > 0 {
 		who += " (pid " + strconv.Itoa(e.PID) + ")"
 	}
-	return fmt.Sprintf("store %q is in use by %s; wait for it to finish or use another --db", e.Path, who)
+	return fmt.Sprintf("store %q is in use by %s", e.Path, who)
 }
 
 // Unwrap makes errors.Is(err, ErrLocked) true.
 func (e *LockedError) Unwrap() error { return ErrLocked }
+
+// NotStoreProblem says why a path cannot be opened as a store.
+type NotStoreProblem int
+
+const (
+	// NoStoreThere: nothing exists at the path (a read-only Open; a
+	// read-write Open creates the store).
+	NoStoreThere NotStoreProblem = iota
+	// NotStoreFile: the path is a regular file.
+	NotStoreFile
+	// NotStoreEmptyDir: an empty directory (a read-only Open; a read-write
+	// Open makes it a store).
+	NotStoreEmptyDir
+	// NotStoreOtherFiles: a directory holding files that are not a
+	// store's (Entry names one).
+	NotStoreOtherFiles
+	// NotStoreOtherBadger: a badger database without vecimg's schema key.
+	NotStoreOtherBadger
+)
+
+// NotStoreError says why the path given to Open is not a vecimg store. It
+// matches ErrNotStore, except NoStoreThere, which matches fs.ErrNotExist.
+type NotStoreError struct {
+	Path    string // the store path as given to Open
+	Problem NotStoreProblem
+	Entry   string // NotStoreOtherFiles: one of the other files
+}
+
+func (e *NotStoreError) Error() string {
+	switch e.Problem {
+	case NoStoreThere:
+		return fmt.Sprintf("no store at %q: %v", e.Path, fs.ErrNotExist)
+	case NotStoreFile:
+		return fmt.Sprintf("%v: %q is a file; a store is a directory", ErrNotStore, e.Path)
+	case NotStoreEmptyDir:
+		return fmt.Sprintf("%v: %q is an empty directory", ErrNotStore, e.Path)
+	case NotStoreOtherFiles:
+		return fmt.Sprintf("%v: directory %q holds other files (such as %q) and no store", ErrNotStore, e.Path, e.Entry)
+	}
+	return fmt.Sprintf("%v: %q is a badger database without vecimg's schema key", ErrNotStore, e.Path)
+}
+
+// Unwrap makes errors.Is(err, ErrNotStore) true, or errors.Is(err,
+// fs.ErrNotExist) for NoStoreThere.
+func (e *NotStoreError) Unwrap() error {
+	if e.Problem == NoStoreThere {
+		return fs.ErrNotExist
+	}
+	return ErrNotStore
+}
 
 // FieldMismatch is one manifest field whose stored value differs from the
 // wanted one.
@@ -98,7 +149,7 @@ func (e *MismatchError) Error() string {
 		}
 		fmt.Fprintf(&b, "%s %q (wanted %q)", f.Field, f.Stored, f.Wanted)
 	}
-	b.WriteString("; vectors from different models or presets cannot be mixed: use the store's settings or another --db")
+	b.WriteString("; vectors from different models or presets cannot be mixed")
 	return b.String()
 }
 

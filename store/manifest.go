@@ -77,11 +77,11 @@ type Manifest struct {
 	// store it is derived from Model, Preset and InputSize.
 	Spec ModelSpec `json:"model_spec"`
 	// Dups holds the duplicate thresholds calibrated on this store's images
-	// (vecimg dups --calibrate); nil until then. Not compared.
+	// (the calibration of `vecimg dups`); nil until then. Not compared.
 	Dups *DupCalibration `json:"dups,omitempty"`
 }
 
-// DupCalibration is what `vecimg dups --calibrate` measured on a store's
+// DupCalibration is what the calibration of `vecimg dups` measured on a store's
 // own images with its own model: the thresholds it chose and how they did
 // on the calibration pairs.
 type DupCalibration struct {

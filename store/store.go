@@ -388,13 +388,13 @@ func checkStoreDir(path string, readOnly bool) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if readOnly {
-			return fmt.Errorf("no store at %q: %w; create one with vecimg ingest or pass the right --db", path, fs.ErrNotExist)
+			return &NotStoreError{Path: path, Problem: NoStoreThere}
 		}
 		return nil
 	case err != nil:
 		return fmt.Errorf("open store %q: %w", path, err)
 	case !fi.IsDir():
-		return fmt.Errorf("%w: %q is a file; a store is a directory: use another --db", ErrNotStore, path)
+		return &NotStoreError{Path: path, Problem: NotStoreFile}
 	}
 	entries, err := os.ReadDir(path)
 	if err != nil {
@@ -402,7 +402,7 @@ func checkStoreDir(path string, readOnly bool) error {
 	}
 	if len(entries) == 0 {
 		if readOnly {
-			return fmt.Errorf("%w: %q is an empty directory; create a store with vecimg ingest or pass the right --db", ErrNotStore, path)
+			return &NotStoreError{Path: path, Problem: NotStoreEmptyDir}
 		}
 		return nil
 	}
@@ -418,8 +418,7 @@ func checkStoreDir(path string, readOnly bool) error {
 	if foreign == "" {
 		return nil // only badger's files: a store whose creation was cut short
 	}
-	return fmt.Errorf("%w: directory %q holds other files (such as %q) and no store; use a new or empty directory for --db",
-		ErrNotStore, path, foreign)
+	return &NotStoreError{Path: path, Problem: NotStoreOtherFiles, Entry: foreign}
 }
 
 // isBadgerFile reports whether name is one of the files badger keeps in its
@@ -540,7 +539,7 @@ func (s *Store) noSchemaKey() error {
 		}
 		return &CorruptError{Key: printableKey(keySchema), Reason: "schema key unreadable (a damaged table?)"}
 	}
-	return fmt.Errorf("%w: %q is a badger database without vecimg's schema key; use another --db", ErrNotStore, s.path)
+	return &NotStoreError{Path: s.path, Problem: NotStoreOtherBadger}
 }
 
 // tableFiles lists the store's table files.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -458,7 +459,7 @@ func TestLockedInSameProcess(t *testing.T) {
 		if !errors.Is(err, ErrLocked) || !errors.As(err, &le) {
 			t.Fatalf("second Open (read-only %v) = %v, want ErrLocked", ro, err)
 		}
-		want := fmt.Sprintf("store %q is in use by another vecimg process (pid %d); wait for it to finish or use another --db", path, os.Getpid())
+		want := fmt.Sprintf("store %q is in use by another vecimg process (pid %d)", path, os.Getpid())
 		if err.Error() != want {
 			t.Errorf("message\n %q\nwant\n %q", err.Error(), want)
 		}
@@ -486,7 +487,7 @@ func TestReadersShareWritersWait(t *testing.T) {
 		t.Errorf("reader sees %d records", n)
 	}
 	_, err = Open(path, Options{})
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "is in use by another vecimg process;") {
+	if !errors.Is(err, ErrLocked) || !strings.HasSuffix(err.Error(), "is in use by another vecimg process") {
 		t.Errorf("writer Open while readers hold the store = %v", err)
 	}
 }
@@ -504,11 +505,13 @@ func TestNotAStore(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(other, "cat.jpg"), []byte("jpeg"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{file, other} {
+	for p, problem := range map[string]NotStoreProblem{file: NotStoreFile, other: NotStoreOtherFiles} {
 		for _, ro := range []bool{false, true} {
-			if _, err := Open(p, Options{ReadOnly: ro}); !errors.Is(err, ErrNotStore) {
+			_, err := Open(p, Options{ReadOnly: ro})
+			if !errors.Is(err, ErrNotStore) {
 				t.Errorf("Open(%s, ro=%v) = %v, want ErrNotStore", p, ro, err)
 			}
+			wantNotStore(t, err, p, problem)
 		}
 	}
 	if ents, _ := os.ReadDir(other); len(ents) != 1 {
@@ -525,22 +528,28 @@ func TestNotAStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if _, err := Open(foreign, Options{}); !errors.Is(err, ErrNotStore) {
+	_, err = Open(foreign, Options{})
+	if !errors.Is(err, ErrNotStore) {
 		t.Errorf("Open(foreign badger db) = %v, want ErrNotStore", err)
 	}
+	wantNotStore(t, err, foreign, NotStoreOtherBadger)
 
 	missing := filepath.Join(dir, "missing")
-	if _, err := Open(missing, Options{ReadOnly: true}); !errors.Is(err, fs.ErrNotExist) {
+	_, err = Open(missing, Options{ReadOnly: true})
+	if !errors.Is(err, fs.ErrNotExist) || errors.Is(err, ErrNotStore) {
 		t.Errorf("read-only Open(missing) = %v, want fs.ErrNotExist", err)
 	}
+	wantNotStore(t, err, missing, NoStoreThere)
 	if _, err := os.Stat(missing); !errors.Is(err, fs.ErrNotExist) {
 		t.Error("read-only Open created the directory")
 	}
 	empty := filepath.Join(dir, "empty")
 	os.Mkdir(empty, 0o755)
-	if _, err := Open(empty, Options{ReadOnly: true}); !errors.Is(err, ErrNotStore) {
+	_, err = Open(empty, Options{ReadOnly: true})
+	if !errors.Is(err, ErrNotStore) {
 		t.Errorf("read-only Open(empty dir) = %v", err)
 	}
+	wantNotStore(t, err, empty, NotStoreEmptyDir)
 	s, err := Open(empty, Options{})
 	if err != nil {
 		t.Fatalf("Open(empty dir) = %v; an empty directory becomes a store", err)
@@ -769,5 +778,19 @@ func TestConcurrentScanAndPut(t *testing.T) {
 	}
 	if n, _ := s.Count(); n != 200 {
 		t.Errorf("Count = %d", n)
+	}
+}
+
+// wantNotStore checks that err is a *NotStoreError with these facts, and
+// that its message names the path and gives no advice (the front end's).
+func wantNotStore(t *testing.T, err error, path string, problem NotStoreProblem) {
+	t.Helper()
+	var ns *NotStoreError
+	if !errors.As(err, &ns) || ns.Path != path || ns.Problem != problem {
+		t.Errorf("Open(%s) = %v (%#v), want a NotStoreError with problem %d", path, err, ns, problem)
+		return
+	}
+	if msg := err.Error(); !strings.Contains(msg, strconv.Quote(path)) || strings.Contains(msg, "--") {
+		t.Errorf("Open(%s): message %q", path, msg)
 	}
 }

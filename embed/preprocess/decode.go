@@ -148,9 +148,10 @@ func decode(data []byte, name string, lim Limits, only func(w, h int) image.Rect
 	}
 	px := int64(cfg.Width) * int64(cfg.Height)
 	if max := lim.maxPixels(); max > 0 && px > max {
-		return nil, Info{}, badImage(name, format, ErrTooLarge, nil,
-			"too large: %d×%d = %s MP > %s MP limit (raise with --max-pixels)",
+		e := badImage(name, format, ErrTooLarge, nil, "too large: %d×%d = %s MP > %s MP limit",
 			cfg.Width, cfg.Height, megapixels(px), megapixels(max))
+		e.PixelLimit = max
+		return nil, Info{}, e
 	}
 
 	o := orientationOf(format, data)

@@ -41,6 +41,9 @@ type BadImageError struct {
 	Reason string // one line for humans, e.g. "truncated JPEG"
 	Kind   error  // one of the sentinel errors above
 	Err    error  // the underlying cause, if any
+	// PixelLimit is the limit (Limits.MaxPixels) the image's header was
+	// over, when that is why it was refused (Kind ErrTooLarge); 0 otherwise.
+	PixelLimit int64
 }
 
 func (e *BadImageError) Error() string {

@@ -106,9 +106,10 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 	start := time.Now()
 	p := a.progress(o.Progress)
 	params := o.Params
-	params.Progress = clusterProgress(p, params.Refine)
+	prog, end := libraryProgress(p, clusterStages(params.Refine))
+	params.Progress = prog
 	fit, err := cluster.Fit(ctx, src, params)
-	p.Done()
+	end()
 	if err != nil {
 		return res, err
 	}
@@ -248,9 +249,10 @@ func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult,
 	}
 	p := a.progress(o.Progress)
 	params := o.Params
-	params.Progress = clusterProgress(p, params.Refine)
+	prog, end := libraryProgress(p, clusterStages(params.Refine))
+	params.Progress = prog
 	rows, err := cluster.Sweep(ctx, src, o.Ks, params)
-	p.Done()
+	end()
 	if err != nil {
 		return ReportResult{}, err
 	}
@@ -301,61 +303,42 @@ func (s *storeSource) Scan(ctx context.Context, fn func(i int, id string, v []fl
 	return err
 }
 
-// clusterProgress shows the cluster package's stage reports on p: each
-// stage (and each Lloyd pass over all vectors) is one Start…Done, with its
-// done count passed on as Adds; a resumed stage counts what is left. refine
-// is Options.Refine as given (0 = cluster.DefaultRefine), used to say how
-// many passes there may be. The first pass over all vectors assigns them to
-// the mini-batch centres; each later one follows a centre update and is
+// clusterStages shows the cluster package's stages on a Progress: each
+// stage (and each Lloyd pass over all vectors) is one Start…Done. refine is
+// Options.Refine as given (0 = cluster.DefaultRefine), used to say how many
+// passes there may be. The first pass over all vectors assigns them to the
+// mini-batch centres; each later one follows a centre update and is
 // "refine pass N (at most refine)". The count starts again with every k of
 // a sweep.
-func clusterProgress(p Progress, refine int) cluster.ProgressFunc {
+func clusterStages(refine int) stageLabel {
 	if refine == 0 {
 		refine = cluster.DefaultRefine
 	}
-	var stage string
-	var last int64
-	pass, open := 0, false
-	return func(s string, done, total int64) {
+	pass := 0
+	return func(s string, total int64) (string, string, int64) {
 		if s != cluster.StageRefine {
 			pass = 0 // a new k (cluster --report) begins with other stages
 		}
-		if !open || s != stage || done < last {
-			if open {
-				p.Done()
+		label, unit := "k-means: "+s, "vec"
+		switch s {
+		case cluster.StageSample:
+			label = "k-means: reading a sample"
+		case cluster.StageSeeding:
+			label, unit = "k-means: seeding on the sample", "init"
+		case cluster.StageRepair:
+			label, unit = "k-means: swap repair on the sample", "try"
+		case cluster.StageMiniBatch:
+			unit = "step"
+		case cluster.StageRefine:
+			if pass == 0 {
+				label = "k-means: assigning to the centres"
+			} else {
+				label = fmt.Sprintf("k-means: refine pass %d (at most %d)", pass, refine)
 			}
-			label, unit := "k-means: "+s, "vec"
-			switch s {
-			case cluster.StageSample:
-				label = "k-means: reading a sample"
-			case cluster.StageSeeding:
-				label, unit = "k-means: seeding on the sample", "init"
-			case cluster.StageRepair:
-				label, unit = "k-means: swap repair on the sample", "try"
-			case cluster.StageMiniBatch:
-				unit = "step"
-			case cluster.StageRefine:
-				if pass == 0 {
-					label = "k-means: assigning to the centres"
-				} else {
-					label = fmt.Sprintf("k-means: refine pass %d (at most %d)", pass, refine)
-				}
-				pass++
-			case cluster.StageLoad:
-				label = "k-means: loading vectors"
-			}
-			if done > 0 {
-				// A stage resumed (mini-batch steps after a buffer redraw):
-				// count the rest only, so the rate and ETA stay true.
-				label += fmt.Sprintf(" (%s %d–%d)", unit, done+1, total)
-				total -= done
-			}
-			p.Start(label, unit, total)
-			stage, last, open = s, done, true
+			pass++
+		case cluster.StageLoad:
+			label = "k-means: loading vectors"
 		}
-		if done > last {
-			p.Add(done - last)
-			last = done
-		}
+		return label, unit, total
 	}
 }

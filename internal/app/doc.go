@@ -3,7 +3,12 @@
 // call — Ingest, Import, Merge, Similar, SimilarImage, Recall, Cluster,
 // ClusterReport, Export, ExportParquet, Dups, Outliers, Remove, List, Image,
 // Labels, Map, Info and Check — with plain option and result structs, a
-// context, and progress reported through the Progress interface.
+// context, and progress reported through the Progress interface (the
+// libraries report theirs as an internal/progress.Func, turned into
+// Progress calls by the one adapter libraryProgress, progress.go). A
+// refused request names the option at fault in a ParamError, or what would
+// fix it in an AdvisedError, for each front end to word with its own names
+// (some older messages still name the CLI's flags themselves).
 //
 // An App is opened once (Open) and holds the store, the nearest-neighbour
 // index (opened and brought up to date lazily, on the first query after the

@@ -302,15 +302,12 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 		}
 	}
 	items := storeItems(st, man.Dim, hashes)
-	pb := &progressBridge{p: p, stages: []string{"dups: neighbours", "dups: distances"}}
-	if th.Vector < 0 {
-		pb.stages = pb.stages[1:]
-	}
+	prog, end := libraryProgress(p, dedupStage)
 	dr, err := dedup.Groups(ctx, items, nb, storeDistance(st), dedup.Options{
 		Threshold: th.Vector, PHash: th.PHash, DHash: th.DHash, K: o.K, MaxK: o.MaxK,
-		Workers: dedup.DefaultWorkers, Keep: rule, KeepUnder: under, Progress: pb.update,
+		Workers: dedup.DefaultWorkers, Keep: rule, KeepUnder: under, Progress: prog,
 	})
-	pb.done()
+	end()
 	if err != nil {
 		return res, fmt.Errorf("finding duplicates in %s: %w", st.Path(), err)
 	}
@@ -496,39 +493,13 @@ func cosineDistance(x, y []float32) (float32, error) {
 	return float32(max(d, 0)), nil
 }
 
-// progressBridge turns dedup's (done, total) calls into Progress stages:
-// each (0, total) call starts the next stage.
-type progressBridge struct {
-	p       Progress
-	stages  []string
-	stage   int
-	started bool
-	last    int
-}
-
-func (b *progressBridge) update(done, total int) {
-	if done == 0 {
-		b.done()
-		name := "dups"
-		if b.stage < len(b.stages) {
-			name = b.stages[b.stage]
-		}
-		b.stage++
-		b.p.Start(name, "img", int64(total))
-		b.started, b.last = true, 0
-		return
+// dedupStage shows dedup's stages on a Progress: "dups: neighbours",
+// "dups: distances", "outliers".
+func dedupStage(stage string, total int64) (string, string, int64) {
+	if stage == dedup.StageOutliers {
+		return stage, "img", total
 	}
-	if b.started && done > b.last {
-		b.p.Add(int64(done - b.last))
-		b.last = done
-	}
-}
-
-func (b *progressBridge) done() {
-	if b.started {
-		b.p.Done()
-		b.started = false
-	}
+	return "dups: " + stage, "img", total
 }
 
 func writeDupsCSV(path string, groups []DupGroup) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/embed/preprocess"
 	"github.com/vecimg/vecimg/internal/merge"
 	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/store"
@@ -39,6 +40,58 @@ var (
 	ErrRollback = store.ErrRollback
 )
 
+// The libraries' typed errors that reach a front end as they are: each
+// states the facts (which store, which file, what is wrong), and the front
+// end words what the user can do about it (a flag, an HTTP parameter).
+type (
+	// NotStoreError: the --db path is not a store (store.NotStoreError).
+	NotStoreError = store.NotStoreError
+	// LockedError: another process holds the store (store.LockedError;
+	// the error also matches ErrBusy).
+	LockedError = store.LockedError
+	// MismatchError: the store was made with another model, preset or
+	// dimension (store.MismatchError).
+	MismatchError = store.MismatchError
+	// FieldMismatch is one field of a MismatchError.
+	FieldMismatch = store.FieldMismatch
+	// ConflictError: a merge refused ids with different content in two
+	// places (merge.ConflictError).
+	ConflictError = merge.ConflictError
+	// RenameError: a merge's renamed id is taken (merge.RenameError).
+	RenameError = merge.RenameError
+	// ColumnError: a Parquet file lacks the id or vector column asked for
+	// (parquetio.ColumnError).
+	ColumnError = parquetio.ColumnError
+	// OutDirError: a Parquet export's folder is a file or holds other files
+	// (parquetio.OutDirError).
+	OutDirError = parquetio.OutDirError
+	// Float16RangeError: a value a float16 export cannot hold
+	// (parquetio.Float16RangeError).
+	Float16RangeError = parquetio.Float16RangeError
+	// WeightsError: no VGG16 weights found, or their download failed
+	// (embed.WeightsError).
+	WeightsError = embed.WeightsError
+	// InputShapeError: an ONNX model does not take the preset's images
+	// (embed.InputShapeError).
+	InputShapeError = embed.InputShapeError
+	// RuntimeNotFoundError: no ONNX Runtime library where it was looked for
+	// (embed.RuntimeNotFoundError).
+	RuntimeNotFoundError = embed.RuntimeNotFoundError
+	// BadImageError: an image file that cannot be turned into pixels
+	// (preprocess.BadImageError; PixelLimit says when the pixel limit
+	// refused it).
+	BadImageError = preprocess.BadImageError
+)
+
+// The problems a NotStoreError names (store.NotStoreProblem).
+const (
+	NoStoreThere        = store.NoStoreThere
+	NotStoreFile        = store.NotStoreFile
+	NotStoreEmptyDir    = store.NotStoreEmptyDir
+	NotStoreOtherFiles  = store.NotStoreOtherFiles
+	NotStoreOtherBadger = store.NotStoreOtherBadger
+)
+
 // invalidf returns an ErrInvalid error with a message.
 func invalidf(format string, a ...any) error {
 	return &msgError{msg: fmt.Sprintf(format, a...), kind: ErrInvalid}
@@ -65,14 +118,16 @@ func plural(n int, one, many string) string {
 }
 func (e *msgError) Unwrap() error { return e.cause }
 
-// busy turns a store lock conflict into ErrBusy, keeping the store's message.
+// busy turns a store lock conflict into ErrBusy, keeping the store's
+// LockedError (its message, and its facts for the front end's advice) —
+// unless `vecimg serve` holds the store: then the message says so, and
+// what to do, itself.
 func busy(err error) error {
 	if errors.Is(err, store.ErrLocked) {
-		msg := err.Error()
 		if m := servedBusy(err); m != "" { // servelock.go
-			msg = m
+			return &msgError{msg: m, kind: ErrBusy}
 		}
-		return &msgError{msg: msg, kind: ErrBusy, cause: err}
+		return &msgError{msg: err.Error(), kind: ErrBusy, cause: err}
 	}
 	return err
 }
@@ -94,6 +149,35 @@ func IsBadInput(err error) bool {
 	}
 	return false
 }
+
+// Advice names what would make a refused request work, for a front end to
+// word in its own terms (the CLI's flags, an API's parameters).
+type Advice int
+
+const (
+	// AdviseOtherStore: use another store (Config.DB) for these settings.
+	AdviseOtherStore Advice = iota + 1
+	// AdviseCalibrationFolder: give a folder of calibration images
+	// (ModelOptions.CalibrateFrom).
+	AdviseCalibrationFolder
+	// AdviseInt8: calibration options need precision int8
+	// (ModelOptions.Precision).
+	AdviseInt8
+	// AdviseNoCalibration: leave the calibration options out, or use
+	// another store.
+	AdviseNoCalibration
+)
+
+// AdvisedError is a refused request: Msg states the facts, Advice names
+// what would make it work. It matches Kind.
+type AdvisedError struct {
+	Msg    string
+	Advice Advice
+	Kind   error
+}
+
+func (e *AdvisedError) Error() string   { return e.Msg }
+func (e *AdvisedError) Is(t error) bool { return t == e.Kind }
 
 // ParamError is a bad value of one option, named as the App names it
 // (Param: "k", "threshold"); it matches ErrInvalid. Front ends word it with

@@ -50,35 +50,17 @@ func (sp searchParams) options() index.SearchOptions {
 	return o
 }
 
-// indexProgress turns the index's (stage, done, total) reports into p's
-// stages: "index: sampling", "index: encoding", "index: linking",
-// "index: tuning", "index: saving".
-func indexProgress(p Progress) index.Progress {
-	stage, last := "", 0
-	return func(s string, done, total int) {
-		if s != stage {
-			if stage != "" {
-				p.Done()
-			}
-			stage, last = s, 0
-			unit := "vectors"
-			switch s {
-			case "saving":
-				unit = "files"
-			case "tuning":
-				unit = "steps"
-			}
-			p.Start("index: "+s, unit, int64(total))
-		}
-		if done > last {
-			p.Add(int64(done - last))
-			last = done
-		}
-		if s == "saving" && done == total {
-			p.Done()
-			stage = ""
-		}
+// indexStage shows the index's stages on a Progress: "index: sampling",
+// "index: encoding", "index: linking", "index: tuning", "index: saving".
+func indexStage(stage string, total int64) (string, string, int64) {
+	unit := "vectors"
+	switch stage {
+	case index.StageSaving:
+		unit = "files"
+	case index.StageTuning:
+		unit = "steps"
 	}
+	return "index: " + stage, unit, total
 }
 
 // currentIndex returns the index reflecting the store's current generation,
@@ -112,9 +94,11 @@ func (a *App) currentIndexWith(ctx context.Context, st *store.Store, p Progress,
 	if writing {
 		src = newReleasingStore(st, man.Dim)
 	}
+	prog, end := libraryProgress(p, indexStage)
 	x, info, err := index.Open(ctx, IndexPath(st.Path()), src, index.OpenOptions{
-		Dim: man.Dim, Generation: gen, Config: index.DefaultConfig(), Progress: indexProgress(p), RecallTarget: s.target,
+		Dim: man.Dim, Generation: gen, Config: index.DefaultConfig(), Progress: prog, RecallTarget: s.target,
 	})
+	end()
 	if err != nil {
 		return nil, fmt.Errorf("building the index of %s: %w", st.Path(), err)
 	}

@@ -172,8 +172,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err := st.EnsureManifest(want); err != nil {
 		return res, err
 	}
-	started := false
-	var done int64
+	prog, end := libraryProgress(p, oneStage("ingest", "img"))
 	stats, err := embed.Ingest(ctx, o.Dir, sess, storeSink{st, a}, embed.IngestOptions{
 		Stop:        o.Stop,
 		Batch:       o.Batch,
@@ -182,11 +181,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		Keep:        shardKeep(o.Shard),
 		FollowLinks: o.FollowLinks,
 		Hashes:      true,
-		OnStart:     func(total int) { p.Start("ingest", "img", int64(total)); started = true },
-		Progress: func(s embed.IngestStats) {
-			p.Add(int64(s.Done) - done)
-			done = int64(s.Done)
-		},
+		Progress:    prog,
 		OnBad: func(b embed.BadFile) {
 			if o.OnBad != nil {
 				o.OnBad(b)
@@ -195,9 +190,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 			p.Note(fmt.Sprintf("skipped %s: %s", b.Path, b.Reason))
 		},
 	})
-	if started {
-		p.Done()
-	}
+	end()
 	if stats.Bad == nil {
 		stats.Bad = []embed.BadFile{} // JSON lists are never null
 	}

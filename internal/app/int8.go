@@ -17,27 +17,28 @@ func checkInt8Options(man *store.Manifest, spec store.ModelSpec, precision strin
 	int8 := precision == vgg.PrecisionInt8
 	if man != nil && spec.Kind == store.ModelVGG16 && spec.Precision != "" && spec.Precision != precision &&
 		(int8 || spec.Precision == vgg.PrecisionInt8) {
-		return &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("the store's vectors were made at precision %s; %s vectors would not compare with them: use another --db for %s",
-			spec.Precision, precision, precision)}
+		return &AdvisedError{Kind: store.ErrManifestMismatch, Advice: AdviseOtherStore,
+			Msg: fmt.Sprintf("the store's vectors were made at precision %s; %s vectors would not compare with them", spec.Precision, precision)}
 	}
 	calibrating := o.Calibrate != 0 || o.CalibrateFrom != ""
 	if o.Calibrate < 0 {
-		return invalidf("--calibrate %d: give a positive number of images", o.Calibrate)
+		return paramErr("calibrate", o.Calibrate, "is not a positive number of images")
 	}
 	if calibrating && !int8 {
-		return invalidf("--calibrate and --calibrate-from calibrate an int8 model: add --precision int8")
+		return &AdvisedError{Kind: ErrInvalid, Advice: AdviseInt8, Msg: "calibration options are for an int8 model"}
 	}
 	if calibrating && spec.Quant != nil {
-		return invalidf("the store's int8 model was calibrated when the store was made (%d images, sha256 %s…) and is kept for every later image: drop --calibrate and --calibrate-from, or use another --db",
-			spec.Quant.Images, short(spec.Quant.Digest))
+		return &AdvisedError{Kind: ErrInvalid, Advice: AdviseNoCalibration,
+			Msg: fmt.Sprintf("the store's int8 model was calibrated when the store was made (%d images, sha256 %s…) and is kept for every later image",
+				spec.Quant.Images, short(spec.Quant.Digest))}
 	}
 	if o.CalibrateFrom != "" {
 		if fi, err := os.Stat(o.CalibrateFrom); err != nil || !fi.IsDir() {
-			return invalidf("--calibrate-from %s is not a folder: pass a folder of images like the ones you will embed", o.CalibrateFrom)
+			return paramErr("calibrate-from", o.CalibrateFrom, "is not a folder: give a folder of images like the ones you will embed")
 		}
 	}
 	if int8 && spec.Quant == nil && o.CalibrateFrom == "" && o.env.calibDir == "" {
-		return invalidf("an int8 model is calibrated on images like the ones it will embed: pass --calibrate-from DIR")
+		return &AdvisedError{Kind: ErrInvalid, Advice: AdviseCalibrationFolder, Msg: "an int8 model is calibrated on images like the ones it will embed"}
 	}
 	return nil
 }
@@ -72,7 +73,7 @@ func calibrate(ctx context.Context, weights string, prep embed.Preparer, o Model
 		return nil, invalidf("calibration images: %v", err)
 	}
 	if len(files) == 0 {
-		return nil, invalidf("%s holds no images (JPEG, PNG, GIF) to calibrate the int8 model on: pass --calibrate-from DIR", dir)
+		return nil, &AdvisedError{Kind: ErrInvalid, Advice: AdviseCalibrationFolder, Msg: fmt.Sprintf("%s holds no images (JPEG, PNG, GIF) to calibrate the int8 model on", dir)}
 	}
 	paths := make([]string, 0, n)
 	for _, f := range files[:min(n, len(files))] {
@@ -82,13 +83,12 @@ func calibrate(ctx context.Context, weights string, prep embed.Preparer, o Model
 	if err != nil {
 		return nil, err
 	}
-	p.Start(fmt.Sprintf("int8: calibrating on %d images of %s", len(paths), dir), "img", int64(len(paths)))
-	last := 0
+	prog, end := libraryProgress(p, oneStage(fmt.Sprintf("int8: calibrating on %d images of %s", len(paths), dir), "img"))
 	cal, err := embed.Calibrate(ctx, rt, embed.CalibrateOptions{Weights: weights, Prep: prep, Files: paths, Threads: o.env.threads,
-		OnImage: func(done int) { p.Add(int64(done - last)); last = done },
-		OnBad:   func(b embed.BadFile) { p.Note(fmt.Sprintf("calibration: skipped %s: %s", b.Path, b.Reason)) },
+		Progress: prog,
+		OnBad:    func(b embed.BadFile) { p.Note(fmt.Sprintf("calibration: skipped %s: %s", b.Path, b.Reason)) },
 	})
-	p.Done()
+	end()
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func BuildModel(ctx context.Context, o BuildModelOptions) (BuildModelResult, err
 		return res, err
 	}
 	if o.Size <= 0 || o.Size%32 != 0 {
-		return res, invalidf("--size %d: give a positive multiple of 32 (448 for the blitz preset, 224 for imagenet)", o.Size)
+		return res, paramErr("size", o.Size, "is not a positive multiple of 32 (448 for the blitz preset, 224 for imagenet)")
 	}
 	var q *vgg.Quant
 	if precision == vgg.PrecisionInt8 {
@@ -175,7 +175,7 @@ func sizedPreparer(size int) (embed.Preparer, error) {
 			return p, nil
 		}
 	}
-	return nil, invalidf("--precision int8 --size %d: no preprocessing preset feeds %d×%d images to calibrate on; use the size of a preset (448 blitz, 224 imagenet)", size, size, size)
+	return nil, paramErr("size", size, "is no preprocessing preset's: an int8 model is calibrated on a preset's %d×%d images, so use the size of a preset (448 blitz, 224 imagenet)", size, size)
 }
 
 // Int8Hint is what int8 measured against fp32 on this kind of CPU, given

@@ -100,11 +100,10 @@ func (a *App) Merge(ctx context.Context, o MergeOptions) (MergeResult, error) {
 	if err != nil {
 		return res, err
 	}
-	p.Start("merge", "rec", -1)
-	var last int64
-	mo.Progress = func(n int64) { p.Add(n - last); last = n }
+	var end func()
+	mo.Progress, end = libraryProgress(p, oneStage("merge", "rec"))
 	r, err := merge.Write(ctx, st, srcs, mo)
-	p.Done()
+	end()
 	res.Result, res.Seconds = r, time.Since(start).Seconds()
 	if err != nil {
 		return res, err

@@ -107,19 +107,10 @@ func chooseModel(ctx context.Context, man *store.Manifest, o ModelOptions, p Pro
 		if spec.Kind == store.ModelVGG16 && spec.SHA256 != "" && !strings.HasPrefix(spec.SHA256, embed.VGG16WeightsSHA256) {
 			wo.NoDownload = true // the store's weights are not the published ones
 		}
-		started := false
-		var dl downloadCounter
-		wo.Progress = func(done, total int64) {
-			if !started {
-				p.Start("downloading "+embed.VGG16WeightsFile, "B", total)
-				started = true
-			}
-			p.Add(dl.delta(done))
-		}
+		var end func()
+		wo.Progress, end = libraryProgress(p, oneStage("downloading "+embed.VGG16WeightsFile, "B"))
 		w, err := embed.ResolveWeights(ctx, wo)
-		if started {
-			p.Done()
-		}
+		end()
 		if err != nil {
 			if spec.Kind == store.ModelVGG16 {
 				return nil, &msgError{kind: ErrNoModel, cause: err, msg: fmt.Sprintf("the store's model is not in the cache and its weights %s (sha256 %s…) were not found: pass --weights /path/to/%s (%v)",
@@ -142,14 +133,6 @@ func chooseModel(ctx context.Context, man *store.Manifest, o ModelOptions, p Pro
 	}
 	return &chosenModel{model: m, prep: prep, spec: store.ModelSpec{Kind: store.ModelVGG16, File: m.Source, SHA256: m.SourceSHA256,
 		InputSize: prep.Size(), Precision: m.Precision, Preset: prep.Name(), Quant: qspec}}, nil
-}
-
-type downloadCounter struct{ last int64 }
-
-func (d *downloadCounter) delta(done int64) int64 {
-	n := done - d.last
-	d.last = done
-	return n
 }
 
 // checkRecorded checks that file is the one the store's spec records (when

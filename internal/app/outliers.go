@@ -73,11 +73,11 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 	if _, err := a.currentIndex(ctx, st, p); err != nil {
 		return res, err
 	}
-	pb := &progressBridge{p: p, stages: []string{"outliers"}}
+	prog, end := libraryProgress(p, dedupStage)
 	or, err := dedup.Outliers(ctx, storeItems(st, man.Dim, nil), a.knnNeighbours(st), dedup.OutlierOptions{
-		K: o.K, N: o.N, Workers: dedup.DefaultWorkers, Progress: pb.update,
+		K: o.K, N: o.N, Workers: dedup.DefaultWorkers, Progress: prog,
 	})
-	pb.done()
+	end()
 	if err != nil {
 		return res, fmt.Errorf("scoring outliers in %s: %w", st.Path(), err)
 	}

@@ -72,7 +72,7 @@ func checkParquetOut(out string, rowsPerFile int, vectorType, shardName string) 
 		return "", invalidf("--vector-type %q: use float32 or float16", vectorType)
 	}
 	if err := parquetio.CheckOutDir(out); err != nil {
-		return "", invalidf("%v", err)
+		return "", &msgError{kind: ErrInvalid, cause: err, msg: err.Error()}
 	}
 	s, ok, err := parquetio.ReadSuccess(out)
 	if err != nil {
@@ -113,18 +113,19 @@ func writeParquet(ctx context.Context, st *store.Store, o ExportParquetOptions, 
 		keep = sh.Owns
 	}
 	start := time.Now()
-	p.Start("export "+filepath.Base(o.Out), "vec", total)
-	var last, released int64
+	prog, end := libraryProgress(p, func(string, int64) (string, string, int64) {
+		return "export " + filepath.Base(o.Out), "vec", total // the rows this export writes, which parquetio does not count first
+	})
+	var released int64
 	var relErr error
 	rel := newPageReleaser(st, res.Dim)
-	s, err := parquetio.ExportStoreIDs(ctx, st, o.Out, wo, keep, func(rows int64) {
-		p.Add(rows - last)
-		last = rows
+	s, err := parquetio.ExportStoreIDs(ctx, st, o.Out, wo, keep, func(stage string, rows, all int64) {
+		prog(stage, rows, all)
 		if release && relErr == nil && (rows-released)*int64(4*max(res.Dim, 1)) >= int64(releaseBytes) {
 			relErr, released = rel.release(), rows
 		}
 	})
-	p.Done()
+	end()
 	if err == nil {
 		err = relErr
 	}

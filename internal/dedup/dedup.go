@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 
 	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/internal/progress"
 )
 
 // Defaults for Options and OutlierOptions.
@@ -86,9 +87,18 @@ type Item struct {
 // first error fn returns (returning it) or when ctx is done.
 type Items func(ctx context.Context, fn func(Item) error) error
 
-// Progress is told how many of total units of work are done. It is called
-// from worker goroutines, but never by two at once.
-type Progress func(done, total int)
+// The stages Groups and Outliers report to their Options' Progress (a
+// progress.Func, called from worker goroutines but never by two at once):
+// Groups asks every distinct image for its neighbours (StageNeighbours,
+// images), when it matches by vector, then measures each member's distance
+// to its group's kept image (StageDistances, members); Outliers asks every
+// image for its neighbours (StageOutliers, images). Each begins at 0 and
+// ends with done = total unless the run fails.
+const (
+	StageNeighbours = "neighbours"
+	StageDistances  = "distances"
+	StageOutliers   = "outliers"
+)
 
 // KeepRule says which member of a group is kept.
 type KeepRule int
@@ -126,9 +136,9 @@ type Options struct {
 	// (a cleaned path) for the KeepUnder rule.
 	Keep      KeepRule
 	KeepUnder string
-	// Progress, when set, follows the queries (one unit per distinct image)
-	// and then the distances to the kept members.
-	Progress Progress
+	// Progress, when set, follows the queries (StageNeighbours) and then
+	// the distances to the kept members (StageDistances).
+	Progress progress.Func
 }
 
 // Kind says why a group's members belong together.
@@ -458,7 +468,7 @@ func vectorPairs(ctx context.Context, t *items, reps, rep []int32, nb Neighbours
 	res.Stats.Queried = len(reps)
 	var mu sync.Mutex
 	var raised, capped, edges atomic.Int64
-	prog := newProgress(opt.Progress, len(reps))
+	prog := newProgress(opt.Progress, StageNeighbours, len(reps))
 	d := float32(opt.Threshold)
 	err := parallel(ctx, opt.Workers, len(reps), func(q int) error {
 		s := reps[q]
@@ -673,7 +683,7 @@ func starGroups(ctx context.Context, t *items, reps []int32, copies map[int32]in
 		}
 		res.Groups = append(res.Groups, g)
 	}
-	prog := newProgress(opt.Progress, len(jobs))
+	prog := newProgress(opt.Progress, StageDistances, len(jobs))
 	err := parallel(ctx, opt.Workers, len(jobs), func(i int) error {
 		j := jobs[i]
 		v, err := dist(t.ids[j.keep], t.ids[j.s])
@@ -779,31 +789,30 @@ func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
 	return nil
 }
 
-// progress serialises and thins the calls to a Progress callback: at most
-// about 200 calls per phase, and always the last one.
-type progress struct {
-	fn          Progress
+// stageProgress serialises and thins the calls to a progress.Func for one
+// stage: at most about 200 calls, and always the last one.
+type stageProgress struct {
+	fn          progress.Func
+	stage       string
 	mu          sync.Mutex
 	done, total int
 	every       int
 }
 
-func newProgress(fn Progress, total int) *progress {
-	p := &progress{fn: fn, total: total, every: max(1, total/200)}
-	if fn != nil {
-		fn(0, total)
-	}
+func newProgress(fn progress.Func, stage string, total int) *stageProgress {
+	p := &stageProgress{fn: fn, stage: stage, total: total, every: max(1, total/200)}
+	fn.Report(stage, 0, int64(total))
 	return p
 }
 
-func (p *progress) step() {
+func (p *stageProgress) step() {
 	if p.fn == nil {
 		return
 	}
 	p.mu.Lock()
 	p.done++
 	if p.done%p.every == 0 || p.done == p.total {
-		p.fn(p.done, p.total)
+		p.fn(p.stage, int64(p.done), int64(p.total))
 	}
 	p.mu.Unlock()
 }

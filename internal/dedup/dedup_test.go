@@ -283,21 +283,26 @@ func TestGroupsProgress(t *testing.T) {
 		f.add(Item{ID: fmt.Sprint(i), SHA256: sha(fmt.Sprint(i))}, around(rng, v, 0.01))
 	}
 	var mu sync.Mutex
-	var calls [][2]int
-	_, err := Groups(context.Background(), f.Items, f.Neighbours, f.Distance, Options{Threshold: 0.1, Progress: func(d, tot int) {
+	type call struct {
+		stage       string
+		done, total int64
+	}
+	var calls []call
+	_, err := Groups(context.Background(), f.Items, f.Neighbours, f.Distance, Options{Threshold: 0.1, Progress: func(s string, d, tot int64) {
 		mu.Lock()
-		calls = append(calls, [2]int{d, tot})
+		calls = append(calls, call{s, d, tot})
 		mu.Unlock()
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	// two phases: 50 queries, then 49 distances to the kept member
-	if calls[0] != [2]int{0, 50} || !slices.Contains(calls, [2]int{50, 50}) || calls[len(calls)-1] != [2]int{49, 49} {
-		t.Errorf("progress calls %v: want 0/50 .. 50/50, then .. 49/49", calls)
+	// two stages: 50 queries, then 49 distances to the kept member
+	if calls[0] != (call{StageNeighbours, 0, 50}) || !slices.Contains(calls, call{StageNeighbours, 50, 50}) ||
+		!slices.Contains(calls, call{StageDistances, 0, 49}) || calls[len(calls)-1] != (call{StageDistances, 49, 49}) {
+		t.Errorf("progress calls %v: want neighbours 0/50 .. 50/50, then distances 0/49 .. 49/49", calls)
 	}
 	for i := 1; i < len(calls); i++ {
-		if calls[i][1] == calls[i-1][1] && calls[i][0] < calls[i-1][0] {
+		if calls[i].stage == calls[i-1].stage && calls[i].done < calls[i-1].done {
 			t.Errorf("progress went back: %v then %v", calls[i-1], calls[i])
 		}
 	}

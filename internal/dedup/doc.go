@@ -56,8 +56,8 @@
 // The caller owns the data: Items iterates over the stored records,
 // Neighbours answers k-NN queries by id (normally an index.Index), Distance
 // gives the distance between two stored images. dedup imports only the
-// standard library, internal/phash and golang.org/x/image's bitmap font
+// standard library, internal/phash, internal/progress and golang.org/x/image's bitmap font
 // (the watermark); it must not import the store,
 // index, app or cli packages. Work runs on Options.Workers goroutines (default 2) and reports
-// progress through a (done, total) callback.
+// progress through a progress.Func (its Stage constants).
 package dedup

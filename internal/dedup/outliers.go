@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/vecimg/vecimg/internal/progress"
 )
 
 // OutlierOptions configures Outliers.
@@ -19,8 +21,9 @@ type OutlierOptions struct {
 	N int
 	// Workers is the number of concurrent queries (default 2).
 	Workers int
-	// Progress, when set, follows the queries (one unit per image).
-	Progress Progress
+	// Progress, when set, follows the queries (StageOutliers, one unit per
+	// image).
+	Progress progress.Func
 }
 
 // Outlier is one image with its score: the cosine distance to its K-th
@@ -75,7 +78,7 @@ func Outliers(ctx context.Context, it Items, nb Neighbours, opt OutlierOptions) 
 	res := &OutlierResult{K: opt.K, N: opt.N, Items: len(ids)}
 	var mu sync.Mutex
 	top := &outlierHeap{}
-	prog := newProgress(opt.Progress, len(ids))
+	prog := newProgress(opt.Progress, StageOutliers, len(ids))
 	err = parallel(ctx, opt.Workers, len(ids), func(i int) error {
 		id := ids[i]
 		nbs, err := nb(ctx, id, opt.K+1)

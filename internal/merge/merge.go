@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vecimg/vecimg/internal/progress"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -25,17 +26,18 @@ const (
 	Rename = "rename"
 )
 
-// ErrConflict is matched by the error of a refused merge.
-var ErrConflict = errors.New("the same id holds different content in two inputs")
+// StageWrite is the stage Write reports to Options.Progress.
+const StageWrite = "write"
 
 // Options configure Merge.
 type Options struct {
 	OnConflict string // Refuse (default) or Rename
 	// Batch is the records per committed Put; default 256.
 	Batch int
-	// Progress, when set, is called after every committed batch with the
-	// number of input records handled so far (of the write pass).
-	Progress func(handled int64)
+	// Progress, when set, follows the write pass as one stage, StageWrite:
+	// input records handled so far, of an unknown total (-1); first when
+	// the pass begins, then after every committed batch.
+	Progress progress.Func
 }
 
 // Conflict is one id with different content in several places.
@@ -66,32 +68,6 @@ type InputCount struct {
 
 // MaxReported bounds the conflicts kept in Result and named in errors.
 const MaxReported = 50
-
-// ConflictError is returned when Refuse finds conflicts; nothing was
-// written. It matches ErrConflict.
-type ConflictError struct {
-	Conflicts []Conflict // at most MaxReported
-	Total     int
-}
-
-func (e *ConflictError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "merge refused: %d id(s) hold different content (image hash or vector) in different inputs: ", e.Total)
-	for i, c := range e.Conflicts {
-		if i == 5 {
-			fmt.Fprintf(&b, ", …")
-			break
-		}
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		fmt.Fprintf(&b, "%q in %s", c.ID, strings.Join(c.Holders, " and "))
-	}
-	b.WriteString("; nothing was written. Keep both with --on-conflict rename (the later one becomes ID~N), or drop one input")
-	return b.String()
-}
-
-func (e *ConflictError) Unwrap() error { return ErrConflict }
 
 // CompareManifests checks that every input was made like the first: same
 // model fingerprint, model kind, preset, dimension and input size (the
@@ -150,7 +126,7 @@ func (o Options) withDefaults() (Options, error) {
 		o.OnConflict = Refuse
 	case Refuse, Rename:
 	default:
-		return o, fmt.Errorf("--on-conflict %q: use refuse or rename", o.OnConflict)
+		return o, fmt.Errorf("merge: Options.OnConflict %q: use %q or %q", o.OnConflict, Refuse, Rename)
 	}
 	if o.Batch <= 0 {
 		o.Batch = 256
@@ -252,6 +228,9 @@ func run(ctx context.Context, out *store.Store, inputs []Source, o Options, writ
 			s.drain()
 		}
 	}()
+	if write {
+		o.Progress.Report(StageWrite, 0, -1)
+	}
 	res := Result{Inputs: make([]InputCount, len(inputs))}
 	for i, in := range inputs {
 		res.Inputs[i].Name = in.Name()
@@ -270,9 +249,7 @@ func run(ctx context.Context, out *store.Store, inputs []Source, o Options, writ
 		}
 		res.Written += int64(len(batch))
 		batch = batch[:0]
-		if o.Progress != nil {
-			o.Progress(handled)
-		}
+		o.Progress.Report(StageWrite, handled, -1)
 		return nil
 	}
 	for {
@@ -307,8 +284,7 @@ func run(ctx context.Context, out *store.Store, inputs []Source, o Options, writ
 			if len(vs) == 1 && vs[0].holder == 0 {
 				continue // written by an earlier run of this merge; counted above
 			}
-			return res, fmt.Errorf("merge: id %q is held by %s and is also the new id of a renamed conflicting record: rename that input's id or merge without --on-conflict rename",
-				id, streams[vs[len(vs)-1].holder].name)
+			return res, &RenameError{ID: id, Holder: streams[vs[len(vs)-1].holder].name}
 		}
 		// Distinct contents, in holder order.
 		var distinct []version
@@ -394,7 +370,7 @@ func presentSame(out *store.Store, id string, rec *store.Record) (bool, error) {
 		return false, err
 	}
 	if !sameContent(&got, rec) {
-		return false, fmt.Errorf("merge: the renamed id %q is already held by a different record in the output store: merge into a new --db", id)
+		return false, &RenameError{ID: id, Output: true}
 	}
 	return true, nil
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,7 +147,9 @@ func TestRoundTripFloat16(t *testing.T) {
 		}
 	}
 	w, _ := Create(t.TempDir(), 2, WriterOptions{VectorType: Float16})
-	if err := w.Write([]Row{{ID: "big", Vector: []float32{1, 1e6}}}); err == nil || !strings.Contains(err.Error(), "float16") {
+	err := w.Write([]Row{{ID: "big", Vector: []float32{1, 1e6}}})
+	var fe *Float16RangeError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrFloat16Range) || fe.ID != "big" || fe.Index != 1 || !strings.Contains(err.Error(), "float16") {
 		t.Fatalf("value beyond float16 range: %v", err)
 	}
 }
@@ -247,7 +250,10 @@ func TestForeignFile(t *testing.T) {
 		got[1].Vector[0] != float32(0.1) || got[0].Label != -1 {
 		t.Fatalf("dataset %+v rows %+v", d, got)
 	}
-	if _, err := Open(p, ReadOptions{}); !errors.Is(err, ErrBadInput) || !strings.Contains(err.Error(), "--id-column") {
+	_, err := Open(p, ReadOptions{})
+	var ce *ColumnError
+	if !errors.Is(err, ErrBadInput) || !errors.As(err, &ce) || ce.Role != "id" || ce.Column != "id" || !slices.Contains(ce.Columns, "key") ||
+		strings.Contains(err.Error(), "--") {
 		t.Fatalf("default column names on a foreign file: %v", err)
 	}
 }

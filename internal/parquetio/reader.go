@@ -2,7 +2,6 @@ package parquetio
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,11 +13,6 @@ import (
 
 	"github.com/vecimg/vecimg/internal/vec"
 )
-
-// ErrBadInput is matched (errors.Is) by every error about the content of a
-// Parquet input: not Parquet, truncated, missing or mistyped columns, ragged
-// or null vectors, non-finite values, bad ids.
-var ErrBadInput = errors.New("invalid Parquet input")
 
 // ReadOptions configure Open.
 type ReadOptions struct {

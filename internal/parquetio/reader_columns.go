@@ -2,7 +2,6 @@ package parquetio
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -29,12 +28,12 @@ type colSet struct {
 	path, sha, width, height, label, distance int
 }
 
-func columnNames(s *parquet.Schema) string {
+func columnNames(s *parquet.Schema) []string {
 	var names []string
 	for _, f := range s.Fields() {
 		names = append(names, f.Name())
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 func columnsOf(name string, f *parquet.File, o ReadOptions) (colSet, error) {
@@ -45,7 +44,7 @@ func columnsOf(name string, f *parquet.File, o ReadOptions) (colSet, error) {
 	c := colSet{path: -1, sha: -1, width: -1, height: -1, label: -1, distance: -1}
 	id, ok := s.Lookup(o.IDColumn)
 	if !ok {
-		return bad("no id column %q (columns: %s); name it with --id-column", o.IDColumn, columnNames(s))
+		return colSet{}, &ColumnError{File: name, Role: "id", Column: o.IDColumn, Columns: columnNames(s)}
 	}
 	switch k := id.Node.Type().Kind(); {
 	case id.MaxRepetitionLevel > 0:
@@ -64,7 +63,7 @@ func columnsOf(name string, f *parquet.File, o ReadOptions) (colSet, error) {
 		}
 	}
 	if len(leaves) == 0 {
-		return bad("no vector column %q (columns: %s); name it with --vector-column", o.VectorColumn, columnNames(s))
+		return colSet{}, &ColumnError{File: name, Role: "vector", Column: o.VectorColumn, Columns: columnNames(s)}
 	}
 	if len(leaves) > 1 {
 		return bad("vector column %q is a group of %d columns; it must be a list of numbers", o.VectorColumn, len(leaves))

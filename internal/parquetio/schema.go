@@ -28,7 +28,7 @@ const (
 	// MetaVectorType is "float32" or "float16".
 	MetaVectorType = "vecimg.vector_type"
 	// MetaShard is the shard ("I/N") whose records the dataset holds, when
-	// it was written by `vecimg ingest --shard I/N --out`; absent otherwise.
+	// it was written by one shard of a sharded ingest; absent otherwise.
 	MetaShard = "vecimg.shard"
 )
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 
+	"github.com/vecimg/vecimg/internal/progress"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -14,15 +15,20 @@ const MetaCluster = "vecimg.cluster"
 
 // ExportStore writes every record of st, in id order and from one
 // consistent snapshot, as a dataset in dir (see Create; o.Metadata gains the
-// store manifest and cluster summary). progress, when set, is called with
-// the rows written so far after every batch.
-func ExportStore(ctx context.Context, st *store.Store, dir string, o WriterOptions, progress func(rows int64)) (Success, error) {
-	return ExportStoreIDs(ctx, st, dir, o, nil, progress)
+// store manifest and cluster summary). prog, when set, follows the export as
+// one stage, StageExport: rows written so far, of an unknown total (-1);
+// first when the export begins, then after every batch.
+func ExportStore(ctx context.Context, st *store.Store, dir string, o WriterOptions, prog progress.Func) (Success, error) {
+	return ExportStoreIDs(ctx, st, dir, o, nil, prog)
 }
+
+// StageExport is the stage ExportStore and ExportStoreIDs report.
+const StageExport = "export"
 
 // ExportStoreIDs is ExportStore limited to the records whose id keep
 // accepts (all of them when keep is nil): one shard's share of a store.
-func ExportStoreIDs(ctx context.Context, st *store.Store, dir string, o WriterOptions, keep func(id string) bool, progress func(rows int64)) (Success, error) {
+func ExportStoreIDs(ctx context.Context, st *store.Store, dir string, o WriterOptions, keep func(id string) bool, prog progress.Func) (Success, error) {
+	prog.Report(StageExport, 0, -1)
 	m, ok, err := st.Manifest()
 	if err != nil {
 		return Success{}, err
@@ -110,8 +116,8 @@ func ExportStoreIDs(ctx context.Context, st *store.Store, dir string, o WriterOp
 	var werr error
 	for rows := range full {
 		if werr == nil {
-			if werr = w.Write(rows); werr == nil && progress != nil {
-				progress(w.Rows())
+			if werr = w.Write(rows); werr == nil {
+				prog.Report(StageExport, w.Rows(), -1)
 			}
 			if werr != nil {
 				cancel()

@@ -177,7 +177,7 @@ func checkOutDir(dir string) (map[string]bool, error) {
 	}
 	if err != nil {
 		if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
-			return nil, fmt.Errorf("parquet export: %s is a file; --out names a folder for the Parquet files", dir)
+			return nil, &OutDirError{Dir: dir, File: true}
 		}
 		return nil, fmt.Errorf("parquet export: cannot read %s: %w", dir, err)
 	}
@@ -191,7 +191,7 @@ func checkOutDir(dir string) (map[string]bool, error) {
 		case e.Type().IsRegular() && isPartName(n):
 			old[n] = true
 		default:
-			return nil, fmt.Errorf("parquet export: %s holds %q, which is not part of a vecimg export; use a new or empty folder for --out", dir, n)
+			return nil, &OutDirError{Dir: dir, Entry: n}
 		}
 	}
 	return old, nil
@@ -418,7 +418,7 @@ func toRow16(r *Row) (row16, error) {
 	for i, x := range r.Vector {
 		h := float16.Fromfloat32(x)
 		if h.IsInf(0) {
-			return row16{}, fmt.Errorf("record %q: value %d (%v) is beyond float16's range (±65504); export with --vector-type float32", r.ID, i, x)
+			return row16{}, &Float16RangeError{ID: r.ID, Index: i, Value: x}
 		}
 		binary.LittleEndian.PutUint16(v[i][:], h.Bits())
 	}
