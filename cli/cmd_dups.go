@@ -213,6 +213,9 @@ func printDups(w io.Writer, res app.DupsResult) error {
 			if m.Mirrored {
 				by += " (mirrored)"
 			}
+			if m.Cropped {
+				by += " (cropped)"
+			}
 			t.row("  "+mark, id, fmt.Sprintf("%dx%d", m.Width, m.Height), fmt.Sprintf("%.4f", m.Distance), hashDist(m.PHash), hashDist(m.DHash), by, m.Path)
 		}
 		if err := t.flush(); err != nil {

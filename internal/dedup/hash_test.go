@@ -31,12 +31,17 @@ func TestHashPairsMatchBruteForce(t *testing.T) {
 		if i > 0 && i%3 == 0 { // a near copy of an earlier image, 0..16 bits away
 			b := hs[rng.IntN(len(hs))]
 			d := rng.IntN(17)
-			h = phash.Hashes{PHash: flip(rng, b.PHash, d), DHash: flip(rng, b.DHash, rng.IntN(17)), PMirror: flip(rng, b.PMirror, d)}
-			if i%7 == 0 { // a mirrored copy: its pHash is near b's mirrored one
+			h = phash.Hashes{PHash: flip(rng, b.PHash, d), DHash: flip(rng, b.DHash, rng.IntN(17)), PMirror: flip(rng, b.PMirror, d), PCentre: rng.Uint64()}
+			switch {
+			case i%7 == 0: // a mirrored copy: its pHash is near b's mirrored one
 				h.PHash, h.PMirror = h.PMirror, h.PHash
+			case i%5 == 0: // a cropped copy: its pHash is near b's centre pHash
+				h.PHash = flip(rng, b.PCentre, d)
+			case i%4 == 0: // an original of which b is a cropped copy
+				h.PCentre = flip(rng, b.PHash, d)
 			}
 		} else {
-			h = phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64()}
+			h = phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64(), PCentre: rng.Uint64()}
 		}
 		hs = append(hs, h)
 		f.add(Item{ID: fmt.Sprintf("%04d", i), Hashes: h, Hashed: i%50 != 1}, randVec(rng, 4))
