@@ -36,7 +36,7 @@ func dupsCommand() *cli.Command {
 			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: "cosine distance `D` (1 − cos) under which two images match by their vectors",
 				DefaultText: fmt.Sprintf("calibrated, else %v", dedup.DefaultThreshold)},
 			&cli.IntFlag{Name: "phash", Usage: "Hamming distance `H` under which two images match by pHash (mirrored and cropped copies too); -1 turns it off",
-				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultPHash)},
+				DefaultText: fmt.Sprintf("calibrated, else %d (%d above %d images)", dedup.DefaultPHash, dedup.DefaultPHashLarge, dedup.LargeStore)},
 			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off",
 				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultDHash)},
 			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},

@@ -151,9 +151,10 @@ const (
 )
 
 // dupThresholds decides the thresholds: given, else calibrated, else the
-// defaults; then Signals turns the others off.
-func dupThresholds(o DupsOptions, man store.Manifest) (DupThresholds, error) {
-	t := DupThresholds{Vector: dedup.DefaultThreshold, PHash: dedup.DefaultPHash, DHash: dedup.DefaultDHash,
+// defaults (the pHash one depends on the number of images n); then Signals
+// turns the others off.
+func dupThresholds(o DupsOptions, man store.Manifest, n int) (DupThresholds, error) {
+	t := DupThresholds{Vector: dedup.DefaultThreshold, PHash: dedup.DefaultPHashFor(n), DHash: dedup.DefaultDHash,
 		Source: map[string]string{SignalVector: FromDefault, SignalPHash: FromDefault, SignalDHash: FromDefault}, Calibration: man.Dups}
 	if c := man.Dups; c != nil {
 		t.Vector, t.PHash, t.DHash = c.Vector, c.PHash, c.DHash
@@ -281,11 +282,11 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 			return res, fmt.Errorf("rehash: %w", err)
 		}
 	}
-	st, man, _, err := a.nonEmptyStore()
+	st, man, n, err := a.nonEmptyStore()
 	if err != nil {
 		return res, err
 	}
-	th, err := dupThresholds(o, man)
+	th, err := dupThresholds(o, man, n)
 	if err != nil {
 		return res, err
 	}

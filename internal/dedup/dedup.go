@@ -33,21 +33,25 @@ const (
 	// fell to 0.88 with the CI weights. dHash ≤ 5 found the same pairs as
 	// ≤ 6 there and is 3 probes of 22 per image and band instead of 232 in
 	// the banded lookup (a million images: seconds instead of a minute and
-	// a half). pHash ≤ 4 (the pHash comparisons include the cropped one
-	// since the centre pHash): on the held-back-shaped tuning split of
-	// bench/dups it found crops at 0.15 where ≤ 2 found 0.08, at precision
-	// 1.000; ≤ 6 and ≤ 8 found more (0.23, 0.54) but cost 109 s and more
-	// per million images in the banded lookup, ≤ 4 85 s. Off is a
-	// threshold that disables a signal.
-	DefaultThreshold = 0.001
-	DefaultPHash     = 4
-	DefaultDHash     = 5
-	Off              = -1
-	DefaultK         = 16  // first number of neighbours asked per image
-	DefaultMaxK      = 256 // cap of the adaptive k
-	DefaultWorkers   = 2
-	DefaultOutlierK  = 5
-	DefaultOutlierN  = 20
+	// a half). The pHash threshold (the comparisons include the cropped
+	// one since the centre pHash) is DefaultPHash on up to LargeStore
+	// images, DefaultPHashLarge above (DefaultPHashFor): on the
+	// held-back-shaped tuning split of bench/dups (docs/duplicates.md) ≤ 8
+	// was the first to reach recall 0.85 (0.885, precision 1.000; crops
+	// 0.54), ≤ 4 reached 0.785 (crops 0.15); but the banded lookup at ≤ 8
+	// took 19 s per 100,000 images and grows faster than the images, while
+	// ≤ 4 took 85 s per million. Off is a threshold that disables a signal.
+	DefaultThreshold  = 0.001
+	DefaultPHash      = 8
+	DefaultPHashLarge = 4
+	LargeStore        = 100_000
+	DefaultDHash      = 5
+	Off               = -1
+	DefaultK          = 16  // first number of neighbours asked per image
+	DefaultMaxK       = 256 // cap of the adaptive k
+	DefaultWorkers    = 2
+	DefaultOutlierK   = 5
+	DefaultOutlierN   = 20
 )
 
 // ErrInvalidOptions marks options that cannot be used.
@@ -246,6 +250,16 @@ func (o Options) withDefaults() (Options, error) {
 	o.MaxK = max(cmp.Or(o.MaxK, DefaultMaxK), o.K)
 	o.Workers = cmp.Or(o.Workers, DefaultWorkers)
 	return o, nil
+}
+
+// DefaultPHashFor is the default pHash threshold for a store of n images:
+// DefaultPHash up to LargeStore images, DefaultPHashLarge above, where the
+// banded lookup at the higher threshold would cost minutes.
+func DefaultPHashFor(n int) int {
+	if n > LargeStore {
+		return DefaultPHashLarge
+	}
+	return DefaultPHash
 }
 
 // items is the compact in-memory table of the images: one slot each.
