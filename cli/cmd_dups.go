@@ -29,18 +29,18 @@ func dupsCommand() *cli.Command {
 			"distance, pHash and dHash distances, the signals within their thresholds).\n" +
 			"Stores without image hashes (imported vectors, stores made before schema 3) match on\n" +
 			"vectors alone until `dups --rehash` reads their source files.\n" +
-			"--csv writes group,id,path,keep,distance,phash_distance,dhash_distance,mirrored,matched_by;\n" +
+			"--csv writes group,id,path,keep,distance,phash_distance,dhash_distance,mirrored,cropped,matched_by;\n" +
 			"--sheets writes one PNG contact sheet per group and an index.html. Nothing is ever deleted:\n" +
 			"--move-to DIR moves the files that are not kept (check first with --dry-run) and removes their records.",
 		Flags: append([]cli.Flag{
 			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: "cosine distance `D` (1 − cos) under which two images match by their vectors",
 				DefaultText: fmt.Sprintf("calibrated, else %v", dedup.DefaultThreshold)},
-			&cli.IntFlag{Name: "phash", Usage: "Hamming distance `H` under which two images match by pHash (mirrored copies too); -1 turns it off",
-				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultPHash)},
+			&cli.IntFlag{Name: "phash", Usage: "Hamming distance `H` under which two images match by pHash (mirrored and cropped copies too); -1 turns it off",
+				DefaultText: fmt.Sprintf("calibrated, else %d (%d above %d images)", dedup.DefaultPHash, dedup.DefaultPHashLarge, dedup.LargeStore)},
 			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off",
 				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultDHash)},
 			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},
-			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes from the records' source files (opens the store for writing; lists files that are gone or changed)"},
+			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes (and centre pHashes) from the records' source files (opens the store for writing; lists files that are gone or changed)"},
 			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives (`RULE`): largest, oldest, newest, or under=PATH (a file in that folder)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
 			&cli.IntFlag{Name: "k", Value: dedup.DefaultK, Usage: "neighbours asked first per image"},
@@ -212,6 +212,9 @@ func printDups(w io.Writer, res app.DupsResult) error {
 			by := strings.Join(m.MatchedBy, "+")
 			if m.Mirrored {
 				by += " (mirrored)"
+			}
+			if m.Cropped {
+				by += " (cropped)"
 			}
 			t.row("  "+mark, id, fmt.Sprintf("%dx%d", m.Width, m.Height), fmt.Sprintf("%.4f", m.Distance), hashDist(m.PHash), hashDist(m.DHash), by, m.Path)
 		}

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"image"
 	"image/draw"
 	"image/jpeg"
 	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -148,6 +150,45 @@ func TestDupsHashes(t *testing.T) {
 	ing := decodeJSON[app.IngestResult](t, mustRun(t, "--db", db, "ingest", "--json", "--weights", testWeights, imgs))
 	if ing.Rehashed != 1 || ing.Present != 7 {
 		t.Fatalf("ingest: rehashed %d, present %d", ing.Rehashed, ing.Present)
+	}
+
+	// Records hashed before the centre pHash existed: --rehash fills in
+	// exactly that, and the other hashes stay as they were.
+	scan := func() map[string]store.Hashes {
+		st, err := store.Open(db, store.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		hs := map[string]store.Hashes{}
+		if err := st.ScanHashes(context.Background(), func(id string, h store.Hashes) error { hs[id] = h; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return hs
+	}
+	full := scan()
+	st, err = store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var old []store.HashUpdate
+	for id, h := range full {
+		if !h.HasCentre {
+			t.Fatalf("%s: ingest stored no centre pHash: %+v", id, h)
+		}
+		h.PCentre, h.HasCentre = 0, false
+		old = append(old, store.HashUpdate{ID: id, Hashes: h})
+	}
+	if err := st.SetHashes(old); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	res = decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--rehash"))
+	if r := res.Rehash; r == nil || r.Missing != 7 || r.Hashed != 7 {
+		t.Fatalf("rehash of the centre pHashes: %+v", res.Rehash)
+	}
+	if again := scan(); !maps.Equal(again, full) {
+		t.Errorf("after --rehash: %v, want %v", again, full)
 	}
 }
 

@@ -58,7 +58,7 @@ func TestDups(t *testing.T) {
 	out := mustRun(t, "--db", db, "dups", "--threshold", "0.05")
 	for _, want := range []string{"group 1 (near-duplicates): keep a2; 2 copies", "group 2 (identical files): keep c; 1 copy",
 		"3 groups (1 identical, 2 near) among 14 images; 4 images could be removed (kept: largest)",
-		"matched by cosine distance ≤ 0.05 or pHash ≤ 2 or dHash ≤ 5; thresholds: vector given, phash default, dhash default",
+		"matched by cosine distance ≤ 0.05 or pHash ≤ 8 or dHash ≤ 5; thresholds: vector given, phash default, dhash default",
 		"no image has perceptual hashes (imported vectors, or a store made before schema 3): matched on vectors alone"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)

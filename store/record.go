@@ -68,6 +68,11 @@ type Hashes struct {
 	PHash   uint64 // DCT hash of the 32×32 gray image
 	DHash   uint64 // gradient (difference) hash
 	PMirror uint64 // PHash of the left-right mirrored image
+	// PCentre is the PHash of the image's centre (a cropped copy's PHash
+	// is near it); HasCentre is false for records hashed before it was
+	// added (then PCentre is 0 and a rehash fills it).
+	PCentre   uint64
+	HasCentre bool
 }
 
 // Clone returns a deep copy of r, safe to keep after a Scan callback returns.
@@ -336,8 +341,9 @@ func (h *dataHeader) fill(rec *Record) {
 //	varint  label
 //	float32 distance, little-endian
 //	uvarint number of extras, then per extra: uvarint len, key, uvarint len, value
-//	byte    flags: bit 0 set when the image hashes follow
+//	byte    flags: bit 0 set when the image hashes follow, bit 1 when the centre pHash follows them
 //	        3 × uint64 little-endian: pHash, dHash, mirrored pHash (only with bit 0)
+//	        uint64 little-endian: centre pHash (only with bit 1)
 //	uint32  CRC-32C of all the bytes above, little-endian
 func appendMeta(dst []byte, m *Meta) []byte {
 	start := len(dst)
@@ -355,16 +361,27 @@ func appendMeta(dst []byte, m *Meta) []byte {
 	if !m.Hashes.Present {
 		dst = append(dst, 0)
 	} else {
-		dst = append(dst, flagHashes)
+		flags := flagHashes
+		if m.Hashes.HasCentre {
+			flags |= flagCentre
+		}
+		dst = append(dst, flags)
 		dst = binary.LittleEndian.AppendUint64(dst, m.Hashes.PHash)
 		dst = binary.LittleEndian.AppendUint64(dst, m.Hashes.DHash)
 		dst = binary.LittleEndian.AppendUint64(dst, m.Hashes.PMirror)
+		if m.Hashes.HasCentre {
+			dst = binary.LittleEndian.AppendUint64(dst, m.Hashes.PCentre)
+		}
 	}
 	return seal(dst, start)
 }
 
-// flagHashes is the meta flags bit saying that the hashes follow.
-const flagHashes byte = 1
+// flagHashes is the meta flags bit saying that the hashes follow;
+// flagCentre (only with flagHashes) that the centre pHash follows them.
+const (
+	flagHashes byte = 1
+	flagCentre byte = 2
+)
 
 // maxExtra bounds one extra key or value, and the number of extras.
 const maxExtra = 1 << 16
@@ -404,11 +421,16 @@ func decodeMeta(v []byte, m *Meta) error {
 	if sealed {
 		switch flags := r.byte(); {
 		case r.err != nil:
-		case flags&^flagHashes != 0:
+		case flags&^(flagHashes|flagCentre) != 0 || flags == flagCentre:
 			r.fail(fmt.Errorf("unknown meta flags %#x", flags))
 		case flags&flagHashes != 0:
 			if b := r.bytes(24); r.err == nil {
 				hashes = Hashes{Present: true, PHash: binary.LittleEndian.Uint64(b), DHash: binary.LittleEndian.Uint64(b[8:]), PMirror: binary.LittleEndian.Uint64(b[16:])}
+			}
+			if flags&flagCentre != 0 {
+				if b := r.bytes(8); r.err == nil {
+					hashes.PCentre, hashes.HasCentre = binary.LittleEndian.Uint64(b), true
+				}
 			}
 		}
 	}
@@ -490,8 +512,11 @@ func checkRecord(r *Record, dim int) ([32]byte, error) {
 
 // check refuses hash values on Hashes that say they are absent.
 func (h Hashes) check() error {
-	if !h.Present && (h.PHash != 0 || h.DHash != 0 || h.PMirror != 0) {
+	if !h.Present && (h.PHash != 0 || h.DHash != 0 || h.PMirror != 0 || h.HasCentre) {
 		return errors.New("hashes with values but Present false")
+	}
+	if !h.HasCentre && h.PCentre != 0 {
+		return errors.New("a centre pHash but HasCentre false")
 	}
 	return nil
 }

@@ -95,6 +95,8 @@ func TestMetaEncodingRoundTrip(t *testing.T) {
 		{Label: 0, Distance: 1e-7, Extra: map[string]string{"b": "2", "a": "", "": "x"}},
 		{Label: 3, Hashes: Hashes{Present: true, PHash: 0x8000000000000001, DHash: 42, PMirror: math.MaxUint64}},
 		{Label: NoLabel, Hashes: Hashes{Present: true}, Extra: map[string]string{"k": "v"}},
+		{Label: 4, Hashes: Hashes{Present: true, PHash: 5, DHash: 6, PMirror: 7, PCentre: 0xfedcba9876543210, HasCentre: true}},
+		{Label: 4, Hashes: Hashes{Present: true, PHash: 5, HasCentre: true}},
 	} {
 		enc := appendMeta(nil, &m)
 		var got Meta
@@ -166,6 +168,7 @@ func FuzzDecodeMeta(f *testing.F) {
 	f.Add([]byte{1, 0x80})
 	f.Add(legacyMeta(&Meta{Label: 2, Extra: map[string]string{"a": "b"}}))
 	f.Add(appendMeta(nil, &Meta{Hashes: Hashes{Present: true, PHash: 1, DHash: 2, PMirror: 3}}))
+	f.Add(appendMeta(nil, &Meta{Hashes: Hashes{Present: true, PHash: 1, DHash: 2, PMirror: 3, PCentre: 4, HasCentre: true}}))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var m Meta
 		if err := decodeMeta(b, &m); err != nil {
@@ -215,5 +218,27 @@ func TestKeys(t *testing.T) {
 	}
 	if !slices.IsSorted(keys) || !slices.IsSorted(ids) {
 		t.Error("record key order differs from id order")
+	}
+}
+
+// TestMetaWithoutCentre: a meta value written before the centre pHash
+// existed (flags bit 0 only) decodes with HasCentre false, and a value that
+// says the centre follows without the hashes is refused.
+func TestMetaWithoutCentre(t *testing.T) {
+	old := appendMeta(nil, &Meta{Label: 2, Hashes: Hashes{Present: true, PHash: 1, DHash: 2, PMirror: 3}})
+	var got Meta
+	if err := decodeMeta(old, &got); err != nil || !got.Hashes.Present || got.Hashes.HasCentre || got.Hashes.PCentre != 0 || got.Hashes.PMirror != 3 {
+		t.Fatalf("hashes without centre decoded as %+v, %v", got.Hashes, err)
+	}
+	// Flags byte 2 alone (centre without hashes): rebuild a sealed value.
+	v := appendMeta(nil, &Meta{Label: 2})
+	body := slices.Clone(v[:len(v)-crcLen])
+	body[len(body)-1] = flagCentre
+	body = binary.LittleEndian.AppendUint64(body, 9)
+	if err := decodeMeta(seal(body, 0), &got); err == nil {
+		t.Errorf("a centre pHash without the hashes decoded: %+v", got.Hashes)
+	}
+	if err := (Hashes{PCentre: 1}).check(); err == nil {
+		t.Error("a centre pHash with HasCentre false passed check")
 	}
 }

@@ -31,7 +31,7 @@ go build -o "$bin" .
 rm -rf "$work/set" "$work"/*.db "$work"/*.db.hnsw "$work"/run-*.json
 go run ./bench/dups/makeset -src "$dev/test" -truth "$dev/truth.csv" -n "$n" -out "$work/set"
 mkdir -p "$work/set/originals"
-for f in "$work"/set/images/*__orig.*; do ln -sf "$PWD/$f" "$work/set/originals/"; done
+for f in "$work"/set/images/*__orig.*; do ln -f "$f" "$work/set/originals/"; done  # hard links: ingest skips symbolic links out of the folder
 orig="$work/orig.db"; full="$work/full.db"
 "$bin" --db "$orig" ingest -q --preset "$preset" --weights "$weights" "$work/set/originals"
 echo "## dups --calibrate on the $n originals"

@@ -73,10 +73,12 @@ type DupMember struct {
 	Keep     bool    `json:"keep"`
 	Distance float32 `json:"distance"` // cosine distance to the kept member
 	// PHash and DHash are the Hamming distances of the hashes to the kept
-	// member's (PHash mirrored copies included: Mirrored); -1 without hashes.
+	// member's (PHash mirrored and cropped copies included: Mirrored,
+	// Cropped); -1 without hashes.
 	PHash    int  `json:"phash_distance"`
 	DHash    int  `json:"dhash_distance"`
 	Mirrored bool `json:"mirrored,omitempty"`
+	Cropped  bool `json:"cropped,omitempty"`
 	// MatchedBy lists the signals within their thresholds against the kept
 	// member: "vector", "phash", "dhash", or "sha256" in identical groups.
 	MatchedBy []string `json:"matched_by,omitempty"`
@@ -149,9 +151,10 @@ const (
 )
 
 // dupThresholds decides the thresholds: given, else calibrated, else the
-// defaults; then Signals turns the others off.
-func dupThresholds(o DupsOptions, man store.Manifest) (DupThresholds, error) {
-	t := DupThresholds{Vector: dedup.DefaultThreshold, PHash: dedup.DefaultPHash, DHash: dedup.DefaultDHash,
+// defaults (the pHash one depends on the number of images n); then Signals
+// turns the others off.
+func dupThresholds(o DupsOptions, man store.Manifest, n int) (DupThresholds, error) {
+	t := DupThresholds{Vector: dedup.DefaultThreshold, PHash: dedup.DefaultPHashFor(n), DHash: dedup.DefaultDHash,
 		Source: map[string]string{SignalVector: FromDefault, SignalPHash: FromDefault, SignalDHash: FromDefault}, Calibration: man.Dups}
 	if c := man.Dups; c != nil {
 		t.Vector, t.PHash, t.DHash = c.Vector, c.PHash, c.DHash
@@ -279,11 +282,11 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 			return res, fmt.Errorf("rehash: %w", err)
 		}
 	}
-	st, man, _, err := a.nonEmptyStore()
+	st, man, n, err := a.nonEmptyStore()
 	if err != nil {
 		return res, err
 	}
-	th, err := dupThresholds(o, man)
+	th, err := dupThresholds(o, man, n)
 	if err != nil {
 		return res, err
 	}
@@ -326,7 +329,7 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 		dg := DupGroup{Group: gi + 1, Kind: string(g.Kind), Keep: g.Keep, Members: make([]DupMember, len(g.Members))}
 		for i, m := range g.Members {
 			dg.Members[i] = DupMember{ID: m.ID, Path: heads[m.ID].Path, SHA256: heads[m.ID].SHA256, Width: m.Width, Height: m.Height,
-				Keep: m.Keep, Distance: m.Distance, PHash: m.PHash, DHash: m.DHash, Mirrored: m.Mirrored, MatchedBy: m.MatchedBy, Copies: m.Copies}
+				Keep: m.Keep, Distance: m.Distance, PHash: m.PHash, DHash: m.DHash, Mirrored: m.Mirrored, Cropped: m.Cropped, MatchedBy: m.MatchedBy, Copies: m.Copies}
 		}
 		res.Groups = append(res.Groups, dg)
 	}
@@ -505,13 +508,13 @@ func dedupStage(stage string, total int64) (string, string, int64) {
 func writeDupsCSV(path string, groups []DupGroup) error {
 	err := fsutil.WriteFileAtomic(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
-		if err := cw.Write([]string{"group", "id", "path", "keep", "distance", "phash_distance", "dhash_distance", "mirrored", "matched_by"}); err != nil {
+		if err := cw.Write([]string{"group", "id", "path", "keep", "distance", "phash_distance", "dhash_distance", "mirrored", "cropped", "matched_by"}); err != nil {
 			return err
 		}
 		for _, g := range groups {
 			for _, m := range g.Members {
 				row := []string{strconv.Itoa(g.Group), m.ID, m.Path, strconv.FormatBool(m.Keep), strconv.FormatFloat(float64(m.Distance), 'f', 6, 32),
-					strconv.Itoa(m.PHash), strconv.Itoa(m.DHash), strconv.FormatBool(m.Mirrored), strings.Join(m.MatchedBy, "+")}
+					strconv.Itoa(m.PHash), strconv.Itoa(m.DHash), strconv.FormatBool(m.Mirrored), strconv.FormatBool(m.Cropped), strings.Join(m.MatchedBy, "+")}
 				if err := cw.Write(row); err != nil {
 					return err
 				}
@@ -571,13 +574,18 @@ func recordHashes(h phash.Hashes, ok bool) store.Hashes {
 	if !ok {
 		return store.Hashes{}
 	}
-	return store.Hashes{Present: true, PHash: h.PHash, DHash: h.DHash, PMirror: h.PMirror}
+	return store.Hashes{Present: true, PHash: h.PHash, DHash: h.DHash, PMirror: h.PMirror, PCentre: h.PCentre, HasCentre: true}
 }
 
 // imageHashes is the phash form of a record's hashes; ok is false when it
-// has none.
+// has none. A record hashed before the centre pHash existed gets its own
+// pHash as centre, so that the cropped comparison adds nothing for it.
 func imageHashes(h store.Hashes) (phash.Hashes, bool) {
-	return phash.Hashes{PHash: h.PHash, DHash: h.DHash, PMirror: h.PMirror}, h.Present
+	c := h.PCentre
+	if !h.HasCentre {
+		c = h.PHash
+	}
+	return phash.Hashes{PHash: h.PHash, DHash: h.DHash, PMirror: h.PMirror, PCentre: c}, h.Present
 }
 
 // ThresholdWords describes the thresholds in use ("cosine distance ≤ 0.004

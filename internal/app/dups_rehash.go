@@ -37,7 +37,7 @@ type BadImage struct {
 const rehashBatch = 256
 
 // rehash computes the perceptual hashes of every record of st that has
-// none, from its recorded source file, when that file still holds the
+// none or lacks the centre pHash (hashed before it was added), from its recorded source file, when that file still holds the
 // stored content (its SHA-256 is checked first); under, when not empty,
 // limits it to the files under that folder. Files that are gone, changed or
 // undecodable are listed, not fatal. Hashes are written in batches as they
@@ -46,7 +46,7 @@ func rehash(ctx context.Context, st *store.Store, under string, p Progress) (Reh
 	var res RehashResult
 	var ids []string
 	err := st.ScanHashes(ctx, func(id string, h store.Hashes) error {
-		if !h.Present {
+		if !h.Present || !h.HasCentre {
 			ids = append(ids, id)
 		}
 		return nil

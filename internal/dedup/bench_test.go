@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/phash"
@@ -27,15 +28,26 @@ func BenchmarkHashPairs(b *testing.B) {
 	f := newFake()
 	hs := make([]phash.Hashes, 0, n)
 	for i := range n {
-		h := phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64()}
+		h := phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64(), PCentre: rng.Uint64()}
 		if i%10 == 9 {
 			p := hs[rng.IntN(len(hs))]
-			h = phash.Hashes{PHash: flip(rng, p.PHash, rng.IntN(13)), DHash: flip(rng, p.DHash, rng.IntN(13)), PMirror: flip(rng, p.PMirror, rng.IntN(13))}
+			h = phash.Hashes{PHash: flip(rng, p.PHash, rng.IntN(13)), DHash: flip(rng, p.DHash, rng.IntN(13)), PMirror: flip(rng, p.PMirror, rng.IntN(13)), PCentre: flip(rng, p.PCentre, rng.IntN(13))}
 		}
 		hs = append(hs, h)
 		f.items = append(f.items, Item{ID: fmt.Sprint(i), Hashes: h, Hashed: true})
 	}
-	for _, H := range []int{2, 5} {
+	ths := []int{2, 5}
+	if s := os.Getenv("VECIMG_BENCH_H"); s != "" {
+		ths = nil
+		for _, f := range strings.Split(s, ",") {
+			h, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("VECIMG_BENCH_H=%q: %v", s, err)
+			}
+			ths = append(ths, h)
+		}
+	}
+	for _, H := range ths {
 		b.Run(fmt.Sprintf("n=%d/H=%d", n, H), func(b *testing.B) {
 			o := Options{PHash: H, DHash: Off}
 			tab, _ := collect(context.Background(), f.Items, o)

@@ -34,16 +34,25 @@ const (
 	// fell to 0.88 with the CI weights. dHash ≤ 5 found the same pairs as
 	// ≤ 6 there and is 3 probes of 22 per image and band instead of 232 in
 	// the banded lookup (a million images: seconds instead of a minute and
-	// a half). Off is a threshold that disables a signal.
-	DefaultThreshold = 0.001
-	DefaultPHash     = 2
-	DefaultDHash     = 5
-	Off              = -1
-	DefaultK         = 16  // first number of neighbours asked per image
-	DefaultMaxK      = 256 // cap of the adaptive k
-	DefaultWorkers   = 2
-	DefaultOutlierK  = 5
-	DefaultOutlierN  = 20
+	// a half). The pHash threshold (the comparisons include the cropped
+	// one since the centre pHash) is DefaultPHash on up to LargeStore
+	// images, DefaultPHashLarge above (DefaultPHashFor): on the
+	// held-back-shaped tuning split of bench/dups (docs/duplicates.md) ≤ 8
+	// was the first to reach recall 0.85 (0.885, precision 1.000; crops
+	// 0.54), ≤ 4 reached 0.785 (crops 0.15); but the banded lookup at ≤ 8
+	// took 19 s per 100,000 images and grows faster than the images, while
+	// ≤ 4 took 85 s per million. Off is a threshold that disables a signal.
+	DefaultThreshold  = 0.001
+	DefaultPHash      = 8
+	DefaultPHashLarge = 4
+	LargeStore        = 100_000
+	DefaultDHash      = 5
+	Off               = -1
+	DefaultK          = 16  // first number of neighbours asked per image
+	DefaultMaxK       = 256 // cap of the adaptive k
+	DefaultWorkers    = 2
+	DefaultOutlierK   = 5
+	DefaultOutlierN   = 20
 )
 
 // ErrInvalidOptions marks options that cannot be used.
@@ -169,11 +178,13 @@ type Member struct {
 	// member and in identical groups).
 	Distance float32 `json:"distance"`
 	// PHash and DHash are the Hamming distances of the hashes to the kept
-	// member's (PHash the smaller of direct and mirrored, Mirrored true when
-	// the mirrored one was smaller); -1 when either image has no hashes.
+	// member's (PHash the smallest of the direct, mirrored and cropped
+	// comparisons, phash.PMatch: Mirrored or Cropped true when that one was
+	// smaller); -1 when either image has no hashes.
 	PHash    int  `json:"phash_distance"`
 	DHash    int  `json:"dhash_distance"`
 	Mirrored bool `json:"mirrored,omitempty"`
+	Cropped  bool `json:"cropped,omitempty"`
 	// MatchedBy lists the signals within their thresholds (ByVector,
 	// ByPHash, ByDHash; BySHA256 in identical groups); empty for the kept
 	// member.
@@ -249,6 +260,16 @@ func (o Options) withDefaults() (Options, error) {
 	o.MaxK = max(cmp.Or(o.MaxK, DefaultMaxK), o.K)
 	o.Workers = cmp.Or(o.Workers, DefaultWorkers)
 	return o, nil
+}
+
+// DefaultPHashFor is the default pHash threshold for a store of n images:
+// DefaultPHash up to LargeStore images, DefaultPHashLarge above, where the
+// banded lookup at the higher threshold would cost minutes.
+func DefaultPHashFor(n int) int {
+	if n > LargeStore {
+		return DefaultPHashLarge
+	}
+	return DefaultPHash
 }
 
 // items is the compact in-memory table of the images: one slot each.
@@ -553,30 +574,33 @@ func hashPairs(t *items, reps []int32, opt Options, pairs map[uint64]match, res 
 	}
 	probed := 0
 	if opt.PHash >= 0 {
-		// Every image under its pHash and its mirrored pHash: entry 2i and
-		// 2i+1 are slot i's.
-		hs := make([]uint64, 0, 2*len(slots))
+		// Every image under its pHash, its mirrored pHash and its centre
+		// pHash: entries 3i, 3i+1 and 3i+2 are slot i's.
+		hs := make([]uint64, 0, 3*len(slots))
 		for _, s := range slots {
-			hs = append(hs, t.hashes[s].PHash, t.hashes[s].PMirror)
+			hs = append(hs, t.hashes[s].PHash, t.hashes[s].PMirror, t.hashes[s].PCentre)
 		}
 		x := newBandIndex(hs, opt.PHash)
 		for q, s := range slots {
 			check := func(e int32) {
-				j := e / 2
+				j := e / 3
 				if int(j) <= q || seen[j] == int32(q) {
 					return
 				}
 				seen[j] = int32(q)
-				// Mirrored against mirrored passes the band filter too: keep
-				// the comparisons PDistance makes.
+				// Mirrored against mirrored (or centre) passes the band
+				// filter too: keep the comparisons PDistance makes.
 				if phash.PDistance(t.hashes[s], t.hashes[slots[j]]) <= opt.PHash {
 					add(s, slots[j])
 				}
 			}
-			// The mirrored pHash finds the pairs where only mirror(a) ≈ b
-			// (each pair is checked from its first slot's query).
+			// The mirrored and centre pHashes find the pairs where only
+			// mirror(a) ≈ b or centre(a) ≈ b; the pHash query finds those
+			// where a ≈ mirror(b) or a ≈ centre(b) (each pair is checked
+			// from its first slot's query).
 			x.probe(t.hashes[s].PHash, check)
 			x.probe(t.hashes[s].PMirror, check)
+			x.probe(t.hashes[s].PCentre, check)
 		}
 		probed += x.checked
 	}
@@ -674,8 +698,9 @@ func starGroups(ctx context.Context, t *items, reps []int32, copies map[int32]in
 			m.Copies = copies[j]
 			if t.hashed[s] && t.hashed[j] {
 				a, b := t.hashes[s], t.hashes[j]
-				m.PHash = phash.PDistance(a, b)
-				m.Mirrored = m.PHash < hamming(a.PHash, b.PHash)
+				var how phash.How
+				m.PHash, how = phash.PMatch(a, b)
+				m.Mirrored, m.Cropped = how == phash.Mirrored, how == phash.Cropped
 				m.DHash = hamming(a.DHash, b.DHash)
 			}
 			jobs = append(jobs, job{group: len(res.Groups), member: len(g.Members), keep: s, s: j})

@@ -365,3 +365,16 @@ func TestGroupsEmpty(t *testing.T) {
 		t.Errorf("empty store: %+v (Groups should be an empty, non-nil list)", res)
 	}
 }
+
+// TestDefaultPHashFor: the higher pHash threshold up to LargeStore images,
+// the cheaper one above.
+func TestDefaultPHashFor(t *testing.T) {
+	for n, want := range map[int]int{0: DefaultPHash, LargeStore: DefaultPHash, LargeStore + 1: DefaultPHashLarge, 1_000_000: DefaultPHashLarge} {
+		if got := DefaultPHashFor(n); got != want {
+			t.Errorf("DefaultPHashFor(%d) = %d, want %d", n, got, want)
+		}
+	}
+	if DefaultPHashLarge >= DefaultPHash {
+		t.Errorf("the large-store threshold %d is not below %d", DefaultPHashLarge, DefaultPHash)
+	}
+}

@@ -13,7 +13,8 @@
 //     caller's index: every image asks for its neighbours within D, k
 //     doubled while the k-th is still within D, up to Options.MaxK; images
 //     that stay at the cap are counted in Stats.Capped), or their pHash
-//     distance (the smaller of direct and mirrored, package internal/phash)
+//     distance (the smallest of the direct, mirrored and cropped comparisons,
+//     phash.PMatch)
 //     is ≤ the pHash threshold, or their dHash distance is ≤ the dHash
 //     threshold. Hash pairs come from a banded lookup (m bands of 64/m
 //     bits, m chosen for the number of images and the threshold: two hashes

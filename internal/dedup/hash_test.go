@@ -31,12 +31,17 @@ func TestHashPairsMatchBruteForce(t *testing.T) {
 		if i > 0 && i%3 == 0 { // a near copy of an earlier image, 0..16 bits away
 			b := hs[rng.IntN(len(hs))]
 			d := rng.IntN(17)
-			h = phash.Hashes{PHash: flip(rng, b.PHash, d), DHash: flip(rng, b.DHash, rng.IntN(17)), PMirror: flip(rng, b.PMirror, d)}
-			if i%7 == 0 { // a mirrored copy: its pHash is near b's mirrored one
+			h = phash.Hashes{PHash: flip(rng, b.PHash, d), DHash: flip(rng, b.DHash, rng.IntN(17)), PMirror: flip(rng, b.PMirror, d), PCentre: rng.Uint64()}
+			switch {
+			case i%7 == 0: // a mirrored copy: its pHash is near b's mirrored one
 				h.PHash, h.PMirror = h.PMirror, h.PHash
+			case i%5 == 0: // a cropped copy: its pHash is near b's centre pHash
+				h.PHash = flip(rng, b.PCentre, d)
+			case i%4 == 0: // an original of which b is a cropped copy
+				h.PCentre = flip(rng, b.PHash, d)
 			}
 		} else {
-			h = phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64()}
+			h = phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64(), PCentre: rng.Uint64()}
 		}
 		hs = append(hs, h)
 		f.add(Item{ID: fmt.Sprintf("%04d", i), Hashes: h, Hashed: i%50 != 1}, randVec(rng, 4))
@@ -87,12 +92,12 @@ func TestHashPairsMatchBruteForce(t *testing.T) {
 }
 
 // TestGroupsByHashes: images whose vectors are far apart are grouped by
-// their hashes, mirrored copies included; members say how they matched;
-// images without hashes match by vectors only.
+// their hashes, mirrored and cropped copies included; members say how they
+// matched; images without hashes match by vectors only.
 func TestGroupsByHashes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	f := newFake()
-	base := phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64()}
+	base := phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64(), PCentre: rng.Uint64()}
 	v := randVec(rng, 16)
 	f.add(Item{ID: "orig", SHA256: sha("o"), Width: 100, Height: 100, Hashes: base, Hashed: true}, v)
 	f.add(Item{ID: "crop", SHA256: sha("c"), Width: 90, Height: 90, Hashed: true,
@@ -104,6 +109,10 @@ func TestGroupsByHashes(t *testing.T) {
 	f.add(Item{ID: "nohash", SHA256: sha("n"), Width: 10, Height: 10}, randVec(rng, 16))
 	f.add(Item{ID: "dh", SHA256: sha("d"), Width: 10, Height: 10, Hashed: true,
 		Hashes: phash.Hashes{PHash: rng.Uint64(), DHash: flip(rng, base.DHash, 3), PMirror: rng.Uint64()}}, randVec(rng, 16))
+	// A cropped copy: its pHash is 4 bits from the original's centre pHash,
+	// everything else far.
+	f.add(Item{ID: "cut", SHA256: sha("x"), Width: 80, Height: 80, Hashed: true,
+		Hashes: phash.Hashes{PHash: flip(rng, base.PCentre, 4), DHash: rng.Uint64(), PMirror: rng.Uint64(), PCentre: rng.Uint64()}}, randVec(rng, 16))
 	for i := range 20 {
 		f.add(Item{ID: fmt.Sprintf("s%02d", i), SHA256: sha(fmt.Sprint(i)), Hashed: true,
 			Hashes: phash.Hashes{PHash: rng.Uint64(), DHash: rng.Uint64(), PMirror: rng.Uint64()}}, randVec(rng, 16))
@@ -119,8 +128,8 @@ func TestGroupsByHashes(t *testing.T) {
 	for _, m := range res.Groups[0].Members {
 		by[m.ID] = m
 	}
-	want := map[string][]string{"crop": {ByPHash}, "mirror": {ByPHash}, "vec": {ByVector}, "dh": {ByDHash}}
-	if len(by) != 5 {
+	want := map[string][]string{"crop": {ByPHash}, "mirror": {ByPHash}, "vec": {ByVector}, "dh": {ByDHash}, "cut": {ByPHash}}
+	if len(by) != 6 {
 		t.Fatalf("members %v", ids(res.Groups[0]))
 	}
 	for id, w := range want {
@@ -128,13 +137,16 @@ func TestGroupsByHashes(t *testing.T) {
 			t.Errorf("%s matched by %v, want %v (%+v)", id, by[id].MatchedBy, w, by[id])
 		}
 	}
-	if m := by["mirror"]; !m.Mirrored || m.PHash > 4 || by["crop"].Mirrored || by["crop"].PHash != 6 {
+	if m := by["mirror"]; !m.Mirrored || m.PHash > 4 || by["crop"].Mirrored || by["crop"].PHash != 6 || by["crop"].Cropped {
 		t.Errorf("mirror %+v, crop %+v", m, by["crop"])
+	}
+	if m := by["cut"]; !m.Cropped || m.Mirrored || m.PHash != 4 {
+		t.Errorf("cropped copy %+v", m)
 	}
 	if k := by["orig"]; !k.Keep || k.PHash != 0 || k.MatchedBy != nil {
 		t.Errorf("kept member %+v", k)
 	}
-	if res.Stats.Hashed != 25 || res.Stats.Chained != 0 {
+	if res.Stats.Hashed != 26 || res.Stats.Chained != 0 {
 		t.Errorf("stats %+v", res.Stats)
 	}
 	// Hashes alone (vectors off) miss the vector-only copy; the kept image
@@ -144,7 +156,7 @@ func TestGroupsByHashes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Groups) != 1 || res.Groups[0].Keep != "orig" || !slices.Equal(ids(res.Groups[0]), []string{"orig", "crop", "mirror"}) && !slices.Equal(ids(res.Groups[0]), []string{"orig", "mirror", "crop"}) {
+	if len(res.Groups) != 1 || res.Groups[0].Keep != "orig" || !slices.Equal(slices.Sorted(slices.Values(ids(res.Groups[0]))), []string{"crop", "cut", "mirror", "orig"}) {
 		t.Errorf("hashes only: %+v", res.Groups)
 	}
 	f.items[1].Path = "/photos/keep/crop.jpg"

@@ -47,8 +47,12 @@ func Variant(img *image.RGBA, t string, rng *rand.Rand) []byte {
 				out.SetRGBA(x, y, color.RGBA{uint8((s[0] + 2) / 4), uint8((s[1] + 2) / 4), uint8((s[2] + 2) / 4), 255})
 			}
 		}
-	case "crop_5-10":
-		side := func(n int) int { return int(float64(n) * (0.05 + 0.05*rng.Float64())) }
+	case "crop_5-10", "crop_4-9":
+		lo := 0.05
+		if t == "crop_4-9" {
+			lo = 0.04
+		}
+		side := func(n int) int { return int(float64(n) * (lo + 0.05*rng.Float64())) }
 		l, r, u, d := side(w), side(w), side(h), side(h)
 		if w-l-r < 8 || h-u-d < 8 {
 			return nil

@@ -11,6 +11,10 @@
 //     same coefficients (mirroring negates the odd horizontal frequencies),
 //     so that a mirrored copy is found with min(PHash vs PHash, PHash vs
 //     PMirror).
+//   - PCentre: the pHash of the thumbnail's central 28×28 pixels (6.25% cut
+//     off each side), with the DCT basis of that square, so that a copy
+//     cropped by 4–9% on each side has a PHash near its original's PCentre;
+//     PDistance compares each image's PCentre with the other's PHash too.
 //
 // Area averaging makes the hashes stable under rescaling and re-encoding;
 // gray makes them blind to colour changes. The image is read once, with

@@ -12,6 +12,10 @@ type Hashes struct {
 	PHash   uint64
 	DHash   uint64
 	PMirror uint64
+	// PCentre is the pHash of the thumbnail's central 28×28 (6.25% cut
+	// off each side): a copy cropped by about that much has a PHash
+	// close to its original's PCentre.
+	PCentre uint64
 }
 
 // side is the gray thumbnail's side that the DCT reads.
@@ -20,11 +24,35 @@ const side = 32
 // Distance is the Hamming distance of two 64-bit hashes.
 func Distance(a, b uint64) int { return bits.OnesCount64(a ^ b) }
 
-// PDistance is the pHash distance of two images, mirrored copies included:
-// the smallest Hamming distance between a's pHash and b's pHash or mirrored
-// pHash (or a's mirrored pHash and b's pHash).
+// PDistance is the pHash distance of two images, mirrored and cropped
+// copies included: the smallest Hamming distance between a's pHash and b's
+// pHash, mirrored pHash or centre pHash (or a's mirrored or centre pHash and
+// b's pHash). PMatch says which comparison it was.
 func PDistance(a, b Hashes) int {
-	return min(Distance(a.PHash, b.PHash), Distance(a.PHash, b.PMirror), Distance(a.PMirror, b.PHash))
+	d, _ := PMatch(a, b)
+	return d
+}
+
+// How says which comparison gave a PDistance.
+type How uint8
+
+const (
+	Direct   How = iota // pHash against pHash
+	Mirrored            // one image's mirrored pHash against the other's pHash
+	Cropped             // one image's centre pHash against the other's pHash
+)
+
+// PMatch is PDistance and the comparison that gave it (the first of Direct,
+// Mirrored, Cropped on a tie).
+func PMatch(a, b Hashes) (int, How) {
+	d, how := Distance(a.PHash, b.PHash), Direct
+	if m := min(Distance(a.PHash, b.PMirror), Distance(a.PMirror, b.PHash)); m < d {
+		d, how = m, Mirrored
+	}
+	if c := min(Distance(a.PCentre, b.PHash), Distance(a.PHash, b.PCentre)); c < d {
+		d, how = c, Cropped
+	}
+	return d, how
 }
 
 // FromImage hashes img. An empty image hashes to zeros.
@@ -166,44 +194,70 @@ func (r *reducer) addRow(y int, row []float32) {
 	}
 }
 
-// cosTab[u][x] = cos((2x+1)uπ / 64): the DCT-II basis of a 32-sample row.
-var cosTab = func() (t [8][side]float64) {
+// basis returns the first 8 DCT-II basis rows of length n:
+// t[u][x] = cos((2x+1)uπ / 2n).
+func basis(n int) (t [8][]float64) {
 	for u := range 8 {
-		for x := range side {
-			t[u][x] = math.Cos(float64(2*x+1) * float64(u) * math.Pi / (2 * side))
+		t[u] = make([]float64, n)
+		for x := range n {
+			t[u][x] = math.Cos(float64(2*x+1) * float64(u) * math.Pi / float64(2*n))
 		}
 	}
 	return t
-}()
+}
 
-// fromThumb hashes the side×side gray thumbnail.
-func fromThumb(g [side * side]float32) Hashes {
+// cosTab is the DCT-II basis of a 32-sample row, innerTab of the central
+// inner samples.
+var cosTab, innerTab = basis(side), basis(inner)
+
+// inner is the side of the central square PCentre reads, and cut the
+// pixels left out on each side.
+const (
+	inner = 28
+	cut   = (side - inner) / 2
+)
+
+// lowDCT returns the 8×8 lowest-frequency 2-D DCT-II coefficients (row
+// major: coefficient v*8+u has vertical frequency v) of the n×n square of
+// the thumbnail whose top left pixel is (off, off); tab is basis(n).
+func lowDCT(g *[side * side]float32, off, n int, tab *[8][]float64) (coef [64]float64) {
 	// Rows first: r[y][u] = Σx cos_u(x) g[y][x]; then columns.
-	var rows [side][8]float64
-	for y := range side {
+	rows := make([][8]float64, n)
+	for y := range n {
+		line := g[(y+off)*side+off : (y+off)*side+off+n]
 		for u := range 8 {
 			var acc float64
-			for x := range side {
-				acc += cosTab[u][x] * float64(g[y*side+x])
+			for x, v := range line {
+				acc += tab[u][x] * float64(v)
 			}
 			rows[y][u] = acc
 		}
 	}
-	var coef, mirr [64]float64
 	for v := range 8 {
 		for u := range 8 {
 			var acc float64
-			for y := range side {
-				acc += cosTab[v][y] * rows[y][u]
+			for y := range n {
+				acc += tab[v][y] * rows[y][u]
 			}
 			coef[v*8+u] = acc
-			if u%2 == 1 {
-				acc = -acc // mirroring x negates the odd horizontal frequencies
-			}
-			mirr[v*8+u] = acc
 		}
 	}
-	return Hashes{PHash: aboveMedian(coef), DHash: dhash(g), PMirror: aboveMedian(mirr)}
+	return coef
+}
+
+// fromThumb hashes the side×side gray thumbnail.
+func fromThumb(g [side * side]float32) Hashes {
+	coef := lowDCT(&g, 0, side, &cosTab)
+	mirr := coef
+	for i := range mirr {
+		if i%2 == 1 {
+			mirr[i] = -mirr[i] // mirroring x negates the odd horizontal frequencies
+		}
+	}
+	// PCentre: the same 8×8 lowest frequencies relative to the central
+	// inner×inner square, so that they are what a copy cropped to it gives.
+	centre := lowDCT(&g, cut, inner, &innerTab)
+	return Hashes{PHash: aboveMedian(coef), DHash: dhash(g), PMirror: aboveMedian(mirr), PCentre: aboveMedian(centre)}
 }
 
 // aboveMedian sets bit i when c[i] is above the median of c.

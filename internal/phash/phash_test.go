@@ -220,3 +220,51 @@ func TestPhotos(t *testing.T) {
 		}
 	}
 }
+
+// crop cuts l, r, u, d pixels off the sides of img.
+func crop(img *image.RGBA, l, r, u, d int) *image.RGBA {
+	b := img.Rect
+	out := image.NewRGBA(image.Rect(0, 0, b.Dx()-l-r, b.Dy()-u-d))
+	draw.Draw(out, out.Rect, img, image.Pt(b.Min.X+l, b.Min.Y+u), draw.Src)
+	return out
+}
+
+// TestCropped: a copy cropped by 6.25% on each side has a pHash within a few
+// bits of its original's PCentre, a copy cropped unevenly by 4–9% stays
+// markedly closer through PCentre than through the pHash, PMatch says Cropped, and
+// unrelated scenes stay far apart with PCentre taking part.
+func TestCropped(t *testing.T) {
+	const n = 40
+	hs := make([]Hashes, n)
+	direct, viaCentre, exact := 0, 0, 0
+	for i := range n {
+		img := scene(uint64(300+i), 320, 256)
+		hs[i] = FromImage(img)
+		// 6.25% of 320 and 256: exactly the central 28/32.
+		c := FromImage(crop(img, 20, 20, 16, 16))
+		if d, how := PMatch(hs[i], c); d > 4 || (d < Distance(hs[i].PHash, c.PHash) && how != Cropped) {
+			t.Errorf("scene %d cropped 6.25%%: PMatch %d (%v), direct %d", i, d, how, Distance(hs[i].PHash, c.PHash))
+		}
+		exact = max(exact, Distance(hs[i].PCentre, c.PHash))
+		// 4–9% on each side, unevenly.
+		u := FromImage(crop(img, 320*4/100, 320*9/100, 256*8/100, 256*5/100))
+		direct += Distance(hs[i].PHash, u.PHash)
+		viaCentre += PDistance(hs[i], u)
+	}
+	t.Logf("cropped 6.25%%: worst PCentre vs pHash %d; cropped 4-9%%: mean pHash distance %.1f, with PCentre %.1f", exact, float64(direct)/n, float64(viaCentre)/n)
+	if exact > 4 {
+		t.Errorf("cropped 6.25%%: a copy %d bits from its original's PCentre", exact)
+	}
+	if viaCentre*3 > direct*2 {
+		t.Errorf("cropped 4-9%%: mean distance with PCentre %.1f is not under two thirds of the direct %.1f", float64(viaCentre)/n, float64(direct)/n)
+	}
+	minP := 64
+	for i := range n {
+		for j := range i {
+			minP = min(minP, PDistance(hs[i], hs[j]))
+		}
+	}
+	if minP < 10 {
+		t.Errorf("unrelated scenes: min pHash distance %d with PCentre", minP)
+	}
+}

@@ -200,6 +200,7 @@ type DupMember struct {
 	PHash     int      `json:"phash_distance"`
 	DHash     int      `json:"dhash_distance"`
 	Mirrored  bool     `json:"mirrored,omitempty"`
+	Cropped   bool     `json:"cropped,omitempty"`
 	MatchedBy []string `json:"matched_by,omitempty"`
 }
 

@@ -477,6 +477,9 @@ func checkDups(t *testing.T, b *browser, base string) dupsAnswer {
 				if m.Mirrored {
 					how += " (mirrored)"
 				}
+				if m.Cropped {
+					how += " (cropped)"
+				}
 			}
 			if len(m.MatchedBy) > 0 {
 				how += " · " + strings.Join(m.MatchedBy, "+")

@@ -97,10 +97,10 @@ func DupStore(t testing.TB) (db, imgs string) {
 func CheckDupsCSV(t testing.TB, path string) {
 	t.Helper()
 	rows := ReadCSV(t, path)
-	if !slices.Equal(rows[0], []string{"group", "id", "path", "keep", "distance", "phash_distance", "dhash_distance", "mirrored", "matched_by"}) || len(rows) != 1+7 {
+	if !slices.Equal(rows[0], []string{"group", "id", "path", "keep", "distance", "phash_distance", "dhash_distance", "mirrored", "cropped", "matched_by"}) || len(rows) != 1+7 {
 		t.Fatalf("csv: %v", rows)
 	}
-	if !slices.Equal(rows[1][:2], []string{"1", "a2"}) || rows[1][3] != "true" || rows[1][4] != "0.000000" || rows[2][3] != "false" || rows[2][8] != "vector" || rows[2][5] != "-1" {
+	if !slices.Equal(rows[1][:2], []string{"1", "a2"}) || rows[1][3] != "true" || rows[1][4] != "0.000000" || rows[2][3] != "false" || rows[2][9] != "vector" || rows[2][5] != "-1" {
 		t.Errorf("csv rows: %v", rows[1:3])
 	}
 }

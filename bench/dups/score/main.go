@@ -8,7 +8,13 @@
 // group members that are within none of the run's thresholds of their kept
 // image.
 //
-//	go run ./bench/dups/score -truth set/truth.csv -name NAME dups.json...
+// -leave-out mirror leaves every pair that holds a copy of those
+// transformations out of the overall P, R and F1 (their columns stay), and
+// -plain-phash H -images DIR adds a row for a plain pHash (pHash against
+// pHash only, no mirror or crop comparison) predicting every pair within H
+// bits of each other, as a peer tool does, hashed from the files.
+//
+//	go run ./bench/dups/score -truth set/truth.csv [-leave-out mirror] [-plain-phash 10 -images DIR] dups.json...
 package main
 
 import (
@@ -18,7 +24,11 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
+
+	"github.com/vecimg/vecimg/embed/preprocess"
+	"github.com/vecimg/vecimg/internal/phash"
 )
 
 type member struct {
@@ -45,7 +55,16 @@ type result struct {
 
 func main() {
 	truthPath := flag.String("truth", "", "truth.csv of makeset")
+	leaveOut := flag.String("leave-out", "", "comma-separated transformations left out of the overall figures")
+	plain := flag.Int("plain-phash", -1, "add a plain pHash row at this threshold (needs -images)")
+	imgDir := flag.String("images", "", "the set's images folder, for -plain-phash")
 	flag.Parse()
+	left := map[string]bool{}
+	for _, t := range strings.Split(*leaveOut, ",") {
+		if t != "" {
+			left[t] = true
+		}
+	}
 	f, err := os.Open(*truthPath)
 	if err != nil {
 		log.Fatal(err)
@@ -70,14 +89,37 @@ func main() {
 	}
 	fmt.Println("| run | thresholds | P | R | F1 | chained | same-scene pairs joined | " + strings.Join(transforms, " R / P | ") + " R / P |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|" + strings.Repeat("---:|", len(transforms)))
-	for _, path := range flag.Args() {
-		b, err := os.ReadFile(path)
+	runs := flag.Args()
+	var plainHash map[string]uint64
+	if *plain >= 0 {
+		plainHash = map[string]uint64{}
+		ents, err := os.ReadDir(*imgDir)
 		if err != nil {
 			log.Fatal(err)
 		}
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(*imgDir, e.Name()))
+			if err != nil {
+				log.Fatal(err)
+			}
+			img, _, err := preprocess.Decode(b, e.Name(), preprocess.Limits{})
+			if err != nil {
+				log.Fatal(err)
+			}
+			plainHash[strings.TrimSuffix(e.Name(), filepath.Ext(e.Name()))] = phash.FromImage(img).PHash
+		}
+		runs = append(runs, "")
+	}
+	for _, path := range runs {
 		var res result
-		if err := json.Unmarshal(b, &res); err != nil {
-			log.Fatal(path, err)
+		if path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &res); err != nil {
+				log.Fatal(path, err)
+			}
 		}
 		// group of each image: union of the groups it is in
 		parent := map[string]string{}
@@ -111,26 +153,32 @@ func main() {
 			}
 			return find(id)
 		}
+		predicted := func(a, b string) bool { return group(a) == group(b) }
+		if path == "" {
+			predicted = func(a, b string) bool { return phash.Distance(plainHash[a], plainHash[b]) <= *plain }
+		}
 		tp, fp, pos, scenePairs := 0, 0, 0, 0
 		tpT, posT, touchTP, touchFP := map[string]int{}, map[string]int{}, map[string]int{}, map[string]int{}
 		for i, a := range ids {
 			for _, bID := range ids[i+1:] {
 				ta, tb := truth[a], truth[bID]
 				same := ta.orig == tb.orig
-				pred := group(a) == group(bID)
+				pred := predicted(a, bID)
 				if !same && ta.scene == tb.scene {
 					if pred {
 						scenePairs++
 					}
 					continue
 				}
-				if same {
-					pos++
-				}
-				if pred && same {
-					tp++
-				} else if pred {
-					fp++
+				if !left[ta.t] && !left[tb.t] {
+					if same {
+						pos++
+					}
+					if pred && same {
+						tp++
+					} else if pred {
+						fp++
+					}
 				}
 				if same && (ta.t == "orig") != (tb.t == "orig") { // (original, copy)
 					t := ta.t + tb.t
@@ -174,6 +222,9 @@ func main() {
 			words = append(words, fmt.Sprintf("dHash ≤ %d", th.DHash))
 		}
 		name := strings.TrimSuffix(path[strings.LastIndex(path, "/")+1:], ".json")
+		if path == "" {
+			name, words = "plain-pHash", []string{fmt.Sprintf("pHash ≤ %d (plain, all pairs)", *plain)}
+		}
 		fmt.Printf("| %s | %s | %.3f | %.3f | %.3f | %d | %d | %s |\n", name, strings.Join(words, " or "), p, r, f1, chained, scenePairs, strings.Join(cells, " | "))
 	}
 }

@@ -577,7 +577,7 @@ func (b *Backend) findDups(ctx context.Context, gen uint64, threshold float64) (
 		dg := server.DupGroup{Group: g.Group, Kind: g.Kind, Keep: g.Keep, Members: make([]server.DupMember, len(g.Members))}
 		for j, m := range g.Members {
 			dg.Members[j] = server.DupMember{ID: m.ID, Path: m.Path, SHA256: m.SHA256, Width: m.Width, Height: m.Height,
-				Keep: m.Keep, Distance: m.Distance, Copies: m.Copies, PHash: m.PHash, DHash: m.DHash, Mirrored: m.Mirrored, MatchedBy: m.MatchedBy}
+				Keep: m.Keep, Distance: m.Distance, Copies: m.Copies, PHash: m.PHash, DHash: m.DHash, Mirrored: m.Mirrored, Cropped: m.Cropped, MatchedBy: m.MatchedBy}
 		}
 		out.Groups[i] = dg
 	}

@@ -334,7 +334,7 @@ function dupGroup(g, from) {
   const row = el("div", { class: "row" });
   for (const m of g.members) {
     const size = m.width + "×" + m.height;
-    const how = m.keep ? "keep · " : m.distance.toFixed(4) + (m.phash_distance >= 0 ? " · pHash " + m.phash_distance + (m.mirrored ? " (mirrored)" : "") : "") +
+    const how = m.keep ? "keep · " : m.distance.toFixed(4) + (m.phash_distance >= 0 ? " · pHash " + m.phash_distance + (m.mirrored ? " (mirrored)" : "") + (m.cropped ? " (cropped)" : "") : "") +
       (m.matched_by && m.matched_by.length ? " · " + m.matched_by.join("+") : "") + " · ";
     const a = thumb(m, how + size + "\n" + m.id);
     if (m.keep) { a.classList.add("keep"); a.prepend(el("span", { class: "badge", text: "keep" })); }
