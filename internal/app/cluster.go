@@ -15,14 +15,14 @@ import (
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
 // ClusterOptions runs k-means over the stored vectors and writes the labels
-// back. Params are the k-means settings (Params.K is k; Params.Progress is
-// set by Cluster from Progress).
+// back. Params are the k-means settings (Params.K is k).
 type ClusterOptions struct {
-	Params   cluster.Options
+	Params   types.ClusterParams
 	Export   string   // write the ImageID,label CSV here ("" = none)
 	Template string   // with Export: a sample submission CSV giving rows and order
 	Sheets   string   // write contact sheets and index.html into this folder ("" = none)
@@ -104,7 +104,7 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 	}
 	start := time.Now()
 	p := a.progress(o.Progress)
-	params := o.Params
+	params := clusterOptions(o.Params)
 	params.Progress = clusterProgress(p, params.Refine)
 	fit, err := cluster.Fit(ctx, src, params)
 	p.Done()
@@ -214,11 +214,21 @@ func storeImageLoader(st *store.Store) func(id string) (image.Image, error) {
 	}
 }
 
+// clusterOptions is p as the cluster package's options.
+func clusterOptions(p types.ClusterParams) cluster.Options {
+	return cluster.Options{K: p.K, Seed: p.Seed, BatchSize: p.BatchSize, MaxIter: p.MaxIter, NInit: p.NInit,
+		Refine: p.Refine, Normalize: p.Normalize}
+}
+
+// ParseKs reads the cluster counts of `cluster --k`: "5", "3,5,8", "2..12"
+// or "2..4,10" (cluster.ParseKs), sorted ascending without duplicates.
+func ParseKs(s string) ([]int, error) { return cluster.ParseKs(s) }
+
 // ReportOptions compares several k (cluster --report); it writes nothing.
 type ReportOptions struct {
 	Ks       []int
-	Params   cluster.Options // K is ignored; Progress is set from Progress
-	Progress Progress        // the k-means stages of every k
+	Params   types.ClusterParams // K is ignored
+	Progress Progress            // the k-means stages of every k
 }
 
 // ReportResult is the comparison, one row per k, and the suggested k.
@@ -246,7 +256,7 @@ func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult,
 		}
 	}
 	p := a.progress(o.Progress)
-	params := o.Params
+	params := clusterOptions(o.Params)
 	params.Progress = clusterProgress(p, params.Refine)
 	rows, err := cluster.Sweep(ctx, src, o.Ks, params)
 	p.Done()

@@ -18,6 +18,7 @@ import (
 	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/fsutil"
 	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -64,33 +65,10 @@ type DupsOptions struct {
 }
 
 // DupMember is one image of a group.
-type DupMember struct {
-	ID       string  `json:"id"`
-	Path     string  `json:"path"`
-	SHA256   string  `json:"sha256,omitempty"` // the file's content hash
-	Width    int     `json:"width"`
-	Height   int     `json:"height"`
-	Keep     bool    `json:"keep"`
-	Distance float32 `json:"distance"` // cosine distance to the kept member
-	// PHash and DHash are the Hamming distances of the hashes to the kept
-	// member's (PHash mirrored copies included: Mirrored); -1 without hashes.
-	PHash    int  `json:"phash_distance"`
-	DHash    int  `json:"dhash_distance"`
-	Mirrored bool `json:"mirrored,omitempty"`
-	// MatchedBy lists the signals within their thresholds against the kept
-	// member: "vector", "phash", "dhash", or "sha256" in identical groups.
-	MatchedBy []string `json:"matched_by,omitempty"`
-	Copies    int      `json:"copies,omitempty"` // byte-identical copies, listed in their own identical group
-}
+type DupMember = types.DupMember
 
-// DupGroup is one group: "identical" (same SHA-256) or "near" (every member
-// matches the kept one), kept member first.
-type DupGroup struct {
-	Group   int         `json:"group"` // 1-based, largest group first
-	Kind    string      `json:"kind"`
-	Keep    string      `json:"keep"`
-	Members []DupMember `json:"members"`
-}
+// DupGroup is one group, kept member first.
+type DupGroup = types.DupGroup
 
 // SheetsInfo says where contact sheets were written.
 type SheetsInfo struct {

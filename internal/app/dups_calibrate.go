@@ -17,6 +17,7 @@ import (
 	"github.com/vecimg/vecimg/embed/preprocess"
 	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -37,12 +38,12 @@ const DefaultCalibrateSample = 200
 
 // CalMethod is one way of deciding (a signal alone, or all fused) with the
 // thresholds calibration chose for it, scored on all pairs and per
-// transformation (in dedup.Transforms order).
+// transformation (in the order of types.DupTransforms).
 type CalMethod struct {
 	Name         string              `json:"name"`
 	Found        bool                `json:"found"` // false: no threshold reached the precision
 	Thresholds   dedup.Thresholds    `json:"thresholds"`
-	All          dedup.Score         `json:"all"`
+	All          types.Score         `json:"all"`
 	PerTransform []CalTransformScore `json:"per_transform"`
 }
 
@@ -51,7 +52,7 @@ type CalMethod struct {
 // predicted pairs that hold such a copy.
 type CalTransformScore struct {
 	Transform string      `json:"transform"`
-	Score     dedup.Score `json:"score"`
+	Score     types.Score `json:"score"`
 }
 
 // CalibrateResult is what calibration measured and chose.
@@ -163,13 +164,13 @@ func (a *App) Calibrate(ctx context.Context, o CalibrateOptions) (CalibrateResul
 		v, ph, dh bool
 	}{{"vectors", true, false, false}, {"pHash", false, true, false}, {"dHash", false, false, true}, {"fused", true, true, true}} {
 		t, s, found := dedup.Choose(pairs, o.MinPrecision, m.v, m.ph, m.dh)
-		cm := CalMethod{Name: m.name, Found: found, Thresholds: t, All: s}
+		cm := CalMethod{Name: m.name, Found: found, Thresholds: t, All: types.Score(s)}
 		if !found {
 			cm.Thresholds = dedup.Thresholds{Vector: dedup.Off, PHash: dedup.Off, DHash: dedup.Off}
 		}
 		for g, tr := range dedup.Transforms {
 			sc := dedup.Evaluate(pairs, cm.Thresholds, func(x int) bool { return x == g })
-			cm.PerTransform = append(cm.PerTransform, CalTransformScore{Transform: tr, Score: sc})
+			cm.PerTransform = append(cm.PerTransform, CalTransformScore{Transform: tr, Score: types.Score(sc)})
 		}
 		res.Methods = append(res.Methods, cm)
 	}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/vecimg/vecimg/store"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // InfoResult is what a store holds.
@@ -17,7 +17,7 @@ type InfoResult struct {
 	Dim        int              `json:"dim"`
 	Model      string           `json:"model"`
 	ModelDesc  string           `json:"model_desc,omitempty"`
-	ModelSpec  *store.ModelSpec `json:"model_spec,omitempty"`
+	ModelSpec  *types.ModelSpec `json:"model_spec,omitempty"`
 	Preset     string           `json:"preset"`
 	InputSize  int              `json:"input_size,omitempty"`
 	Schema     int              `json:"schema"`
@@ -82,7 +82,7 @@ func (a *App) Info(ctx context.Context) (InfoResult, error) {
 	}
 	if ok {
 		in.Dim, in.Model, in.ModelDesc, in.Preset, in.InputSize, in.Created = man.Dim, man.Model, man.ModelDesc, man.Preset, man.InputSize, man.Created
-		spec := man.Spec
+		spec := modelSpec(man.Spec)
 		in.ModelSpec = &spec
 	}
 	if in.Count, err = st.Count(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/internal/shard"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -17,9 +18,9 @@ import (
 type IngestOptions struct {
 	Dir     string
 	Model   ModelOptions
-	Batch   int        // images per inference batch; 0 = embed's default
-	Workers int        // decode workers; 0 = number of CPUs
-	Shard   shard.Spec // one shard of Dir's files (internal/shard); the zero Spec ingests all
+	Batch   int             // images per inference batch; 0 = embed's default
+	Workers int             // decode workers; 0 = number of CPUs
+	Shard   types.ShardSpec // one shard of Dir's files (ParseShard); the zero ShardSpec ingests all
 	// FollowLinks follows symbolic links that lead out of Dir (by default
 	// they are listed as bad files; see embed.Walk).
 	FollowLinks bool
@@ -51,7 +52,7 @@ type IngestResult struct {
 	embed.IngestStats
 	Dir          string          `json:"dir"`
 	Store        string          `json:"store"`                  // the store written (--db)
-	Model        store.ModelSpec `json:"model"`                  // the model that embedded the images
+	Model        types.ModelSpec `json:"model"`                  // the model that embedded the images
 	ModelDesc    string          `json:"model_desc"`             // the same in words
 	DeviceReason string          `json:"device_reason"`          // why the device (Device) was chosen
 	Shard        string          `json:"shard,omitempty"`        // "I/N" when one shard was ingested
@@ -91,8 +92,8 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	var vt parquetio.VectorType
 	if o.Out != "" {
 		name := ""
-		if o.Shard.Enabled() {
-			name = o.Shard.String()
+		if shard.Spec(o.Shard).Enabled() {
+			name = shard.Spec(o.Shard).String()
 		}
 		var err error
 		if vt, err = checkParquetOut(o.Out, o.RowsPerFile, o.VectorType, name); err != nil {
@@ -132,15 +133,15 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		return res, err
 	}
 	defer sess.Close()
-	res.Model, res.ModelDesc, res.DeviceReason = cm.spec, cm.model.Desc, sess.Why
+	res.Model, res.ModelDesc, res.DeviceReason = modelSpec(cm.spec), cm.model.Desc, sess.Why
 	p.Note("model: " + cm.model.Desc)
 	if o.Verbose {
 		p.Note(fmt.Sprintf("device: %s (%s)", sess.Device, sess.Why))
 	} else {
 		p.Note(fmt.Sprintf("device: %s", sess.Device)) // the reason: -v, --json, or vecimg info
 	}
-	if o.Shard.Enabled() {
-		res.Shard, res.ShardFrom = o.Shard.String(), o.Shard.Source
+	if shard.Spec(o.Shard).Enabled() {
+		res.Shard, res.ShardFrom = shard.Spec(o.Shard).String(), o.Shard.Source
 		p.Note("shard " + res.Shard + " (" + res.ShardFrom + ")")
 	}
 	if sess.Dim() == 0 {
@@ -175,7 +176,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		Batch:       o.Batch,
 		Workers:     o.Workers,
 		Prep:        cm.prep,
-		Keep:        shardKeep(o.Shard),
+		Keep:        shardKeep(shard.Spec(o.Shard)),
 		FollowLinks: o.FollowLinks,
 		Hashes:      true,
 		OnStart:     func(total int) { p.Start("ingest", "img", int64(total)); started = true },
@@ -228,14 +229,14 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	default:
 	}
 	total := int64(-1) // a shard's share of the store is known only after the scan
-	if !o.Shard.Enabled() {
+	if !shard.Spec(o.Shard).Enabled() {
 		n, err := st.Count()
 		if err != nil {
 			return res, err
 		}
 		total = int64(n)
 	}
-	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, o.Shard, total, true, p)
+	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, shard.Spec(o.Shard), total, true, p)
 	if err != nil {
 		return res, fmt.Errorf("the images are stored, but writing the Parquet output %s failed: %w; run the same command again (it skips what is stored and writes %s)", o.Out, err, o.Out)
 	}
