@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/urfave/cli/v2"
 
@@ -112,8 +111,8 @@ func printReport(w io.Writer, res app.ReportResult) error {
 	t := newTable(w, "K", "INERTIA", "SILHOUETTE", "SIZES")
 	for _, r := range res.Rows {
 		sil := "n/a"
-		if !math.IsNaN(r.Silhouette) {
-			sil = fmt.Sprintf("%.4f", r.Silhouette)
+		if r.Silhouette != nil {
+			sil = fmt.Sprintf("%.4f", *r.Silhouette)
 		}
 		mark := ""
 		if r.K == res.Suggested {

@@ -29,22 +29,8 @@ type ClusterOptions struct {
 	Progress Progress // the k-means stages and the label write-back
 }
 
-// ClusterResult is what a clustering did.
-type ClusterResult struct {
-	K          int     `json:"k"`
-	N          int     `json:"n"`
-	Inertia    float64 `json:"inertia"`
-	Sizes      []int   `json:"sizes"`
-	Iterations int     `json:"iterations"`
-	Refine     int     `json:"refine_passes"`
-	Converged  bool    `json:"converged"`
-	FitSeconds float64 `json:"fit_seconds"` // k-means alone
-	Seconds    float64 `json:"seconds"`     // the whole run: k-means, labels, CSV and sheets
-
-	Export   string   `json:"export,omitempty"`
-	Sheets   string   `json:"sheets,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
-}
+// ClusterResult is types.ClusterResult.
+type ClusterResult = types.ClusterResult
 
 // Cluster fits k-means and writes, in this order: the labels into the
 // store and the run (k, centres, inertia), which switches the store to the
@@ -231,11 +217,8 @@ type ReportOptions struct {
 	Progress Progress            // the k-means stages of every k
 }
 
-// ReportResult is the comparison, one row per k, and the suggested k.
-type ReportResult struct {
-	Rows      []cluster.SweepRow `json:"rows"`
-	Suggested int                `json:"suggested_k"`
-}
+// ReportResult is types.ReportResult.
+type ReportResult = types.ReportResult
 
 // ClusterReport fits every k of o.Ks and scores it by inertia and silhouette.
 func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult, error) {
@@ -263,7 +246,19 @@ func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult,
 	if err != nil {
 		return ReportResult{}, err
 	}
-	return ReportResult{Rows: rows, Suggested: cluster.Suggest(rows)}, nil
+	return ReportResult{Rows: sweepRows(rows), Suggested: cluster.Suggest(rows)}, nil
+}
+
+// sweepRows is rows in the front ends' types (a NaN silhouette is nil).
+func sweepRows(rows []cluster.SweepRow) []types.SweepRow {
+	out := make([]types.SweepRow, len(rows))
+	for i, r := range rows {
+		out[i] = types.SweepRow{K: r.K, Inertia: r.Inertia, Sizes: r.Sizes, Iterations: r.Iterations, Converged: r.Converged}
+		if !math.IsNaN(r.Silhouette) {
+			out[i].Silhouette = &r.Silhouette
+		}
+	}
+	return out
 }
 
 // storeSource streams the store's vectors to the cluster package.

@@ -70,13 +70,8 @@ type DupMember = types.DupMember
 // DupGroup is one group, kept member first.
 type DupGroup = types.DupGroup
 
-// SheetsInfo says where contact sheets were written.
-type SheetsInfo struct {
-	Dir        string   `json:"dir"`
-	Index      string   `json:"index"`
-	Files      int      `json:"files"`
-	Unreadable []string `json:"unreadable,omitempty"`
-}
+// SheetsInfo is types.SheetsInfo.
+type SheetsInfo = types.SheetsInfo
 
 // Threshold sources (DupThresholds.Source).
 const (
@@ -85,39 +80,11 @@ const (
 	FromGiven      = "given"
 )
 
-// DupThresholds are the thresholds a dups run decided with, and where each
-// came from (FromDefault, FromCalibrated, FromGiven). A negative threshold
-// is a signal left off.
-type DupThresholds struct {
-	Vector float64           `json:"vector"`
-	PHash  int               `json:"phash"`
-	DHash  int               `json:"dhash"`
-	Source map[string]string `json:"source"` // by signal: "vector", "phash", "dhash"
-	// Calibration is the store's calibration, when it has one.
-	Calibration *store.DupCalibration `json:"calibration,omitempty"`
-}
+// DupThresholds is types.DupThresholds.
+type DupThresholds = types.DupThresholds
 
-// DupsResult is the answer of Dups.
-type DupsResult struct {
-	Threshold  float64       `json:"threshold"` // = Thresholds.Vector
-	Thresholds DupThresholds `json:"thresholds"`
-	Keep       string        `json:"keep"`
-	Images     int           `json:"images"`
-	// Hashed counts the images with perceptual hashes; when it is 0 the
-	// run matched on vectors alone.
-	Hashed  int         `json:"hashed"`
-	Groups  []DupGroup  `json:"groups"`
-	Stats   dedup.Stats `json:"stats"`
-	K       int         `json:"k"`
-	MaxK    int         `json:"max_k"`
-	CSV     string      `json:"csv,omitempty"`
-	Sheets  *SheetsInfo `json:"sheets,omitempty"`
-	Seconds float64     `json:"seconds"`
-	// Rehash is what --rehash did.
-	Rehash *RehashResult `json:"rehash,omitempty"`
-	// Moved is what --move-to did or, with --dry-run, would do.
-	Moved *MoveResult `json:"moved,omitempty"`
-}
+// DupsResult is types.DupsResult.
+type DupsResult = types.DupsResult
 
 // Signal names of DupsOptions.Signals.
 const (
@@ -130,7 +97,7 @@ const (
 // defaults; then Signals turns the others off.
 func dupThresholds(o DupsOptions, man store.Manifest) (DupThresholds, error) {
 	t := DupThresholds{Vector: dedup.DefaultThreshold, PHash: dedup.DefaultPHash, DHash: dedup.DefaultDHash,
-		Source: map[string]string{SignalVector: FromDefault, SignalPHash: FromDefault, SignalDHash: FromDefault}, Calibration: man.Dups}
+		Source: map[string]string{SignalVector: FromDefault, SignalPHash: FromDefault, SignalDHash: FromDefault}, Calibration: (*types.DupCalibration)(man.Dups)}
 	if c := man.Dups; c != nil {
 		t.Vector, t.PHash, t.DHash = c.Vector, c.PHash, c.DHash
 		for k := range t.Source {
@@ -292,7 +259,7 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("finding duplicates in %s: %w", st.Path(), err)
 	}
-	res.Images, res.Hashed, res.Stats, res.K, res.MaxK = dr.Stats.Items, dr.Stats.Hashed, dr.Stats, dr.K, dr.MaxK
+	res.Images, res.Hashed, res.Stats, res.K, res.MaxK = dr.Stats.Items, dr.Stats.Hashed, types.DupStats(dr.Stats), dr.K, dr.MaxK
 	var members []string
 	for _, g := range dr.Groups {
 		for _, m := range g.Members {

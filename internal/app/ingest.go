@@ -44,31 +44,10 @@ type IngestOptions struct {
 }
 
 // BadFile is an input file the ingest skipped, with the reason.
-type BadFile = embed.BadFile
+type BadFile = types.BadFile
 
-// IngestResult is the ingest's count of what it did (embed.IngestStats; its
-// JSON fields are those of the stats).
-type IngestResult struct {
-	embed.IngestStats
-	Dir          string          `json:"dir"`
-	Store        string          `json:"store"`                  // the store written (--db)
-	Model        types.ModelSpec `json:"model"`                  // the model that embedded the images
-	ModelDesc    string          `json:"model_desc"`             // the same in words
-	DeviceReason string          `json:"device_reason"`          // why the device (Device) was chosen
-	Shard        string          `json:"shard,omitempty"`        // "I/N" when one shard was ingested
-	ShardFrom    string          `json:"shard_source,omitempty"` // where I and N came from
-	// Interrupted: the run was stopped (ctx ended); the counts are of what
-	// was committed before the stop.
-	Interrupted bool `json:"interrupted"`
-	// Out is what --out wrote; nil without --out.
-	Out *ExportParquetResult `json:"out,omitempty"`
-	// Rehashed counts records of the folder stored without image hashes
-	// (before schema 3) that got them in this run.
-	Rehashed int `json:"rehashed,omitempty"`
-	// Int8Hint, after a CPU fp32 ingest of over 100 images, is what int8
-	// measured on this kind of CPU (nil when nothing was measured).
-	Int8Hint *Int8Hint `json:"int8_hint,omitempty"`
-}
+// IngestResult is types.IngestResult.
+type IngestResult = types.IngestResult
 
 // Ingest embeds the images under o.Dir. It checks the folder, finds the
 // model, loads the runtime and the session and checks the store's manifest
@@ -186,7 +165,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		},
 		OnBad: func(b embed.BadFile) {
 			if o.OnBad != nil {
-				o.OnBad(b)
+				o.OnBad(BadFile(b))
 				return
 			}
 			p.Note(fmt.Sprintf("skipped %s: %s", b.Path, b.Reason))
@@ -195,10 +174,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if started {
 		p.Done()
 	}
-	if stats.Bad == nil {
-		stats.Bad = []embed.BadFile{} // JSON lists are never null
-	}
-	res.IngestStats = stats
+	res.IngestStats = ingestStats(stats)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			res.Interrupted = true
@@ -242,6 +218,16 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	}
 	res.Out = &out
 	return res, nil
+}
+
+// ingestStats is s in the front ends' types; Bad is never nil.
+func ingestStats(s embed.IngestStats) types.IngestStats {
+	out := types.IngestStats{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced, Present: s.Present,
+		Seconds: s.Seconds, PerSec: s.PerSec, Device: s.Device, Bad: make([]BadFile, len(s.Bad))}
+	for i, b := range s.Bad {
+		out.Bad[i] = BadFile(b)
+	}
+	return out
 }
 
 // storeSink adapts the store to embed.Sink.

@@ -403,10 +403,7 @@ func (b *ServeBackend) Ingest(ctx context.Context, dir string, progress func(typ
 	}
 	s := res.IngestStats
 	rep := types.IngestReport{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced,
-		Present: s.Present, Seconds: s.Seconds}
-	for _, bf := range s.Bad {
-		rep.Bad = append(rep.Bad, types.BadFile{Path: bf.Path, Reason: bf.Reason})
-	}
+		Present: s.Present, Bad: s.Bad, Seconds: s.Seconds}
 	if s.Stored+s.Copied > 0 {
 		if serr := b.a.SaveIndex(); serr != nil && b.o.OnWarn != nil {
 			b.o.OnWarn(fmt.Sprintf("could not save the index file (%v); the index in memory is current and the next query of a CLI command rebuilds the file", serr))

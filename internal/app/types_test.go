@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -83,5 +84,31 @@ func TestTypesConvert(t *testing.T) {
 	want, _ := json.Marshal(spec)
 	if string(got) != string(want) {
 		t.Fatalf("modelSpec JSON %s, the store's %s", got, want)
+	}
+	sameJSON(t, "sweepRows", sweepRows([]cluster.SweepRow{{K: 2, Inertia: 1.5, Silhouette: 0.25, Sizes: []int{3, 4}, Iterations: 7, Converged: true},
+		{K: 3, Silhouette: math.NaN(), Sizes: []int{1, 2, 4}}}),
+		[]cluster.SweepRow{{K: 2, Inertia: 1.5, Silhouette: 0.25, Sizes: []int{3, 4}, Iterations: 7, Converged: true},
+			{K: 3, Silhouette: math.NaN(), Sizes: []int{1, 2, 4}}})
+	st := embed.IngestStats{Total: 5, Stored: 2, Copied: 1, Replaced: 1, Present: 1, Seconds: 2.5, PerSec: 0.8, Device: "cpu",
+		Bad: []embed.BadFile{{Path: "/x.jpg", Reason: "truncated"}}}
+	sameJSON(t, "ingestStats", ingestStats(st), st)
+	mr := merge.Result{Inputs: []merge.InputCount{{Name: "a", Records: 3}}, Written: 3, Present: 1, Duplicates: 2,
+		Conflicts: []merge.Conflict{{ID: "7", Holders: []string{"a", "b"}, Renamed: []string{"7~2"}}}, NConflicts: 1}
+	sameJSON(t, "mergeCounts", mergeCounts(mr), mr)
+}
+
+// sameJSON fails unless got and want encode to the same JSON.
+func sameJSON(t *testing.T, what string, got, want any) {
+	t.Helper()
+	g, err := json.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := json.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(g) != string(w) {
+		t.Errorf("%s: JSON %s, the library's %s", what, g, w)
 	}
 }
