@@ -8,8 +8,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // Version and Commit are set by the build (make build: -ldflags "-X
@@ -22,7 +22,7 @@ var (
 
 func init() {
 	cli.FlagStringer = flagStringer(cli.FlagStringer)
-	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionText(embed.ORTVersion)) }
+	cli.VersionPrinter = func(c *cli.Context) { fmt.Fprintln(c.App.Writer, versionText(types.ORTVersion)) }
 }
 
 // commands is the list of vecimg's commands; a new command is one line here
@@ -60,7 +60,7 @@ func App() *cli.App {
 			&cli.StringFlag{Name: "db", Value: "vecimg.db", EnvVars: []string{"VECIMG_DB"}, Usage: "store `PATH` (a folder)"},
 			&cli.StringFlag{Name: "cpuprofile", Hidden: true, Usage: "write a Go CPU profile to `FILE` (for developers)"},
 			&cli.BoolFlag{Name: "accept-rollback", Usage: "open a store that went back in time (a damaged or restored file lost committed data) as it is now; see docs/integrity.md"},
-			&cli.StringFlag{Name: "ort-lib", EnvVars: []string{embed.LibraryEnv}, Usage: "ONNX Runtime shared library `PATH` (default: the vecimg cache, then the system library path)"},
+			&cli.StringFlag{Name: "ort-lib", EnvVars: []string{types.ORTLibraryEnv}, Usage: "ONNX Runtime shared library `PATH` (default: the vecimg cache, then the system library path)"},
 		},
 		Commands: commands(),
 		Action: func(c *cli.Context) error {
@@ -155,7 +155,7 @@ func appConfig(c *cli.Context, readOnly bool) app.Config {
 		AcceptRollback: c.Bool("accept-rollback"),
 		RecallTarget:   c.Float64("recall-target"), // 0 where the command has no such flag
 		ORTLib:         c.String("ort-lib"),
-		Session: embed.SessionOptions{Device: c.String("device"), Threads: c.Int("threads"),
+		Session: types.SessionOptions{Device: c.String("device"), Threads: c.Int("threads"),
 			TF32: c.Bool("tf32"), ConvAlgoSearch: c.String("conv-search")},
 		// A writer answers other commands' queries meanwhile (cli/remote.go)
 		// and waits for queries that hold the store.

@@ -3,12 +3,11 @@ package cli
 import (
 	"fmt"
 	"io"
-	"math"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 func clusterCommand() *cli.Command {
@@ -32,11 +31,11 @@ func clusterCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "k", Value: "5", Usage: "number of clusters, or a list/range (2..12, 3,5,8) with --report"},
 			&cli.BoolFlag{Name: "report", Aliases: []string{"sweep"}, Usage: "compare several k (inertia, silhouette on a sample) and suggest one; writes nothing"},
-			&cli.Uint64Flag{Name: "seed", Value: cluster.DefaultSeed, Usage: "random seed"},
-			&cli.IntFlag{Name: "batch-size", Value: cluster.DefaultBatchSize, Usage: "vectors per mini-batch step"},
-			&cli.IntFlag{Name: "max-iter", Value: cluster.DefaultMaxIter, Usage: "mini-batch steps per initialisation"},
-			&cli.IntFlag{Name: "n-init", Value: cluster.DefaultNInit, Usage: "initialisations; the best is kept"},
-			&cli.IntFlag{Name: "refine", Value: cluster.DefaultRefine, Usage: "Lloyd refinement passes at most (0: none)"},
+			&cli.Uint64Flag{Name: "seed", Value: types.DefaultSeed, Usage: "random seed"},
+			&cli.IntFlag{Name: "batch-size", Value: types.DefaultBatchSize, Usage: "vectors per mini-batch step"},
+			&cli.IntFlag{Name: "max-iter", Value: types.DefaultMaxIter, Usage: "mini-batch steps per initialisation"},
+			&cli.IntFlag{Name: "n-init", Value: types.DefaultNInit, Usage: "initialisations; the best is kept"},
+			&cli.IntFlag{Name: "refine", Value: types.DefaultRefine, Usage: "Lloyd refinement passes at most (0: none)"},
 			&cli.BoolFlag{Name: "normalize", Usage: "cosine (spherical) k-means on unit-length vectors"},
 			&cli.StringFlag{Name: "export", Usage: "write the ImageID,label CSV to `FILE`"},
 			&cli.StringFlag{Name: "template", Usage: "with --export: a sample submission `CSV` giving the rows and their order"},
@@ -48,11 +47,11 @@ func clusterCommand() *cli.Command {
 			if c.Args().Len() > 0 {
 				return usagef("cluster takes no arguments (got %q); use --k", c.Args().First())
 			}
-			ks, err := cluster.ParseKs(c.String("k"))
+			ks, err := app.ParseKs(c.String("k"))
 			if err != nil {
 				return usagef("--k: %v", err)
 			}
-			params := cluster.Options{Seed: c.Uint64("seed"), BatchSize: c.Int("batch-size"), MaxIter: c.Int("max-iter"),
+			params := types.ClusterParams{Seed: c.Uint64("seed"), BatchSize: c.Int("batch-size"), MaxIter: c.Int("max-iter"),
 				NInit: c.Int("n-init"), Refine: c.Int("refine"), Normalize: c.Bool("normalize")}
 			if params.Refine == 0 {
 				params.Refine = -1
@@ -112,8 +111,8 @@ func printReport(w io.Writer, res app.ReportResult) error {
 	t := newTable(w, "K", "INERTIA", "SILHOUETTE", "SIZES")
 	for _, r := range res.Rows {
 		sil := "n/a"
-		if !math.IsNaN(r.Silhouette) {
-			sil = fmt.Sprintf("%.4f", r.Silhouette)
+		if r.Silhouette != nil {
+			sil = fmt.Sprintf("%.4f", *r.Silhouette)
 		}
 		mark := ""
 		if r.K == res.Suggested {

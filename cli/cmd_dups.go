@@ -8,7 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/internal/dedup"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 func dupsCommand() *cli.Command {
@@ -34,17 +34,17 @@ func dupsCommand() *cli.Command {
 			"--move-to DIR moves the files that are not kept (check first with --dry-run) and removes their records.",
 		Flags: append([]cli.Flag{
 			&cli.Float64Flag{Name: "threshold", Aliases: []string{"t"}, Usage: "cosine distance `D` (1 − cos) under which two images match by their vectors",
-				DefaultText: fmt.Sprintf("calibrated, else %v", dedup.DefaultThreshold)},
+				DefaultText: fmt.Sprintf("calibrated, else %v", types.DefaultDupThreshold)},
 			&cli.IntFlag{Name: "phash", Usage: "Hamming distance `H` under which two images match by pHash (mirrored and cropped copies too); -1 turns it off",
-				DefaultText: fmt.Sprintf("calibrated, else %d (%d above %d images)", dedup.DefaultPHash, dedup.DefaultPHashLarge, dedup.LargeStore)},
+				DefaultText: fmt.Sprintf("calibrated, else %d (%d above %d images)", types.DefaultPHash, types.DefaultPHashLarge, types.DupLargeStore)},
 			&cli.IntFlag{Name: "dhash", Usage: "Hamming distance `H` under which two images match by dHash; -1 turns it off",
-				DefaultText: fmt.Sprintf("calibrated, else %d", dedup.DefaultDHash)},
+				DefaultText: fmt.Sprintf("calibrated, else %d", types.DefaultDHash)},
 			&cli.StringFlag{Name: "signals", Usage: "match by these signals only: a comma-separated `LIST` of vector, phash, dhash"},
 			&cli.BoolFlag{Name: "rehash", Usage: "first compute the missing image hashes (and centre pHashes) from the records' source files (opens the store for writing; lists files that are gone or changed)"},
 			&cli.StringFlag{Name: "keep", Value: "largest", Usage: "which image of a group survives (`RULE`): largest, oldest, newest, or under=PATH (a file in that folder)"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},
-			&cli.IntFlag{Name: "k", Value: dedup.DefaultK, Usage: "neighbours asked first per image"},
-			&cli.IntFlag{Name: "max-k", Value: dedup.DefaultMaxK, Usage: "most neighbours asked per image (adaptive k)"},
+			&cli.IntFlag{Name: "k", Value: types.DefaultDupK, Usage: "neighbours asked first per image"},
+			&cli.IntFlag{Name: "max-k", Value: types.DefaultDupMaxK, Usage: "most neighbours asked per image (adaptive k)"},
 			&cli.StringFlag{Name: "csv", Usage: "also write the groups to `FILE`"},
 			&cli.StringFlag{Name: "sheets", Usage: "also write contact sheets (one PNG per group + index.html) into `DIR`"},
 			&cli.IntFlag{Name: "sheets-max", Value: app.DefaultSheetsMax, Usage: "with --sheets: at most this many groups get a sheet"},
@@ -77,7 +77,7 @@ func dupsCommand() *cli.Command {
 			if c.IsSet("threshold") {
 				t := c.Float64("threshold")
 				if t <= 0 || t > 2 {
-					return usagef("--threshold %v: give a cosine distance in (0, 2] (default %v)", t, dedup.DefaultThreshold)
+					return usagef("--threshold %v: give a cosine distance in (0, 2] (default %v)", t, types.DefaultDupThreshold)
 				}
 				opts.Threshold = t
 			}
@@ -133,7 +133,7 @@ func calibrate(c *cli.Context) error {
 
 func printCalibration(w io.Writer, res app.CalibrateResult) error {
 	fmt.Fprintf(w, "%d stored images copied %d ways in memory: %d pairs (%d copies of their original, %d with a nearest non-copy)\n\n",
-		res.Sample, len(dedup.Transforms), res.Pairs, res.Positives, res.Pairs-res.Positives)
+		res.Sample, len(types.DupTransforms()), res.Pairs, res.Positives, res.Pairs-res.Positives)
 	t := newTable(w, "SIGNALS", "THRESHOLDS", "PRECISION", "RECALL", "F1")
 	for _, m := range res.Methods {
 		th := "none reaches the precision"
@@ -151,7 +151,7 @@ func printCalibration(w io.Writer, res app.CalibrateResult) error {
 		head = append(head, m.Name)
 	}
 	t = newTable(w, head...)
-	for i, tr := range dedup.Transforms {
+	for i, tr := range types.DupTransforms() {
 		row := []any{tr}
 		for _, m := range res.Methods {
 			sc := m.PerTransform[i].Score
@@ -177,7 +177,7 @@ func printCalibration(w io.Writer, res app.CalibrateResult) error {
 }
 
 // precisionText is a score's precision, "-" when nothing was predicted.
-func precisionText(s dedup.Score) string {
+func precisionText(s types.Score) string {
 	if s.TP+s.FP == 0 {
 		return "-"
 	}
@@ -190,7 +190,7 @@ func printDups(w io.Writer, res app.DupsResult) error {
 	}
 	identical, near, extra := 0, 0, 0
 	for _, g := range res.Groups {
-		if g.Kind == string(dedup.Identical) {
+		if g.Kind == types.DupIdentical {
 			identical++
 		} else {
 			near++
@@ -313,7 +313,7 @@ func thresholdSources(t app.DupThresholds) string {
 }
 
 func kindLabel(k string) string {
-	if k == string(dedup.Identical) {
+	if k == types.DupIdentical {
 		return "identical files"
 	}
 	return "near-duplicates"

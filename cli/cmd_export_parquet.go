@@ -8,14 +8,14 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/internal/parquetio"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // exportParquetFlags are the flags of export's Parquet format.
 func exportParquetFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "format", Usage: "npz or parquet (default: parquet when --out ends in .parquet, else npz)"},
-		&cli.IntFlag{Name: "rows-per-file", Value: parquetio.DefaultRowsPerFile, Usage: "parquet: at most `N` rows per file"},
+		&cli.IntFlag{Name: "rows-per-file", Value: types.DefaultRowsPerFile, Usage: "parquet: at most `N` rows per file"},
 		&cli.StringFlag{Name: "vector-type", Value: "float32", Usage: "parquet: float32 (exact) or float16 (half the size, rounded)"},
 	}
 }
@@ -58,7 +58,7 @@ func printExportParquet(w io.Writer, res app.ExportParquetResult) error {
 		rate += fmt.Sprintf(", %.0f rows/s, %.0f MB/s", float64(res.Records)/res.Seconds, mb/res.Seconds)
 	}
 	_, err := fmt.Fprintf(w, "wrote %s: %d × %d (%s) in %s, %.1f MB, and %s%s\n",
-		res.Path, res.Records, res.Dim, res.VectorType, count(len(res.Files), "Parquet file"), mb, parquetio.SuccessFile, rate)
+		res.Path, res.Records, res.Dim, res.VectorType, count(len(res.Files), "Parquet file"), mb, types.SuccessFile, rate)
 	return err
 }
 

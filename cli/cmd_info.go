@@ -8,7 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/store"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 func infoCommand() *cli.Command {
@@ -43,8 +43,8 @@ func printInfo(w io.Writer, in app.InfoResult) error {
 	}
 	t.row("preset", in.Preset)
 	schema := fmt.Sprint(in.Schema)
-	if in.Schema < store.SchemaVersion {
-		schema += fmt.Sprintf(" (upgraded to %d when next opened for writing)", store.SchemaVersion)
+	if in.Schema < types.SchemaVersion {
+		schema += fmt.Sprintf(" (upgraded to %d when next opened for writing)", types.SchemaVersion)
 	}
 	t.row("schema", schema)
 	t.row("size on disk", humanBytes(in.DiskBytes))
@@ -63,9 +63,9 @@ func printInfo(w io.Writer, in app.InfoResult) error {
 }
 
 // specText is a one-line description of a model spec.
-func specText(s store.ModelSpec) string {
+func specText(s types.ModelSpec) string {
 	switch s.Kind {
-	case store.ModelImported:
+	case types.ModelImported:
 		return fmt.Sprintf("imported (model %q; no model to embed new images)", s.Name)
 	case "":
 		return "unknown"

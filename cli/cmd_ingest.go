@@ -10,7 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/internal/parquetio"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 func ingestCommand() *cli.Command {
@@ -52,7 +52,7 @@ func ingestCommand() *cli.Command {
 			recallTargetFlag(),
 			shardFlags()[0], shardFlags()[1],
 			&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "when done, write this shard's records as Parquet to folder `DIR` (see below)"},
-			&cli.IntFlag{Name: "rows-per-file", Value: parquetio.DefaultRowsPerFile, Usage: "with --out: at most `N` rows per Parquet file"},
+			&cli.IntFlag{Name: "rows-per-file", Value: types.DefaultRowsPerFile, Usage: "with --out: at most `N` rows per Parquet file"},
 			&cli.StringFlag{Name: "vector-type", Value: "float32", Usage: "with --out: float32 (exact) or float16 (half the size, rounded)"},
 			jsonFlag(),
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress output"},

@@ -8,7 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/internal/merge"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 func mergeCommand() *cli.Command {
@@ -33,7 +33,7 @@ func mergeCommand() *cli.Command {
 			"run the same command again to finish. Merged records are unlabelled (labels of\n" +
 			"separately clustered inputs mean different things): run `vecimg cluster` on the result.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "on-conflict", Value: merge.Refuse, Usage: "same id, different content: refuse (write nothing) or rename (keep both, the later as ID~N)"},
+			&cli.StringFlag{Name: "on-conflict", Value: types.MergeRefuse, Usage: "same id, different content: refuse (write nothing) or rename (keep both, the later as ID~N)"},
 			&cli.BoolFlag{Name: "no-index", Usage: "do not build the index now (the first query builds it)"},
 			recallTargetFlag(),
 			jsonFlag(),
@@ -44,7 +44,7 @@ func mergeCommand() *cli.Command {
 				return usagef("merge needs at least one input: vecimg merge --db OUT STORE... (see vecimg merge --help)")
 			}
 			oc := c.String("on-conflict")
-			if oc != merge.Refuse && oc != merge.Rename {
+			if oc != types.MergeRefuse && oc != types.MergeRename {
 				return usagef("--on-conflict %q: use refuse or rename", oc)
 			}
 			opts := app.MergeOptions{Inputs: c.Args().Slice(), OnConflict: oc, NoIndex: c.Bool("no-index"), Progress: progressFor(c)}

@@ -8,7 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/internal/dedup"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 func outliersCommand() *cli.Command {
@@ -21,8 +21,8 @@ func outliersCommand() *cli.Command {
 			"Byte-identical copies count as neighbours. --sheets writes outliers.png (all of them), one\n" +
 			"sheet per outlier with its k nearest images, and an index.html. Delete with `vecimg rm ID...`.",
 		Flags: []cli.Flag{
-			&cli.IntFlag{Name: "n", Value: dedup.DefaultOutlierN, Usage: "how many to list"},
-			&cli.IntFlag{Name: "k", Value: dedup.DefaultOutlierK, Usage: "score = distance to the k-th nearest other image"},
+			&cli.IntFlag{Name: "n", Value: types.DefaultOutlierN, Usage: "how many to list"},
+			&cli.IntFlag{Name: "k", Value: types.DefaultOutlierK, Usage: "score = distance to the k-th nearest other image"},
 			&cli.StringFlag{Name: "sheets", Usage: "also write contact sheets into `DIR`"},
 			recallTargetFlag(),
 			jsonFlag(),

@@ -11,8 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
-	"github.com/vecimg/vecimg/internal/server"
-	"github.com/vecimg/vecimg/internal/server/appbackend"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 func serveCommand() *cli.Command {
@@ -28,11 +27,11 @@ func serveCommand() *cli.Command {
 			"Ctrl-C (SIGINT) or SIGTERM: requests in flight finish, the ingest batch in flight is\n" +
 			"committed, then it exits.",
 		Flags: append(append([]cli.Flag{
-			&cli.StringFlag{Name: "addr", Value: server.DefaultAddr, Usage: "listen on `HOST:PORT` (other than 127.0.0.1/localhost exposes the store to the network: set --token)"},
+			&cli.StringFlag{Name: "addr", Value: types.DefaultAddr, Usage: "listen on `HOST:PORT` (other than 127.0.0.1/localhost exposes the store to the network: set --token)"},
 			&cli.StringFlag{Name: "watch", Usage: "ingest `DIR` at start and whenever images appear or change in it"},
 			followLinksFlag(),
 			recallTargetFlag(),
-			&cli.DurationFlag{Name: "rescan", Value: server.DefaultRescan, Usage: "with --watch: also rescan DIR this often (0 = only on file events)"},
+			&cli.DurationFlag{Name: "rescan", Value: types.DefaultRescan, Usage: "with --watch: also rescan DIR this often (0 = only on file events)"},
 			&cli.StringFlag{Name: "token", EnvVars: []string{"VECIMG_TOKEN"}, Usage: "require this `TOKEN` on every API call (Authorization: Bearer TOKEN; the page asks for it)"},
 			&cli.StringFlag{Name: "max-upload", Value: "32MiB", Usage: "largest image upload accepted (`SIZE`: bytes, or with KiB, MiB, GiB)"},
 			&cli.IntFlag{Name: "batch", Usage: "with --watch: images per inference batch (default: ingest's)"},
@@ -87,9 +86,11 @@ func serveCommand() *cli.Command {
 				return err // refused now, not retried at every rescan
 			}
 			var removeLock func()
-			scfg := server.Config{
+			so := app.ServeOptions{
 				Addr: addr, Token: c.String("token"), MaxUpload: maxUpload, MaxPixels: c.Int64("max-pixels"),
 				WatchDir: watch, Rescan: rescan, Log: log, FollowLinks: c.Bool("follow-links"),
+				Model: modelOptions(c), Batch: c.Int("batch"), Workers: c.Int("workers"),
+				OnWarn: func(msg string) { log.Warn(msg) },
 				OnListen: func(bound string) error {
 					rm, err := app.WriteServeLock(db, bound)
 					if err != nil {
@@ -100,9 +101,7 @@ func serveCommand() *cli.Command {
 					return nil
 				},
 			}
-			b := appbackend.New(a, appbackend.Options{Model: modelOptions(c), Batch: c.Int("batch"), Workers: c.Int("workers"),
-				FollowLinks: c.Bool("follow-links"), OnWarn: func(msg string) { log.Warn(msg) }})
-			err = server.New(b, scfg).Run(c.Context)
+			err = a.Serve(c.Context, so)
 			if removeLock != nil {
 				removeLock()
 			}

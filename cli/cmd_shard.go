@@ -5,7 +5,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/vecimg/vecimg/internal/shard"
+	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // shardFlags select one shard of the ingested folder.
@@ -18,8 +19,8 @@ func shardFlags() []cli.Flag {
 }
 
 // shardOption reads --shard and --shards.
-func shardOption(c *cli.Context) (shard.Spec, error) {
-	s, err := shard.Parse(c.String("shard"), c.Int("shards"), os.Getenv)
+func shardOption(c *cli.Context) (types.ShardSpec, error) {
+	s, err := app.ParseShard(c.String("shard"), c.Int("shards"), os.Getenv)
 	if err != nil {
 		return s, usagef("%v", err)
 	}

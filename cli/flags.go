@@ -5,21 +5,21 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // modelFlags select the model and preprocessing (ingest).
 func modelFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "weights", Usage: "torchvision VGG16 weights `FILE` (.pth); default: the store's model, $VECIMG_WEIGHTS, the cache, then download " + embed.VGG16WeightsFile},
+		&cli.StringFlag{Name: "weights", Usage: "torchvision VGG16 weights `FILE` (.pth); default: the store's model, $VECIMG_WEIGHTS, the cache, then download " + types.VGG16WeightsFile},
 		&cli.StringFlag{Name: "model", Usage: "a ready ONNX image model `FILE` instead of VGG16 fc6 (say how to feed it with --preset)"},
-		&cli.StringFlag{Name: "preset", Usage: "preprocessing `NAME`: " + strings.Join(embed.PresetNames(), ", ") + " (default: the store's, else blitz)"},
+		&cli.StringFlag{Name: "preset", Usage: "preprocessing `NAME`: " + strings.Join(types.PresetNames(), ", ") + " (default: the store's, else blitz)"},
 		&cli.StringFlag{Name: "precision", Usage: "fp32, fp16 (half-precision weights and activations, for GPUs), mixed (convolutions in half, fc6 in float32) or int8 (CPUs: calibrated on your images, see --calibrate) (default: the store's, else fp32)"},
 		&cli.IntFlag{Name: "calibrate", Usage: "with --precision int8 into a new store: measure activation ranges on the first `N` images (default 32) of the folder (or of --calibrate-from)"},
 		&cli.StringFlag{Name: "calibrate-from", Usage: "with --precision int8 into a new store: calibrate on the images in `DIR` instead of the ingested folder"},
 		&cli.BoolFlag{Name: "no-download", Usage: "never download weights"},
-		&cli.Int64Flag{Name: "max-pixels", Value: embed.DefaultMaxPixels, Usage: "refuse images with more pixels than this (decompression bombs), checked before decoding"},
+		&cli.Int64Flag{Name: "max-pixels", Value: types.DefaultMaxPixels, Usage: "refuse images with more pixels than this (decompression bombs), checked before decoding"},
 	}
 }
 
@@ -30,7 +30,7 @@ func queryModelFlags() []cli.Flag {
 		&cli.StringFlag{Name: "weights", Usage: "for a new image file, when the store's model is not cached: the store's weights `FILE` (checked against its SHA-256)"},
 		&cli.StringFlag{Name: "model", Usage: "for a new image file, when the store's ONNX model moved: the store's ONNX `FILE` (checked against its SHA-256)"},
 		&cli.BoolFlag{Name: "no-download", Usage: "never download weights"},
-		&cli.Int64Flag{Name: "max-pixels", Value: embed.DefaultMaxPixels, Usage: "for a new image file: refuse images with more pixels"},
+		&cli.Int64Flag{Name: "max-pixels", Value: types.DefaultMaxPixels, Usage: "for a new image file: refuse images with more pixels"},
 	}
 }
 

@@ -3,6 +3,8 @@ package index
 import (
 	"fmt"
 	"slices"
+
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // Tuning is the search breadth an index chose for itself: the smallest ef
@@ -152,18 +154,8 @@ func (x *Index) tune1(target float64, queries int, heldOut bool) (Tuning, error)
 }
 
 // String is the sentence a build prints: "ef 96 gives recall@10 0.993 on
-// 200 sampled images (target 0.99)".
+// 200 sampled images (target 0.99)"; the wording is the front ends'
+// (types.IndexTuning).
 func (t Tuning) String() string {
-	if t.Ef == 0 {
-		return "not tuned"
-	}
-	s := fmt.Sprintf("ef %d gives recall@%d %.3f on %d sampled images", t.Ef, tuneK, t.Recall, t.Queries)
-	switch {
-	case t.Target <= 0:
-	case t.Recall < t.Target:
-		s += fmt.Sprintf(" (below the target %g: the largest ef tried)", t.Target)
-	default:
-		s += fmt.Sprintf(" (target %g)", t.Target)
-	}
-	return s
+	return types.IndexTuning{Ef: t.Ef, Recall: t.Recall, Queries: t.Queries, Target: t.Target}.String()
 }

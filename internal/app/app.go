@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -24,7 +24,7 @@ type Config struct {
 	// order (the vecimg cache, then the system library path).
 	ORTLib string
 	// Session chooses the device and threads of model sessions.
-	Session embed.SessionOptions
+	Session types.SessionOptions
 	// Progress is used by operations whose options carry none; nil shows
 	// nothing.
 	Progress Progress

@@ -7,44 +7,23 @@ import (
 	"os"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
-// Problem is one thing Check found wrong.
-type Problem struct {
-	Where  string `json:"where"`         // "store" or "index"
-	Key    string `json:"key,omitempty"` // the store key or file, or the index file path
-	ID     string `json:"id,omitempty"`  // the record it concerns, when known
-	Reason string `json:"reason"`
-}
+// Problem is types.Problem.
+type Problem = types.Problem
 
 // CheckOptions: Repair drops what is damaged (see Check).
 type CheckOptions struct {
 	Repair bool
 }
 
-// Repaired is what Check with Repair changed.
-type Repaired struct {
-	Records []string `json:"records"` // ids of the damaged records dropped
-	Keys    int      `json:"keys"`    // index entries dropped or added
-	Files   []string `json:"files"`   // files removed: a damaged index file, stale temporary files
-}
+// Repaired is types.Repaired.
+type Repaired = types.Repaired
 
-// CheckResult is the outcome of Check.
-type CheckResult struct {
-	Store      string     `json:"store"`
-	Records    int        `json:"records"`
-	Generation uint64     `json:"generation"`
-	Schema     int        `json:"schema"`
-	Index      *IndexInfo `json:"index,omitempty"` // nil when there is no index file
-	OK         bool       `json:"ok"`
-	Problems   []Problem  `json:"problems"`
-	Repaired   *Repaired  `json:"repaired,omitempty"` // with Repair: what was dropped (Problems are those left)
-	// Stalled: a read of the store did not return within
-	// store.CheckStallTimeout; the last problem says where, and what lies
-	// after it was not checked (nor repaired).
-	Stalled bool `json:"stalled,omitempty"`
-}
+// CheckResult is types.CheckResult.
+type CheckResult = types.CheckResult
 
 // Check verifies the store (every checksum badger keeps, the records, hash
 // and path indexes, labels, counters and manifest, the state file; see

@@ -16,36 +16,22 @@ import (
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/fsutil"
 	"github.com/vecimg/vecimg/internal/sheet"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
 // ClusterOptions runs k-means over the stored vectors and writes the labels
-// back. Params are the k-means settings (Params.K is k; Params.Progress is
-// set by Cluster from Progress).
+// back. Params are the k-means settings (Params.K is k).
 type ClusterOptions struct {
-	Params   cluster.Options
+	Params   types.ClusterParams
 	Export   string   // write the ImageID,label CSV here ("" = none)
 	Template string   // with Export: a sample submission CSV giving rows and order
 	Sheets   string   // write contact sheets and index.html into this folder ("" = none)
 	Progress Progress // the k-means stages and the label write-back
 }
 
-// ClusterResult is what a clustering did.
-type ClusterResult struct {
-	K          int     `json:"k"`
-	N          int     `json:"n"`
-	Inertia    float64 `json:"inertia"`
-	Sizes      []int   `json:"sizes"`
-	Iterations int     `json:"iterations"`
-	Refine     int     `json:"refine_passes"`
-	Converged  bool    `json:"converged"`
-	FitSeconds float64 `json:"fit_seconds"` // k-means alone
-	Seconds    float64 `json:"seconds"`     // the whole run: k-means, labels, CSV and sheets
-
-	Export   string   `json:"export,omitempty"`
-	Sheets   string   `json:"sheets,omitempty"`
-	Warnings []string `json:"warnings,omitempty"`
-}
+// ClusterResult is types.ClusterResult.
+type ClusterResult = types.ClusterResult
 
 // Cluster fits k-means and writes, in this order: the labels into the
 // store and the run (k, centres, inertia), which switches the store to the
@@ -105,7 +91,7 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 	}
 	start := time.Now()
 	p := a.progress(o.Progress)
-	params := o.Params
+	params := clusterOptions(o.Params)
 	prog, end := libraryProgress(p, clusterStages(params.Refine))
 	params.Progress = prog
 	fit, err := cluster.Fit(ctx, src, params)
@@ -216,18 +202,25 @@ func storeImageLoader(st *store.Store) func(id string) (image.Image, error) {
 	}
 }
 
+// clusterOptions is p as the cluster package's options.
+func clusterOptions(p types.ClusterParams) cluster.Options {
+	return cluster.Options{K: p.K, Seed: p.Seed, BatchSize: p.BatchSize, MaxIter: p.MaxIter, NInit: p.NInit,
+		Refine: p.Refine, Normalize: p.Normalize}
+}
+
+// ParseKs reads the cluster counts of `cluster --k`: "5", "3,5,8", "2..12"
+// or "2..4,10" (cluster.ParseKs), sorted ascending without duplicates.
+func ParseKs(s string) ([]int, error) { return cluster.ParseKs(s) }
+
 // ReportOptions compares several k (cluster --report); it writes nothing.
 type ReportOptions struct {
 	Ks       []int
-	Params   cluster.Options // K is ignored; Progress is set from Progress
-	Progress Progress        // the k-means stages of every k
+	Params   types.ClusterParams // K is ignored
+	Progress Progress            // the k-means stages of every k
 }
 
-// ReportResult is the comparison, one row per k, and the suggested k.
-type ReportResult struct {
-	Rows      []cluster.SweepRow `json:"rows"`
-	Suggested int                `json:"suggested_k"`
-}
+// ReportResult is types.ReportResult.
+type ReportResult = types.ReportResult
 
 // ClusterReport fits every k of o.Ks and scores it by inertia and silhouette.
 func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult, error) {
@@ -248,7 +241,7 @@ func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult,
 		}
 	}
 	p := a.progress(o.Progress)
-	params := o.Params
+	params := clusterOptions(o.Params)
 	prog, end := libraryProgress(p, clusterStages(params.Refine))
 	params.Progress = prog
 	rows, err := cluster.Sweep(ctx, src, o.Ks, params)
@@ -256,7 +249,19 @@ func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult,
 	if err != nil {
 		return ReportResult{}, err
 	}
-	return ReportResult{Rows: rows, Suggested: cluster.Suggest(rows)}, nil
+	return ReportResult{Rows: sweepRows(rows), Suggested: cluster.Suggest(rows)}, nil
+}
+
+// sweepRows is rows in the front ends' types (a NaN silhouette is nil).
+func sweepRows(rows []cluster.SweepRow) []types.SweepRow {
+	out := make([]types.SweepRow, len(rows))
+	for i, r := range rows {
+		out[i] = types.SweepRow{K: r.K, Inertia: r.Inertia, Sizes: r.Sizes, Iterations: r.Iterations, Converged: r.Converged}
+		if !math.IsNaN(r.Silhouette) {
+			out[i].Silhouette = &r.Silhouette
+		}
+	}
+	return out
 }
 
 // storeSource streams the store's vectors to the cluster package.

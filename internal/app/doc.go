@@ -21,6 +21,7 @@
 // it changes the store or any file), and where derived files live (the index
 // file beside the store, <db>.hnsw; see index.go, the only file that calls
 // package index). Front ends only turn their input into options and print
-// results; the results' json tags define the command line's --json output
-// (the server answers with its own types, filled from these results).
+// results; the result types (their json tags define --json) and the
+// shared option types live in internal/types, aliased here. Serve runs the HTTP server with ServeBackend (serve_backend.go),
+// the App as the server's Backend, which keeps the server's caches.
 package app

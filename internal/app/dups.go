@@ -18,6 +18,7 @@ import (
 	"github.com/vecimg/vecimg/internal/fsutil"
 	"github.com/vecimg/vecimg/internal/phash"
 	"github.com/vecimg/vecimg/internal/sheet"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -64,43 +65,13 @@ type DupsOptions struct {
 }
 
 // DupMember is one image of a group.
-type DupMember struct {
-	ID       string  `json:"id"`
-	Path     string  `json:"path"`
-	SHA256   string  `json:"sha256,omitempty"` // the file's content hash
-	Width    int     `json:"width"`
-	Height   int     `json:"height"`
-	Keep     bool    `json:"keep"`
-	Distance float32 `json:"distance"` // cosine distance to the kept member
-	// PHash and DHash are the Hamming distances of the hashes to the kept
-	// member's (PHash mirrored and cropped copies included: Mirrored,
-	// Cropped); -1 without hashes.
-	PHash    int  `json:"phash_distance"`
-	DHash    int  `json:"dhash_distance"`
-	Mirrored bool `json:"mirrored,omitempty"`
-	Cropped  bool `json:"cropped,omitempty"`
-	// MatchedBy lists the signals within their thresholds against the kept
-	// member: "vector", "phash", "dhash", or "sha256" in identical groups.
-	MatchedBy []string `json:"matched_by,omitempty"`
-	Copies    int      `json:"copies,omitempty"` // byte-identical copies, listed in their own identical group
-}
+type DupMember = types.DupMember
 
-// DupGroup is one group: "identical" (same SHA-256) or "near" (every member
-// matches the kept one), kept member first.
-type DupGroup struct {
-	Group   int         `json:"group"` // 1-based, largest group first
-	Kind    string      `json:"kind"`
-	Keep    string      `json:"keep"`
-	Members []DupMember `json:"members"`
-}
+// DupGroup is one group, kept member first.
+type DupGroup = types.DupGroup
 
-// SheetsInfo says where contact sheets were written.
-type SheetsInfo struct {
-	Dir        string   `json:"dir"`
-	Index      string   `json:"index"`
-	Files      int      `json:"files"`
-	Unreadable []string `json:"unreadable,omitempty"`
-}
+// SheetsInfo is types.SheetsInfo.
+type SheetsInfo = types.SheetsInfo
 
 // Threshold sources (DupThresholds.Source).
 const (
@@ -109,39 +80,11 @@ const (
 	FromGiven      = "given"
 )
 
-// DupThresholds are the thresholds a dups run decided with, and where each
-// came from (FromDefault, FromCalibrated, FromGiven). A negative threshold
-// is a signal left off.
-type DupThresholds struct {
-	Vector float64           `json:"vector"`
-	PHash  int               `json:"phash"`
-	DHash  int               `json:"dhash"`
-	Source map[string]string `json:"source"` // by signal: "vector", "phash", "dhash"
-	// Calibration is the store's calibration, when it has one.
-	Calibration *store.DupCalibration `json:"calibration,omitempty"`
-}
+// DupThresholds is types.DupThresholds.
+type DupThresholds = types.DupThresholds
 
-// DupsResult is the answer of Dups.
-type DupsResult struct {
-	Threshold  float64       `json:"threshold"` // = Thresholds.Vector
-	Thresholds DupThresholds `json:"thresholds"`
-	Keep       string        `json:"keep"`
-	Images     int           `json:"images"`
-	// Hashed counts the images with perceptual hashes; when it is 0 the
-	// run matched on vectors alone.
-	Hashed  int         `json:"hashed"`
-	Groups  []DupGroup  `json:"groups"`
-	Stats   dedup.Stats `json:"stats"`
-	K       int         `json:"k"`
-	MaxK    int         `json:"max_k"`
-	CSV     string      `json:"csv,omitempty"`
-	Sheets  *SheetsInfo `json:"sheets,omitempty"`
-	Seconds float64     `json:"seconds"`
-	// Rehash is what --rehash did.
-	Rehash *RehashResult `json:"rehash,omitempty"`
-	// Moved is what --move-to did or, with --dry-run, would do.
-	Moved *MoveResult `json:"moved,omitempty"`
-}
+// DupsResult is types.DupsResult.
+type DupsResult = types.DupsResult
 
 // Signal names of DupsOptions.Signals.
 const (
@@ -155,7 +98,7 @@ const (
 // turns the others off.
 func dupThresholds(o DupsOptions, man store.Manifest, n int) (DupThresholds, error) {
 	t := DupThresholds{Vector: dedup.DefaultThreshold, PHash: dedup.DefaultPHashFor(n), DHash: dedup.DefaultDHash,
-		Source: map[string]string{SignalVector: FromDefault, SignalPHash: FromDefault, SignalDHash: FromDefault}, Calibration: man.Dups}
+		Source: map[string]string{SignalVector: FromDefault, SignalPHash: FromDefault, SignalDHash: FromDefault}, Calibration: (*types.DupCalibration)(man.Dups)}
 	if c := man.Dups; c != nil {
 		t.Vector, t.PHash, t.DHash = c.Vector, c.PHash, c.DHash
 		for k := range t.Source {
@@ -314,7 +257,7 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	if err != nil {
 		return res, fmt.Errorf("finding duplicates in %s: %w", st.Path(), err)
 	}
-	res.Images, res.Hashed, res.Stats, res.K, res.MaxK = dr.Stats.Items, dr.Stats.Hashed, dr.Stats, dr.K, dr.MaxK
+	res.Images, res.Hashed, res.Stats, res.K, res.MaxK = dr.Stats.Items, dr.Stats.Hashed, types.DupStats(dr.Stats), dr.K, dr.MaxK
 	var members []string
 	for _, g := range dr.Groups {
 		for _, m := range g.Members {

@@ -17,6 +17,7 @@ import (
 	"github.com/vecimg/vecimg/embed/preprocess"
 	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -35,39 +36,14 @@ type CalibrateOptions struct {
 // DefaultCalibrateSample is the default number of sampled images.
 const DefaultCalibrateSample = 200
 
-// CalMethod is one way of deciding (a signal alone, or all fused) with the
-// thresholds calibration chose for it, scored on all pairs and per
-// transformation (in dedup.Transforms order).
-type CalMethod struct {
-	Name         string              `json:"name"`
-	Found        bool                `json:"found"` // false: no threshold reached the precision
-	Thresholds   dedup.Thresholds    `json:"thresholds"`
-	All          dedup.Score         `json:"all"`
-	PerTransform []CalTransformScore `json:"per_transform"`
-}
+// CalMethod is types.CalMethod.
+type CalMethod = types.CalMethod
 
-// CalTransformScore is a method's score on the copies made by one
-// transformation: recall of (original, copy) pairs, precision of the
-// predicted pairs that hold such a copy.
-type CalTransformScore struct {
-	Transform string      `json:"transform"`
-	Score     dedup.Score `json:"score"`
-}
+// CalTransformScore is types.CalTransformScore.
+type CalTransformScore = types.CalTransformScore
 
-// CalibrateResult is what calibration measured and chose.
-type CalibrateResult struct {
-	Sample       int         `json:"sample"` // images copied
-	Skipped      []BadImage  `json:"skipped,omitempty"`
-	Pairs        int         `json:"pairs"`
-	Positives    int         `json:"positives"`
-	MinPrecision float64     `json:"min_precision"`
-	Methods      []CalMethod `json:"methods"` // vectors, phash, dhash, fused
-	// Chosen is the fused method's thresholds, stored in the manifest
-	// unless DryRun (Saved).
-	Chosen  dedup.Thresholds `json:"chosen"`
-	Saved   bool             `json:"saved"`
-	Seconds float64          `json:"seconds"`
-}
+// CalibrateResult is types.CalibrateResult.
+type CalibrateResult = types.CalibrateResult
 
 // calImage is one sampled image with what calibration knows of it.
 type calImage struct {
@@ -163,13 +139,13 @@ func (a *App) Calibrate(ctx context.Context, o CalibrateOptions) (CalibrateResul
 		v, ph, dh bool
 	}{{"vectors", true, false, false}, {"pHash", false, true, false}, {"dHash", false, false, true}, {"fused", true, true, true}} {
 		t, s, found := dedup.Choose(pairs, o.MinPrecision, m.v, m.ph, m.dh)
-		cm := CalMethod{Name: m.name, Found: found, Thresholds: t, All: s}
 		if !found {
-			cm.Thresholds = dedup.Thresholds{Vector: dedup.Off, PHash: dedup.Off, DHash: dedup.Off}
+			t = dedup.Thresholds{Vector: dedup.Off, PHash: dedup.Off, DHash: dedup.Off}
 		}
+		cm := CalMethod{Name: m.name, Found: found, Thresholds: types.SignalThresholds(t), All: types.Score(s)}
 		for g, tr := range dedup.Transforms {
-			sc := dedup.Evaluate(pairs, cm.Thresholds, func(x int) bool { return x == g })
-			cm.PerTransform = append(cm.PerTransform, CalTransformScore{Transform: tr, Score: sc})
+			sc := dedup.Evaluate(pairs, t, func(x int) bool { return x == g })
+			cm.PerTransform = append(cm.PerTransform, CalTransformScore{Transform: tr, Score: types.Score(sc)})
 		}
 		res.Methods = append(res.Methods, cm)
 	}

@@ -14,24 +14,15 @@ import (
 
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/phash"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
-// RehashResult says what a rehash did: images hashed, and the records whose
-// source file could not be hashed, by reason.
-type RehashResult struct {
-	Missing int        `json:"missing"` // records without hashes before
-	Hashed  int        `json:"hashed"`
-	Gone    []string   `json:"gone,omitempty"`    // source paths that no longer exist
-	Changed []string   `json:"changed,omitempty"` // source files whose content is not the stored one any more
-	Bad     []BadImage `json:"bad,omitempty"`     // unreadable or undecodable files
-}
+// RehashResult is types.RehashResult.
+type RehashResult = types.RehashResult
 
-// BadImage is a file that could not be read or decoded, and why.
-type BadImage struct {
-	Path   string `json:"path"`
-	Reason string `json:"reason"`
-}
+// BadImage is types.BadImage.
+type BadImage = types.BadImage
 
 // rehashBatch is how many records' hashes are written per SetHashes call.
 const rehashBatch = 256

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -14,15 +15,8 @@ type ExportOptions struct {
 	Out string // the .npz file
 }
 
-// ExportResult says what was written.
-type ExportResult struct {
-	Path    string  `json:"path"`
-	Format  string  `json:"format"` // "npz"
-	Records int     `json:"records"`
-	Dim     int     `json:"dim"`
-	Labels  bool    `json:"labels"` // labels.npy was written (the store was clustered)
-	Seconds float64 `json:"seconds"`
-}
+// ExportResult is types.ExportResult.
+type ExportResult = types.ExportResult
 
 // Export writes ids, vectors and (after clustering) labels to o.Out, from
 // one consistent snapshot, atomically: a failed export leaves no file.

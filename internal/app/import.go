@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/internal/vec"
 	"github.com/vecimg/vecimg/store"
 )
@@ -26,17 +27,8 @@ type ImportOptions struct {
 	Progress  Progress
 }
 
-// ImportResult says what Import did.
-type ImportResult struct {
-	File     string  `json:"file"`
-	Format   string  `json:"format"`
-	Rows     int     `json:"rows"`
-	Dim      int     `json:"dim"`
-	Replaced int     `json:"replaced"` // of Rows, ids that were already in the store
-	Restored bool    `json:"restored"` // a vecimg Parquet export, restored with its manifest, paths, hashes (and labels)
-	Model    string  `json:"model"`
-	Seconds  float64 `json:"seconds"`
-}
+// ImportResult is types.ImportResult.
+type ImportResult = types.ImportResult
 
 // importBatch is how many records one Put commits.
 const importBatch = 1024

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/vecimg/vecimg/index"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -292,21 +293,8 @@ func describeIndex(db string, gen uint64) *IndexInfo {
 	return &IndexInfo{Path: path, Vectors: fi.Vectors, Generation: fi.Generation, Current: fi.Generation == gen, Tuning: tuningOf(fi.Tuning)}
 }
 
-// IndexTuning is the search breadth an index chose for itself after a
-// build or a large update: the smallest ef whose recall@10, measured on
-// Queries stored images against exact search, reached Target.
-type IndexTuning struct {
-	Ef      int     `json:"ef"`
-	Recall  float64 `json:"recall"`
-	Queries int     `json:"queries"`
-	Target  float64 `json:"target"`
-}
-
-// String is the line a build prints: "ef 96 gives recall@10 0.993 on 200
-// sampled images (target 0.99)".
-func (t IndexTuning) String() string {
-	return index.Tuning{Ef: t.Ef, Recall: t.Recall, Queries: t.Queries, Target: t.Target}.String()
-}
+// IndexTuning is types.IndexTuning.
+type IndexTuning = types.IndexTuning
 
 func tuningOf(t index.Tuning) *IndexTuning {
 	if t.Ef == 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/internal/shard"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -21,9 +22,9 @@ const DefaultBatch = embed.DefaultBatch
 type IngestOptions struct {
 	Dir     string
 	Model   ModelOptions
-	Batch   int        // images per inference batch; 0 = DefaultBatch
-	Workers int        // decode workers; 0 = number of CPUs
-	Shard   shard.Spec // one shard of Dir's files (internal/shard); the zero Spec ingests all
+	Batch   int             // images per inference batch; 0 = DefaultBatch
+	Workers int             // decode workers; 0 = number of CPUs
+	Shard   types.ShardSpec // one shard of Dir's files (ParseShard); the zero ShardSpec ingests all
 	// FollowLinks follows symbolic links that lead out of Dir (by default
 	// they are listed as bad files; see embed.Walk).
 	FollowLinks bool
@@ -47,31 +48,10 @@ type IngestOptions struct {
 }
 
 // BadFile is an input file the ingest skipped, with the reason.
-type BadFile = embed.BadFile
+type BadFile = types.BadFile
 
-// IngestResult is the ingest's count of what it did (embed.IngestStats; its
-// JSON fields are those of the stats).
-type IngestResult struct {
-	embed.IngestStats
-	Dir          string          `json:"dir"`
-	Store        string          `json:"store"`                  // the store written (--db)
-	Model        store.ModelSpec `json:"model"`                  // the model that embedded the images
-	ModelDesc    string          `json:"model_desc"`             // the same in words
-	DeviceReason string          `json:"device_reason"`          // why the device (Device) was chosen
-	Shard        string          `json:"shard,omitempty"`        // "I/N" when one shard was ingested
-	ShardFrom    string          `json:"shard_source,omitempty"` // where I and N came from
-	// Interrupted: the run was stopped (ctx ended); the counts are of what
-	// was committed before the stop.
-	Interrupted bool `json:"interrupted"`
-	// Out is what --out wrote; nil without --out.
-	Out *ExportParquetResult `json:"out,omitempty"`
-	// Rehashed counts records of the folder stored without image hashes
-	// (before schema 3) that got them in this run.
-	Rehashed int `json:"rehashed,omitempty"`
-	// Int8Hint, after a CPU fp32 ingest of over 100 images, is what int8
-	// measured on this kind of CPU (nil when nothing was measured).
-	Int8Hint *Int8Hint `json:"int8_hint,omitempty"`
-}
+// IngestResult is types.IngestResult.
+type IngestResult = types.IngestResult
 
 // Ingest embeds the images under o.Dir. It checks the folder, finds the
 // model, loads the runtime and the session and checks the store's manifest
@@ -95,8 +75,8 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	var vt parquetio.VectorType
 	if o.Out != "" {
 		name := ""
-		if o.Shard.Enabled() {
-			name = o.Shard.String()
+		if shard.Spec(o.Shard).Enabled() {
+			name = shard.Spec(o.Shard).String()
 		}
 		var err error
 		if vt, err = checkParquetOut(o.Out, o.RowsPerFile, o.VectorType, name); err != nil {
@@ -136,15 +116,15 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		return res, err
 	}
 	defer sess.Close()
-	res.Model, res.ModelDesc, res.DeviceReason = cm.spec, cm.model.Desc, sess.Why
+	res.Model, res.ModelDesc, res.DeviceReason = modelSpec(cm.spec), cm.model.Desc, sess.Why
 	p.Note("model: " + cm.model.Desc)
 	if o.Verbose {
 		p.Note(fmt.Sprintf("device: %s (%s)", sess.Device, sess.Why))
 	} else {
 		p.Note(fmt.Sprintf("device: %s", sess.Device)) // the reason: -v, --json, or vecimg info
 	}
-	if o.Shard.Enabled() {
-		res.Shard, res.ShardFrom = o.Shard.String(), o.Shard.Source
+	if shard.Spec(o.Shard).Enabled() {
+		res.Shard, res.ShardFrom = shard.Spec(o.Shard).String(), o.Shard.Source
 		p.Note("shard " + res.Shard + " (" + res.ShardFrom + ")")
 	}
 	if sess.Dim() == 0 {
@@ -178,23 +158,20 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		Batch:       o.Batch,
 		Workers:     o.Workers,
 		Prep:        cm.prep,
-		Keep:        shardKeep(o.Shard),
+		Keep:        shardKeep(shard.Spec(o.Shard)),
 		FollowLinks: o.FollowLinks,
 		Hashes:      true,
 		Progress:    prog,
 		OnBad: func(b embed.BadFile) {
 			if o.OnBad != nil {
-				o.OnBad(b)
+				o.OnBad(BadFile(b))
 				return
 			}
 			p.Note(fmt.Sprintf("skipped %s: %s", b.Path, b.Reason))
 		},
 	})
 	end()
-	if stats.Bad == nil {
-		stats.Bad = []embed.BadFile{} // JSON lists are never null
-	}
-	res.IngestStats = stats
+	res.IngestStats = ingestStats(stats)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			res.Interrupted = true
@@ -225,19 +202,29 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	default:
 	}
 	total := int64(-1) // a shard's share of the store is known only after the scan
-	if !o.Shard.Enabled() {
+	if !shard.Spec(o.Shard).Enabled() {
 		n, err := st.Count()
 		if err != nil {
 			return res, err
 		}
 		total = int64(n)
 	}
-	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, o.Shard, total, true, p)
+	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, shard.Spec(o.Shard), total, true, p)
 	if err != nil {
 		return res, fmt.Errorf("the images are stored, but writing the Parquet output %s failed: %w; run the same command again (it skips what is stored and writes %s)", o.Out, err, o.Out)
 	}
 	res.Out = &out
 	return res, nil
+}
+
+// ingestStats is s in the front ends' types; Bad is never nil.
+func ingestStats(s embed.IngestStats) types.IngestStats {
+	out := types.IngestStats{Total: s.Total, Stored: s.Stored, Copied: s.Copied, Replaced: s.Replaced, Present: s.Present,
+		Seconds: s.Seconds, PerSec: s.PerSec, Device: s.Device, Bad: make([]BadFile, len(s.Bad))}
+	for i, b := range s.Bad {
+		out.Bad[i] = BadFile(b)
+	}
+	return out
 }
 
 // storeSink adapts the store to embed.Sink.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/embed/vgg"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -111,17 +112,8 @@ type BuildModelOptions struct {
 	Progress      Progress
 }
 
-// BuildModelResult describes the written model.
-type BuildModelResult struct {
-	Path      string           `json:"path"`
-	Input     string           `json:"input"`
-	Output    string           `json:"output"`
-	Size      int              `json:"size"`
-	Dim       int              `json:"dim"`
-	Precision string           `json:"precision"`
-	Bytes     int64            `json:"bytes"`
-	Quant     *store.QuantSpec `json:"quant,omitempty"`
-}
+// BuildModelResult is types.BuildModelResult.
+type BuildModelResult = types.BuildModelResult
 
 // BuildModel writes the fc6 graph built from o.Weights to o.Out; an int8
 // graph is calibrated first on o.CalibrateFrom's images. It needs no store.
@@ -154,7 +146,7 @@ func BuildModel(ctx context.Context, o BuildModelOptions) (BuildModelResult, err
 		if q, qs, err = int8Quant(ctx, store.ModelSpec{}, precision, o.Weights, prep, mo, p); err != nil {
 			return res, err
 		}
-		res.Quant = qs
+		res.Quant = (*types.QuantSpec)(qs)
 	}
 	m, err := embed.BuildModelFile(o.Weights, o.Out, o.Size, precision, q)
 	if err != nil {
@@ -178,15 +170,8 @@ func sizedPreparer(size int) (embed.Preparer, error) {
 	return nil, paramErr("size", size, "is no preprocessing preset's: an int8 model is calibrated on a preset's %d×%d images, so use the size of a preset (448 blitz, 224 imagenet)", size, size)
 }
 
-// Int8Hint is what int8 measured against fp32 on this kind of CPU, given
-// after a CPU fp32 ingest of more than 100 images (IngestResult.Int8Hint).
-type Int8Hint struct {
-	CPU        string  `json:"cpu"`         // this CPU's int8-relevant features
-	Speedup    float64 `json:"speedup"`     // int8 img/s ÷ fp32 img/s, as measured
-	CosineMin  float64 `json:"cosine_min"`  // of int8 to fp32 vectors, as measured
-	CosineMean float64 `json:"cosine_mean"` //
-	Where      string  `json:"measured"`    // where and how it was measured
-}
+// Int8Hint is types.Int8Hint.
+type Int8Hint = types.Int8Hint
 
 // int8Hint returns the hint for an ingest that embedded embedded images on
 // device with the model of spec: nil unless it was a CPU fp32 VGG16 ingest

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -72,7 +73,7 @@ func TestInt8StoreModelRebuilt(t *testing.T) {
 	db := filepath.Join(dir, "v.db")
 	cache1 := filepath.Join(dir, "cache1")
 	t.Setenv("XDG_CACHE_HOME", cache1)
-	cfg := Config{DB: db, LateWrite: true, Session: embed.SessionOptions{Device: "cpu", Threads: 1}}
+	cfg := Config{DB: db, LateWrite: true, Session: types.SessionOptions{Device: "cpu", Threads: 1}}
 
 	a, err := Open(ctx, cfg)
 	if err != nil {

@@ -9,41 +9,24 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/cluster"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/internal/vec"
 	"github.com/vecimg/vecimg/store"
 )
 
 // ImageInfo is one stored image's record without its vector.
-type ImageInfo struct {
-	ID       string    `json:"id"`
-	Path     string    `json:"path"`
-	SHA256   string    `json:"sha256"`
-	Width    int       `json:"width"`
-	Height   int       `json:"height"`
-	Label    int32     `json:"label"`           // cluster label; store.NoLabel (-1) when not clustered
-	ToCentre float32   `json:"centre_distance"` // Euclidean distance to its cluster centre
-	Added    time.Time `json:"added"`
-}
+type ImageInfo = types.Image
 
 func imageInfo(r *store.Record) ImageInfo {
 	return ImageInfo{ID: r.ID, Path: r.Path, SHA256: r.SHA256, Width: r.Width, Height: r.Height,
 		Label: r.Meta.Label, ToCentre: r.Meta.Distance, Added: r.Added}
 }
 
-// ListOptions selects a page of stored images, in natural id order
-// (numeric ids numerically).
-type ListOptions struct {
-	Offset, Limit int
-	// Label, when set, keeps only the images with that cluster label
-	// (store.NoLabel: those not clustered).
-	Label *int32
-}
+// ListOptions selects a page of stored images, in natural id order.
+type ListOptions = types.ListOptions
 
 // ListResult is one page; Total counts every image that matches.
-type ListResult struct {
-	Total  int         `json:"total"`
-	Images []ImageInfo `json:"images"`
-}
+type ListResult = types.ListPage
 
 // viewState caches what listing and the map need from the whole store, for
 // a long-running App (vecimg serve); both are brought up to date when the

@@ -7,24 +7,15 @@ import (
 	"math/rand/v2"
 
 	"github.com/vecimg/vecimg/internal/eigen"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
-// MapResult places every stored image on a plane: the first two principal
-// components of the vectors (PCA), for the server's map view.
-type MapResult struct {
-	Generation uint64     `json:"generation"`
-	Explained  [2]float64 `json:"explained"` // share of the total variance along each axis
-	Points     []MapPoint `json:"points"`
-}
+// MapResult places every stored image on a plane (types.Map).
+type MapResult = types.Map
 
-// MapPoint is one image on the map. Label is its current cluster label.
-type MapPoint struct {
-	ID    string  `json:"id"`
-	X     float32 `json:"x"`
-	Y     float32 `json:"y"`
-	Label int32   `json:"label"`
-}
+// MapPoint is one image on the map.
+type MapPoint = types.MapPoint
 
 type mapCache struct {
 	gen uint64

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/merge"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -16,17 +17,13 @@ import (
 // store (created when missing).
 type MergeOptions struct {
 	Inputs     []string // store folders or Parquet exports, in priority order
-	OnConflict string   // merge.Refuse (default) or merge.Rename
+	OnConflict string   // types.MergeRefuse (default) or types.MergeRename
 	NoIndex    bool     // do not build or update the index afterwards
 	Progress   Progress
 }
 
-// MergeResult says what Merge did.
-type MergeResult struct {
-	Into string `json:"store"` // the store merged into (--db)
-	merge.Result
-	Seconds float64 `json:"seconds"`
-}
+// MergeResult is types.MergeResult.
+type MergeResult = types.MergeResult
 
 // Merge checks every input's manifest against the first's (and the
 // store's, when it has one), walks all inputs once to find conflicts (the
@@ -104,7 +101,7 @@ func (a *App) Merge(ctx context.Context, o MergeOptions) (MergeResult, error) {
 	mo.Progress, end = libraryProgress(p, oneStage("merge", "rec"))
 	r, err := merge.Write(ctx, st, srcs, mo)
 	end()
-	res.Result, res.Seconds = r, time.Since(start).Seconds()
+	res.MergeCounts, res.Seconds = mergeCounts(r), time.Since(start).Seconds()
 	if err != nil {
 		return res, err
 	}
@@ -114,4 +111,17 @@ func (a *App) Merge(ctx context.Context, o MergeOptions) (MergeResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// mergeCounts is r in the front ends' types.
+func mergeCounts(r merge.Result) types.MergeCounts {
+	out := types.MergeCounts{Written: r.Written, Present: r.Present, Duplicates: r.Duplicates, NConflicts: r.NConflicts,
+		Inputs: make([]types.MergeInput, len(r.Inputs)), Conflicts: make([]types.MergeConflict, len(r.Conflicts))}
+	for i, in := range r.Inputs {
+		out.Inputs[i] = types.MergeInput(in)
+	}
+	for i, c := range r.Conflicts {
+		out.Conflicts[i] = types.MergeConflict(c)
+	}
+	return out
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -32,6 +33,17 @@ type ModelOptions struct {
 	CalibrateFrom string
 
 	env modelEnv // set by the operation, not the caller
+}
+
+// modelSpec is s as the front ends' ModelSpec (internal/types).
+func modelSpec(s store.ModelSpec) types.ModelSpec {
+	out := types.ModelSpec{Kind: s.Kind, Name: s.Name, File: s.File, SHA256: s.SHA256, InputSize: s.InputSize,
+		Precision: s.Precision, Preset: s.Preset}
+	if s.Quant != nil {
+		q := types.QuantSpec(*s.Quant)
+		out.Quant = &q
+	}
+	return out
 }
 
 // modelEnv is what chooseModel needs from the operation calling it.
@@ -176,7 +188,7 @@ func (a *App) newSession(m *embed.Model) (*embed.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	return embed.NewSession(rt, m, a.cfg.Session)
+	return embed.NewSession(rt, m, embed.SessionOptions(a.cfg.Session))
 }
 
 // embedQuery embeds one image file with the store's model, reusing the

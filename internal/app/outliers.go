@@ -8,6 +8,7 @@ import (
 
 	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/sheet"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -21,31 +22,14 @@ type OutliersOptions struct {
 	Progress Progress
 }
 
-// OutlierNeighbor is one of an outlier's nearest images.
-type OutlierNeighbor struct {
-	ID       string  `json:"id"`
-	Distance float32 `json:"distance"`
-}
+// OutlierNeighbor is types.OutlierNeighbor.
+type OutlierNeighbor = types.OutlierNeighbor
 
-// OutlierImage is one outlier: its score (cosine distance to its K-th
-// nearest other image) and those K neighbours, nearest first.
-type OutlierImage struct {
-	Rank       int               `json:"rank"`
-	ID         string            `json:"id"`
-	Path       string            `json:"path"`
-	Score      float32           `json:"score"`
-	Neighbours []OutlierNeighbor `json:"neighbours"`
-}
+// OutlierImage is types.OutlierImage.
+type OutlierImage = types.OutlierImage
 
-// OutliersResult is the answer of Outliers, highest score first.
-type OutliersResult struct {
-	K        int            `json:"k"`
-	N        int            `json:"n"`
-	Images   int            `json:"images"`
-	Outliers []OutlierImage `json:"outliers"`
-	Sheets   *SheetsInfo    `json:"sheets,omitempty"`
-	Seconds  float64        `json:"seconds"`
-}
+// OutliersResult is types.OutliersResult.
+type OutliersResult = types.OutliersResult
 
 // Outliers scores every stored image by the cosine distance to its K-th
 // nearest other image (through the index) and returns the N highest.

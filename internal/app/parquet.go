@@ -11,6 +11,7 @@ import (
 
 	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/internal/shard"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -22,17 +23,8 @@ type ExportParquetOptions struct {
 	Progress    Progress
 }
 
-// ExportParquetResult says what was written.
-type ExportParquetResult struct {
-	Path       string                `json:"path"`
-	Format     string                `json:"format"` // "parquet"
-	Records    int64                 `json:"records"`
-	Dim        int                   `json:"dim"`
-	VectorType string                `json:"vector_type"`
-	Files      []parquetio.FileEntry `json:"files"`
-	Bytes      int64                 `json:"bytes"` // all data files
-	Seconds    float64               `json:"seconds"`
-}
+// ExportParquetResult is types.ExportParquetResult.
+type ExportParquetResult = types.ExportParquetResult
 
 // ExportParquet writes every record (id order, one snapshot) to o.Out: see
 // internal/parquetio for the layout. Options and the folder are checked
@@ -132,7 +124,11 @@ func writeParquet(ctx context.Context, st *store.Store, o ExportParquetOptions, 
 	if err != nil {
 		return res, err
 	}
-	res.Records, res.Files, res.Seconds = s.Rows, s.Files, time.Since(start).Seconds()
+	res.Records, res.Seconds = s.Rows, time.Since(start).Seconds()
+	res.Files = make([]types.ParquetFile, len(s.Files))
+	for i, f := range s.Files {
+		res.Files[i] = types.ParquetFile(f)
+	}
 	for _, f := range s.Files {
 		res.Bytes += f.Bytes
 	}

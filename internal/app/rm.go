@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/internal/vec"
 	"github.com/vecimg/vecimg/store"
 )
@@ -17,17 +18,11 @@ type RemoveOptions struct {
 	Progress Progress
 }
 
-// RemovedRecord is one deleted record.
-type RemovedRecord struct {
-	ID   string `json:"id"`
-	Path string `json:"path"`
-}
+// RemovedRecord is types.RemovedRecord.
+type RemovedRecord = types.RemovedRecord
 
-// RemoveResult says what Remove deleted.
-type RemoveResult struct {
-	Removed []RemovedRecord `json:"removed"`
-	Images  int             `json:"images"` // records left in the store
-}
+// RemoveResult is types.RemoveResult.
+type RemoveResult = types.RemoveResult
 
 // Remove deletes the records with the given ids (never the image files) in
 // one atomic batch and brings the index up to date. Every id is checked

@@ -11,18 +11,12 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
-// ServeLock is what `vecimg serve` writes beside the store it holds
-// (<db>.serve.json), so that a command that finds the store busy can say
-// who holds it and where to reach it.
-type ServeLock struct {
-	PID     int       `json:"pid"`
-	Addr    string    `json:"addr"` // host:port it listens on
-	DB      string    `json:"db"`
-	Started time.Time `json:"started"`
-}
+// ServeLock is types.ServeLock.
+type ServeLock = types.ServeLock
 
 // ServeLockPath is the serve lock file of the store at db.
 func ServeLockPath(db string) string { return filepath.Clean(db) + ".serve.json" }

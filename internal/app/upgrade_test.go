@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/internal/testfix"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -78,7 +78,7 @@ func TestPreviousReleaseStore(t *testing.T) {
 
 	// A writing operation upgrades it, keeping everything.
 	a := openApp(t, db)
-	res, err := a.Cluster(ctx, ClusterOptions{Params: cluster.Options{K: 2}})
+	res, err := a.Cluster(ctx, ClusterOptions{Params: types.ClusterParams{K: 2}})
 	if err != nil || res.N != 4 {
 		t.Fatalf("cluster: %+v %v", res, err)
 	}

@@ -3,8 +3,9 @@ package fsutil
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // TempFile is a temporary file WriteFileAtomic left behind.
@@ -57,7 +58,4 @@ func RemoveStaleTemps(path string) []TempFile {
 
 // Inside reports whether path lies in the folder dir (compared as given:
 // resolve symbolic links first where that matters).
-func Inside(dir, path string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel)
-}
+func Inside(dir, path string) bool { return types.Inside(dir, path) }

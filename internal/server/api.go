@@ -18,7 +18,7 @@ import (
 	_ "image/jpeg" //
 	_ "image/png"  //
 
-	"github.com/vecimg/vecimg/internal/vec"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // Limits on query parameters.
@@ -111,7 +111,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 }
 
 type infoAnswer struct {
-	Info
+	types.ServerInfo
 	Ingest    watchSnapshot `json:"ingest"`
 	MaxUpload int64         `json:"max_upload"`
 	MaxPixels int64         `json:"max_pixels"`
@@ -124,7 +124,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, infoAnswer{Info: in, Ingest: s.watch.snapshot(), MaxUpload: s.cfg.MaxUpload, MaxPixels: s.cfg.MaxPixels})
+	writeJSON(w, http.StatusOK, infoAnswer{ServerInfo: in, Ingest: s.watch.snapshot(), MaxUpload: s.cfg.MaxUpload, MaxPixels: s.cfg.MaxPixels})
 }
 
 // intParam reads an integer query parameter in [lo, hi]; def when absent.
@@ -159,7 +159,7 @@ func boolParam(r *http.Request, name string) (bool, error) {
 }
 
 type listAnswer struct {
-	ListPage
+	types.ListPage
 	Offset  int    `json:"offset"`
 	Limit   int    `json:"limit"`
 	Cluster *int32 `json:"cluster,omitempty"`
@@ -176,15 +176,15 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return
 	}
-	o := ListOptions{Offset: off, Limit: lim}
+	o := types.ListOptions{Offset: off, Limit: lim}
 	if _, ok := r.URL.Query()["cluster"]; ok {
-		c, err := intParam(r, "cluster", 0, int(NoLabel), MaxClusterK-1)
+		c, err := intParam(r, "cluster", 0, int(types.NoLabel), MaxClusterK-1)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "%v (-1 lists images without a label)", err)
 			return
 		}
 		l := int32(c)
-		o.Cluster = &l
+		o.Label = &l
 	}
 	page, err := s.b.List(r.Context(), o)
 	if err != nil {
@@ -192,16 +192,16 @@ func (s *Server) listImages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if page.Images == nil {
-		page.Images = []Image{}
+		page.Images = []types.Image{}
 	}
 	w.Header().Set("Cache-Control", "no-cache")
-	writeJSON(w, http.StatusOK, listAnswer{ListPage: page, Offset: off, Limit: lim, Cluster: o.Cluster})
+	writeJSON(w, http.StatusOK, listAnswer{ListPage: page, Offset: off, Limit: lim, Cluster: o.Label})
 }
 
 // pathID reads and checks the {id} path segment.
 func pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
-	if err := vec.CheckID(id); err != nil {
+	if err := types.CheckID(id); err != nil {
 		writeError(w, http.StatusBadRequest, "%v", err)
 		return "", false
 	}
@@ -223,11 +223,11 @@ func (s *Server) image(w http.ResponseWriter, r *http.Request) {
 }
 
 type neighboursAnswer struct {
-	Query   string      `json:"query"`
-	QueryID string      `json:"query_id,omitempty"`
-	K       int         `json:"k"`
-	Exact   bool        `json:"exact"`
-	Results []Neighbour `json:"results"`
+	Query   string            `json:"query"`
+	QueryID string            `json:"query_id,omitempty"`
+	K       int               `json:"k"`
+	Exact   bool              `json:"exact"`
+	Results []types.Neighbour `json:"results"`
 }
 
 func searchParams(w http.ResponseWriter, r *http.Request) (k int, exact bool, ok bool) {
@@ -259,7 +259,7 @@ func (s *Server) neighbours(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res == nil {
-		res = []Neighbour{}
+		res = []types.Neighbour{}
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, neighboursAnswer{Query: id, QueryID: id, K: k, Exact: exact, Results: res})
@@ -324,7 +324,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if res == nil {
-		res = []Neighbour{}
+		res = []types.Neighbour{}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, neighboursAnswer{Query: name, K: k, Exact: exact, Results: res})
@@ -381,7 +381,7 @@ func (s *Server) clusters(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.Clusters == nil {
-		c.Clusters = []ClusterSize{}
+		c.Clusters = []types.ClusterSize{}
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, c)
@@ -420,7 +420,7 @@ func (s *Server) runCluster(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "k=%d is out of range (want 1 to %d)", *req.K, MaxClusterK)
 		return
 	}
-	o := ClusterOptions{K: *req.K, Seed: DefaultSeed}
+	o := types.ClusterRequest{K: *req.K, Seed: DefaultSeed}
 	if req.Seed != nil {
 		o.Seed = *req.Seed
 	}
@@ -435,7 +435,7 @@ func (s *Server) runCluster(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if c.Clusters == nil {
-		c.Clusters = []ClusterSize{}
+		c.Clusters = []types.ClusterSize{}
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, c)
@@ -448,7 +448,7 @@ func (s *Server) mapPoints(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if m.Points == nil {
-		m.Points = []MapPoint{}
+		m.Points = []types.MapPoint{}
 	}
 	w.Header().Set("Cache-Control", "no-cache")
 	writeJSON(w, http.StatusOK, m)
@@ -480,7 +480,7 @@ func thresholdParam(r *http.Request) (float64, error) {
 }
 
 type dupsAnswer struct {
-	Dups
+	types.Dups
 	Total  int `json:"total"` // groups in all; Groups holds [offset, offset+limit)
 	Offset int `json:"offset"`
 	Limit  int `json:"limit"`
@@ -510,7 +510,7 @@ func (s *Server) dups(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d.Groups == nil {
-		d.Groups = []DupGroup{}
+		d.Groups = []types.DupGroup{}
 	}
 	total := len(d.Groups)
 	d.Groups = d.Groups[min(off, total):min(off+lim, total)]

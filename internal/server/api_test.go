@@ -17,6 +17,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 type req struct {
@@ -117,7 +119,7 @@ func TestListImages(t *testing.T) {
 		t.Fatalf("past the end: %s", rec.Body.String())
 	}
 	// Filter by cluster.
-	if _, err := f.Cluster(t.Context(), ClusterOptions{K: 3}); err != nil {
+	if _, err := f.Cluster(t.Context(), types.ClusterRequest{K: 3}); err != nil {
 		t.Fatal(err)
 	}
 	rec = get(t, h, "/api/v1/images?cluster=1")
@@ -155,8 +157,8 @@ func TestImageRecord(t *testing.T) {
 	h := s.Handler()
 	rec := get(t, h, "/api/v1/images/2")
 	wantOK(t, rec)
-	im := decode[Image](t, rec)
-	if im.ID != "2" || im.SHA256 != f.imgs["2"].SHA256 || im.Width == 0 || im.Label != NoLabel {
+	im := decode[types.Image](t, rec)
+	if im.ID != "2" || im.SHA256 != f.imgs["2"].SHA256 || im.Width == 0 || im.Label != types.NoLabel {
 		t.Fatalf("record %+v", im)
 	}
 	wantError(t, get(t, h, "/api/v1/images/nope"), http.StatusNotFound, `no stored image has id "nope"`)
@@ -166,7 +168,7 @@ func TestImageRecord(t *testing.T) {
 	}
 	rec = get(t, h, "/api/v1/images/"+url.PathEscape("sub/7"))
 	wantOK(t, rec)
-	if decode[Image](t, rec).ID != "sub/7" {
+	if decode[types.Image](t, rec).ID != "sub/7" {
 		t.Fatal(rec.Body.String())
 	}
 	wantError(t, get(t, h, "/api/v1/images/%00"), http.StatusBadRequest, "NUL byte")
@@ -345,13 +347,13 @@ func TestCluster(t *testing.T) {
 	h := s.Handler()
 	rec := get(t, h, "/api/v1/clusters")
 	wantOK(t, rec)
-	if c := decode[Clusters](t, rec); c.Run != nil || c.Clusters == nil {
+	if c := decode[types.Clusters](t, rec); c.Run != nil || c.Clusters == nil {
 		t.Fatalf("before clustering: %s", rec.Body.String())
 	}
 	js := map[string]string{"Content-Type": "application/json"}
 	rec = do(t, h, req{method: "POST", url: "/api/v1/clusters", body: []byte(`{"k": 3, "seed": 7}`), header: js})
 	wantOK(t, rec)
-	c := decode[Clusters](t, rec)
+	c := decode[types.Clusters](t, rec)
 	if c.Run == nil || c.Run.K != 3 || c.Run.Seed != 7 || len(c.Clusters) != 3 {
 		t.Fatalf("cluster answer %s", rec.Body.String())
 	}
@@ -367,10 +369,10 @@ func TestCluster(t *testing.T) {
 	}
 	rec = do(t, h, req{method: "POST", url: "/api/v1/clusters", body: []byte(`{"k": 2}`), header: map[string]string{"Content-Type": "application/json; charset=utf-8"}})
 	wantOK(t, rec)
-	if c := decode[Clusters](t, rec); c.Run.Seed != DefaultSeed {
+	if c := decode[types.Clusters](t, rec); c.Run.Seed != DefaultSeed {
 		t.Fatalf("default seed: %+v", c.Run)
 	}
-	if c := decode[Clusters](t, get(t, h, "/api/v1/clusters")); c.Run == nil || c.Run.K != 2 {
+	if c := decode[types.Clusters](t, get(t, h, "/api/v1/clusters")); c.Run == nil || c.Run.K != 2 {
 		t.Fatalf("GET after POST: %+v", c)
 	}
 
@@ -417,7 +419,7 @@ func TestMap(t *testing.T) {
 	s, _, _ := newTestServer(t, 7, Config{})
 	rec := get(t, s.Handler(), "/api/v1/map")
 	wantOK(t, rec)
-	if m := decode[Map](t, rec); len(m.Points) != 7 || m.Points[0].SHA256 == "" {
+	if m := decode[types.Map](t, rec); len(m.Points) != 7 || m.Points[0].SHA256 == "" {
 		t.Fatalf("map %s", rec.Body.String())
 	}
 }

@@ -25,7 +25,7 @@ import (
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/server"
-	"github.com/vecimg/vecimg/internal/server/appbackend"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 const chromium = "/usr/bin/chromium"
@@ -101,10 +101,10 @@ func api[T any](t *testing.T, method, u, ct string, body []byte) T {
 }
 
 type neighbours struct {
-	Results []server.Neighbour `json:"results"`
+	Results []types.Neighbour `json:"results"`
 }
 
-func ids(ns []server.Neighbour) []string {
+func ids(ns []types.Neighbour) []string {
 	out := make([]string, len(ns))
 	for i, n := range ns {
 		out[i] = n.ID
@@ -235,7 +235,7 @@ func (b *browser) hash() string { return eval[string](b, "location.hash") }
 // search with; it is not stored.
 func checkPage(t *testing.T, base, upload string, clusterK int) {
 	b := newBrowser(t, base)
-	info := api[server.Info](t, "GET", base+"/api/v1/info", "", nil)
+	info := api[types.ServerInfo](t, "GET", base+"/api/v1/info", "", nil)
 	if info.Count < 6 {
 		t.Fatalf("the page test needs a store of at least 6 images, got %d", info.Count)
 	}
@@ -252,7 +252,7 @@ func checkPage(t *testing.T, base, upload string, clusterK int) {
 		chromedp.Click(chromedp.CSS(`#cluster-form button`)),
 		chromedp.WaitVisible(chromedp.CSS(`.strip[data-label="0"]`)))
 	b.waitReady("#/")
-	cl := api[server.Clusters](t, "GET", base+"/api/v1/clusters", "", nil)
+	cl := api[types.Clusters](t, "GET", base+"/api/v1/clusters", "", nil)
 	if cl.Run == nil || cl.Run.K != clusterK {
 		t.Fatalf("the page's Cluster button did not run a clustering: %+v", cl)
 	}
@@ -336,7 +336,7 @@ func checkPage(t *testing.T, base, upload string, clusterK int) {
 	if len(gotSearch) == 0 || !slices.Equal(gotSearch, ids(wantSearch.Results)) {
 		t.Fatalf("search with %s shows %v, the API says %v", upload, gotSearch, ids(wantSearch.Results))
 	}
-	if n := api[server.Info](t, "GET", base+"/api/v1/info", "", nil).Count; n != info.Count {
+	if n := api[types.ServerInfo](t, "GET", base+"/api/v1/info", "", nil).Count; n != info.Count {
 		t.Fatalf("the uploaded image was stored: %d images, was %d", n, info.Count)
 	}
 	b.screenshot("search")
@@ -422,7 +422,7 @@ func checkPage(t *testing.T, base, upload string, clusterK int) {
 
 // dupsAnswer is GET /api/v1/dups.
 type dupsAnswer struct {
-	server.Dups
+	types.Dups
 	Total int `json:"total"`
 }
 
@@ -617,7 +617,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	b := appbackend.New(a, appbackend.Options{Model: app.ModelOptions{Weights: weights, NoDownload: true}})
+	b := app.NewServeBackend(a, app.ServeBackendOptions{Model: app.ModelOptions{Weights: weights, NoDownload: true}})
 	base := serve(t, b, server.Config{WatchDir: photos, Rescan: -1})
 
 	waitCount := func(n int, within time.Duration) {

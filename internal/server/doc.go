@@ -14,5 +14,6 @@
 // Media answers name images by stored id only; the file read is the path
 // the stored record holds, never one from the request.
 //
-// The package must not import cgo packages (embed) or badger directly.
+// The package imports no vecimg package but internal/types (the types the
+// Backend speaks), so it stays free of cgo (embed) and badger.
 package server

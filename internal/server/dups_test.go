@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // dupsServer is a fake store of 30 images (ten reds, greens and blues of
@@ -35,7 +37,7 @@ func TestDups(t *testing.T) {
 		d.Offset != 0 || d.Limit != DefaultDupLimit || d.Generation != want.Generation {
 		t.Fatalf("answer %+v, the backend says %d groups at %v", d, len(want.Groups), want.Threshold)
 	}
-	var identical *DupGroup
+	var identical *types.DupGroup
 	for i, g := range d.Groups {
 		if g.Group != i+1 || len(g.Members) < 2 || g.Members[0].ID != g.Keep || !g.Members[0].Keep || g.Members[0].Distance != 0 {
 			t.Fatalf("group %d: %+v (want rank %d, the kept member first at distance 0)", i, g, i+1)
@@ -84,7 +86,7 @@ func TestDups(t *testing.T) {
 	}
 }
 
-func memberIDs(g DupGroup) []string {
+func memberIDs(g types.DupGroup) []string {
 	out := make([]string, len(g.Members))
 	for i, m := range g.Members {
 		out[i] = m.ID

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // fakeBackend is an in-memory Backend: vectors are the mean colour of
@@ -27,7 +29,7 @@ import (
 type fakeBackend struct {
 	mu     sync.RWMutex
 	imgs   map[string]*fakeImage
-	run    *ClusterRun
+	run    *types.ClusterRun
 	runGen uint64 // store generation the run saw
 	gen    uint64
 	ingest func(ctx context.Context) // test hook run inside Ingest
@@ -35,7 +37,7 @@ type fakeBackend struct {
 }
 
 type fakeImage struct {
-	Image
+	types.Image
 	vec []float32
 }
 
@@ -75,8 +77,8 @@ func (f *fakeBackend) addFile(id, path string) error {
 	sum := sha256.Sum256(data)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.imgs[id] = &fakeImage{Image: Image{ID: id, Path: path, SHA256: hex.EncodeToString(sum[:]),
-		Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Label: NoLabel, Added: time.Now().UTC()}, vec: vecOf(img)}
+	f.imgs[id] = &fakeImage{Image: types.Image{ID: id, Path: path, SHA256: hex.EncodeToString(sum[:]),
+		Width: img.Bounds().Dx(), Height: img.Bounds().Dy(), Label: types.NoLabel, Added: time.Now().UTC()}, vec: vecOf(img)}
 	f.gen++
 	return nil
 }
@@ -90,36 +92,36 @@ func (f *fakeBackend) sortedIDs() []string {
 	return ids
 }
 
-func (f *fakeBackend) Info(ctx context.Context) (Info, error) {
+func (f *fakeBackend) Info(ctx context.Context) (types.ServerInfo, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return Info{Store: "fake", Count: len(f.imgs), Dim: 4, Model: "fake", Preset: "fake", Generation: f.gen, CanEmbed: true}, nil
+	return types.ServerInfo{Store: "fake", Count: len(f.imgs), Dim: 4, Model: "fake", Preset: "fake", Generation: f.gen, CanEmbed: true}, nil
 }
 
-func (f *fakeBackend) List(ctx context.Context, o ListOptions) (ListPage, error) {
+func (f *fakeBackend) List(ctx context.Context, o types.ListOptions) (types.ListPage, error) {
 	f.count("list")
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	var all []Image
+	var all []types.Image
 	for _, id := range f.sortedIDs() {
 		im := f.imgs[id]
-		if o.Cluster == nil || im.Label == *o.Cluster {
+		if o.Label == nil || im.Label == *o.Label {
 			all = append(all, im.Image)
 		}
 	}
-	p := ListPage{Total: len(all)}
+	p := types.ListPage{Total: len(all)}
 	if o.Offset < len(all) {
 		p.Images = all[o.Offset:min(len(all), o.Offset+o.Limit)]
 	}
 	return p, nil
 }
 
-func (f *fakeBackend) Image(ctx context.Context, id string) (Image, error) {
+func (f *fakeBackend) Image(ctx context.Context, id string) (types.Image, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	im, ok := f.imgs[id]
 	if !ok {
-		return Image{}, fmt.Errorf("%w: no stored image has id %q", ErrNotFound, id)
+		return types.Image{}, fmt.Errorf("%w: no stored image has id %q", ErrNotFound, id)
 	}
 	return im.Image, nil
 }
@@ -134,11 +136,11 @@ func cosDist(a, b []float32) float32 {
 	return float32(1 - d/math.Sqrt(na*nb))
 }
 
-func (f *fakeBackend) nearest(q []float32, k int, skip string) []Neighbour {
-	var res []Neighbour
+func (f *fakeBackend) nearest(q []float32, k int, skip string) []types.Neighbour {
+	var res []types.Neighbour
 	for id, im := range f.imgs {
 		if id != skip {
-			res = append(res, Neighbour{Image: im.Image, Distance: cosDist(q, im.vec)})
+			res = append(res, types.Neighbour{Image: im.Image, Distance: cosDist(q, im.vec)})
 		}
 	}
 	sort.Slice(res, func(i, j int) bool {
@@ -150,7 +152,7 @@ func (f *fakeBackend) nearest(q []float32, k int, skip string) []Neighbour {
 	return res[:min(k, len(res))]
 }
 
-func (f *fakeBackend) Neighbours(ctx context.Context, id string, k int, exact bool) ([]Neighbour, error) {
+func (f *fakeBackend) Neighbours(ctx context.Context, id string, k int, exact bool) ([]types.Neighbour, error) {
 	f.count("neighbours")
 	f.mu.RLock()
 	defer f.mu.RUnlock()
@@ -161,7 +163,7 @@ func (f *fakeBackend) Neighbours(ctx context.Context, id string, k int, exact bo
 	return f.nearest(im.vec, k, id), nil
 }
 
-func (f *fakeBackend) SearchImage(ctx context.Context, data []byte, name string, k int, exact bool) ([]Neighbour, error) {
+func (f *fakeBackend) SearchImage(ctx context.Context, data []byte, name string, k int, exact bool) ([]types.Neighbour, error) {
 	f.count("search")
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -172,21 +174,21 @@ func (f *fakeBackend) SearchImage(ctx context.Context, data []byte, name string,
 	return f.nearest(vecOf(img), k, ""), nil
 }
 
-func (f *fakeBackend) clustersLocked() Clusters {
-	c := Clusters{Run: f.run}
+func (f *fakeBackend) clustersLocked() types.Clusters {
+	c := types.Clusters{Run: f.run}
 	if f.run == nil {
 		return c
 	}
 	sizes := map[int32]int{}
 	for _, im := range f.imgs {
-		if im.Label == NoLabel {
+		if im.Label == types.NoLabel {
 			c.Unlabelled++
 		} else {
 			sizes[im.Label]++
 		}
 	}
 	for l := range int32(f.run.K) {
-		c.Clusters = append(c.Clusters, ClusterSize{Label: l, Size: sizes[l]})
+		c.Clusters = append(c.Clusters, types.ClusterSize{Label: l, Size: sizes[l]})
 	}
 	sort.Slice(c.Clusters, func(i, j int) bool { return c.Clusters[i].Size > c.Clusters[j].Size })
 	r := *f.run
@@ -195,19 +197,19 @@ func (f *fakeBackend) clustersLocked() Clusters {
 	return c
 }
 
-func (f *fakeBackend) Clusters(ctx context.Context) (Clusters, error) {
+func (f *fakeBackend) Clusters(ctx context.Context) (types.Clusters, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	return f.clustersLocked(), nil
 }
 
 // Cluster labels images by their dominant colour channel, modulo k.
-func (f *fakeBackend) Cluster(ctx context.Context, o ClusterOptions) (Clusters, error) {
+func (f *fakeBackend) Cluster(ctx context.Context, o types.ClusterRequest) (types.Clusters, error) {
 	f.count("cluster")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if o.K > len(f.imgs) {
-		return Clusters{}, fmt.Errorf("%w: k=%d is more than the %d stored images", ErrInvalid, o.K, len(f.imgs))
+		return types.Clusters{}, fmt.Errorf("%w: k=%d is more than the %d stored images", ErrInvalid, o.K, len(f.imgs))
 	}
 	for _, im := range f.imgs {
 		best := 0
@@ -218,28 +220,28 @@ func (f *fakeBackend) Cluster(ctx context.Context, o ClusterOptions) (Clusters, 
 		}
 		im.Label = int32(best % o.K)
 	}
-	f.run = &ClusterRun{K: o.K, Seed: int64(o.Seed), At: time.Now().UTC()}
+	f.run = &types.ClusterRun{K: o.K, Seed: int64(o.Seed), At: time.Now().UTC()}
 	f.runGen = f.gen
 	return f.clustersLocked(), nil
 }
 
-func (f *fakeBackend) Map(ctx context.Context) (Map, error) {
+func (f *fakeBackend) Map(ctx context.Context) (types.Map, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	m := Map{Generation: f.gen, Explained: [2]float64{0.6, 0.3}}
+	m := types.Map{Generation: f.gen, Explained: [2]float64{0.6, 0.3}}
 	for _, id := range f.sortedIDs() {
 		im := f.imgs[id]
-		m.Points = append(m.Points, MapPoint{ID: id, X: im.vec[0] - im.vec[2], Y: im.vec[1], Label: im.Label, SHA256: im.SHA256})
+		m.Points = append(m.Points, types.MapPoint{ID: id, X: im.vec[0] - im.vec[2], Y: im.vec[1], Label: im.Label, SHA256: im.SHA256})
 	}
 	return m, nil
 }
 
-func (f *fakeBackend) Ingest(ctx context.Context, dir string, progress func(IngestProgress)) (IngestReport, error) {
+func (f *fakeBackend) Ingest(ctx context.Context, dir string, progress func(types.IngestProgress)) (types.IngestReport, error) {
 	f.count("ingest")
 	if f.ingest != nil {
 		f.ingest(ctx)
 	}
-	var rep IngestReport
+	var rep types.IngestReport
 	var files []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -260,11 +262,11 @@ func (f *fakeBackend) Ingest(ctx context.Context, dir string, progress func(Inge
 		if have {
 			rep.Present++
 		} else if err := f.addFile(id, p); err != nil {
-			rep.Bad = append(rep.Bad, BadFile{Path: p, Reason: err.Error()})
+			rep.Bad = append(rep.Bad, types.BadFile{Path: p, Reason: err.Error()})
 		} else {
 			rep.Stored++
 		}
-		progress(IngestProgress{Total: rep.Total, Done: i + 1, Bad: len(rep.Bad)})
+		progress(types.IngestProgress{Total: rep.Total, Done: i + 1, Bad: len(rep.Bad)})
 	}
 	return rep, nil
 }
@@ -326,7 +328,7 @@ const fakeDupThreshold = 0.004
 // Dups groups byte-identical images (same SHA-256), then the others whose
 // vectors are within threshold of one another (all pairs, connected
 // components). Keep: largest area, then smallest id.
-func (f *fakeBackend) Dups(ctx context.Context, threshold float64) (Dups, error) {
+func (f *fakeBackend) Dups(ctx context.Context, threshold float64) (types.Dups, error) {
 	f.count("dups")
 	if threshold == 0 {
 		threshold = fakeDupThreshold
@@ -334,7 +336,7 @@ func (f *fakeBackend) Dups(ctx context.Context, threshold float64) (Dups, error)
 	f.mu.RLock()
 	defer f.mu.RUnlock()
 	ids := f.sortedIDs()
-	out := Dups{Threshold: threshold, Images: len(ids), Generation: f.gen, Groups: []DupGroup{}}
+	out := types.Dups{Threshold: threshold, Images: len(ids), Generation: f.gen, Groups: []types.DupGroup{}}
 	better := func(a, b string) bool {
 		x, y := f.imgs[a], f.imgs[b]
 		if ax, ay := x.Width*x.Height, y.Width*y.Height; ax != ay {
@@ -350,10 +352,10 @@ func (f *fakeBackend) Dups(ctx context.Context, threshold float64) (Dups, error)
 			return 1
 		})
 		keep := f.imgs[members[0]]
-		g := DupGroup{Kind: kind, Keep: keep.ID}
+		g := types.DupGroup{Kind: kind, Keep: keep.ID}
 		for _, id := range members {
 			im := f.imgs[id]
-			g.Members = append(g.Members, DupMember{ID: id, Path: im.Path, Width: im.Width, Height: im.Height,
+			g.Members = append(g.Members, types.DupMember{ID: id, Path: im.Path, Width: im.Width, Height: im.Height,
 				Keep: id == keep.ID, Distance: max(0, cosDist(keep.vec, im.vec))})
 		}
 		out.Groups = append(out.Groups, g)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/disintegration/imaging"
 
-	"github.com/vecimg/vecimg/internal/fsutil"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // Media answers serve only stored images: the file is the one the stored
@@ -27,7 +27,7 @@ import (
 
 func etagOf(sha, kind string) string { return `"` + sha + kind + `"` }
 
-func cacheHeaders(w http.ResponseWriter, r *http.Request, img Image, etag string) {
+func cacheHeaders(w http.ResponseWriter, r *http.Request, img types.Image, etag string) {
 	h := w.Header()
 	h.Set("ETag", etag)
 	if v := r.URL.Query().Get("v"); v != "" && strings.HasPrefix(img.SHA256, v) && len(v) >= 8 {
@@ -48,15 +48,15 @@ func notModified(r *http.Request, etag string) bool {
 	return false
 }
 
-func (s *Server) storedImage(w http.ResponseWriter, r *http.Request) (Image, bool) {
+func (s *Server) storedImage(w http.ResponseWriter, r *http.Request) (types.Image, bool) {
 	id, ok := pathID(w, r)
 	if !ok {
-		return Image{}, false
+		return types.Image{}, false
 	}
 	img, err := s.b.Image(r.Context(), id)
 	if err != nil {
 		s.backendError(w, r, err)
-		return Image{}, false
+		return types.Image{}, false
 	}
 	return img, true
 }
@@ -70,7 +70,7 @@ var errOutside = errors.New("leads outside the folder it was ingested from")
 // ingested from (the path less the id, or the file's own folder when the
 // two do not match), unless the server follows links: a link placed in a
 // watched folder must not serve files from elsewhere on the host.
-func (s *Server) sourcePath(img Image) (string, error) {
+func (s *Server) sourcePath(img types.Image) (string, error) {
 	if s.cfg.FollowLinks {
 		return img.Path, nil
 	}
@@ -86,13 +86,13 @@ func (s *Server) sourcePath(img Image) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !fsutil.Inside(realRoot, real) {
+	if !types.Inside(realRoot, real) {
 		return "", fmt.Errorf("%w (%s is %s)", errOutside, img.Path, real)
 	}
 	return real, nil
 }
 
-func sourceGone(w http.ResponseWriter, img Image, err error) {
+func sourceGone(w http.ResponseWriter, img types.Image, err error) {
 	if errors.Is(err, errOutside) {
 		writeError(w, http.StatusForbidden, "the file of %s %v; it is not served (vecimg serve --follow-links serves it)", img.ID, err)
 		return

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // connState, when set (by tests, before a server starts), sees the
@@ -18,10 +20,10 @@ var connState func(net.Conn, http.ConnState)
 
 // Defaults for Config's zero fields.
 const (
-	DefaultAddr      = "127.0.0.1:8080"
+	DefaultAddr      = types.DefaultAddr
 	DefaultMaxUpload = 32 << 20
 	DefaultMaxPixels = 100_000_000
-	DefaultRescan    = 30 * time.Second
+	DefaultRescan    = types.DefaultRescan
 	DefaultThumbSize = 256
 	// DrainTimeout bounds how long a stopping server waits for requests in
 	// flight.

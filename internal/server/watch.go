@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // settle is how long the watch waits after the last file event before it
@@ -25,14 +27,14 @@ type watchState struct {
 	mu      sync.Mutex
 	Dir     string
 	snap    watchSnapshot
-	seenBad map[BadFile]bool // logged once, not on every rescan
+	seenBad map[types.BadFile]bool // logged once, not on every rescan
 }
 
-func (w *watchState) firstBad(b BadFile) bool {
+func (w *watchState) firstBad(b types.BadFile) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.seenBad == nil {
-		w.seenBad = map[BadFile]bool{}
+		w.seenBad = map[types.BadFile]bool{}
 	}
 	if w.seenBad[b] || len(w.seenBad) > 10000 {
 		return false
@@ -42,15 +44,15 @@ func (w *watchState) firstBad(b BadFile) bool {
 }
 
 type watchSnapshot struct {
-	Dir      string          `json:"dir,omitempty"`
-	Running  bool            `json:"running"`
-	Progress *IngestProgress `json:"progress,omitempty"` // of the run in progress
-	Last     *IngestReport   `json:"last,omitempty"`     // the last finished run
-	LastErr  string          `json:"last_error,omitempty"`
-	Runs     int             `json:"runs"`     // finished runs
-	Stored   int             `json:"stored"`   // images stored by all runs
-	Watching bool            `json:"watching"` // file events are watched (else rescans only)
-	LastAt   *time.Time      `json:"last_at,omitempty"`
+	Dir      string                `json:"dir,omitempty"`
+	Running  bool                  `json:"running"`
+	Progress *types.IngestProgress `json:"progress,omitempty"` // of the run in progress
+	Last     *types.IngestReport   `json:"last,omitempty"`     // the last finished run
+	LastErr  string                `json:"last_error,omitempty"`
+	Runs     int                   `json:"runs"`     // finished runs
+	Stored   int                   `json:"stored"`   // images stored by all runs
+	Watching bool                  `json:"watching"` // file events are watched (else rescans only)
+	LastAt   *time.Time            `json:"last_at,omitempty"`
 }
 
 func (w *watchState) snapshot() watchSnapshot {
@@ -210,10 +212,10 @@ func (s *Server) addTree(fw *fsnotify.Watcher, dir string) {
 func (s *Server) ingestOnce(ctx context.Context, dir string) bool {
 	s.watch.update(func(ws *watchSnapshot) {
 		ws.Running = true
-		ws.Progress = &IngestProgress{}
+		ws.Progress = &types.IngestProgress{}
 	})
 	start := time.Now()
-	rep, err := s.b.Ingest(ctx, dir, func(p IngestProgress) {
+	rep, err := s.b.Ingest(ctx, dir, func(p types.IngestProgress) {
 		s.watch.update(func(ws *watchSnapshot) { ws.Progress = &p })
 	})
 	now := time.Now()

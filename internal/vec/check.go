@@ -4,34 +4,26 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
+
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // Limits shared by every package that accepts ids or vectors.
 const (
-	MaxIDLen = 4096    // bytes in an id
-	MaxDim   = 1 << 20 // values in a vector
+	MaxIDLen = types.MaxIDLen // bytes in an id
+	MaxDim   = 1 << 20        // values in a vector
 )
 
 // Sentinel errors; the errors returned below wrap one of them.
 var (
-	ErrBadID     = errors.New("invalid id")
+	ErrBadID     = types.ErrBadID
 	ErrBadVector = errors.New("invalid vector")
 )
 
 // CheckID reports why id cannot be used, or nil: it must be non-empty, at
-// most MaxIDLen bytes and hold no NUL byte.
-func CheckID(id string) error {
-	switch {
-	case id == "":
-		return fmt.Errorf("%w: empty id", ErrBadID)
-	case len(id) > MaxIDLen:
-		return fmt.Errorf("%w: %.40q… is %d bytes, more than %d", ErrBadID, id, len(id), MaxIDLen)
-	case strings.IndexByte(id, 0) >= 0:
-		return fmt.Errorf("%w: %q contains a NUL byte", ErrBadID, id)
-	}
-	return nil
-}
+// most MaxIDLen bytes and hold no NUL byte (the rule of types.CheckID, which
+// the front ends apply too).
+func CheckID(id string) error { return types.CheckID(id) }
 
 // Check reports why v cannot be used as a vector of dim values, or nil: the
 // length must be dim (dim ≤ 0 skips that test), every value finite, and at

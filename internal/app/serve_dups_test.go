@@ -1,4 +1,4 @@
-package appbackend_test
+package app_test
 
 import (
 	"context"
@@ -14,17 +14,17 @@ import (
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/server"
-	"github.com/vecimg/vecimg/internal/server/appbackend"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 type dupsAnswer struct {
-	server.Dups
+	types.Dups
 	Total  int `json:"total"`
 	Offset int `json:"offset"`
 	Limit  int `json:"limit"`
 }
 
-func memberIDs(ms []server.DupMember) []string {
+func memberIDs(ms []types.DupMember) []string {
 	out := make([]string, len(ms))
 	for i, m := range ms {
 		out[i] = m.ID
@@ -55,23 +55,23 @@ func TestDupsOnAStore(t *testing.T) {
 	needRuntime(t)
 	dir := t.TempDir()
 	photos := filepath.Join(dir, "photos")
-	entries, err := os.ReadDir("../testdata/photos")
+	entries, err := os.ReadDir("../server/testdata/photos")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		copyTo(t, filepath.Join("../testdata/photos", e.Name()), filepath.Join(photos, e.Name()))
+		copyTo(t, filepath.Join("../server/testdata/photos", e.Name()), filepath.Join(photos, e.Name()))
 	}
-	copyTo(t, "../testdata/photos/121.jpg", filepath.Join(photos, "copy-of-121.jpg"))
-	weights, _ := filepath.Abs("../../../embed/vgg/testdata/vgg16_w32_zip.pth")
+	copyTo(t, "../server/testdata/photos/121.jpg", filepath.Join(photos, "copy-of-121.jpg"))
+	weights, _ := filepath.Abs("../../embed/vgg/testdata/vgg16_w32_zip.pth")
 	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(dir, "s.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b := appbackend.New(a, appbackend.Options{Model: app.ModelOptions{Weights: weights, NoDownload: true}})
+	b := app.NewServeBackend(a, app.ServeBackendOptions{Model: app.ModelOptions{Weights: weights, NoDownload: true}})
 	ctx := context.Background()
-	if rep, err := b.Ingest(ctx, photos, func(server.IngestProgress) {}); err != nil || rep.Stored+rep.Copied != len(entries)+1 {
+	if rep, err := b.Ingest(ctx, photos, func(types.IngestProgress) {}); err != nil || rep.Stored+rep.Copied != len(entries)+1 {
 		t.Fatalf("ingest: %+v, %v", rep, err)
 	}
 	h := server.New(b, server.Config{}).Handler()
@@ -130,8 +130,8 @@ func TestDupsOnAStore(t *testing.T) {
 	}
 
 	// A new image changes the generation: computed again.
-	copyTo(t, "../testdata/photos/527.jpg", filepath.Join(photos, "more", "copy-of-527.jpg"))
-	if _, err := b.Ingest(ctx, photos, func(server.IngestProgress) {}); err != nil {
+	copyTo(t, "../server/testdata/photos/527.jpg", filepath.Join(photos, "more", "copy-of-527.jpg"))
+	if _, err := b.Ingest(ctx, photos, func(types.IngestProgress) {}); err != nil {
 		t.Fatal(err)
 	}
 	after := decode[dupsAnswer](t, call(t, h, "GET", "/api/v1/dups", "", ""), 200)
@@ -149,8 +149,8 @@ func TestDupsOnAStore(t *testing.T) {
 	}
 }
 
-func groupsEqual(a, b []server.DupGroup) bool {
-	return slices.EqualFunc(a, b, func(x, y server.DupGroup) bool {
+func groupsEqual(a, b []types.DupGroup) bool {
+	return slices.EqualFunc(a, b, func(x, y types.DupGroup) bool {
 		return x.Group == y.Group && x.Kind == y.Kind && x.Keep == y.Keep && reflect.DeepEqual(x.Members, y.Members)
 	})
 }
@@ -159,7 +159,7 @@ func groupsEqual(a, b []server.DupGroup) bool {
 // up (its context ends) leaves nothing behind; a removal recomputes.
 func TestDupsCacheShared(t *testing.T) {
 	a, _ := importedStore(t, 60) // three tight groups of 20 vectors
-	b := appbackend.New(a, appbackend.Options{})
+	b := app.NewServeBackend(a, app.ServeBackendOptions{})
 	ctx := context.Background()
 
 	gone, cancel := context.WithCancel(ctx)
@@ -169,12 +169,12 @@ func TestDupsCacheShared(t *testing.T) {
 	}
 
 	// Hold the computation back until all requests wait for it.
-	release := appbackend.HoldDupsRun(b)
+	release := app.HoldDupsRun(b)
 	waitFor := func(n int) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); appbackend.DupsWaiters(b, 0.05) != n; {
+		for deadline := time.Now().Add(10 * time.Second); app.DupsWaiters(b, 0.05) != n; {
 			if time.Now().After(deadline) {
-				t.Fatalf("%d requests wait for the computation, want %d", appbackend.DupsWaiters(b, 0.05), n)
+				t.Fatalf("%d requests wait for the computation, want %d", app.DupsWaiters(b, 0.05), n)
 			}
 			time.Sleep(time.Millisecond)
 		}
@@ -192,7 +192,7 @@ func TestDupsCacheShared(t *testing.T) {
 
 	const n = 8
 	var wg sync.WaitGroup
-	res := make([]server.Dups, n)
+	res := make([]types.Dups, n)
 	errs := make([]error, n)
 	for i := range n {
 		wg.Add(1)

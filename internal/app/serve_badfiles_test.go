@@ -1,4 +1,4 @@
-package appbackend_test
+package app_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/server"
-	"github.com/vecimg/vecimg/internal/server/appbackend"
+	"github.com/vecimg/vecimg/internal/types"
 )
 
 // Bad files reach the server's progress as events, counted without a lock
@@ -25,15 +25,15 @@ func TestIngestCountsBadFiles(t *testing.T) {
 	for i := range 24 {
 		os.WriteFile(filepath.Join(imgs, fmt.Sprintf("bad%02d.jpg", i)), []byte("not an image"), 0o644)
 	}
-	weights, _ := filepath.Abs("../../../embed/vgg/testdata/vgg16_w32_zip.pth")
+	weights, _ := filepath.Abs("../../embed/vgg/testdata/vgg16_w32_zip.pth")
 	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(dir, "s.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b := appbackend.New(a, appbackend.Options{Model: app.ModelOptions{Weights: weights}, Batch: 2, Workers: 4})
-	var last server.IngestProgress
-	rep, err := b.Ingest(context.Background(), imgs, func(p server.IngestProgress) { last = p })
+	b := app.NewServeBackend(a, app.ServeBackendOptions{Model: app.ModelOptions{Weights: weights}, Batch: 2, Workers: 4})
+	var last types.IngestProgress
+	rep, err := b.Ingest(context.Background(), imgs, func(p types.IngestProgress) { last = p })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestInfoOfMissingStoreHasNoCreated(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	h := server.New(appbackend.New(a, appbackend.Options{}), server.Config{}).Handler()
+	h := server.New(app.NewServeBackend(a, app.ServeBackendOptions{}), server.Config{}).Handler()
 	rec := call(t, h, "GET", "/api/v1/info", "", "")
 	if rec.Code != 200 || strings.Contains(rec.Body.String(), "created") {
 		t.Fatalf("info of a missing store: %d %s", rec.Code, rec.Body.String())
@@ -62,7 +62,7 @@ func TestInfoOfMissingStoreHasNoCreated(t *testing.T) {
 // words (k=…), never quoting a CLI flag (21.9).
 func TestAPIRefusalsAsDocumented(t *testing.T) {
 	a, _ := importedStore(t, 30)
-	h := server.New(appbackend.New(a, appbackend.Options{}), server.Config{}).Handler()
+	h := server.New(app.NewServeBackend(a, app.ServeBackendOptions{}), server.Config{}).Handler()
 	for _, c := range []struct{ method, url, ct, body, want string }{
 		{"GET", "/api/v1/images/3/neighbours?k=30", "", "", "k=30 is more than the 29 other stored images"},
 		{"POST", "/api/v1/clusters", "application/json", `{"k": 31}`, "k=31 is more than the 30 stored images"},
@@ -81,7 +81,7 @@ func TestAPIRefusalsAsDocumented(t *testing.T) {
 // Map points carry no empty sha256 (issue 21, polish).
 func TestMapHasNoEmptyHashes(t *testing.T) {
 	a, _ := importedStore(t, 30)
-	h := server.New(appbackend.New(a, appbackend.Options{}), server.Config{}).Handler()
+	h := server.New(app.NewServeBackend(a, app.ServeBackendOptions{}), server.Config{}).Handler()
 	rec := call(t, h, "GET", "/api/v1/map", "", "")
 	if rec.Code != 200 || strings.Contains(rec.Body.String(), `"sha256":""`) || !strings.Contains(rec.Body.String(), `"points"`) {
 		t.Fatalf("map: %d %.300s", rec.Code, rec.Body.String())

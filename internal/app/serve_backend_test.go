@@ -1,4 +1,4 @@
-package appbackend_test
+package app_test
 
 import (
 	"bytes"
@@ -18,12 +18,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/npz"
 	"github.com/vecimg/vecimg/internal/server"
-	"github.com/vecimg/vecimg/internal/server/appbackend"
+	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -113,13 +112,13 @@ func decode[T any](t *testing.T, rec *httptest.ResponseRecorder, status int) T {
 }
 
 type listAnswer struct {
-	Total  int            `json:"total"`
-	Images []server.Image `json:"images"`
+	Total  int           `json:"total"`
+	Images []types.Image `json:"images"`
 }
 
 type nbAnswer struct {
-	QueryID string             `json:"query_id"`
-	Results []server.Neighbour `json:"results"`
+	QueryID string            `json:"query_id"`
+	Results []types.Neighbour `json:"results"`
 }
 
 type errAnswer struct {
@@ -131,9 +130,9 @@ type errAnswer struct {
 // writes, listing is in natural id order.
 func TestAPIOnAStore(t *testing.T) {
 	a, _ := importedStore(t, 60)
-	h := server.New(appbackend.New(a, appbackend.Options{}), server.Config{}).Handler()
+	h := server.New(app.NewServeBackend(a, app.ServeBackendOptions{}), server.Config{}).Handler()
 
-	info := decode[server.Info](t, call(t, h, "GET", "/api/v1/info", "", ""), 200)
+	info := decode[types.ServerInfo](t, call(t, h, "GET", "/api/v1/info", "", ""), 200)
 	if info.Count != 60 || info.Dim != 16 || info.CanEmbed || !strings.Contains(info.EmbedWhy, "imported") {
 		t.Fatalf("info %+v", info)
 	}
@@ -145,7 +144,7 @@ func TestAPIOnAStore(t *testing.T) {
 	if page.Total != 60 || !slices.Equal(got, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"}) {
 		t.Fatalf("first page (natural order): total %d, %v", page.Total, got)
 	}
-	if im := page.Images[0]; im.Label != server.NoLabel || im.SHA256 == "" || !strings.Contains(im.Path, "v.npz#") {
+	if im := page.Images[0]; im.Label != types.NoLabel || im.SHA256 == "" || !strings.Contains(im.Path, "v.npz#") {
 		t.Fatalf("record %+v", im)
 	}
 
@@ -182,7 +181,7 @@ func TestAPIOnAStore(t *testing.T) {
 		t.Fatalf("thumb of an imported record: %s", e.Error)
 	}
 	// No model: an upload is refused with 503 and the reason.
-	png := mustRead(t, "../../../testdata/images/1.png")
+	png := mustRead(t, "../../testdata/images/1.png")
 	rec := call(t, h, "POST", "/api/v1/search?k=3", "image/png", string(png))
 	if e := decode[errAnswer](t, rec, 503); !strings.Contains(e.Error, "imported vectors") {
 		t.Fatalf("upload on an imported store: %s", e.Error)
@@ -190,7 +189,7 @@ func TestAPIOnAStore(t *testing.T) {
 
 	// Clustering from the API writes the same labels as `vecimg cluster`
 	// with the same k and seed.
-	cl := decode[server.Clusters](t, call(t, h, "POST", "/api/v1/clusters", "application/json", `{"k": 3, "seed": 5}`), 200)
+	cl := decode[types.Clusters](t, call(t, h, "POST", "/api/v1/clusters", "application/json", `{"k": 3, "seed": 5}`), 200)
 	if cl.Run == nil || cl.Run.K != 3 || cl.Run.Seed != 5 || len(cl.Clusters) != 3 || cl.Unlabelled != 0 {
 		t.Fatalf("clusters %+v", cl)
 	}
@@ -204,16 +203,14 @@ func TestAPIOnAStore(t *testing.T) {
 	// labels.
 	nb := decode[nbAnswer](t, call(t, h, "GET", "/api/v1/images/10/neighbours?k=5", "", ""), 200)
 	for _, r := range nb.Results {
-		if r.Label != apiLabels[r.ID] || r.Label == server.NoLabel {
+		if r.Label != apiLabels[r.ID] || r.Label == types.NoLabel {
 			t.Fatalf("neighbour %s after clustering has label %d, the store %d", r.ID, r.Label, apiLabels[r.ID])
 		}
 	}
-	if im := decode[server.Image](t, call(t, h, "GET", "/api/v1/images/10", "", ""), 200); im.Label != apiLabels["10"] {
+	if im := decode[types.Image](t, call(t, h, "GET", "/api/v1/images/10", "", ""), 200); im.Label != apiLabels["10"] {
 		t.Fatalf("record of 10 after clustering: label %d, the store %d", im.Label, apiLabels["10"])
 	}
-	p := cluster.DefaultOptions(3)
-	p.Seed = 5
-	if _, err := a.Cluster(context.Background(), app.ClusterOptions{Params: p}); err != nil {
+	if _, err := a.Cluster(context.Background(), app.ClusterOptions{Params: types.ClusterParams{K: 3, Seed: 5}}); err != nil {
 		t.Fatal(err)
 	}
 	if cliLabels := labels(t, a); !mapsEqual(apiLabels, cliLabels) {
@@ -233,7 +230,7 @@ func TestAPIOnAStore(t *testing.T) {
 		t.Fatalf("k above the count: %s", e.Error)
 	}
 
-	m := decode[server.Map](t, call(t, h, "GET", "/api/v1/map", "", ""), 200)
+	m := decode[types.Map](t, call(t, h, "GET", "/api/v1/map", "", ""), 200)
 	if len(m.Points) != 60 || m.Explained[0] <= m.Explained[1] || m.Explained[0]+m.Explained[1] < 0.9 {
 		t.Fatalf("map: %d points, explained %v (three tight groups lie in a plane)", len(m.Points), m.Explained)
 	}
@@ -350,16 +347,16 @@ func TestIngestStopCommitsInFlight(t *testing.T) {
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
 	writePNGs(t, imgs, 48)
-	weights, _ := filepath.Abs("../../../embed/vgg/testdata/vgg16_w32_zip.pth")
+	weights, _ := filepath.Abs("../../embed/vgg/testdata/vgg16_w32_zip.pth")
 	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(dir, "s.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b := appbackend.New(a, appbackend.Options{Model: app.ModelOptions{Weights: weights}, Batch: 4})
+	b := app.NewServeBackend(a, app.ServeBackendOptions{Model: app.ModelOptions{Weights: weights}, Batch: 4})
 	ctx, cancel := context.WithCancel(context.Background())
 	atStop := -1
-	rep, err := b.Ingest(ctx, imgs, func(p server.IngestProgress) {
+	rep, err := b.Ingest(ctx, imgs, func(p types.IngestProgress) {
 		if atStop < 0 && p.Done > 0 {
 			atStop = p.Done // the first committed batch: stop now
 			cancel()
@@ -376,7 +373,7 @@ func TestIngestStopCommitsInFlight(t *testing.T) {
 		t.Fatalf("stop after %d files: %d reported stored, %d in the store (want the batches in flight committed, not all 48)", atStop, rep.Stored, info.Count)
 	}
 	t.Logf("stop requested after %d images; %d committed", atStop, rep.Stored)
-	rep2, err := b.Ingest(context.Background(), imgs, func(server.IngestProgress) {})
+	rep2, err := b.Ingest(context.Background(), imgs, func(types.IngestProgress) {})
 	if err != nil || rep2.Present != rep.Stored || rep2.Stored != 48-rep.Stored {
 		t.Fatalf("second run: %+v, %v", rep2, err)
 	}
@@ -391,15 +388,15 @@ func TestQueriesDuringIngest(t *testing.T) {
 	os.MkdirAll(first, 0o755)
 	os.MkdirAll(second, 0o755)
 	writePNGs(t, first, 12)
-	weights, _ := filepath.Abs("../../../embed/vgg/testdata/vgg16_w32_zip.pth")
+	weights, _ := filepath.Abs("../../embed/vgg/testdata/vgg16_w32_zip.pth")
 	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(dir, "s.db")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b := appbackend.New(a, appbackend.Options{Model: app.ModelOptions{Weights: weights}, Batch: 2})
+	b := app.NewServeBackend(a, app.ServeBackendOptions{Model: app.ModelOptions{Weights: weights}, Batch: 2})
 	ctx := context.Background()
-	if _, err := b.Ingest(ctx, first, func(server.IngestProgress) {}); err != nil {
+	if _, err := b.Ingest(ctx, first, func(types.IngestProgress) {}); err != nil {
 		t.Fatal(err)
 	}
 	// The second folder's files get other names: n.png → 100+n.png.
@@ -414,7 +411,7 @@ func TestQueriesDuringIngest(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := b.Ingest(ctx, second, func(server.IngestProgress) {})
+		_, err := b.Ingest(ctx, second, func(types.IngestProgress) {})
 		done <- err
 	}()
 	var queries int
@@ -434,7 +431,7 @@ func TestQueriesDuringIngest(t *testing.T) {
 			}
 			queries++
 		}
-		if _, err := b.List(ctx, server.ListOptions{Limit: 50}); err != nil {
+		if _, err := b.List(ctx, types.ListOptions{Limit: 50}); err != nil {
 			t.Fatal(err)
 		}
 	}
