@@ -64,8 +64,8 @@ type Sink interface {
 }
 
 // DefaultBatch is the number of images per inference batch when
-// IngestOptions.Batch is 0, and the --batch default: it suits a CPU (a GPU
-// is better fed 64–128; docs/gpu-and-cpu.md).
+// IngestOptions.Batch is 0 (the command line's default too): it suits a
+// CPU (a GPU is better fed 64–128; docs/gpu-and-cpu.md).
 const DefaultBatch = 16
 
 // IngestOptions configure Ingest.
