@@ -161,21 +161,19 @@ func (x *Index) searchLayer(c *searchCtx, q *query, eps []cand, ef, lc int) {
 		if c.res.len() > 0 && cur.d > c.res.top().d {
 			break
 		}
+		// Every unvisited neighbour's code is requested before the first
+		// distance, so that the misses overlap instead of following one
+		// another.
 		nb := c.batch[:0]
 		for _, t := range x.links(cur.s, lc) {
 			if t < n && seen[t] != stamp {
 				seen[t] = stamp
 				nb = append(nb, t)
+				x.prefetch(t)
 			}
 		}
 		c.batch = nb
-		if len(nb) > 0 {
-			x.prefetch(nb[0])
-		}
-		for i, t := range nb {
-			if i+1 < len(nb) {
-				x.prefetch(nb[i+1])
-			}
+		for _, t := range nb {
 			d := x.dist(q, t)
 			if c.res.len() < ef || d < c.res.top().d {
 				e := cand{d, t}
