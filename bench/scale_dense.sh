@@ -14,9 +14,10 @@
 #      bench/scale_truth.py: their exact float32 top 10 (numpy);
 #   3. `import` (index included) with base, then with new, each into its own
 #      store: wall time and peak RSS (the base store is deleted afterwards);
-#   4. the index build alone, base then new, on the same store (index file
-#      removed before each; the first `similar` builds it): wall time; the new
-#      build includes its ef tuning. base's `similar --check` after its build;
+#   4. the index build alone, base then new, on the same store (base's, which
+#      both can read; index file removed before each; the first `similar`
+#      builds it): wall time; the new build includes its ef tuning. base's
+#      `similar --check` after its build; then new's build on its own store;
 #   5. new: `similar --check --queries 200` (recall@10 against exact search,
 #      vectors read per query), `info`;
 #   6. cold `similar ID`, COLD_RUNS processes; cold `similar --exact ID`,
@@ -120,14 +121,20 @@ for b in base new; do
 	rm -rf "$run/$b.db" "$run/$b.db".hnsw*
 	timed "import-$b" "$bin" --db "$run/$b.db" import --model-name synth-dense "$dp-base.npz"
 done
-rm -rf "$run/base.db" "$run/base.db".hnsw*
 db=$run/new.db
+bdb=$run/base.db
 
-# ---- 4. the build alone, same store
-rm -f "$db".hnsw*
-timed build-base "$BASE" --db "$db" similar "${ids[0]}"
-timed check-base "$BASE" --db "$db" similar --check --queries 200 --json
+# ---- 4. the build alone, same store: base's store, which both binaries
+# read (a store this build writes has a newer schema than base reads; this
+# build opens an older one read-only without upgrading it). Then this
+# build's index on its own store for the steps below.
+rm -f "$bdb".hnsw*
+timed build-base "$BASE" --db "$bdb" similar "${ids[0]}"
+timed check-base "$BASE" --db "$bdb" similar --check --queries 200 --json
 jsonout check-base
+rm -f "$bdb".hnsw*
+timed build-new-same "$NEW" --db "$bdb" similar "${ids[0]}"
+rm -rf "$bdb" "$bdb".hnsw*
 rm -f "$db".hnsw*
 timed build-new "$NEW" --db "$db" similar "${ids[0]}"
 { grep -h -E '^ef [0-9]+ gives' "$run/build-new.err" || true; } | tail -1 | /usr/bin/python3 -c 'import json,sys; print(json.dumps({"step":"tuning","line":sys.stdin.read().strip()}))' >>"$results"

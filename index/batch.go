@@ -261,7 +261,7 @@ func (x *Index) insertChunk(slots []uint32) {
 	if x.entry != noSlot {
 		parallelFor(len(nodes), func(k int) {
 			c := x.getCtx()
-			x.nodeQuery(&c.q, nodes[k].s)
+			x.linkQuery(&c.q, nodes[k].s)
 			nodes[k].layers = x.candidates(c, &c.q, nodes[k].level, nil)
 			x.putCtx(c)
 		})
@@ -291,7 +291,7 @@ func (x *Index) insertChunk(slots []uint32) {
 		c := x.getCtx()
 		defer x.putCtx(c)
 		var q query
-		x.nodeQuery(&q, nd.s)
+		x.linkQuery(&q, nd.s)
 		var cands []cand
 		for lc := nd.level; lc >= 0; lc-- {
 			cands = cands[:0]

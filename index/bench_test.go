@@ -343,3 +343,75 @@ func BenchmarkDotCode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDotCode16 compares the integer construction kernel (VNNI where
+// the CPU has it, else AVX2) with the AVX2 float32 kernel it replaces while
+// building, and the portable loop, at code dimensions 256 and 4096.
+func BenchmarkDotCode16(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, n := range []int{256, 4096} {
+		w, c := linkCase(rng, n)
+		q := make([]int16, n)
+		quantQuery(q, w, c)
+		qf := gauss(rng, n, 1)
+		b.Run(fmt.Sprintf("n=%d/int16", n), func(b *testing.B) {
+			var s int32
+			for range b.N {
+				s += dotCode16(q, c)
+			}
+			sink32 = float32(s)
+		})
+		b.Run(fmt.Sprintf("n=%d/int16-go", n), func(b *testing.B) {
+			var s int32
+			for range b.N {
+				s += dotCode16Go(q, c)
+			}
+			sink32 = float32(s)
+		})
+		b.Run(fmt.Sprintf("n=%d/float32", n), func(b *testing.B) {
+			var s float32
+			for range b.N {
+				s += dotCode(qf, c)
+			}
+			sink32 = s
+		})
+		b.Run(fmt.Sprintf("n=%d/prepare-int16", n), func(b *testing.B) {
+			for range b.N {
+				quantQuery(q, w, c)
+			}
+		})
+		b.Run(fmt.Sprintf("n=%d/prepare-float32", n), func(b *testing.B) {
+			for range b.N {
+				scaleCode(qf, w, c)
+			}
+		})
+	}
+}
+
+var sink32 float32
+
+// BenchmarkProjectRows compares the blocked projection of a block of 16
+// vectors on 256 directions of 4096 (encoding) with one dot product at a
+// time.
+func BenchmarkProjectRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const dim, cdim = 4096, 256
+	basis := gauss(rng, dim*cdim, 1)
+	ys := make([][]float32, projBlock)
+	zs := make([][]float32, projBlock)
+	for j := range ys {
+		ys[j] = gauss(rng, dim, 1)
+		zs[j] = make([]float32, cdim)
+	}
+	for _, k := range []struct {
+		name string
+		f    func([]float32, int, int, [][]float32, [][]float32)
+	}{{"blocked", projectRows}, {"dot", projectRowsGo}} {
+		b.Run(k.name, func(b *testing.B) {
+			for range b.N {
+				k.f(basis, dim, cdim, ys, zs)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/projBlock, "µs/vector")
+		})
+	}
+}

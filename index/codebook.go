@@ -30,7 +30,11 @@ type codebook struct {
 	basis     []float32 // cdim rows of dim, orthonormal; nil for the identity
 	step      []float32 // cdim quantisation steps
 	step2     []float32 // cdim squared steps (derived, not saved)
-	variance  []float32 // cdim: variance of each component on the sample
+	// linkW[k] = step2[k]/linkS: a node's code times linkW, rounded, is its
+	// int16 query while building (linkQuery); derived, not saved.
+	linkW    []float32
+	linkS    float32
+	variance []float32 // cdim: variance of each component on the sample
 	// Training statistics.
 	trainN   int     // vectors in the sample
 	trainVar float64 // mean |y|² on the sample
@@ -56,9 +60,8 @@ func (cb *codebook) project(x, y, z []float32) (b float32, yy, zz float64) {
 		zz = yy
 		return
 	}
-	for k := range cb.cdim {
-		z[k] = dot(cb.row(k), y)
-	}
+	ys, zs := [1][]float32{y}, [1][]float32{z}
+	projectRows(cb.basis, cb.dim, cb.cdim, ys[:], zs[:])
 	zz = float64(dot(z, z))
 	return
 }
@@ -80,12 +83,7 @@ func (cb *codebook) projectBlock(xs, ys, zs [][]float32, bias []float32, yy, zz 
 		}
 	}
 	if !cb.identity() {
-		for k := range cb.cdim {
-			row := cb.row(k)
-			for j := range xs {
-				zs[j][k] = dot(row, ys[j])
-			}
-		}
+		projectRows(cb.basis, cb.dim, cb.cdim, ys[:len(xs)], zs[:len(xs)])
 	}
 	for j := range xs {
 		zz[j] = float64(dot(zs[j], zs[j]))
@@ -116,6 +114,10 @@ type query struct {
 	// hide is slot+1 of a node the walk must not visit (0: none): a
 	// stored vector searched as if it were not in the graph (tuning).
 	hide uint32
+	// iv, when not empty, is the integer form of a node's query
+	// (prepareLink): the approximate dot product is c0 + bias + is·Σ iv·c.
+	iv []int16
+	is float32
 }
 
 // prepare fills q from the unit vector x; y and z are scratch (dim, cdim).
@@ -126,6 +128,7 @@ func (cb *codebook) prepare(q *query, x, y, z []float32) {
 		q.v[k] = z[k] * cb.step[k]
 	}
 	q.c0 = cb.mu2 + b
+	q.iv = q.iv[:0]
 }
 
 // prepareCode fills q for the stored node with code c and bias b (the
@@ -135,13 +138,49 @@ func (cb *codebook) prepareCode(q *query, c []int8, b float32) {
 	scaleCode(q.v, cb.step2, c)
 	q.c0 = cb.mu2 + b
 	q.zn, q.rn, q.slack = 0, 0, 0
+	q.iv = q.iv[:0]
+}
+
+// prepareLink fills q for the stored node with code c and bias b in the
+// integer form used to link the graph: iv[k] = round(step²ₖ·cₖ / linkS),
+// so that Σ iv·c' is exact in int32 and the approximate dot product is
+// c0 + b' + linkS·Σ iv·c'. The rounding changes a distance by at most
+// linkS/2·Σ|c'ₖ| (about 2⁻¹⁶ of the largest term per component), far
+// below the codes' own quantisation error. Searches that bound their
+// error (queries, Near) keep the float32 form.
+func (cb *codebook) prepareLink(q *query, c []int8, b float32) {
+	if cap(q.iv) < cb.cdim {
+		q.iv = make([]int16, cb.cdim)
+	}
+	q.iv = q.iv[:cb.cdim]
+	quantQuery(q.iv, cb.linkW, c)
+	q.is = cb.linkS
+	q.c0 = cb.mu2 + b
+	q.zn, q.rn, q.slack = 0, 0, 0
+}
+
+// linkQMax is the largest |iv[k]| a link query may hold for codes of
+// dimension cdim: below the int16 range, and small enough that
+// cdim·127·linkQMax cannot overflow an int32 sum.
+func linkQMax(cdim int) int {
+	return min(32000, math.MaxInt32/(127*max(cdim, 1))-1)
 }
 
 // derive fills the fields computed from the saved ones.
 func (cb *codebook) derive() {
 	cb.step2 = make([]float32, len(cb.step))
+	var w2 float32
 	for k, s := range cb.step {
 		cb.step2[k] = s * s
+		w2 = max(w2, cb.step2[k])
+	}
+	cb.linkS = w2 * 127 / float32(linkQMax(len(cb.step)))
+	if !(cb.linkS > 0) {
+		cb.linkS = 1
+	}
+	cb.linkW = make([]float32, len(cb.step))
+	for k, s2 := range cb.step2 {
+		cb.linkW[k] = s2 / cb.linkS
 	}
 }
 

@@ -111,7 +111,7 @@ func (x *Index) repair(c *searchCtx, s uint32, lc int, dead []bool) {
 	n := x.slots()
 	c.visitReset(n)
 	c.seen[s] = c.stamp
-	x.nodeQuery(&c.nq, s)
+	x.linkQuery(&c.nq, s)
 	c.tmp = c.tmp[:0]
 	var add func(t uint32, hops int)
 	add = func(t uint32, hops int) {
@@ -142,7 +142,7 @@ func (x *Index) repair(c *searchCtx, s uint32, lc int, dead []bool) {
 // scanned instead.
 func (x *Index) relink(c *searchCtx, s uint32, lc int) {
 	var q query
-	x.nodeQuery(&q, s)
+	x.linkQuery(&q, s)
 	ep := x.descend(&q, lc)
 	x.searchLayer(c, &q, []cand{ep}, x.cfg.EfConstruction, lc)
 	c.w = c.res.drainSorted(c.w[:0])

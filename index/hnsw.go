@@ -20,6 +20,7 @@ type searchCtx struct {
 	batch  []uint32 // unvisited neighbours of the node being expanded
 	tmp    []cand   // candidates for shrinking or repairing a link list
 	pruned []cand   // candidates the heuristic discarded
+	kept   []query  // the heuristic's kept nodes as queries
 	q      query    // the walk's query
 	nq     query    // a node's query (neighbour selection)
 	unit   []float32
@@ -88,11 +89,19 @@ func (x *Index) maxLinks(lc int) int {
 // dist is the approximate cosine distance from the prepared query q to
 // slot s.
 func (x *Index) dist(q *query, s uint32) float32 {
+	if len(q.iv) != 0 {
+		return 1 - (q.c0 + x.bias[s] + q.is*float32(dotCode16(q.iv, x.code(s))))
+	}
 	return 1 - (q.c0 + x.bias[s] + dotCode(q.v, x.code(s)))
 }
 
-// nodeQuery prepares slot s as a query into q.
+// nodeQuery prepares slot s as a query into q (float32 form: searches and
+// range queries, whose error bounds assume it).
 func (x *Index) nodeQuery(q *query, s uint32) { x.cb.prepareCode(q, x.code(s), x.bias[s]) }
+
+// linkQuery prepares slot s as a query into q in the integer form that
+// building and repairing the graph use (see prepareLink).
+func (x *Index) linkQuery(q *query, s uint32) { x.cb.prepareLink(q, x.code(s), x.bias[s]) }
 
 // greedy walks layer lc from ep towards q, moving to the nearest neighbour
 // until none is nearer (a search with ef = 1).
@@ -152,21 +161,19 @@ func (x *Index) searchLayer(c *searchCtx, q *query, eps []cand, ef, lc int) {
 		if c.res.len() > 0 && cur.d > c.res.top().d {
 			break
 		}
+		// Every unvisited neighbour's code is requested before the first
+		// distance, so that the misses overlap instead of following one
+		// another.
 		nb := c.batch[:0]
 		for _, t := range x.links(cur.s, lc) {
 			if t < n && seen[t] != stamp {
 				seen[t] = stamp
 				nb = append(nb, t)
+				x.prefetch(t)
 			}
 		}
 		c.batch = nb
-		if len(nb) > 0 {
-			x.prefetch(nb[0])
-		}
-		for i, t := range nb {
-			if i+1 < len(nb) {
-				x.prefetch(nb[i+1])
-			}
+		for _, t := range nb {
 			d := x.dist(q, t)
 			if c.res.len() < ef || d < c.res.top().d {
 				e := cand{d, t}
@@ -227,20 +234,29 @@ func (x *Index) selectNeighbours(c *searchCtx, dst, cands []cand, m int) []cand 
 	}
 	base := len(dst)
 	pruned := c.pruned[:0]
+	// c.kept[j] is the j-th kept candidate prepared as a query: each kept
+	// node is prepared once, not every candidate it is compared with.
+	nk := 0
 	for _, e := range cands {
 		if len(dst)-base >= m {
 			break
 		}
-		x.nodeQuery(&c.nq, e.s)
 		keep := true
-		for _, r := range dst[base:] {
-			if x.dist(&c.nq, r.s) < e.d {
+		for j := range nk {
+			if x.dist(&c.kept[j], e.s) < e.d {
 				keep = false
 				break
 			}
 		}
 		if keep {
 			dst = append(dst, e)
+			if len(dst)-base < m {
+				if nk == len(c.kept) {
+					c.kept = append(c.kept, query{})
+				}
+				x.linkQuery(&c.kept[nk], e.s)
+				nk++
+			}
 		} else if keepPruned {
 			pruned = append(pruned, e)
 		}
@@ -277,7 +293,7 @@ func (x *Index) addLink(c *searchCtx, n, s uint32, d float32, lc int) {
 		b[0]++
 		return
 	}
-	x.nodeQuery(&c.nq, n)
+	x.linkQuery(&c.nq, n)
 	c.tmp = c.tmp[:0]
 	for _, o := range b[1 : 1+cnt] {
 		c.tmp = append(c.tmp, cand{x.dist(&c.nq, o), o})

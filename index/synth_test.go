@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/vecimg/vecimg/internal/spectrum"
 )
 
 // fc6like describes seeded synthetic vectors shaped like VGG16 fc6 image
@@ -29,46 +31,10 @@ func defaultFC6() fc6like {
 	return fc6like{Dim: 4096, Clusters: 400, Between: 1, Within: 0.35, MeanShare: 0.9, Seed: 7}
 }
 
-// spectrum returns the variances of the 256 leading directions and the
-// per-dimension variance of the isotropic floor, for a unit total variance:
-// λ_j ∝ j^-α with α set so that the top 10 carry 86/99.3 of the top 256.
-func fc6Spectrum(dim int) ([]float64, float64) {
-	share := func(a float64) float64 {
-		var s10, s256 float64
-		for j := 1; j <= 256; j++ {
-			v := math.Pow(float64(j), -a)
-			if j <= 10 {
-				s10 += v
-			}
-			s256 += v
-		}
-		return s10 / s256
-	}
-	lo, hi := 0.5, 4.0
-	for range 60 {
-		mid := (lo + hi) / 2
-		if share(mid) < 0.86/0.993 {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	lam := make([]float64, 256)
-	var s float64
-	for j := range lam {
-		lam[j] = math.Pow(float64(j+1), -lo)
-		s += lam[j]
-	}
-	for j := range lam {
-		lam[j] *= 0.993 / s
-	}
-	return lam, 0.007 / float64(dim)
-}
-
 // generate returns n base vectors and nq held-out queries.
 func (g fc6like) generate(n, nq int) (base, queries [][]float32) {
 	rng := rand.New(rand.NewPCG(g.Seed, 0xfc6))
-	lam, floor := fc6Spectrum(g.Dim)
+	lam, floor := spectrum.FC6(g.Dim)
 	dirs := make([][]float32, len(lam))
 	for j := range dirs {
 		dirs[j] = gauss(rng, g.Dim, 1/math.Sqrt(float64(g.Dim)))

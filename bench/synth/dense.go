@@ -3,6 +3,8 @@ package main
 import (
 	"math"
 	"math/rand/v2"
+
+	"github.com/vecimg/vecimg/internal/spectrum"
 )
 
 // dense is the tight-group worst case of real archives (burst shots,
@@ -12,7 +14,7 @@ import (
 // measured on real fc6 vectors and stated in the index tests (a mean
 // carrying 90% of E|x|²; of the centred variance, the top 10 principal
 // directions carry 86%, the top 256 99.3%, the rest is an isotropic floor),
-// built in so that it needs no fitted parameter file. A group's centre is
+// built in (internal/spectrum) so that it needs no fitted parameter file. A group's centre is
 // drawn from the whole spectrum; a member is the centre plus the same
 // spectrum scaled by the group's tightness.
 type dense struct {
@@ -36,35 +38,11 @@ const (
 
 func newDense(dim int, seed uint64) dense {
 	rng := rand.New(rand.NewPCG(seed, 0xde45e))
-	const rank, top10, top256 = 256, 0.86, 0.993
-	share := func(a float64) float64 {
-		var s10, s float64
-		for j := 1; j <= rank; j++ {
-			v := math.Pow(float64(j), -a)
-			if j <= 10 {
-				s10 += v
-			}
-			s += v
-		}
-		return s10 / s
-	}
-	lo, hi := 0.5, 4.0
-	for range 60 {
-		if mid := (lo + hi) / 2; share(mid) < top10/top256 {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	var sum float64
-	lam := make([]float64, rank)
-	for j := range lam {
-		lam[j] = math.Pow(float64(j+1), -lo)
-		sum += lam[j]
-	}
-	d := dense{Dim: dim, std: make([]float32, rank), floor: float32(math.Sqrt((1 - top256) / float64(dim)))}
-	for j := range lam {
-		d.std[j] = float32(math.Sqrt(lam[j] * top256 / sum))
+	lam, floor := spectrum.FC6(dim)
+	rank := len(lam)
+	d := dense{Dim: dim, std: make([]float32, rank), floor: float32(math.Sqrt(floor))}
+	for j, v := range lam {
+		d.std[j] = float32(math.Sqrt(v))
 	}
 	d.dirs = make([][]float32, rank)
 	for j := range d.dirs {

@@ -1,12 +1,12 @@
 #include "textflag.h"
 
-// func dots2x4(x0, x1, c *float32, stride, n int, out *[8]float32)
+// func Dots2x4(x0, x1, c *float32, stride, n int, out *[8]float32)
 //
 // out[j] = x0·c_j and out[4+j] = x1·c_j for j = 0..3, where c_j starts at
 // c + j*stride floats, over the first n floats (n a multiple of 8). Needs
 // AVX2 and FMA. Every (x, c_j) product is accumulated in the same order
 // whatever the other operands, so results do not depend on pairing.
-TEXT ·dots2x4(SB), NOSPLIT, $0-48
+TEXT ·Dots2x4(SB), NOSPLIT, $0-48
 	MOVQ x0+0(FP), SI
 	MOVQ x1+8(FP), DI
 	MOVQ c+16(FP), R8
