@@ -95,37 +95,6 @@ func TestDotCodeKernel(t *testing.T) {
 	}
 }
 
-// TestPCA checks that topComponents finds planted directions with their
-// variances.
-func TestPCA(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	const dim, n = 300, 2000
-	dirs := make([][]float32, 5)
-	for j := range dirs {
-		dirs[j] = gauss(rng, dim, 1)
-	}
-	orthonormalise(dirs, rng)
-	sd := []float64{10, 6, 4, 3, 2}
-	x := make([][]float32, n)
-	for i := range x {
-		v := gauss(rng, dim, 0.1)
-		for j, d := range dirs {
-			axpy(v, d, float32(sd[j]*rng.NormFloat64()))
-		}
-		x[i] = v
-	}
-	rows, vars := topComponents(x, dim, 5, 1)
-	for j := range dirs {
-		c := math.Abs(float64(dot(rows[j], dirs[j])))
-		if c < 0.99 {
-			t.Errorf("component %d: |cos| with the planted direction %.4f", j, c)
-		}
-		if r := vars[j] / (sd[j] * sd[j]); r < 0.85 || r > 1.15 {
-			t.Errorf("component %d: variance %.2f, planted %.2f", j, vars[j], sd[j]*sd[j])
-		}
-	}
-}
-
 // TestRecallFC6 checks recall@10 of the graph walk plus re-rank on fc6-like
 // data, and that the distances returned are the exact ones.
 func TestRecallFC6(t *testing.T) {

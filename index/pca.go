@@ -1,30 +1,28 @@
 package index
 
-import (
-	"math"
-	"math/rand/v2"
-
-	"github.com/vecimg/vecimg/internal/eigen"
-)
+import "github.com/vecimg/vecimg/internal/pca"
 
 // pcaIters is the number of power iterations of topComponents: with the
 // steep spectra of image features two already give the leading directions.
 // pcaRows caps the sample rows it uses (the codebook's mean and steps use
 // the whole sample): 4,096 rows pin down 256 directions well and keep the
-// fit to a few seconds.
+// fit to a few seconds. pcaExtra is the sketch's oversampling.
 const (
 	pcaIters = 2
 	pcaRows  = 4096
+	pcaExtra = 16
 )
 
 // topComponents returns the k leading principal directions (unit rows of
 // length dim, descending variance) of the centred rows x, and the variance
-// along each, by randomised subspace iteration (Halko, Martinsson & Tropp,
-// "Finding structure with randomness", 2011, algorithm 4.4) with 16 extra
-// directions and a Rayleigh-Ritz step (internal/eigen). It never forms the
-// dim × dim covariance: each iteration costs two passes of n·dim·(k+16)
-// multiply-adds, spread over all cores.
+// along each, by internal/pca's randomised subspace iteration with 16
+// extra directions. x stays in memory in float32; both products are dot
+// products of contiguous rows spread over all cores (sample).
 func topComponents(x [][]float32, dim, k int, seed uint64) ([][]float32, []float64) {
+	k = min(k, dim)
+	if k < 1 {
+		return nil, nil
+	}
 	if len(x) > pcaRows {
 		sub := make([][]float32, pcaRows)
 		for i := range sub {
@@ -32,22 +30,26 @@ func topComponents(x [][]float32, dim, k int, seed uint64) ([][]float32, []float
 		}
 		x = sub
 	}
-	n := len(x)
-	l := min(dim, k+16)
-	rng := rand.New(rand.NewPCG(seed, 0x5ca1ab1e))
-	q := make([][]float32, l)
-	for j := range q {
-		q[j] = make([]float32, dim)
-		for i := range q[j] {
-			q[j][i] = float32(rng.NormFloat64())
-		}
+	res, err := pca.Top[float32](newSample(x, dim), pca.Options[float32]{
+		K: k, Extra: pcaExtra, Iters: pcaIters, Seed: seed, Dot: dot, For: parallelFor,
+	})
+	if err != nil {
+		panic(err) // cannot happen: 1 ≤ k ≤ dim and sample products never fail
 	}
-	orthonormalise(q, rng)
-	// xt is x transposed (dim rows of n), so that both products are dot
-	// products of contiguous rows.
+	return res.Dirs, res.Var
+}
+
+// sample is the in-memory pca.Matrix of centred rows, with its transpose
+// (dim rows of n) so that Aᵀ·y is also a dot product of contiguous rows.
+type sample struct {
+	x, xt [][]float32
+	dim   int
+}
+
+func newSample(x [][]float32, dim int) *sample {
 	xt := make([][]float32, dim)
 	for c := range xt {
-		xt[c] = make([]float32, n)
+		xt[c] = make([]float32, len(x))
 	}
 	parallelFor(dim/64+1, func(b int) {
 		for c := b * 64; c < min(dim, (b+1)*64); c++ {
@@ -56,88 +58,26 @@ func topComponents(x [][]float32, dim, k int, seed uint64) ([][]float32, []float
 			}
 		}
 	})
-	zt := make([][]float32, l) // (x·q)ᵀ: l rows of n
-	for j := range zt {
-		zt[j] = make([]float32, n)
-	}
-	project := func() {
-		parallelFor(n, func(i int) {
-			for j := range q {
-				zt[j][i] = dot(x[i], q[j])
-			}
-		})
-	}
-	for range pcaIters {
-		project()
-		// q_j ← xᵀ z_j
-		parallelFor(dim, func(c int) {
-			for j := range q {
-				q[j][c] = dot(zt[j], xt[c])
-			}
-		})
-		orthonormalise(q, rng)
-	}
-	project()
-	// b = (xq)ᵀ(xq)/n, l × l, then its eigenvectors rotate q.
-	b := make([]float64, l*l)
-	parallelFor(l, func(i int) {
-		for j := i; j < l; j++ {
-			v := float64(dot(zt[i], zt[j])) / float64(max(n, 1))
-			b[i*l+j], b[j*l+i] = v, v
-		}
-	})
-	vals, vecs := eigen.Symmetric(b, l) // decreasing
-	rows := make([][]float32, k)
-	vars := make([]float64, k)
-	parallelFor(k, func(m int) {
-		r := make([]float32, dim)
-		for j := range l {
-			w := float32(vecs[j*l+m])
-			for i, f := range q[j] {
-				r[i] += w * f
-			}
-		}
-		rows[m] = r
-		vars[m] = max(0, vals[m])
-	})
-	orthonormalise(rows, rng)
-	return rows, vars
+	return &sample{x: x, xt: xt, dim: dim}
 }
 
-// orthonormalise makes the rows of q orthonormal in order (modified
-// Gram-Schmidt, twice for accuracy). A row that depends on the earlier ones
-// is replaced by a fresh random direction.
-func orthonormalise(q [][]float32, rng *rand.Rand) {
-	for i := range q {
-		for attempt := 0; ; attempt++ {
-			r := q[i]
-			for range 2 {
-				for _, p := range q[:i] {
-					axpy(r, p, -dot(r, p))
-				}
-			}
-			nn := math.Sqrt(float64(dot(r, r)))
-			if nn > 1e-6 || attempt > 8 {
-				if nn == 0 {
-					nn = 1
-				}
-				s := float32(1 / nn)
-				for j := range r {
-					r[j] *= s
-				}
-				break
-			}
-			for j := range r {
-				r[j] = float32(rng.NormFloat64())
-			}
+func (s *sample) Rows() int { return len(s.x) }
+func (s *sample) Cols() int { return s.dim }
+
+func (s *sample) Mul(m, out [][]float32) error {
+	parallelFor(len(s.x), func(i int) {
+		for j := range m {
+			out[j][i] = dot(s.x[i], m[j])
 		}
-	}
+	})
+	return nil
 }
 
-// axpy adds a·p to r.
-func axpy(r, p []float32, a float32) {
-	p = p[:len(r)]
-	for i := range r {
-		r[i] += a * p[i]
-	}
+func (s *sample) MulT(y, out [][]float32) error {
+	parallelFor(s.dim, func(c int) {
+		for j := range y {
+			out[j][c] = dot(y[j], s.xt[c])
+		}
+	})
+	return nil
 }

@@ -2,11 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
-	"math/rand/v2"
 
-	"github.com/vecimg/vecimg/internal/eigen"
+	"github.com/vecimg/vecimg/internal/pca"
 	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
@@ -65,15 +64,22 @@ func (a *App) Map(ctx context.Context) (MapResult, error) {
 	return out, nil
 }
 
-// pca2 finds the top two principal components with a randomised range
-// finder (Halko, Martinsson & Tropp 2011: a Gaussian sketch of width l,
-// one power iteration), streaming the vectors from the store; the result
-// is exact up to the sketch's accuracy, which for two components out of
-// l = 12 is close to the true PCA. Memory: n×l plus l×dim floats. It
-// streams every vector, where index's topComponents holds a sample in
-// memory, so the two sketches stay apart and share the eigen solver.
+// Parameters of the map's PCA: two components from a sketch of mapSketch
+// directions to which AᵀA is applied mapIters times (a range finder and
+// one power iteration: the subspace of the earlier map's own sketch).
+const (
+	mapSketch = 12
+	mapIters  = 2
+)
+
+// pca2 finds the top two principal components with internal/pca, streaming
+// the vectors from the store (one scan for the mean, then 2·mapIters+1
+// scans for the products) in float64. Memory: the ids, n×l plus l×dim
+// floats. The coordinates of each image are its centred vector's
+// projections on the two components, whose signs follow internal/pca's
+// convention (largest entry positive), so the map does not flip between
+// runs.
 func pca2(ctx context.Context, st *store.Store, dim int) (MapResult, error) {
-	const l = 12
 	var ids []string
 	mean := make([]float64, dim)
 	var sumSq float64
@@ -109,150 +115,84 @@ func pca2(ctx context.Context, st *store.Store, dim int) (MapResult, error) {
 	if total <= 0 {
 		return res, nil // all vectors equal
 	}
-	// Y = (X − mean) Ω with Ω a seeded Gaussian dim×l matrix.
-	rng := rand.New(rand.NewPCG(1, 2))
-	omega := make([]float64, dim*l)
-	for i := range omega {
-		omega[i] = rng.NormFloat64()
-	}
-	y := make([]float64, n*l)
-	if err := multiplyRight(ctx, st, mean, omega, l, y); err != nil {
+	k := min(2, dim)
+	p, err := pca.Top[float64](&storeMatrix{ctx: ctx, st: st, mean: mean, n: n}, pca.Options[float64]{
+		K: k, Extra: mapSketch - 2, Iters: mapIters, Seed: 1, Project: true,
+	})
+	if err != nil {
 		return MapResult{}, err
 	}
-	orthonormalise(y, n, l)
-	// One power iteration: Z = (X − mean)ᵀ Y, Y = (X − mean) Z.
-	z := make([]float64, dim*l)
-	if err := multiplyLeft(ctx, st, mean, y, l, z); err != nil {
-		return MapResult{}, err
-	}
-	if err := multiplyRight(ctx, st, mean, z, l, y); err != nil {
-		return MapResult{}, err
-	}
-	orthonormalise(y, n, l)
-	// B = Qᵀ (X − mean) is l×dim (stored as its transpose in z); the
-	// eigenvectors U of B Bᵀ give the components: X V = Q U Σ.
-	if err := multiplyLeft(ctx, st, mean, y, l, z); err != nil {
-		return MapResult{}, err
-	}
-	bbt := make([]float64, l*l)
-	for a := range l {
-		for b := a; b < l; b++ {
-			var s float64
-			for j := range dim {
-				s += z[j*l+a] * z[j*l+b]
-			}
-			bbt[a*l+b], bbt[b*l+a] = s, s
-		}
-	}
-	vals, vecs := jacobiEigen(bbt, l)
-	for c := range 2 {
-		res.Explained[c] = math.Max(vals[c], 0) / total
-		sigma := math.Sqrt(math.Max(vals[c], 0))
-		// Sign: make the largest coordinate positive, so the map does not
-		// flip between runs.
-		coords := make([]float64, n)
-		big := 0.0
+	for c := range k {
+		res.Explained[c] = p.Var[c] * float64(n) / total
 		for i := range n {
-			var s float64
-			for j := range l {
-				s += y[i*l+j] * vecs[j*l+c]
-			}
-			coords[i] = s * sigma
-			if math.Abs(coords[i]) > math.Abs(big) {
-				big = coords[i]
-			}
-		}
-		for i := range n {
-			if big < 0 {
-				coords[i] = -coords[i]
-			}
 			if c == 0 {
-				res.Points[i].X = float32(coords[i])
+				res.Points[i].X = float32(p.Proj[c][i])
 			} else {
-				res.Points[i].Y = float32(coords[i])
+				res.Points[i].Y = float32(p.Proj[c][i])
 			}
 		}
 	}
 	return res, nil
 }
 
-// multiplyRight sets out (n×l) = (X − mean) m, m being dim×l, one pass.
-func multiplyRight(ctx context.Context, st *store.Store, mean, m []float64, l int, out []float64) error {
+// storeMatrix is the store's vectors less their mean as a pca.Matrix: each
+// product is one scan of the store, in float64.
+type storeMatrix struct {
+	ctx  context.Context
+	st   *store.Store
+	mean []float64
+	n    int
+}
+
+func (s *storeMatrix) Rows() int { return s.n }
+func (s *storeMatrix) Cols() int { return len(s.mean) }
+
+// scan calls f with the index and the centred value of each stored vector,
+// failing if the store no longer holds the n vectors it had.
+func (s *storeMatrix) scan(f func(i int, d []float64)) error {
 	i := 0
-	row := make([]float64, l)
-	return st.ScanVectors(ctx, func(id string, v []float32) error {
-		if i*l >= len(out) {
-			return fmt.Errorf("the store changed while the map was computed; ask again")
+	d := make([]float64, len(s.mean))
+	err := s.st.ScanVectors(s.ctx, func(id string, v []float32) error {
+		if i >= s.n || len(v) != len(d) {
+			return errStoreChanged
 		}
-		clear(row)
-		for j, f := range v {
-			d := float64(f) - mean[j]
-			mj := m[j*l : j*l+l]
-			for c := range l {
-				row[c] += d * mj[c]
-			}
+		for j, x := range v {
+			d[j] = float64(x) - s.mean[j]
 		}
-		copy(out[i*l:], row)
+		f(i, d)
 		i++
 		return nil
 	})
-}
-
-// multiplyLeft sets out (dim×l) = (X − mean)ᵀ q, q being n×l, one pass.
-func multiplyLeft(ctx context.Context, st *store.Store, mean, q []float64, l int, out []float64) error {
-	clear(out)
-	i := 0
-	return st.ScanVectors(ctx, func(id string, v []float32) error {
-		if i*l >= len(q) {
-			return fmt.Errorf("the store changed while the map was computed; ask again")
-		}
-		qi := q[i*l : i*l+l]
-		for j, f := range v {
-			d := float64(f) - mean[j]
-			oj := out[j*l : j*l+l]
-			for c := range l {
-				oj[c] += d * qi[c]
-			}
-		}
-		i++
-		return nil
-	})
-}
-
-// orthonormalise makes the l columns of the n×l matrix y orthonormal
-// (modified Gram-Schmidt, twice for stability); a column that vanishes is
-// left zero.
-func orthonormalise(y []float64, n, l int) {
-	for range 2 {
-		for c := range l {
-			for p := range c {
-				var d float64
-				for i := range n {
-					d += y[i*l+c] * y[i*l+p]
-				}
-				for i := range n {
-					y[i*l+c] -= d * y[i*l+p]
-				}
-			}
-			var s float64
-			for i := range n {
-				s += y[i*l+c] * y[i*l+c]
-			}
-			s = math.Sqrt(s)
-			for i := range n {
-				if s > 1e-300 {
-					y[i*l+c] /= s
-				} else {
-					y[i*l+c] = 0
-				}
-			}
-		}
+	if err == nil && i != s.n {
+		err = errStoreChanged
 	}
+	return err
 }
 
-// jacobiEigen returns the eigenvalues of the symmetric l×l matrix m in
-// decreasing order and the matching eigenvectors as the columns of vecs
-// (internal/eigen, the solver index's PCA uses too).
-func jacobiEigen(m []float64, l int) (vals, vecs []float64) {
-	return eigen.Symmetric(m, l)
+var errStoreChanged = errors.New("the store changed while the map was computed; ask again")
+
+func (s *storeMatrix) Mul(m, out [][]float64) error {
+	return s.scan(func(i int, d []float64) {
+		for c, mc := range m {
+			var t float64
+			for j, x := range d {
+				t += x * mc[j]
+			}
+			out[c][i] = t
+		}
+	})
+}
+
+func (s *storeMatrix) MulT(y, out [][]float64) error {
+	for _, o := range out {
+		clear(o)
+	}
+	return s.scan(func(i int, d []float64) {
+		for c, o := range out {
+			w := y[c][i]
+			for j, x := range d {
+				o[j] += x * w
+			}
+		}
+	})
 }

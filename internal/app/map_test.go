@@ -8,13 +8,32 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/vecimg/vecimg/internal/eigen"
 	"github.com/vecimg/vecimg/store"
 )
 
 // The randomised PCA of the map agrees with the exact one (the eigenvectors
-// of the full covariance) on a small store.
+// of the full covariance) on a small store: with 10 dimensions (the sketch
+// covers them all) and with 60 and a decaying spectrum (the sketch of 12
+// covers a fifth).
 func TestPCA2MatchesExact(t *testing.T) {
-	const n, dim = 200, 10
+	t.Run("dim10", func(t *testing.T) {
+		checkMapPCA(t, []float64{5, 3, 1, .5, .4, .3, .2, .1, .1, .1})
+	})
+	t.Run("dim60", func(t *testing.T) {
+		scale := make([]float64, 60)
+		for j := range scale {
+			scale[j] = 5 * math.Pow(0.8, float64(j))
+		}
+		checkMapPCA(t, scale)
+	})
+}
+
+// checkMapPCA stores 200 vectors with independent coordinates of standard
+// deviations scale and compares the map with the exact PCA.
+func checkMapPCA(t *testing.T, scale []float64) {
+	const n = 200
+	dim := len(scale)
 	r := rand.New(rand.NewPCG(5, 6))
 	st, err := store.Open(filepath.Join(t.TempDir(), "s.db"), store.Options{NoSync: true})
 	if err != nil {
@@ -24,7 +43,6 @@ func TestPCA2MatchesExact(t *testing.T) {
 	if err := st.EnsureManifest(store.Manifest{Schema: store.SchemaVersion, Model: "m", Preset: "p", Dim: dim}); err != nil {
 		t.Fatal(err)
 	}
-	scale := []float64{5, 3, 1, .5, .4, .3, .2, .1, .1, .1}
 	vecs := make([][]float64, n)
 	var recs []store.Record
 	for i := range n {
@@ -61,7 +79,7 @@ func TestPCA2MatchesExact(t *testing.T) {
 			}
 		}
 	}
-	vals, evecs := jacobiEigen(cov, dim)
+	vals, evecs := eigen.Symmetric(cov, dim)
 	at := map[string]MapPoint{}
 	for _, p := range res.Points {
 		at[p.ID] = p
@@ -90,13 +108,5 @@ func TestPCA2MatchesExact(t *testing.T) {
 		if math.Abs(math.Sqrt(na)-math.Sqrt(nb)) > 1e-3*math.Sqrt(nb) {
 			t.Errorf("axis %d: scale %.4f, exact %.4f", c, math.Sqrt(na), math.Sqrt(nb))
 		}
-	}
-}
-
-func TestJacobiEigen(t *testing.T) {
-	// [[2,1],[1,2]] has eigenvalues 3 and 1.
-	vals, vecs := jacobiEigen([]float64{2, 1, 1, 2}, 2)
-	if math.Abs(vals[0]-3) > 1e-12 || math.Abs(vals[1]-1) > 1e-12 || math.Abs(math.Abs(vecs[0])-math.Sqrt(0.5)) > 1e-12 {
-		t.Fatalf("eigen: %v %v", vals, vecs)
 	}
 }

@@ -1,5 +1,4 @@
-// Package eigen diagonalises the small dense symmetric matrices of the two
-// randomised PCAs (index's codebook and the app's map): the Rayleigh-Ritz
-// step after a sketch, at most a few dozen rows. It depends only on the
-// standard library.
+// Package eigen diagonalises the small dense symmetric matrices of
+// internal/pca's Rayleigh-Ritz step after a sketch (a few hundred rows at
+// most: index's codebook uses 272). It depends only on the standard library.
 package eigen
