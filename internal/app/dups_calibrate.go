@@ -69,7 +69,7 @@ func (a *App) Calibrate(ctx context.Context, o CalibrateOptions) (CalibrateResul
 	o.Neighbours = cmp.Or(o.Neighbours, 10)
 	res := CalibrateResult{MinPrecision: o.MinPrecision}
 	if o.Sample < 2 || o.Neighbours < 1 || !(o.MinPrecision > 0 && o.MinPrecision <= 1) {
-		return res, invalidf("--sample must be at least 2 and the precision in (0, 1]")
+		return res, optInvalidf("{sample} must be at least 2 and the precision in (0, 1]")
 	}
 	if a.cfg.ReadOnly && !o.DryRun {
 		return res, fmt.Errorf("%w: calibration stores its thresholds and needs the store open for writing", store.ErrReadOnly)

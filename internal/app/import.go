@@ -50,7 +50,7 @@ func (a *App) Import(ctx context.Context, o ImportOptions) (ImportResult, error)
 		}
 	}
 	if o.ModelName == "" {
-		return res, invalidf("import needs --model-name NAME: the model that made the vectors (it is recorded in the store)")
+		return res, optInvalidf("import needs {model-name} NAME: the model that made the vectors (it is recorded in the store)")
 	}
 	if err := checkImportInput(o.File); err != nil {
 		return res, err
