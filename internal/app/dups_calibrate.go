@@ -86,7 +86,7 @@ func (a *App) Calibrate(ctx context.Context, o CalibrateOptions) (CalibrateResul
 		return res, fmt.Errorf("calibration embeds copies of the store's images with its model: %w", err)
 	}
 	if cm.model.Fingerprint != man.Model {
-		return res, &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("the model found (%s) is not the store's (%s): pass the store's --weights or --model", cm.model.Fingerprint, man.Model)}
+		return res, optErr(store.ErrManifestMismatch, nil, "the model found (%s) is not the store's (%s): pass the store's {weights} or {model}", cm.model.Fingerprint, man.Model)
 	}
 	hp, ok := cm.prep.(embed.HashPreparer)
 	if !ok {
