@@ -16,5 +16,5 @@
 // maps them to exit codes (ErrUsage, ErrBadFiles, ErrBusy, ErrCheck).
 // The libraries and the App state facts in typed errors; the CLI alone
 // words what to do about them with its flags (wordError, errors.go), once,
-// as Run returns.
+// as Run returns; the App's option names become flags there (optionFlag).
 package cli

@@ -52,7 +52,11 @@ func wordError(err error) error {
 	}
 	var pe *app.ParamError
 	if errors.As(err, &pe) {
-		return &wordedError{msg: "--" + pe.Param + " " + pe.Value + " " + pe.Problem, err: err}
+		return &wordedError{msg: optionFlag(pe.Param) + " " + pe.Value + " " + pe.Problem, err: err}
+	}
+	var oe *app.OptionError
+	if errors.As(err, &oe) {
+		return &wordedError{msg: strings.Replace(err.Error(), oe.Error(), oe.Word(optionFlag), 1) + advice(err), err: err}
 	}
 	var adv *app.AdvisedError
 	if errors.As(err, &adv) {
@@ -62,6 +66,20 @@ func wordError(err error) error {
 		return &wordedError{msg: err.Error() + a, err: err}
 	}
 	return err
+}
+
+// optionFlag is the flag that sets an App option (app.ParamError.Param,
+// app.OptionError's options): --OPTION, but for the ones below.
+func optionFlag(option string) string {
+	if f, ok := flagOf[option]; ok {
+		return f
+	}
+	return "--" + option
+}
+
+// flagOf are the App's options whose flag is not --OPTION.
+var flagOf = map[string]string{
+	"n": "-n",
 }
 
 // wordedError is err with the CLI's wording.

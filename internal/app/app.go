@@ -84,7 +84,7 @@ type App struct {
 // process gives ErrBusy.
 func Open(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.DB == "" {
-		return nil, invalidf("no store path: pass --db PATH")
+		return nil, optInvalidf("no store path: pass {db} PATH")
 	}
 	if !(cfg.RecallTarget >= 0 && cfg.RecallTarget <= 1) {
 		return nil, invalidf("recall target %v is not in (0, 1]: give a recall@10 such as 0.99", cfg.RecallTarget)
@@ -101,7 +101,7 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 }
 
 func noStore(db string) error {
-	return &msgError{msg: fmt.Sprintf("no store at %s: run `vecimg ingest DIR` (or `vecimg import FILE.npz`) first, or pass --db PATH", db), kind: ErrNoStore}
+	return optErr(ErrNoStore, nil, "no store at %s: run `vecimg ingest DIR` (or `vecimg import FILE.npz`) first, or pass {db} PATH", db)
 }
 
 // openStore returns the open store, opening it if needed: for writing when

@@ -43,7 +43,7 @@ func (a *App) Check(ctx context.Context, o CheckOptions) (CheckResult, error) {
 		return res, err
 	}
 	if a.cfg.ReadOnly {
-		return res, fmt.Errorf("%w: check --repair needs the store open for writing", store.ErrReadOnly)
+		return res, optErr(store.ErrReadOnly, nil, "%v: check {repair} needs the store open for writing", store.ErrReadOnly)
 	}
 	rep := &Repaired{Records: []string{}, Files: []string{}}
 	a.mu.Lock()

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/vecimg/vecimg/store"
@@ -16,7 +15,7 @@ import (
 // at start so that a mistake is refused there, not retried forever.
 func (a *App) CheckModel(o ModelOptions) error {
 	if strings.HasSuffix(strings.ToLower(o.Weights), ".onnx") {
-		return invalidf("--weights %s is an ONNX model: pass it with --model (--weights takes torchvision VGG16 weights, .pth)", o.Weights)
+		return optInvalidf("{weights} %s is an ONNX model: pass it with {model} ({weights} takes torchvision VGG16 weights, .pth)", o.Weights)
 	}
 	man, err := a.manifestIfAny()
 	if err != nil || man == nil {
@@ -24,11 +23,11 @@ func (a *App) CheckModel(o ModelOptions) error {
 	}
 	spec := man.Spec
 	if spec.Kind == store.ModelImported {
-		return &msgError{kind: ErrNoModel, msg: fmt.Sprintf("store %s holds imported vectors (model %q): images cannot be embedded into it; use another --db", a.cfg.DB, spec.Name)}
+		return optErr(ErrNoModel, nil, "store %s holds imported vectors (model %q): images cannot be embedded into it; use another {db}", a.cfg.DB, spec.Name)
 	}
 	mismatch := func(what, stored, given string) error {
-		return &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("the vectors of store %s were made with %s %s, not %s: vectors of another %s do not compare with them; leave %s out to use the store's, or pass another --db",
-			a.cfg.DB, what, stored, given, what, "--"+what)}
+		return optErr(store.ErrManifestMismatch, nil, "the vectors of store %s were made with %s %s, not %s: vectors of another %s do not compare with them; leave %s out to use the store's, or pass another {db}",
+			a.cfg.DB, what, stored, given, what, opt(what))
 	}
 	if o.Preset != "" && man.Preset != "" && o.Preset != man.Preset {
 		return mismatch("preset", man.Preset, o.Preset)
@@ -37,18 +36,18 @@ func (a *App) CheckModel(o ModelOptions) error {
 		return mismatch("precision", spec.Precision, o.Precision)
 	}
 	if o.ONNX != "" && spec.Kind == store.ModelVGG16 {
-		return &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("the vectors of store %s were made by VGG16 fc6 from weights, not by an ONNX model: leave --model out, or pass another --db", a.cfg.DB)}
+		return optErr(store.ErrManifestMismatch, nil, "the vectors of store %s were made by VGG16 fc6 from weights, not by an ONNX model: leave {model} out, or pass another {db}", a.cfg.DB)
 	}
 	if o.Weights != "" && spec.Kind == store.ModelONNX {
-		return &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("the vectors of store %s were made by the ONNX model %s, not from VGG16 weights: leave --weights out (or pass the store's --model), or pass another --db", a.cfg.DB, orUnknown(spec.File))}
+		return optErr(store.ErrManifestMismatch, nil, "the vectors of store %s were made by the ONNX model %s, not from VGG16 weights: leave {weights} out (or pass the store's {model}), or pass another {db}", a.cfg.DB, orUnknown(spec.File))
 	}
 	if o.Weights != "" {
-		if err := checkRecorded(o.Weights, spec, store.ModelVGG16, "--weights"); err != nil {
+		if err := checkRecorded(o.Weights, spec, store.ModelVGG16, opt("weights")); err != nil {
 			return err
 		}
 	}
 	if o.ONNX != "" {
-		return checkRecorded(o.ONNX, spec, store.ModelONNX, "--model")
+		return checkRecorded(o.ONNX, spec, store.ModelONNX, opt("model"))
 	}
 	return nil
 }

@@ -45,15 +45,15 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 		return res, paramErr("k", k, "must be at least 1")
 	}
 	if o.Template != "" && o.Export == "" {
-		return res, invalidf("--template needs --export FILE (the CSV the template's rows go to)")
+		return res, optInvalidf("{template} needs {export} FILE (the CSV the template's rows go to)")
 	}
 	if o.Export != "" {
-		if err := checkOutputFile(o.Export, "--export"); err != nil {
+		if err := checkOutputFile(o.Export, opt("export")); err != nil {
 			return res, err
 		}
 	}
 	if o.Sheets != "" {
-		if err := checkOutputDir(o.Sheets, "--sheets"); err != nil {
+		if err := checkOutputDir(o.Sheets, opt("sheets")); err != nil {
 			return res, err
 		}
 	}
@@ -134,19 +134,19 @@ func (a *App) Cluster(ctx context.Context, o ClusterOptions) (ClusterResult, err
 // readTemplate reads a submission template and checks it against the
 // store's ids, so that a bad template stops the clustering before it writes.
 func readTemplate(st *store.Store, path string) ([]byte, error) {
-	if err := checkInputFile(path, "--template"); err != nil {
+	if err := checkInputFile(path, opt("template")); err != nil {
 		return nil, err
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, invalidf("--template %s: %v", path, err)
+		return nil, optInvalidf("{template} %s: %v", path, err)
 	}
 	ids, err := st.IDs()
 	if err != nil {
 		return nil, err
 	}
 	if err := cluster.WriteSubmission(io.Discard, ids, make([]int32, len(ids)), bytes.NewReader(b)); err != nil {
-		return nil, &msgError{kind: ErrInvalid, cause: err, msg: fmt.Sprintf("--template %s: %v", path, err)}
+		return nil, optErr(ErrInvalid, err, "{template} %s: %v", path, err)
 	}
 	return b, nil
 }
@@ -225,7 +225,7 @@ type ReportResult = types.ReportResult
 // ClusterReport fits every k of o.Ks and scores it by inertia and silhouette.
 func (a *App) ClusterReport(ctx context.Context, o ReportOptions) (ReportResult, error) {
 	if len(o.Ks) == 0 {
-		return ReportResult{}, invalidf("--report needs at least one k")
+		return ReportResult{}, optInvalidf("{report} needs at least one k")
 	}
 	st, err := a.Store()
 	if err != nil {

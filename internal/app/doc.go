@@ -6,9 +6,11 @@
 // context, and progress reported through the Progress interface (the
 // libraries report theirs as an internal/progress.Func, turned into
 // Progress calls by the one adapter libraryProgress, progress.go). A
-// refused request names the option at fault in a ParamError, or what would
-// fix it in an AdvisedError, for each front end to word with its own names
-// (some older messages still name the CLI's flags themselves).
+// refused request names the option at fault in a ParamError, what would fix
+// it in an AdvisedError, or the options its message mentions in an
+// OptionError (by the App's own lower-case names: "threshold", "move-to",
+// "db"), for each front end to word with its own names: the CLI's flags,
+// the API's parameters (ServeBackend). The App names no flag.
 //
 // An App is opened once (Open) and holds the store, the nearest-neighbour
 // index (opened and brought up to date lazily, on the first query after the

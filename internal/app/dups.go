@@ -134,7 +134,7 @@ func dupThresholds(o DupsOptions, man store.Manifest, n int) (DupThresholds, err
 	}
 	switch {
 	case !(t.Vector <= 2) || (t.Vector < 0 && t.Vector != dedup.Off):
-		return t, invalidf("--threshold %v is not a cosine distance: use a value in [0, 2] (default %v)", t.Vector, dedup.DefaultThreshold)
+		return t, paramErr("threshold", t.Vector, "is not a cosine distance: use a value in [0, 2] (default %v)", dedup.DefaultThreshold)
 	case t.PHash > 15 || t.DHash > 15:
 		return t, invalidf("hash thresholds %d, %d: at most 15 of 64 bits", t.PHash, t.DHash)
 	case t.Vector < 0 && t.PHash < 0 && t.DHash < 0:
@@ -155,15 +155,15 @@ func keepRule(keep string) (dedup.KeepRule, string, error) {
 	case strings.HasPrefix(keep, "under="):
 		dir := strings.TrimPrefix(keep, "under=")
 		if dir == "" {
-			return 0, "", invalidf("--keep under=PATH needs a folder")
+			return 0, "", optInvalidf("{keep} under=PATH needs a folder")
 		}
 		abs, err := filepath.Abs(dir)
 		if err != nil {
-			return 0, "", invalidf("--keep %s: %v", keep, err)
+			return 0, "", optInvalidf("{keep} %s: %v", keep, err)
 		}
 		return dedup.KeepUnder, abs, nil
 	}
-	return 0, "", invalidf("--keep %q: use largest, oldest, newest or under=PATH", keep)
+	return 0, "", optInvalidf("{keep} %q: use largest, oldest, newest or under=PATH", keep)
 }
 
 // Dups finds groups of byte-identical files and of near-duplicate images
@@ -175,7 +175,7 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	p := a.progress(o.Progress)
 	res := DupsResult{Groups: []DupGroup{}}
 	if o.K < 0 || o.MaxK < 0 || o.SheetsMax < 0 {
-		return res, invalidf("--k, --max-k and --sheets-max must not be negative")
+		return res, optInvalidf("{k}, {max-k} and {sheets-max} must not be negative")
 	}
 	rule, under, err := keepRule(o.Keep)
 	if err != nil {
@@ -183,31 +183,31 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 	}
 	res.Keep = cmp.Or(o.Keep, "largest")
 	if o.CSV != "" {
-		if err := checkOutputFile(o.CSV, "--csv"); err != nil {
+		if err := checkOutputFile(o.CSV, opt("csv")); err != nil {
 			return res, err
 		}
 	}
 	if o.Sheets != "" {
-		if err := checkOutputDir(o.Sheets, "--sheets"); err != nil {
+		if err := checkOutputDir(o.Sheets, opt("sheets")); err != nil {
 			return res, err
 		}
 	}
 	if !(o.Threshold >= 0 && o.Threshold <= 2) {
-		return res, invalidf("--threshold %v is not a cosine distance: use a value in [0, 2] (default %v)", o.Threshold, dedup.DefaultThreshold)
+		return res, paramErr("threshold", o.Threshold, "is not a cosine distance: use a value in [0, 2] (default %v)", dedup.DefaultThreshold)
 	}
 	if o.DryRun && o.MoveTo == "" {
-		return res, invalidf("--dry-run goes with --move-to (or --calibrate)")
+		return res, optInvalidf("{dry-run} goes with {move-to} (or {calibrate})")
 	}
 	if a.cfg.ReadOnly && ((o.MoveTo != "" && !o.DryRun) || o.Rehash) {
-		return res, fmt.Errorf("%w: --move-to and --rehash need the store open for writing", store.ErrReadOnly)
+		return res, optErr(store.ErrReadOnly, nil, "%v: {move-to} and {rehash} need the store open for writing", store.ErrReadOnly)
 	}
 	if o.MoveTo != "" {
 		if fi, err := os.Stat(o.MoveTo); err == nil && !fi.IsDir() {
-			return res, invalidf("--move-to %s is a file: give a folder (it is created when missing)", o.MoveTo)
+			return res, optInvalidf("{move-to} %s is a file: give a folder (it is created when missing)", o.MoveTo)
 		}
 		abs, err := filepath.Abs(o.MoveTo)
 		if err != nil {
-			return res, invalidf("--move-to %s: %v", o.MoveTo, err)
+			return res, optInvalidf("{move-to} %s: %v", o.MoveTo, err)
 		}
 		o.MoveTo = abs
 	}

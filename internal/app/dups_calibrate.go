@@ -69,7 +69,7 @@ func (a *App) Calibrate(ctx context.Context, o CalibrateOptions) (CalibrateResul
 	o.Neighbours = cmp.Or(o.Neighbours, 10)
 	res := CalibrateResult{MinPrecision: o.MinPrecision}
 	if o.Sample < 2 || o.Neighbours < 1 || !(o.MinPrecision > 0 && o.MinPrecision <= 1) {
-		return res, invalidf("--sample must be at least 2 and the precision in (0, 1]")
+		return res, optInvalidf("{sample} must be at least 2 and the precision in (0, 1]")
 	}
 	if a.cfg.ReadOnly && !o.DryRun {
 		return res, fmt.Errorf("%w: calibration stores its thresholds and needs the store open for writing", store.ErrReadOnly)
@@ -86,7 +86,7 @@ func (a *App) Calibrate(ctx context.Context, o CalibrateOptions) (CalibrateResul
 		return res, fmt.Errorf("calibration embeds copies of the store's images with its model: %w", err)
 	}
 	if cm.model.Fingerprint != man.Model {
-		return res, &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("the model found (%s) is not the store's (%s): pass the store's --weights or --model", cm.model.Fingerprint, man.Model)}
+		return res, optErr(store.ErrManifestMismatch, nil, "the model found (%s) is not the store's (%s): pass the store's {weights} or {model}", cm.model.Fingerprint, man.Model)
 	}
 	hp, ok := cm.prep.(embed.HashPreparer)
 	if !ok {

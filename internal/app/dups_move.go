@@ -77,7 +77,7 @@ func planMoves(groups []DupGroup, dir string) ([]Move, error) {
 		if len(problems) > 10 {
 			problems = append(problems[:10], fmt.Sprintf("and %d more", len(problems)-10))
 		}
-		return nil, &msgError{msg: "--move-to: nothing moved: " + strings.Join(problems, "; ")}
+		return nil, optErr(nil, nil, "{move-to}: nothing moved: %s", strings.Join(problems, "; "))
 	}
 	return out, nil
 }
@@ -114,12 +114,12 @@ func errText(err error) string {
 func (a *App) moveDuplicates(ctx context.Context, st *store.Store, moves []Move, dir string, p Progress) (MoveResult, error) {
 	res := MoveResult{Dir: dir, Moves: moves}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, fmt.Errorf("--move-to %s: %w", dir, err)
+		return res, optErr(nil, err, "{move-to} %s: %v", dir, err)
 	}
 	name := filepath.Join(dir, "vecimg-dups-moved-"+time.Now().UTC().Format("20060102-150405")+".csv")
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return res, fmt.Errorf("--move-to: writing the list of moves: %w", err)
+		return res, optErr(nil, err, "{move-to}: writing the list of moves: %v", err)
 	}
 	defer f.Close()
 	res.CSV = name

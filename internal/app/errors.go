@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 
 	"github.com/vecimg/vecimg/cluster"
 	"github.com/vecimg/vecimg/embed"
@@ -190,6 +192,68 @@ type ParamError struct {
 
 func (e *ParamError) Error() string   { return e.Param + " " + e.Value + " " + e.Problem }
 func (e *ParamError) Is(t error) bool { return t == ErrInvalid }
+
+// OptionError is an error whose message names options of the App (the
+// same lower-case names as ParamError.Param: "threshold", "move-to", "db"),
+// for each front end to word with its own names for them (the CLI's
+// --move-to, the API's threshold=). Error() names them bare. It matches
+// Kind when Kind is set and unwraps to the cause, when there is one.
+type OptionError struct {
+	msg  string // the message, each option marked optStart name optEnd
+	Kind error
+	Err  error
+}
+
+// The marks around an option's name in OptionError.msg.
+const (
+	optStart = '\x01'
+	optEnd   = '\x02'
+)
+
+func (e *OptionError) Error() string { return e.Word(func(o string) string { return o }) }
+func (e *OptionError) Is(t error) bool {
+	return e.Kind != nil && t == e.Kind
+}
+func (e *OptionError) Unwrap() error { return e.Err }
+
+// Word is the message with each option named by name(option).
+func (e *OptionError) Word(name func(option string) string) string {
+	var b strings.Builder
+	rest := e.msg
+	for {
+		i := strings.IndexRune(rest, optStart)
+		j := strings.IndexRune(rest, optEnd)
+		if i < 0 || j < i {
+			b.WriteString(rest)
+			return b.String()
+		}
+		b.WriteString(rest[:i])
+		b.WriteString(name(rest[i+1 : j]))
+		rest = rest[j+1:]
+	}
+}
+
+// Options are the options the message names, in order.
+func (e *OptionError) Options() []string {
+	var out []string
+	e.Word(func(o string) string { out = append(out, o); return o })
+	return out
+}
+
+// optErr is an OptionError formatted as fmt.Sprintf(format, a...), where
+// format marks each option as {name} (lower case, digits and hyphens).
+func optErr(kind, cause error, format string, a ...any) *OptionError {
+	return &OptionError{msg: fmt.Sprintf(optMark.ReplaceAllString(format, "\x01$1\x02"), a...), Kind: kind, Err: cause}
+}
+
+var optMark = regexp.MustCompile(`\{([a-z][a-z0-9-]*)\}`)
+
+// opt marks an option's name for an OptionError's message, where it is an
+// argument rather than in the format: optErr(k, nil, "%s: …", opt("out")).
+func opt(name string) string { return string(optStart) + name + string(optEnd) }
+
+// optInvalidf is an OptionError that matches ErrInvalid.
+func optInvalidf(format string, a ...any) error { return optErr(ErrInvalid, nil, format, a...) }
 
 func paramErr(param string, value any, format string, a ...any) error {
 	return &ParamError{Param: param, Value: fmt.Sprint(value), Problem: fmt.Sprintf(format, a...)}

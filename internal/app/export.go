@@ -22,7 +22,7 @@ type ExportResult = types.ExportResult
 // one consistent snapshot, atomically: a failed export leaves no file.
 func (a *App) Export(ctx context.Context, o ExportOptions) (ExportResult, error) {
 	start := time.Now()
-	if err := checkOutputFile(o.Out, "--out"); err != nil {
+	if err := checkOutputFile(o.Out, opt("out")); err != nil {
 		return ExportResult{}, err
 	}
 	st, err := a.Store()

@@ -50,7 +50,7 @@ func (a *App) Import(ctx context.Context, o ImportOptions) (ImportResult, error)
 		}
 	}
 	if o.ModelName == "" {
-		return res, invalidf("import needs --model-name NAME: the model that made the vectors (it is recorded in the store)")
+		return res, optInvalidf("import needs {model-name} NAME: the model that made the vectors (it is recorded in the store)")
 	}
 	if err := checkImportInput(o.File); err != nil {
 		return res, err
@@ -125,10 +125,10 @@ func (a *App) Import(ctx context.Context, o ImportOptions) (ImportResult, error)
 // compareImport refuses to import into a store made by something else.
 func compareImport(db string, man *store.Manifest, want store.Manifest) error {
 	if man.Spec.Kind != store.ModelImported {
-		return &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("store %s holds vectors of the model %s, not imported ones: import into a new store with --db NEW.db", db, man.Model)}
+		return optErr(store.ErrManifestMismatch, nil, "store %s holds vectors of the model %s, not imported ones: import into a new store with {db} NEW.db", db, man.Model)
 	}
 	if man.Model != want.Model || man.Dim != want.Dim {
-		return &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("store %s holds %d-d vectors of the model %q; the file has %d-d vectors, named %q: import into a new store with --db NEW.db", db, man.Dim, man.Model, want.Dim, want.Model)}
+		return optErr(store.ErrManifestMismatch, nil, "store %s holds %d-d vectors of the model %q; the file has %d-d vectors, named %q: import into a new store with {db} NEW.db", db, man.Dim, man.Model, want.Dim, want.Model)
 	}
 	return nil
 }

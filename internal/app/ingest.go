@@ -67,7 +67,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		return res, invalidf("%s is not a folder: pass the folder that holds the images", o.Dir)
 	}
 	if o.Batch < 0 || o.Workers < 0 {
-		return res, invalidf("--batch and --workers must not be negative")
+		return res, optInvalidf("{batch} and {workers} must not be negative")
 	}
 	if a.cfg.ReadOnly {
 		return res, fmt.Errorf("%w: ingest needs the store open for writing", store.ErrReadOnly)
@@ -83,7 +83,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 			return res, err
 		}
 	} else if o.RowsPerFile != 0 || o.VectorType != "" {
-		return res, invalidf("--rows-per-file and --vector-type shape the Parquet output: add --out DIR")
+		return res, optInvalidf("{rows-per-file} and {vector-type} shape the Parquet output: add {out} DIR")
 	}
 	a.writeMu.Lock()
 	defer a.writeMu.Unlock()

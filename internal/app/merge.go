@@ -34,12 +34,12 @@ type MergeResult = types.MergeResult
 func (a *App) Merge(ctx context.Context, o MergeOptions) (MergeResult, error) {
 	res := MergeResult{Into: a.cfg.DB}
 	if len(o.Inputs) == 0 {
-		return res, invalidf("merge needs at least one input store or Parquet export: vecimg merge --db OUT STORE...")
+		return res, optInvalidf("merge needs at least one input store or Parquet export: vecimg merge {db} OUT STORE...")
 	}
 	switch o.OnConflict {
 	case "", merge.Refuse, merge.Rename:
 	default:
-		return res, invalidf("--on-conflict %q: use refuse or rename", o.OnConflict)
+		return res, optInvalidf("{on-conflict} %q: use refuse or rename", o.OnConflict)
 	}
 	if a.cfg.ReadOnly {
 		return res, fmt.Errorf("%w: merge needs the store open for writing", store.ErrReadOnly)
@@ -49,7 +49,7 @@ func (a *App) Merge(ctx context.Context, o MergeOptions) (MergeResult, error) {
 	for _, in := range o.Inputs {
 		abs, _ := filepath.Abs(in)
 		if abs == out {
-			return res, invalidf("merge input %s is the output store --db %s: merge into another store", in, a.cfg.DB)
+			return res, optInvalidf("merge input %s is the output store {db} %s: merge into another store", in, a.cfg.DB)
 		}
 		if prev, dup := seen[abs]; dup {
 			return res, invalidf("merge input %s is given twice (also as %s)", in, prev)

@@ -71,27 +71,27 @@ func chooseModel(ctx context.Context, man *store.Manifest, o ModelOptions, p Pro
 			return nil, &msgError{kind: ErrNoModel, msg: fmt.Sprintf("this store holds imported vectors (model %q, brought in by `vecimg import`): it has no model to embed images with; query it by stored id", spec.Name)}
 		case "":
 			if o.Weights == "" && o.ONNX == "" {
-				return nil, &msgError{kind: ErrNoModel, msg: fmt.Sprintf("the store's manifest does not say how its model (%s) was made: pass the store's --weights FILE or --model FILE", man.Model)}
+				return nil, optErr(ErrNoModel, nil, "the store's manifest does not say how its model (%s) was made: pass the store's {weights} FILE or {model} FILE", man.Model)
 			}
 		}
 	}
 	presetName := firstNonEmpty(o.Preset, spec.Preset, "blitz")
 	prep, err := embed.NewPreparer(presetName, o.MaxPixels)
 	if err != nil {
-		return nil, invalidf("--preset: %v", err)
+		return nil, optInvalidf("{preset}: %v", err)
 	}
 	onnx := o.ONNX
 	if onnx == "" && o.Weights == "" && spec.Kind == store.ModelONNX {
 		// The store was made with an ONNX file: use it where it was, if it
 		// is still the same file.
 		if spec.File == "" || !sameFile(spec.File, spec) {
-			return nil, &msgError{kind: ErrNoModel, msg: fmt.Sprintf("the store's vectors were made by the ONNX model %s (sha256 %s…), which is not there any more: pass --model /path/to/%s",
-				orUnknown(spec.File), short(spec.SHA256), baseOr(spec.File, "model.onnx"))}
+			return nil, optErr(ErrNoModel, nil, "the store's vectors were made by the ONNX model %s (sha256 %s…), which is not there any more: pass {model} /path/to/%s",
+				orUnknown(spec.File), short(spec.SHA256), baseOr(spec.File, "model.onnx"))
 		}
 		onnx = spec.File
 	}
 	if onnx != "" {
-		if err := checkRecorded(onnx, spec, store.ModelONNX, "--model"); err != nil {
+		if err := checkRecorded(onnx, spec, store.ModelONNX, opt("model")); err != nil {
 			return nil, err
 		}
 		m, err := embed.PrepareModel(ctx, embed.ModelSpec{ONNX: onnx, Size: prep.Size()})
@@ -125,14 +125,14 @@ func chooseModel(ctx context.Context, man *store.Manifest, o ModelOptions, p Pro
 		end()
 		if err != nil {
 			if spec.Kind == store.ModelVGG16 {
-				return nil, &msgError{kind: ErrNoModel, cause: err, msg: fmt.Sprintf("the store's model is not in the cache and its weights %s (sha256 %s…) were not found: pass --weights /path/to/%s (%v)",
-					orUnknown(spec.File), short(spec.SHA256), baseOr(spec.File, embed.VGG16WeightsFile), err)}
+				return nil, optErr(ErrNoModel, err, "the store's model is not in the cache and its weights %s (sha256 %s…) were not found: pass {weights} /path/to/%s (%v)",
+					orUnknown(spec.File), short(spec.SHA256), baseOr(spec.File, embed.VGG16WeightsFile), err)
 			}
 			return nil, err
 		}
 		weights = w
 	}
-	if err := checkRecorded(weights, spec, store.ModelVGG16, "--weights"); err != nil {
+	if err := checkRecorded(weights, spec, store.ModelVGG16, opt("weights")); err != nil {
 		return nil, err
 	}
 	quant, qspec, err := int8Quant(ctx, spec, precision, weights, prep, o, p)
@@ -149,17 +149,17 @@ func chooseModel(ctx context.Context, man *store.Manifest, o ModelOptions, p Pro
 
 // checkRecorded checks that file is the one the store's spec records (when
 // it records one of this kind), before anything is built from it.
-func checkRecorded(file string, spec store.ModelSpec, kind, flag string) error {
+func checkRecorded(file string, spec store.ModelSpec, kind, what string) error {
 	if spec.Kind != kind || spec.SHA256 == "" {
 		return nil
 	}
 	sum, err := embed.FileSHA256(file)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", flag, file, err)
+		return optErr(nil, err, "%s %s: %v", what, file, err)
 	}
 	if !spec.MatchesSHA256(sum) {
-		return &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("%s %s has sha256 %s…, but the store's vectors were made from %s (sha256 %s…): pass that file with %s",
-			flag, file, sum[:16], orUnknown(spec.File), short(spec.SHA256), flag)}
+		return optErr(store.ErrManifestMismatch, nil, "%s %s has sha256 %s…, but the store's vectors were made from %s (sha256 %s…): pass that file with %s",
+			what, file, sum[:16], orUnknown(spec.File), short(spec.SHA256), what)
 	}
 	return nil
 }
@@ -204,7 +204,7 @@ func (a *App) embedQuery(ctx context.Context, man store.Manifest, path string, o
 			return nil, fmt.Errorf("%s is not in the store, and embedding it needs the store's model: %w", path, err)
 		}
 		if cm.model.Fingerprint != man.Model {
-			return nil, &msgError{kind: store.ErrManifestMismatch, msg: fmt.Sprintf("%s is not in the store, and the model found (%s) is not the store's (%s): pass the store's --weights or --model", path, cm.model.Fingerprint, man.Model)}
+			return nil, optErr(store.ErrManifestMismatch, nil, "%s is not in the store, and the model found (%s) is not the store's (%s): pass the store's {weights} or {model}", path, cm.model.Fingerprint, man.Model)
 		}
 		sess, err := a.newSession(cm.model)
 		if err != nil {
@@ -219,7 +219,7 @@ func (a *App) embedQuery(ctx context.Context, man store.Manifest, path string, o
 	if o.MaxPixels != 0 || (o.Preset != "" && o.Preset != prep.Name()) {
 		var err error
 		if prep, err = embed.NewPreparer(firstNonEmpty(o.Preset, man.Preset), o.MaxPixels); err != nil {
-			return nil, invalidf("--preset: %v", err)
+			return nil, optInvalidf("{preset}: %v", err)
 		}
 	}
 	v, err := embed.EmbedFile(ms.sess, prep, path)

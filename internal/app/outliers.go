@@ -37,13 +37,13 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 	start := time.Now()
 	p := a.progress(o.Progress)
 	if o.N < 0 || o.K < 0 {
-		return OutliersResult{}, invalidf("-n and --k must be positive (got %d, %d)", o.N, o.K)
+		return OutliersResult{}, optInvalidf("{n} and {k} must be positive (got %d, %d)", o.N, o.K)
 	}
 	o.N = cmpOr(o.N, dedup.DefaultOutlierN)
 	o.K = cmpOr(o.K, dedup.DefaultOutlierK)
 	res := OutliersResult{K: o.K, N: o.N, Outliers: []OutlierImage{}}
 	if o.Sheets != "" {
-		if err := checkOutputDir(o.Sheets, "--sheets"); err != nil {
+		if err := checkOutputDir(o.Sheets, opt("sheets")); err != nil {
 			return res, err
 		}
 	}
@@ -52,7 +52,7 @@ func (a *App) Outliers(ctx context.Context, o OutliersOptions) (OutliersResult, 
 		return res, err
 	}
 	if n <= o.K {
-		return res, invalidf("the store holds %d images; the outlier score is the distance to the %s nearest other image, so it needs at least %d: pass a smaller --k", n, Ordinal(o.K), o.K+1)
+		return res, optInvalidf("the store holds %d images; the outlier score is the distance to the %s nearest other image, so it needs at least %d: pass a smaller {k}", n, Ordinal(o.K), o.K+1)
 	}
 	if _, err := a.currentIndex(ctx, st, p); err != nil {
 		return res, err

@@ -50,25 +50,25 @@ func (a *App) ExportParquet(ctx context.Context, o ExportParquetOptions) (Export
 // do not replace each other's files. Any other earlier vecimg export there
 // is replaced.
 func checkParquetOut(out string, rowsPerFile int, vectorType, shardName string) (parquetio.VectorType, error) {
-	if err := checkOutputDir(out, "--out"); err != nil {
+	if err := checkOutputDir(out, opt("out")); err != nil {
 		return "", err
 	}
 	if rowsPerFile < 0 {
-		return "", invalidf("--rows-per-file %d: give a positive number of rows", rowsPerFile)
+		return "", optInvalidf("{rows-per-file} %d: give a positive number of rows", rowsPerFile)
 	}
 	vt := parquetio.VectorType(strings.ToLower(vectorType))
 	if vt == "" {
 		vt = parquetio.Float32
 	}
 	if vt != parquetio.Float32 && vt != parquetio.Float16 {
-		return "", invalidf("--vector-type %q: use float32 or float16", vectorType)
+		return "", optInvalidf("{vector-type} %q: use float32 or float16", vectorType)
 	}
 	if err := parquetio.CheckOutDir(out); err != nil {
 		return "", &msgError{kind: ErrInvalid, cause: err, msg: err.Error()}
 	}
 	s, ok, err := parquetio.ReadSuccess(out)
 	if err != nil {
-		return "", invalidf("--out %s: %v; use a new or empty folder", out, err)
+		return "", optInvalidf("{out} %s: %v; use a new or empty folder", out, err)
 	}
 	if ok && s.Shard != shardName {
 		what := "a whole store"
@@ -79,7 +79,7 @@ func checkParquetOut(out string, rowsPerFile int, vectorType, shardName string) 
 		if shardName != "" {
 			this = "shard " + shardName
 		}
-		return "", invalidf("--out %s holds the Parquet export of %s; this writes %s: give each shard its own --out folder "+
+		return "", optInvalidf("{out} %s holds the Parquet export of %s; this writes %s: give each shard its own {out} folder "+
 			"(e.g. vectors-$JOB_COMPLETION_INDEX.parquet), or remove that folder first", out, what, this)
 	}
 	return vt, nil
@@ -217,7 +217,8 @@ func (o ParquetColumns) String() string {
 }
 
 const parquetUsage = "columns id (string or integer) and vector (a list of float32 or float64), e.g. " +
-	"pyarrow.parquet.write_table(pa.table({'id': ids, 'vector': vectors.tolist()}), path); name other columns with --id-column and --vector-column"
+	"pyarrow.parquet.write_table(pa.table({'id': ids, 'vector': vectors.tolist()}), path); name other columns with " +
+	string(optStart) + "id-column" + string(optEnd) + " and " + string(optStart) + "vector-column" + string(optEnd)
 
 // rowsName is the lower-case name Import matches against file endings: a
 // folder of Parquet files counts as ".parquet".

@@ -32,7 +32,7 @@ func vecimgExport(path string) (*parquetio.Dataset, store.Manifest, bool) {
 func (a *App) restoreExport(ctx context.Context, o ImportOptions, d *parquetio.Dataset, man store.Manifest) (ImportResult, error) {
 	res := ImportResult{File: o.File, Format: "parquet", Dim: d.Dim, Model: man.Model, Restored: true}
 	if o.ModelName != "" && o.ModelName != man.Model {
-		return res, invalidf("%s is a vecimg export: it carries its store's manifest (model %s), which import restores; leave --model-name out (it names the model of foreign vectors)", o.File, man.Model)
+		return res, optInvalidf("%s is a vecimg export: it carries its store's manifest (model %s), which import restores; leave {model-name} out (it names the model of foreign vectors)", o.File, man.Model)
 	}
 	empty := true
 	if st, err := a.Store(); err == nil {

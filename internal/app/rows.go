@@ -47,7 +47,7 @@ func openRows(path string, cols ParquetColumns) (VectorRows, string, error) {
 			if strings.HasSuffix(lower, e) {
 				r, err := f.open(path, cols)
 				if err != nil {
-					return nil, f.name, &msgError{kind: ErrInvalid, cause: err, msg: err.Error() + "; write it with " + f.usage}
+					return nil, f.name, optErr(ErrInvalid, err, "%v; write it with %s", err, f.usage)
 				}
 				return r, f.name, nil
 			}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,6 +106,16 @@ type apiWording struct {
 func (e *apiWording) Error() string { return e.msg }
 func (e *apiWording) Unwrap() error { return e.err }
 
+// apiName is how the API names an App option: its query or JSON parameter
+// where the API has one (threshold, k, seed), else the server's setting.
+func apiName(option string) string {
+	switch option {
+	case "threshold", "k", "seed":
+		return option
+	}
+	return "the server's " + option + " setting"
+}
+
 // kindError keeps an app error's message and matches a server sentinel.
 type kindError struct {
 	err  error
@@ -122,7 +133,15 @@ func wrap(err error) error {
 	}
 	var pe *ParamError
 	if errors.As(err, &pe) { // the API's wording: k=99 is …
-		err = &apiWording{msg: pe.Param + "=" + pe.Value + " " + pe.Problem, err: err}
+		name := apiName(pe.Param) + "="
+		if name != pe.Param+"=" {
+			name = apiName(pe.Param) + " "
+		}
+		err = &apiWording{msg: name + pe.Value + " " + pe.Problem, err: err}
+	}
+	var oe *OptionError
+	if errors.As(err, &oe) { // the API's wording: threshold=…, or the server's setting
+		err = &apiWording{msg: strings.Replace(err.Error(), oe.Error(), oe.Word(apiName), 1), err: err}
 	}
 	var kind error
 	switch {

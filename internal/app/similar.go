@@ -47,7 +47,7 @@ func (a *App) Similar(ctx context.Context, o SimilarOptions) (SimilarResult, err
 		return res, invalidf("-k must be positive (got %d)", o.K)
 	}
 	if o.Ef < 0 {
-		return res, invalidf("--ef must not be negative (got %d)", o.Ef)
+		return res, optInvalidf("{ef} must not be negative (got %d)", o.Ef)
 	}
 	if (o.Query == "") == (o.Vector == nil) {
 		return res, invalidf("similar needs one query: an id, a file name, an image path or a vector")
@@ -177,7 +177,7 @@ func (a *App) Recall(ctx context.Context, o RecallOptions) (RecallResult, error)
 		return RecallResult{}, invalidf("-k must be positive (got %d)", o.K)
 	}
 	if o.Queries < 0 || o.Ef < 0 {
-		return RecallResult{}, invalidf("--queries and --ef must not be negative")
+		return RecallResult{}, optInvalidf("{queries} and {ef} must not be negative")
 	}
 	st, _, _, err := a.nonEmptyStore()
 	if err != nil {
