@@ -80,6 +80,7 @@ func optionFlag(option string) string {
 // flagOf are the App's options whose flag is not --OPTION.
 var flagOf = map[string]string{
 	"n": "-n",
+	"k": "-k", // as --help shows it; --k works too
 }
 
 // wordedError is err with the CLI's wording.

@@ -322,7 +322,7 @@ func clusterStages(refine int) stageLabel {
 	pass := 0
 	return func(s string, total int64) (string, string, int64) {
 		if s != cluster.StageRefine {
-			pass = 0 // a new k (cluster --report) begins with other stages
+			pass = 0 // a new k (a report over several k) begins with other stages
 		}
 		label, unit := "k-means: "+s, "vec"
 		switch s {

@@ -121,7 +121,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if o.Verbose {
 		p.Note(fmt.Sprintf("device: %s (%s)", sess.Device, sess.Why))
 	} else {
-		p.Note(fmt.Sprintf("device: %s", sess.Device)) // the reason: -v, --json, or vecimg info
+		p.Note(fmt.Sprintf("device: %s", sess.Device)) // the reason: the verbose or JSON output, or vecimg info
 	}
 	if shard.Spec(o.Shard).Enabled() {
 		res.Shard, res.ShardFrom = shard.Spec(o.Shard).String(), o.Shard.Source

@@ -44,7 +44,7 @@ func (a *App) Similar(ctx context.Context, o SimilarOptions) (SimilarResult, err
 	p := a.progress(o.Progress)
 	res := SimilarResult{Query: o.Query}
 	if o.K <= 0 {
-		return res, invalidf("-k must be positive (got %d)", o.K)
+		return res, optInvalidf("{k} must be positive (got %d)", o.K)
 	}
 	if o.Ef < 0 {
 		return res, optInvalidf("{ef} must not be negative (got %d)", o.Ef)
@@ -174,7 +174,7 @@ type RecallResult = types.RecallResult
 // Recall measures the index's recall@K on stored vectors (similar --check).
 func (a *App) Recall(ctx context.Context, o RecallOptions) (RecallResult, error) {
 	if o.K <= 0 {
-		return RecallResult{}, invalidf("-k must be positive (got %d)", o.K)
+		return RecallResult{}, optInvalidf("{k} must be positive (got %d)", o.K)
 	}
 	if o.Queries < 0 || o.Ef < 0 {
 		return RecallResult{}, optInvalidf("{queries} and {ef} must not be negative")
