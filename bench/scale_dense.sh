@@ -48,29 +48,8 @@ run=$DIR/run-$N
 mkdir -p "$run"
 results=$run/results.jsonl
 : >"$results"
-log() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
 
-# timed STEP CMD...: runs CMD under /usr/bin/time -v; appends {"step",
-# "wall_s", "rss_mib", "cpu_s", "load", "rc"}; stdout to $run/STEP.out.
-timed() {
-	local step=$1
-	shift
-	log "$step: $*"
-	local rc=0 t0 t1
-	t0=$(date +%s%N)
-	/usr/bin/time -v -o "$run/$step.time" "$@" >"$run/$step.out" 2>"$run/$step.err" || rc=$?
-	t1=$(date +%s%N)
-	tr '\r' '\n' <"$run/$step.err" | grep -v '^\s*$' | tail -n 1 >&2 || true
-	printf '{"step":"%s","wall_s":%s,"rss_mib":%s,"cpu_s":%s,"load":%s,"rc":%d}\n' "$step" \
-		"$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", (b-a)/1e9}')" \
-		"$(awk -F': ' '/Maximum resident set size/ {printf "%.1f", $2/1024}' "$run/$step.time")" \
-		"$(awk -F': ' '/User time|System time/ {s+=$2} END {printf "%.2f", s}' "$run/$step.time")" \
-		"$(cut -d' ' -f1 /proc/loadavg)" "$rc" >>"$results"
-	if [ "$rc" -ne 0 ]; then
-		echo "scale_dense.sh: step $step failed (exit $rc); see $run/$step.err" >&2
-		return "$rc"
-	fi
-}
+. bench/timed.sh
 # jsonout STEP: copy the JSON lines of $run/STEP.out into results, tagged.
 jsonout() {
 	/usr/bin/python3 -c '
