@@ -65,20 +65,11 @@ func sameFiles(t testing.TB, what string, before, after map[string][32]byte) {
 // problemIDs lists the record ids named by the problems in a Check error.
 func problemIDs(err error) map[string]bool {
 	ids := map[string]bool{}
-	var walk func(e error)
-	walk = func(e error) {
+	for _, e := range flattenErrors(err) {
 		if ce, ok := e.(*CorruptError); ok && ce.ID != "" {
 			ids[ce.ID] = true
 		}
-		if u, ok := e.(interface{ Unwrap() []error }); ok {
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		} else if x := errors.Unwrap(e); x != nil {
-			walk(x)
-		}
 	}
-	walk(err)
 	return ids
 }
 
