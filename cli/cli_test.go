@@ -12,6 +12,7 @@ import (
 
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -20,7 +21,7 @@ func TestEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "test")
 	for _, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
-		copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
+		testfix.CopyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
 	}
 	db := filepath.Join(dir, "v.db")
 
@@ -66,7 +67,7 @@ func TestEndToEnd(t *testing.T) {
 	// A new file (not in the store) is embedded with the store's model: a
 	// copy of 2.png under another folder finds 2 at distance ~0.
 	outside := filepath.Join(dir, "elsewhere", "query.png")
-	copyFile(t, filepath.Join(imgs, "2.png"), outside)
+	testfix.CopyFile(t, filepath.Join(imgs, "2.png"), outside)
 	out := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "2", outside))
 	if out.QueryID != "" || out.Results[0].ID != "2" || out.Results[0].Distance > 1e-5 {
 		t.Fatalf("new-file query: %+v", out)
@@ -157,7 +158,7 @@ func TestBadFiles(t *testing.T) {
 		"testdata/pixels/progressive.jpg": "progressive.jpg",
 	}
 	for src, dst := range good {
-		copyFile(t, src, filepath.Join(imgs, dst))
+		testfix.CopyFile(t, src, filepath.Join(imgs, dst))
 	}
 	bad := map[string]string{ // name → expected words in its reason
 		"empty.jpg":     "empty",
@@ -166,16 +167,16 @@ func TestBadFiles(t *testing.T) {
 		"bomb.jpg":      "limit",
 	}
 	for name := range bad {
-		copyFile(t, filepath.Join("testdata", "bad", name), filepath.Join(imgs, "bad", name))
+		testfix.CopyFile(t, filepath.Join("testdata", "bad", name), filepath.Join(imgs, "bad", name))
 	}
-	copyFile(t, "testdata/bad/bomb.png", filepath.Join(imgs, "bad", "bomb-png.png"))
+	testfix.CopyFile(t, "testdata/bad/bomb.png", filepath.Join(imgs, "bad", "bomb-png.png"))
 	bad["bomb-png.png"] = "limit"
 	os.Symlink(filepath.Join(dir, "nowhere.jpg"), filepath.Join(imgs, "bad", "dangling.jpg"))
 	bad["dangling.jpg"] = "broken symbolic link"
 	os.Symlink(imgs, filepath.Join(imgs, "a", "loop"))
 	bad["loop"] = "directory loop"
-	copyFile(t, "testdata/images/2.png", filepath.Join(imgs, "gray.gif")) // same id as gray.png
-	bad["gray.png"] = "duplicate id"                                      // gray.gif comes first in walk order
+	testfix.CopyFile(t, "testdata/images/2.png", filepath.Join(imgs, "gray.gif")) // same id as gray.png
+	bad["gray.png"] = "duplicate id"                                              // gray.gif comes first in walk order
 	delete(good, "testdata/pixels/gray.png")
 	good["testdata/images/2.png"] = "gray.gif"
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -22,7 +23,7 @@ import (
 func writeCopies(t *testing.T, dir string) {
 	t.Helper()
 	for _, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
-		copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(dir, n))
+		testfix.CopyFile(t, filepath.Join("testdata", "images", n), filepath.Join(dir, n))
 	}
 	load := func(n string) *image.RGBA {
 		f, err := os.Open(filepath.Join(dir, n))
@@ -146,7 +147,7 @@ func TestDupsHashes(t *testing.T) {
 	}
 	check(res, 6)
 	// Ingest of the folder hashes what is still missing (the file is back).
-	copyFile(t, filepath.Join("testdata", "images", "3.png"), gone)
+	testfix.CopyFile(t, filepath.Join("testdata", "images", "3.png"), gone)
 	ing := decodeJSON[app.IngestResult](t, mustRun(t, "--db", db, "ingest", "--json", "--weights", testWeights, imgs))
 	if ing.Rehashed != 1 || ing.Present != 7 {
 		t.Fatalf("ingest: rehashed %d, present %d", ing.Rehashed, ing.Present)

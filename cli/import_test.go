@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -36,7 +37,7 @@ func TestImport(t *testing.T) {
 	}
 	// Ingest into it is refused before anything happens.
 	imgs := filepath.Join(dir, "imgs")
-	copyFile(t, "testdata/images/1.png", filepath.Join(imgs, "1.png"))
+	testfix.CopyFile(t, "testdata/images/1.png", filepath.Join(imgs, "1.png"))
 	if _, err := run(t, "--db", db, "ingest", imgs); !errors.Is(err, app.ErrNoModel) {
 		t.Fatalf("ingest into an imported store: %v", err)
 	}

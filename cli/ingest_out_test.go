@@ -12,6 +12,7 @@ import (
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/parquetio"
 	"github.com/vecimg/vecimg/internal/shard"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // TestIngestOutRefusals: bad --out folders and Parquet options are refused
@@ -19,7 +20,7 @@ import (
 func TestIngestOutRefusals(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
-	copyFile(t, filepath.Join("testdata", "images", "1.png"), filepath.Join(imgs, "1.png"))
+	testfix.CopyFile(t, filepath.Join("testdata", "images", "1.png"), filepath.Join(imgs, "1.png"))
 	db := filepath.Join(dir, "s.db")
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
@@ -61,7 +62,7 @@ func TestIngestShardOut(t *testing.T) {
 	for i, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
 		for k := range 3 { // 12 files in three folders
 			name := fmt.Sprintf("%d-%s", i, n)
-			copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, fmt.Sprintf("d%d", k), name))
+			testfix.CopyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, fmt.Sprintf("d%d", k), name))
 			ids = append(ids, fmt.Sprintf("d%d/%d-%s", k, i, strings.TrimSuffix(n, filepath.Ext(n))))
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -25,7 +26,7 @@ func TestONNXStoreNewImage(t *testing.T) {
 	}
 	imgs := filepath.Join(dir, "imgs")
 	for _, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
-		copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
+		testfix.CopyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
 	}
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--model", onnx, "--preset", "blitz", imgs)
@@ -35,7 +36,7 @@ func TestONNXStoreNewImage(t *testing.T) {
 		t.Fatalf("spec of an ONNX store: %+v", info.ModelSpec)
 	}
 	q := filepath.Join(dir, "q", "new.png")
-	copyFile(t, filepath.Join(imgs, "2.png"), q)
+	testfix.CopyFile(t, filepath.Join(imgs, "2.png"), q)
 	out := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "1", q))
 	if out.Results[0].ID != "2" || out.Results[0].Distance > 1e-4 {
 		t.Fatalf("new image, recorded model: %+v", out)
@@ -58,7 +59,7 @@ func TestONNXStoreNewImage(t *testing.T) {
 		t.Fatalf("--model other.onnx: %v", err)
 	}
 	// Ingest more with the recorded model and no flags: found by the spec.
-	copyFile(t, filepath.Join(imgs, "1.png"), filepath.Join(imgs, "more", "5.png"))
+	testfix.CopyFile(t, filepath.Join(imgs, "1.png"), filepath.Join(imgs, "more", "5.png"))
 	if _, err := run(t, "--db", db, "ingest", imgs); !errors.Is(err, app.ErrNoModel) {
 		t.Fatalf("ingest with the model moved: %v", err)
 	}
@@ -78,10 +79,10 @@ func TestPrecisionStoreAfterCacheCleared(t *testing.T) {
 	t.Setenv("VECIMG_WEIGHTS", "")
 	dir := t.TempDir()
 	weights := filepath.Join(dir, "w.pth")
-	copyFile(t, testWeights, weights)
+	testfix.CopyFile(t, testWeights, weights)
 	imgs := filepath.Join(dir, "imgs")
 	for _, n := range []string{"1.png", "2.png", "3.png"} {
-		copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
+		testfix.CopyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, n))
 	}
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", weights, "--precision", "fp16", imgs)
@@ -91,7 +92,7 @@ func TestPrecisionStoreAfterCacheCleared(t *testing.T) {
 	}
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the cache is cleared
 	q := filepath.Join(dir, "q", "new.png")
-	copyFile(t, filepath.Join(imgs, "3.png"), q)
+	testfix.CopyFile(t, filepath.Join(imgs, "3.png"), q)
 	out := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "1", "--no-download", q))
 	if out.Results[0].ID != "3" || out.Results[0].Distance > 1e-3 {
 		t.Fatalf("after the cache was cleared: %+v", out)

@@ -210,7 +210,7 @@ func TestShardedIngestMerge(t *testing.T) {
 	imgs := filepath.Join(dir, "test")
 	for i, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
 		for k := range 3 { // 12 files in two folders
-			copyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, fmt.Sprintf("d%d", k), fmt.Sprintf("%d-%s", i, n)))
+			testfix.CopyFile(t, filepath.Join("testdata", "images", n), filepath.Join(imgs, fmt.Sprintf("d%d", k), fmt.Sprintf("%d-%s", i, n)))
 		}
 	}
 	whole := filepath.Join(dir, "whole.db")

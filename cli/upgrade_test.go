@@ -89,7 +89,7 @@ func TestPreviousReleaseStoreNewImage(t *testing.T) {
 	untarGz(t, "testdata/schema1-store.tar.gz", dir)
 	db := filepath.Join(dir, "prev.db")
 	q := filepath.Join(dir, "q", "copy-of-3.png")
-	copyFile(t, "testdata/images/3.png", q)
+	testfix.CopyFile(t, "testdata/images/3.png", q)
 	_, err := run(t, "--db", db, "similar", q)
 	if !errors.Is(err, app.ErrNoModel) || !strings.Contains(err.Error(), "90f50dcb53db899c") || !strings.Contains(err.Error(), "--weights") {
 		t.Fatalf("no weights: %v", err)

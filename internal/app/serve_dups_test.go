@@ -14,6 +14,7 @@ import (
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/dedup"
 	"github.com/vecimg/vecimg/internal/server"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/internal/types"
 )
 
@@ -32,20 +33,6 @@ func memberIDs(ms []types.DupMember) []string {
 	return out
 }
 
-func copyTo(t *testing.T, src, dst string) {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // GET /api/v1/dups on a real store of the server's test photos, one of
 // them copied under a second name: the answer is App.Dups's (the groups
 // `vecimg dups` prints), with the copy as an identical group; a second
@@ -60,9 +47,9 @@ func TestDupsOnAStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		copyTo(t, filepath.Join("../server/testdata/photos", e.Name()), filepath.Join(photos, e.Name()))
+		testfix.CopyFile(t, filepath.Join("../server/testdata/photos", e.Name()), filepath.Join(photos, e.Name()))
 	}
-	copyTo(t, "../server/testdata/photos/121.jpg", filepath.Join(photos, "copy-of-121.jpg"))
+	testfix.CopyFile(t, "../server/testdata/photos/121.jpg", filepath.Join(photos, "copy-of-121.jpg"))
 	weights, _ := filepath.Abs("../../embed/vgg/testdata/vgg16_w32_zip.pth")
 	a, err := app.Open(context.Background(), app.Config{DB: filepath.Join(dir, "s.db")})
 	if err != nil {
@@ -130,7 +117,7 @@ func TestDupsOnAStore(t *testing.T) {
 	}
 
 	// A new image changes the generation: computed again.
-	copyTo(t, "../server/testdata/photos/527.jpg", filepath.Join(photos, "more", "copy-of-527.jpg"))
+	testfix.CopyFile(t, "../server/testdata/photos/527.jpg", filepath.Join(photos, "more", "copy-of-527.jpg"))
 	if _, err := b.Ingest(ctx, photos, func(types.IngestProgress) {}); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/server"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/internal/types"
 )
 
@@ -602,11 +603,11 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, e := range entries {
-		copyFile(t, filepath.Join("testdata/photos", e.Name()), filepath.Join(photos, e.Name()))
+		testfix.CopyFile(t, filepath.Join("testdata/photos", e.Name()), filepath.Join(photos, e.Name()))
 	}
 	// A byte-identical copy under another name: an identical duplicate
 	// group for the Duplicates view.
-	copyFile(t, filepath.Join("testdata/photos", entries[0].Name()), filepath.Join(photos, "copy-of-"+entries[0].Name()))
+	testfix.CopyFile(t, filepath.Join("testdata/photos", entries[0].Name()), filepath.Join(photos, "copy-of-"+entries[0].Name()))
 	stored := len(entries) + 1
 	weights, err := filepath.Abs("../../embed/vgg/testdata/vgg16_w32_zip.pth")
 	if err != nil {
@@ -654,7 +655,7 @@ func TestBrowser(t *testing.T) {
 	// A new photo in the watched folder is searchable within seconds, and
 	// is then the nearest match of its own file.
 	start := time.Now()
-	copyFile(t, "testdata/query.jpg", filepath.Join(photos, "new", "query.jpg"))
+	testfix.CopyFile(t, "testdata/query.jpg", filepath.Join(photos, "new", "query.jpg"))
 	waitCount(stored+1, 20*time.Second)
 	t.Logf("a new photo was searchable %.1f s after it was written", time.Since(start).Seconds())
 	data, err := os.ReadFile("testdata/query.jpg")
@@ -668,20 +669,6 @@ func TestBrowser(t *testing.T) {
 	nb := api[neighbours](t, "GET", base+"/api/v1/images/"+url.PathEscape("new/query")+"/neighbours?k=3", "", nil)
 	if len(nb.Results) != 3 {
 		t.Fatalf("neighbours of the new photo: %+v", nb.Results)
-	}
-}
-
-func copyFile(t *testing.T, src, dst string) {
-	t.Helper()
-	b, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dst, b, 0o644); err != nil {
-		t.Fatal(err)
 	}
 }
 

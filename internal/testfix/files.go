@@ -104,3 +104,18 @@ func NPZ(t testing.TB, dir, name string, ids []string, dim, groups int) string {
 	NPZRows(t, path, ids, rows)
 	return path
 }
+
+// CopyFile copies the file src to dst, creating dst's folder (mode 0644).
+func CopyFile(t testing.TB, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
