@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/vecimg/vecimg/internal/dots"
 	"github.com/viterin/vek/vek32"
 )
 
@@ -91,7 +92,7 @@ func eachDots(row func(t int) []float32, lo, hi int, b *block, fn func(t int, do
 		}
 		if haveDots2x4 {
 			for j := 0; j < kp; j += 4 {
-				dots2x4(&x0[0], &x1[0], &b.x[j*d], d, n8, &out)
+				dots.Dots2x4(&x0[0], &x1[0], &b.x[j*d], d, n8, &out)
 				copy(d0[j:j+4], out[:4])
 				copy(d1[j:j+4], out[4:])
 			}
