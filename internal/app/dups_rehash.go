@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/vecimg/vecimg/embed"
@@ -53,7 +52,7 @@ func rehash(ctx context.Context, st *store.Store, under string, p Progress) (Reh
 		kept := heads[:0]
 		for _, h := range heads {
 			path, _ := filepath.Abs(h.Path)
-			if rel, err := filepath.Rel(under, path); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			if types.Inside(under, path) {
 				kept = append(kept, h)
 			}
 		}
