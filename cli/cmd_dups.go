@@ -17,7 +17,7 @@ func dupsCommand() *cli.Command {
 		Usage: "find groups of duplicate and near-duplicate images, and which one of each to keep",
 		Description: "Files with the same SHA-256 form \"identical\" groups. Two other images match when one of\n" +
 			"three signals says so: their vectors' cosine distance is within --threshold (range queries\n" +
-			"through the HNSW index), or their pHash (mirrored copies included) is within --phash bits, or\n" +
+			"through the HNSW index), or their pHash (mirrored and cropped copies included) is within --phash bits, or\n" +
 			"their dHash within --dhash bits (hash pairs come from a banded lookup, never all pairs).\n" +
 			"The thresholds are those --calibrate measured on this store's own images when it has run,\n" +
 			"else the defaults; the output says which were used and where they came from.\n" +

@@ -131,7 +131,7 @@ type Options struct {
 	// DefaultThreshold. Off (or any negative value) leaves vectors out.
 	Threshold float64
 	// PHash and DHash are the Hamming thresholds of the hash signals: two
-	// images match when the pHash distance (mirrored copies included) is ≤
+	// images match when the pHash distance (phash.PDistance: direct, mirrored or cropped) is ≤
 	// PHash, or the dHash distance ≤ DHash. Off (negative) disables one.
 	// At most 15. Images without hashes match by their vectors only.
 	PHash, DHash int
