@@ -200,12 +200,10 @@ func (x *Index) exactFromCodes(c *searchCtx, excl []uint32, k int, st *SearchSta
 	}
 	wg.Wait()
 	var ubs []float32
-	total := 0
 	for _, p := range parts {
 		for _, e := range p.ub.a {
 			ubs = append(ubs, e.d)
 		}
-		total += len(p.cands)
 	}
 	u := float32(math.Inf(1))
 	if len(ubs) >= k {
