@@ -5,7 +5,8 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// hasAVX2: AVX2 and FMA, the check internal/dots makes for its kernel.
+var hasAVX2 = dots.Have
 
 // dotCodeAVX2 is dotCodeGo for n a positive multiple of 8, with AVX2 and FMA.
 //
