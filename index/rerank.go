@@ -179,7 +179,7 @@ func (x *Index) exactFromCodes(c *searchCtx, excl []uint32, k int, st *SearchSta
 					return
 				}
 				for s := uint32(lo); s < uint32(min(n, lo+exactBlockSlots)); s++ {
-					if x.idRef[s] == 0 || len(x.idBytes(s)) == 0 || slices.Contains(excl, s) {
+					if len(x.idBytes(s)) == 0 || slices.Contains(excl, s) {
 						continue
 					}
 					d := x.dist(q, s)
