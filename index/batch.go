@@ -308,10 +308,8 @@ func (x *Index) insertChunk(slots []uint32) {
 			}
 			slices.SortFunc(cands, cmpCand)
 			c.nb = x.selectNeighbours(c, c.nb[:0], cands, x.cfg.M)
-			b := x.block(nd.s, lc)
-			b[0] = uint32(len(c.nb))
+			x.writeLinks(nd.s, lc, c.nb)
 			for i, n := range c.nb {
-				b[1+i] = n.s
 				edges[k] = append(edges[k], edge{n.s, nd.s, lc, k, i, n.d})
 			}
 		}

@@ -157,11 +157,7 @@ func (x *Index) relink(c *searchCtx, s uint32, lc int) {
 		c.w = c.w[:min(len(c.w), x.cfg.EfConstruction)]
 	}
 	c.nb = x.selectNeighbours(c, c.nb[:0], c.w, x.cfg.M)
-	b := x.block(s, lc)
-	b[0] = uint32(len(c.nb))
-	for i, e := range c.nb {
-		b[1+i] = e.s
-	}
+	x.writeLinks(s, lc, c.nb)
 	for _, e := range c.nb {
 		if !slices.Contains(x.links(e.s, lc), s) {
 			x.addLink(c, e.s, s, e.d, lc)

@@ -307,12 +307,17 @@ func (x *Index) addLink(c *searchCtx, n, s uint32, d float32, lc int) {
 func (x *Index) setLinks(c *searchCtx, n uint32, lc int, cands []cand) {
 	slices.SortFunc(cands, cmpCand)
 	sel := x.selectNeighbours(c, c.sel[:0], cands, x.maxLinks(lc))
+	x.writeLinks(n, lc, sel)
+	c.sel = sel
+}
+
+// writeLinks stores the slots of nb, in order, as n's links on layer lc.
+func (x *Index) writeLinks(n uint32, lc int, nb []cand) {
 	b := x.block(n, lc)
-	b[0] = uint32(len(sel))
-	for i, e := range sel {
+	b[0] = uint32(len(nb))
+	for i, e := range nb {
 		b[1+i] = e.s
 	}
-	c.sel = sel
 }
 
 // cmpCand orders candidates by distance, then slot.

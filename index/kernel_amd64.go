@@ -5,7 +5,8 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
-var hasAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasFMA
+// hasAVX2: AVX2 and FMA, the check internal/dots makes for its kernel.
+var hasAVX2 = dots.Have
 
 // dotCodeAVX2 is dotCodeGo for n a positive multiple of 8, with AVX2 and FMA.
 //
@@ -62,23 +63,19 @@ func dotCode16VNNI(q *int16, c *int8, n int) int32
 // has it, AVX2 otherwise.
 func dotCode16(q []int16, c []int8) int32 {
 	c = c[:len(q)]
+	n, s := 0, int32(0) // the kernel's share and its sum
 	switch {
 	case hasVNNI && len(q) >= 32:
-		n := len(q) &^ 31
-		s := dotCode16VNNI(&q[0], &c[0], n)
-		if n < len(q) {
-			s += dotCode16Go(q[n:], c[n:])
-		}
-		return s
+		n = len(q) &^ 31
+		s = dotCode16VNNI(&q[0], &c[0], n)
 	case hasAVX2 && len(q) >= 16:
-		n := len(q) &^ 15
-		s := dotCode16AVX2(&q[0], &c[0], n)
-		if n < len(q) {
-			s += dotCode16Go(q[n:], c[n:])
-		}
-		return s
+		n = len(q) &^ 15
+		s = dotCode16AVX2(&q[0], &c[0], n)
 	}
-	return dotCode16Go(q, c)
+	if n < len(q) {
+		s += dotCode16Go(q[n:], c[n:])
+	}
+	return s
 }
 
 // quantQueryAVX2 is quantQueryGo for n a positive multiple of 16.

@@ -179,7 +179,7 @@ func (x *Index) exactFromCodes(c *searchCtx, excl []uint32, k int, st *SearchSta
 					return
 				}
 				for s := uint32(lo); s < uint32(min(n, lo+exactBlockSlots)); s++ {
-					if x.idRef[s] == 0 || len(x.idBytes(s)) == 0 || slices.Contains(excl, s) {
+					if len(x.idBytes(s)) == 0 || slices.Contains(excl, s) {
 						continue
 					}
 					d := x.dist(q, s)
@@ -200,12 +200,10 @@ func (x *Index) exactFromCodes(c *searchCtx, excl []uint32, k int, st *SearchSta
 	}
 	wg.Wait()
 	var ubs []float32
-	total := 0
 	for _, p := range parts {
 		for _, e := range p.ub.a {
 			ubs = append(ubs, e.d)
 		}
-		total += len(p.cands)
 	}
 	u := float32(math.Inf(1))
 	if len(ubs) >= k {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -193,28 +194,28 @@ func trainIDs(ids []string, n int) []string {
 	if len(ids) <= n {
 		return slices.Clone(ids)
 	}
+	out := smallestHashed(ids, n, 0x9e3779b97f4a7c15)
+	slices.Sort(out)
+	return out
+}
+
+// smallestHashed returns the up to n ids with the smallest hashID·salt, in
+// that order: a choice that does not depend on the order of ids and keeps
+// the same ids while they stay in it. Each salt gives its own sample.
+func smallestHashed(ids []string, n int, salt uint64) []string {
 	type hid struct {
 		h  uint64
 		id string
 	}
 	hs := make([]hid, len(ids))
 	for i, id := range ids {
-		hs[i] = hid{hashID(id) * 0x9e3779b97f4a7c15, id}
+		hs[i] = hid{hashID(id) * salt, id}
 	}
-	slices.SortFunc(hs, func(a, b hid) int {
-		switch {
-		case a.h < b.h:
-			return -1
-		case a.h > b.h:
-			return 1
-		}
-		return 0
-	})
-	out := make([]string, n)
+	slices.SortFunc(hs, func(a, b hid) int { return cmp.Compare(a.h, b.h) })
+	out := make([]string, min(n, len(hs)))
 	for i := range out {
 		out[i] = hs[i].id
 	}
-	slices.Sort(out)
 	return out
 }
 

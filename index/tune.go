@@ -59,21 +59,7 @@ func (x *Index) needsTune() bool {
 // with: those with the smallest salted hash, a choice that does not depend
 // on the order of insertion and keeps the same ids while they stay stored.
 func tuneIDs(ids []string, n int) []string {
-	salted := make([]string, len(ids))
-	for i, id := range ids {
-		salted[i] = id
-	}
-	slices.SortFunc(salted, func(a, b string) int {
-		ha, hb := hashID(a)*0xd6e8feb86659fd93, hashID(b)*0xd6e8feb86659fd93
-		switch {
-		case ha < hb:
-			return -1
-		case ha > hb:
-			return 1
-		}
-		return 0
-	})
-	return salted[:min(n, len(salted))]
+	return smallestHashed(ids, n, 0xd6e8feb86659fd93)
 }
 
 // Tune measures recall@10 on a fixed sample of up to queries stored
