@@ -15,6 +15,8 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // SchemaVersion is the layout version this package writes. A store created
@@ -267,10 +269,7 @@ func create(path string, opts Options) error {
 		}
 		return fmt.Errorf("create store %q: %w", path, err)
 	}
-	if d, err := os.Open(parent); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	fsutil.SyncDir(parent)
 	return nil
 }
 
