@@ -107,8 +107,7 @@ func tickEvery(timeout time.Duration) time.Duration {
 func (s *Store) abandon(done <-chan error) {
 	ended := make(chan struct{})
 	go func() {
-		err := <-done
-		_ = err // the caller has already been answered
+		<-done // the caller has already been answered
 		close(ended)
 	}()
 	s.stuck.Store(&ended)
