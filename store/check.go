@@ -107,8 +107,7 @@ func tickEvery(timeout time.Duration) time.Duration {
 func (s *Store) abandon(done <-chan error) {
 	ended := make(chan struct{})
 	go func() {
-		err := <-done
-		_ = err // the caller has already been answered
+		<-done // the caller has already been answered
 		close(ended)
 	}()
 	s.stuck.Store(&ended)
@@ -118,8 +117,8 @@ func (s *Store) abandon(done <-chan error) {
 func (s *Store) check(c *checker) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.problems = append(c.problems, &FileError{Path: s.path, Reason: fmt.Sprintf("reading the store failed on damaged data: %v", r)})
-			err = s.checkResult(c.problems)
+			c.prog.found1(&FileError{Path: s.path, Reason: fmt.Sprintf("reading the store failed on damaged data: %v", r)})
+			err = s.checkResult(c.prog.problems())
 		}
 	}()
 	// Tables the MANIFEST does not list are what a kill during a flush or
@@ -155,12 +154,12 @@ func (s *Store) check(c *checker) (err error) {
 	if err != nil && !errors.Is(err, errStop) {
 		return s.wrapf(err, "check")
 	}
-	return s.checkResult(c.problems)
+	return s.checkResult(c.prog.problems())
 }
 
 // checkProgress is what the scan has reached, shared with the watchdog:
-// a count that grows with every item, where the scan is, and a copy of the
-// problems found (the scan's own slice is not read while it runs).
+// a count that grows with every item, where the scan is, and the problems
+// found.
 type checkProgress struct {
 	mu      sync.Mutex
 	steps   uint64
@@ -202,10 +201,12 @@ func (p *checkProgress) count() uint64 {
 	return p.steps
 }
 
-func (p *checkProgress) found1(e error) {
+// found1 adds a problem and returns how many have been found.
+func (p *checkProgress) found1(e error) int {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.found = append(p.found, e)
-	p.mu.Unlock()
+	return len(p.found)
 }
 
 func (p *checkProgress) problems() []error {
@@ -238,11 +239,10 @@ func (s *Store) checkResult(problems []error) error {
 var errStop = errors.New("too many problems")
 
 type checker struct {
-	prog     *checkProgress
-	txn      *badger.Txn
-	dim      int
-	problems []error
-	stopErr  error // errStop after maxProblems, or a read error
+	prog    *checkProgress // holds the problems found
+	txn     *badger.Txn
+	dim     int
+	stopErr error // errStop after maxProblems, or a read error
 }
 
 func (c *checker) add(key []byte, id, format string, args ...any) {
@@ -252,12 +252,10 @@ func (c *checker) add(key []byte, id, format string, args ...any) {
 	c.addProblem(&CorruptError{Key: printableKey(key), ID: id, Reason: fmt.Sprintf(format, args...), raw: bytes.Clone(key)})
 }
 
-// addProblem records a problem (and shares it with the watchdog, which
-// lists it if the scan stalls later).
+// addProblem records a problem (in prog, where the watchdog lists it if
+// the scan stalls later).
 func (c *checker) addProblem(e error) {
-	c.problems = append(c.problems, e)
-	c.prog.found1(e)
-	if len(c.problems) >= maxProblems {
+	if c.prog.found1(e) >= maxProblems {
 		c.stopErr = errStop
 	}
 }

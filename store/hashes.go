@@ -38,7 +38,7 @@ func (s *Store) SetHashes(updates []HashUpdate) error {
 }
 
 // updateMeta applies edit to the metadata of each of ids (edit's i indexes
-// ids), after checking that every id is stored: SetLabels and SetHashes.
+// ids), after checking that every id is stored (SetHashes).
 func (s *Store) updateMeta(op string, ids []string, edit func(i int, m *Meta)) error {
 	if len(ids) == 0 {
 		return nil
@@ -58,7 +58,7 @@ func (s *Store) updateMeta(op string, ids []string, edit func(i int, m *Meta)) e
 }
 
 // mustHave returns an error matching ErrNotFound listing the ids that have
-// no metadata key.
+// no metadata key (SetHashes, SetLabels).
 func (s *Store) mustHave(ids []string) error {
 	var missing []string
 	err := s.db.View(func(txn *badger.Txn) error {

@@ -34,13 +34,13 @@ func (e *NoSpaceError) Unwrap() error { return ErrNoSpace }
 
 // spareBytes is what a write needs beyond its own bytes: a memtable flushed
 // to a table file (at most its size), a new value-log file's first pages,
-// the state file, and a margin.
-func (s *Store) spareBytes() int64 { return s.memTableSize + 4<<20 }
+// the state file, and a margin; memTable is the store's memtable size.
+func spareBytes(memTable int64) int64 { return memTable + 4<<20 }
 
 // ensureSpace refuses a write of about n bytes when the file system cannot
 // take it with badger's own writes. The value log and the memtable log each
 // get the bytes once.
-func (s *Store) ensureSpace(n int64) error { return checkSpace(s.path, 2*n+s.spareBytes()) }
+func (s *Store) ensureSpace(n int64) error { return checkSpace(s.path, 2*n+spareBytes(s.memTableSize)) }
 
 func checkSpace(path string, need int64) error {
 	free, err := freeSpace(path)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	badger "github.com/dgraph-io/badger/v4"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // stateFile is the store's own record of its last commit, written (and
@@ -76,10 +78,7 @@ func writeState(dir string, st StoreState, sync bool) error {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
 	if sync {
-		if d, err := os.Open(dir); err == nil {
-			d.Sync()
-			d.Close()
-		}
+		fsutil.SyncDir(dir)
 	}
 	return nil
 }

@@ -15,6 +15,8 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+
+	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
 // SchemaVersion is the layout version this package writes. A store created
@@ -194,7 +196,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		// Badger's read-write open writes (new log files; at close, the
 		// memtable as a table): refuse it on a full disk.
-		if err := checkSpace(path, memTableSize(opts)+4<<20); err != nil {
+		if err := checkSpace(path, spareBytes(memTableSize(opts))); err != nil {
 			return nil, err
 		}
 		db, err = badgerOpen(badgerOptions(path, opts))
@@ -228,7 +230,7 @@ func create(path string, opts Options) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("create store %q: %w", path, err)
 	}
-	if err := checkSpace(parent, memTableSize(opts)+4<<20); err != nil {
+	if err := checkSpace(parent, spareBytes(memTableSize(opts))); err != nil {
 		return err
 	}
 	pattern := "." + base + ".creating-*"
@@ -267,10 +269,7 @@ func create(path string, opts Options) error {
 		}
 		return fmt.Errorf("create store %q: %w", path, err)
 	}
-	if d, err := os.Open(parent); err == nil {
-		d.Sync()
-		d.Close()
-	}
+	fsutil.SyncDir(parent)
 	return nil
 }
 

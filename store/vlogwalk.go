@@ -100,16 +100,17 @@ func (d *vlogDamage) Error() string {
 // again, so that badger keeps the entries after it; the record it holds is
 // still damaged and is dropped by Repair.
 func (d *vlogDamage) patchCRC() error {
-	b, err := os.ReadFile(d.file)
+	f, err := os.OpenFile(d.file, os.O_RDWR, 0)
 	if err != nil {
+		return err
+	}
+	entry := make([]byte, d.crcAt-d.off)
+	if _, err := f.ReadAt(entry, int64(d.off)); err != nil {
+		f.Close()
 		return err
 	}
 	var sum [4]byte
-	binary.BigEndian.PutUint32(sum[:], crc32.Checksum(b[d.off:d.crcAt], castagnoliTable))
-	f, err := os.OpenFile(d.file, os.O_WRONLY, 0)
-	if err != nil {
-		return err
-	}
+	binary.BigEndian.PutUint32(sum[:], crc32.Checksum(entry, castagnoliTable))
 	if _, err := f.WriteAt(sum[:], int64(d.crcAt)); err != nil {
 		f.Close()
 		return err

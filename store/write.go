@@ -301,7 +301,8 @@ func (s *Store) SetLabels(updates []LabelUpdate) error {
 	if s.readOnly {
 		return s.wrapf(ErrReadOnly, "set labels")
 	}
-	for _, u := range updates {
+	ids := make([]string, len(updates))
+	for i, u := range updates {
 		if err := checkID(u.ID); err != nil {
 			return s.wrapf(err, "set labels")
 		}
@@ -311,27 +312,11 @@ func (s *Store) SetLabels(updates []LabelUpdate) error {
 		if d := float64(u.Distance); math.IsNaN(d) || math.IsInf(d, 0) {
 			return s.wrapf(fmt.Errorf("%w: record %q: distance %v", ErrInvalid, u.ID, u.Distance), "set labels")
 		}
+		ids[i] = u.ID
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-
-	// Every id must exist.
-	var missing []string
-	err := s.db.View(func(txn *badger.Txn) error {
-		for _, u := range updates {
-			_, err := txn.Get(recordKey(u.ID, suffixData))
-			if errors.Is(err, badger.ErrKeyNotFound) {
-				missing = append(missing, u.ID)
-			} else if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil && len(missing) > 0 {
-		err = fmt.Errorf("%w: no record with id %s", ErrNotFound, listIDs(missing, 10))
-	}
-	if err != nil {
+	if err := s.mustHave(ids); err != nil {
 		return s.wrapf(err, "set labels")
 	}
 	if err := s.ensureSpace(int64(len(updates)) * 96); err != nil {
@@ -342,6 +327,7 @@ func (s *Store) SetLabels(updates []LabelUpdate) error {
 	defer wb.Cancel()
 	for _, u := range updates {
 		k := labelKey(next, u.ID)
+		var err error
 		if u.Label == NoLabel {
 			err = wb.Delete(k)
 		} else {
