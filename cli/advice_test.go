@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // The libraries state facts; the CLI adds the advice, naming its flags, once.
@@ -85,7 +86,7 @@ func TestNotAStoreAdvice(t *testing.T) {
 // An image over the pixel limit: the decoder states the limit, the CLI's
 // note and summary add the flag that raises it; --json keeps the fact.
 func TestPixelLimitAdvice(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)

@@ -17,7 +17,7 @@ import (
 )
 
 func TestEndToEnd(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "test")
 	for _, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
@@ -143,7 +143,7 @@ func TestEndToEnd(t *testing.T) {
 }
 
 func TestBadFiles(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "in")
 	good := map[string]string{ // test file → name in the folder

@@ -77,7 +77,7 @@ func writeCopies(t *testing.T, dir string) {
 // re-encoded copies by them and says how; a store without hashes gets them
 // from --rehash, which lists the files that are gone.
 func TestDupsHashes(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	writeCopies(t, imgs)
@@ -197,7 +197,7 @@ func TestDupsHashes(t *testing.T) {
 // stores the fused thresholds in the manifest, and dups then uses them and
 // says so; --dry-run stores nothing.
 func TestDupsCalibrate(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	writeCopies(t, imgs)
@@ -239,7 +239,7 @@ func TestDupsCalibrate(t *testing.T) {
 // copies that are not kept, keeping relative paths, lists them in a CSV and
 // removes their records; --keep chooses the survivor.
 func TestDupsMoveTo(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	writeCopies(t, imgs)

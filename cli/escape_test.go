@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -40,7 +41,7 @@ func TestEscapeText(t *testing.T) {
 
 // The bad-file list of an ingest escapes paths and lists a named pipe.
 func TestIngestListsOddFilesEscaped(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
@@ -61,7 +62,7 @@ func TestIngestListsOddFilesEscaped(t *testing.T) {
 // to ingest (as a JPEG) is reported with facts about it, never with its
 // bytes, and what is printed is one clean line (issue 21).
 func TestBadFilesNotQuoted(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(7, 9))
 	junk := make([]byte, 4096)

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/testfix"
 )
 
@@ -23,18 +21,6 @@ var (
 	testWeights, _       = filepath.Abs("../embed/vgg/testdata/vgg16_w32_zip.pth")
 	testLegacyWeights, _ = filepath.Abs("../embed/vgg/testdata/vgg16_w32_legacy.pth")
 )
-
-// needRuntime skips tests that run the model when ONNX Runtime is missing,
-// unless VECIMG_REQUIRE_ORT is set (make test), which makes them fail.
-func needRuntime(t testing.TB) {
-	t.Helper()
-	if _, err := embed.LoadRuntime(""); err != nil {
-		if os.Getenv("VECIMG_REQUIRE_ORT") != "" {
-			t.Fatalf("ONNX Runtime is required (VECIMG_REQUIRE_ORT is set): %v", err)
-		}
-		t.Skipf("ONNX Runtime not available (run `make ort`): %v", err)
-	}
-}
 
 // run runs the app in-process and returns what it wrote to stdout.
 func run(t testing.TB, args ...string) (string, error) {

@@ -55,7 +55,7 @@ func TestIngestOutRefusals(t *testing.T) {
 // outputs together hold every image exactly once, each in its own shard,
 // with the vectors of the stores (and of a whole ingest) bit for bit.
 func TestIngestShardOut(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "test")
 	var ids []string

@@ -205,7 +205,7 @@ func TestIngestShardFlags(t *testing.T) {
 // TestShardedIngestMerge ingests four shards into four stores, merges them
 // and compares with one ingest of the whole folder.
 func TestShardedIngestMerge(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "test")
 	for i, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {

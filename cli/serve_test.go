@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 type lockedBuffer struct {
@@ -40,7 +41,7 @@ func (l *lockedBuffer) String() string {
 // server), and stops cleanly when its context ends (SIGINT in main),
 // leaving the index file current and no lock file.
 func TestServe(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)

@@ -82,7 +82,7 @@ func storedLabels(t *testing.T, db string) []string {
 // cache: a clear error naming what is needed; the wrong weights are refused
 // before anything is built; the right ones answer.
 func TestPreviousReleaseStoreNewImage(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no cached model
 	t.Setenv("VECIMG_WEIGHTS", "")
 	dir := t.TempDir()

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
 // An interrupted ingest with --json still prints its counts (what was kept),
 // and the error reads as a sentence, without Go's "context canceled" (21.1).
 func TestInterruptedIngestJSON(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
@@ -41,7 +42,7 @@ func TestInterruptedIngestJSON(t *testing.T) {
 // fill it) and, with --watch, model options the store cannot take, at
 // start instead of retrying every rescan (21.5, 21.6).
 func TestServeRefusesAtStart(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
@@ -102,7 +103,7 @@ func TestExportFlagsNotIgnored(t *testing.T) {
 // A file argument with an extension is that file unless it is the stored
 // one, and the answer says how the query was resolved (21.13).
 func TestSimilarSaysWhatTheQueryIs(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
@@ -174,7 +175,7 @@ func TestImportRestoresVecimgExport(t *testing.T) {
 // so plainly; --weights FILE.onnx points to --model; the summary names the
 // store and the device line is short.
 func TestIngestFirstUse(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
 	os.MkdirAll(empty, 0o755)
@@ -225,7 +226,7 @@ func TestDupsOutliersQuietAndNeighbours(t *testing.T) {
 // JSON conventions (issue 21, polish): lists are [] not null, numbers are
 // numbers, the store is "store" in every command's answer.
 func TestJSONConventions(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
