@@ -90,7 +90,7 @@ func TestPixelLimitAdvice(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 2, 5)
+	testfix.NoisePNGs(t, imgs, 2, 5)
 	db := filepath.Join(dir, "v.db")
 	out, errOut, err := runBoth(t, "--db", db, "ingest", "--max-pixels", "100", "--weights", testWeights, imgs)
 	if err != nil {
@@ -110,7 +110,7 @@ func TestPixelLimitAdvice(t *testing.T) {
 	mustRun(t, "--db", db, "ingest", "--weights", testWeights, imgs)
 	query := filepath.Join(dir, "query")
 	os.MkdirAll(query, 0o755)
-	writeNoisePNGs(t, query, 1, 9)
+	testfix.NoisePNGs(t, query, 1, 9)
 	_, err = run(t, "--db", db, "similar", "--max-pixels", "100", "--weights", testWeights, filepath.Join(query, "0.png"))
 	if err == nil || !strings.HasSuffix(err.Error(), "MP limit (raise with --max-pixels)") {
 		t.Errorf("similar with an image over the limit: %v", err)

@@ -201,15 +201,15 @@ func TestDupsCalibrate(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	writeCopies(t, imgs)
-	writeNoisePNGs(t, imgs, 10, 3)
+	testfix.NoisePNGs(t, imgs, 10, 3)
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
-	before := snapshot(t, db)
+	before := testfix.Snapshot(t, db)
 	res := decodeJSON[app.CalibrateResult](t, mustRun(t, "--db", db, "dups", "--calibrate", "--dry-run", "--sample", "5", "--json"))
 	if res.Saved || res.Sample != 5 || res.Positives != 5*8 || len(res.Methods) != 4 || res.Pairs <= res.Positives {
 		t.Fatalf("dry run: %+v", res)
 	}
-	sameSnapshot(t, before, snapshot(t, db))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db))
 	for _, m := range res.Methods {
 		if len(m.PerTransform) != 8 || (m.Found && m.All.Precision < 0.99) {
 			t.Errorf("method %+v", m)
@@ -246,12 +246,12 @@ func TestDupsMoveTo(t *testing.T) {
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
 	out := filepath.Join(dir, "dups")
-	before := snapshot(t, db, imgs)
+	before := testfix.Snapshot(t, db, imgs)
 	res := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash", "--keep", "under="+filepath.Join(imgs, "1_mirror.png"), "--move-to", out, "--dry-run"))
 	if m := res.Moved; m == nil || !m.DryRun || len(m.Moves) != 3 {
 		t.Fatalf("dry run: %+v", res.Moved)
 	}
-	sameSnapshot(t, before, snapshot(t, db, imgs))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db, imgs))
 	if _, err := os.Stat(out); err == nil {
 		t.Error("--dry-run made the folder")
 	}

@@ -45,7 +45,7 @@ func TestIngestListsOddFilesEscaped(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 2, 3)
+	testfix.NoisePNGs(t, imgs, 2, 3)
 	if err := syscall.Mkfifo(filepath.Join(imgs, "pipe\x1b[31m.jpg"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestBadFilesNotQuoted(t *testing.T) {
 	db := filepath.Join(dir, "db")
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 1, 1)
+	testfix.NoisePNGs(t, imgs, 1, 1)
 	bad := filepath.Join(imgs, "bad.jpg")
 	if err := os.WriteFile(bad, junk, 0o644); err != nil {
 		t.Fatal(err)

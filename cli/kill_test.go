@@ -48,7 +48,7 @@ func TestKilledIngest(t *testing.T) {
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
 	const n = 60
-	writeNoisePNGs(t, imgs, n, 7)
+	testfix.NoisePNGs(t, imgs, n, 7)
 
 	clean := filepath.Join(dir, "clean.db")
 	mustRun(t, "--db", clean, "ingest", "-q", "--batch", "4", "--weights", testWeights, imgs)

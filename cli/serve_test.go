@@ -45,7 +45,7 @@ func TestServe(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 5, 11)
+	testfix.NoisePNGs(t, imgs, 5, 11)
 	db := filepath.Join(dir, "s.db")
 
 	ctx, cancel := context.WithCancel(context.Background())

@@ -22,7 +22,7 @@ func TestInterruptedIngestJSON(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 6, 3)
+	testfix.NoisePNGs(t, imgs, 6, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a := App()
@@ -46,7 +46,7 @@ func TestServeRefusesAtStart(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 2, 5)
+	testfix.NoisePNGs(t, imgs, 2, 5)
 	db := filepath.Join(dir, "s.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
 	serve := func(args ...string) error {
@@ -79,7 +79,7 @@ func TestServeRefusesAtStart(t *testing.T) {
 func TestExportFlagsNotIgnored(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "s.db")
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", []string{"a", "b", "c"}, 8, 1), "--model-name", "m", "-q")
+	mustRun(t, "--db", db, "import", testfix.NPZ(t, dir, "v.npz", []string{"a", "b", "c"}, 8, 1), "--model-name", "m", "-q")
 	os.MkdirAll(filepath.Join(dir, "pq"), 0o755)
 	for _, c := range []struct {
 		args []string
@@ -107,12 +107,12 @@ func TestSimilarSaysWhatTheQueryIs(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 4, 21) // 0.png … 3.png
+	testfix.NoisePNGs(t, imgs, 4, 21) // 0.png … 3.png
 	db := filepath.Join(dir, "s.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
-	writeNoisePNGs(t, other, 2, 99) // a different 1.png
+	testfix.NoisePNGs(t, other, 2, 99) // a different 1.png
 	t.Chdir(other)
 	res := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "2", "1.png"))
 	if res.QueryKind != "file" || res.QueryFile != "1.png" || res.QueryID != "" {
@@ -137,7 +137,7 @@ func TestImportRestoresVecimgExport(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "s.db")
 	ids := []string{"a", "b", "c", "d", "e", "f"}
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 2), "--model-name", "seeded", "-q")
+	mustRun(t, "--db", db, "import", testfix.NPZ(t, dir, "v.npz", ids, 8, 2), "--model-name", "seeded", "-q")
 	mustRun(t, "--db", db, "cluster", "--k", "2", "-q")
 	pq := filepath.Join(dir, "exp")
 	mustRun(t, "--db", db, "export", "--format", "parquet", "--out", pq, "-q")
@@ -189,7 +189,7 @@ func TestIngestFirstUse(t *testing.T) {
 	}
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 1, 4)
+	testfix.NoisePNGs(t, imgs, 1, 4)
 	if _, err := run(t, "--db", db, "ingest", "--weights", filepath.Join(dir, "fc6.onnx"), imgs); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--model") {
 		t.Errorf("--weights fc6.onnx: %v", err)
 	}
@@ -230,7 +230,7 @@ func TestJSONConventions(t *testing.T) {
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 3, 8)
+	testfix.NoisePNGs(t, imgs, 3, 8)
 	db := filepath.Join(dir, "s.db")
 	out := mustRun(t, "--db", db, "ingest", "--json", "--weights", testWeights, imgs)
 	if strings.Contains(out, "null") || !strings.Contains(out, `"bad": []`) || !strings.Contains(out, `"store": "`+db+`"`) {
