@@ -292,7 +292,7 @@ func (b *ServeBackend) checkK(ctx context.Context, k, self int) error {
 		if self > 0 {
 			other = " other"
 		}
-		return wrap(&ParamError{Param: "k", Value: fmt.Sprint(k), Problem: fmt.Sprintf("is more than the %d%s stored images", n, other)})
+		return wrap(paramErr("k", k, "is more than the %d%s stored images", n, other))
 	}
 	return nil
 }
