@@ -132,12 +132,12 @@ func wrap(err error) error {
 		return nil
 	}
 	var pe *ParamError
-	if errors.As(err, &pe) { // the API's wording: k=99 is …
-		name := apiName(pe.Param) + "="
-		if name != pe.Param+"=" {
-			name = apiName(pe.Param) + " "
+	if errors.As(err, &pe) { // the API's wording: k=99 is …, or the server's batch setting -1 is …
+		name, sep := apiName(pe.Param), " "
+		if name == pe.Param {
+			sep = "="
 		}
-		err = &apiWording{msg: name + pe.Value + " " + pe.Problem, err: err}
+		err = &apiWording{msg: name + sep + pe.Value + " " + pe.Problem, err: err}
 	}
 	var oe *OptionError
 	if errors.As(err, &oe) { // the API's wording: threshold=…, or the server's setting
