@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // The libraries state facts; the CLI adds the advice, naming its flags, once.
@@ -85,11 +86,11 @@ func TestNotAStoreAdvice(t *testing.T) {
 // An image over the pixel limit: the decoder states the limit, the CLI's
 // note and summary add the flag that raises it; --json keeps the fact.
 func TestPixelLimitAdvice(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 2, 5)
+	testfix.NoisePNGs(t, imgs, 2, 5)
 	db := filepath.Join(dir, "v.db")
 	out, errOut, err := runBoth(t, "--db", db, "ingest", "--max-pixels", "100", "--weights", testWeights, imgs)
 	if err != nil {
@@ -109,7 +110,7 @@ func TestPixelLimitAdvice(t *testing.T) {
 	mustRun(t, "--db", db, "ingest", "--weights", testWeights, imgs)
 	query := filepath.Join(dir, "query")
 	os.MkdirAll(query, 0o755)
-	writeNoisePNGs(t, query, 1, 9)
+	testfix.NoisePNGs(t, query, 1, 9)
 	_, err = run(t, "--db", db, "similar", "--max-pixels", "100", "--weights", testWeights, filepath.Join(query, "0.png"))
 	if err == nil || !strings.HasSuffix(err.Error(), "MP limit (raise with --max-pixels)") {
 		t.Errorf("similar with an image over the limit: %v", err)

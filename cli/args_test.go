@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // TestReorderEveryCommand: for every command, flags after the positional
@@ -110,7 +111,7 @@ func allCommands(cmds []*cli.Command, parent []string) []pathCmd {
 func TestFlagsAnywhere(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "v.db")
-	npzFile := writeTestNPZ(t, dir, "v.npz", []string{"1", "2", "3", "-x", "5", "6"}, 8, 3)
+	npzFile := testfix.NPZ(t, dir, "v.npz", []string{"1", "2", "3", "-x", "5", "6"}, 8, 3)
 	imp := decodeJSON[app.ImportResult](t, mustRun(t, "import", npzFile, "--model-name", "test-model", "--db", db, "--json"))
 	if imp.Rows != 6 || imp.Dim != 8 {
 		t.Fatalf("import: %+v", imp)

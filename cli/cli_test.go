@@ -17,7 +17,7 @@ import (
 )
 
 func TestEndToEnd(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "test")
 	for _, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {
@@ -122,14 +122,14 @@ func TestEndToEnd(t *testing.T) {
 
 	// Another preset into the same store is refused, naming the field, and
 	// changes nothing; so are other weights, before any graph is built.
-	before := snapshot(t, db, db+".hnsw")
+	before := testfix.Snapshot(t, db, db+".hnsw")
 	if _, err := run(t, "--db", db, "ingest", "--weights", testWeights, "--preset", "imagenet", imgs); !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "preset") {
 		t.Fatalf("preset mismatch: %v", err)
 	}
 	if _, err := run(t, "--db", db, "ingest", "--weights", testLegacyWeights, imgs); !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "vgg16_w32_zip.pth") {
 		t.Fatalf("weights mismatch: %v", err)
 	}
-	sameSnapshot(t, before, snapshot(t, db, db+".hnsw"))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db, db+".hnsw"))
 	// Flags after the folder, --db after the command name.
 	st = decodeJSON[embed.IngestStats](t, mustRun(t, "ingest", imgs, "--json", "--db", db))
 	if st.Present != 4 {
@@ -143,7 +143,7 @@ func TestEndToEnd(t *testing.T) {
 }
 
 func TestBadFiles(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "in")
 	good := map[string]string{ // test file → name in the folder

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ func TestClusterProgress(t *testing.T) {
 	for i := range ids {
 		ids[i] = fmt.Sprint(i)
 	}
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 3), "--model-name", "seeded", "--no-index")
+	mustRun(t, "--db", db, "import", testfix.NPZ(t, dir, "v.npz", ids, 8, 3), "--model-name", "seeded", "--no-index")
 
 	_, errOut, err := runBoth(t, "--db", db, "cluster", "--k", "3")
 	if err != nil {

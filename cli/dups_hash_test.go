@@ -77,7 +77,7 @@ func writeCopies(t *testing.T, dir string) {
 // re-encoded copies by them and says how; a store without hashes gets them
 // from --rehash, which lists the files that are gone.
 func TestDupsHashes(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	writeCopies(t, imgs)
@@ -197,19 +197,19 @@ func TestDupsHashes(t *testing.T) {
 // stores the fused thresholds in the manifest, and dups then uses them and
 // says so; --dry-run stores nothing.
 func TestDupsCalibrate(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	writeCopies(t, imgs)
-	writeNoisePNGs(t, imgs, 10, 3)
+	testfix.NoisePNGs(t, imgs, 10, 3)
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
-	before := snapshot(t, db)
+	before := testfix.Snapshot(t, db)
 	res := decodeJSON[app.CalibrateResult](t, mustRun(t, "--db", db, "dups", "--calibrate", "--dry-run", "--sample", "5", "--json"))
 	if res.Saved || res.Sample != 5 || res.Positives != 5*8 || len(res.Methods) != 4 || res.Pairs <= res.Positives {
 		t.Fatalf("dry run: %+v", res)
 	}
-	sameSnapshot(t, before, snapshot(t, db))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db))
 	for _, m := range res.Methods {
 		if len(m.PerTransform) != 8 || (m.Found && m.All.Precision < 0.99) {
 			t.Errorf("method %+v", m)
@@ -239,19 +239,19 @@ func TestDupsCalibrate(t *testing.T) {
 // copies that are not kept, keeping relative paths, lists them in a CSV and
 // removes their records; --keep chooses the survivor.
 func TestDupsMoveTo(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	writeCopies(t, imgs)
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
 	out := filepath.Join(dir, "dups")
-	before := snapshot(t, db, imgs)
+	before := testfix.Snapshot(t, db, imgs)
 	res := decodeJSON[app.DupsResult](t, mustRun(t, "--db", db, "dups", "--json", "--signals", "phash", "--keep", "under="+filepath.Join(imgs, "1_mirror.png"), "--move-to", out, "--dry-run"))
 	if m := res.Moved; m == nil || !m.DryRun || len(m.Moves) != 3 {
 		t.Fatalf("dry run: %+v", res.Moved)
 	}
-	sameSnapshot(t, before, snapshot(t, db, imgs))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db, imgs))
 	if _, err := os.Stat(out); err == nil {
 		t.Error("--dry-run made the folder")
 	}

@@ -92,7 +92,7 @@ func TestDupsCSVAndSheets(t *testing.T) {
 	}
 
 	// refused before any work: nothing written
-	before := snapshot(t, db, dir)
+	before := testfix.Snapshot(t, db, dir)
 	for _, args := range [][]string{
 		{"dups", "--threshold", "3"},
 		{"dups", "--threshold", "0"},
@@ -105,7 +105,7 @@ func TestDupsCSVAndSheets(t *testing.T) {
 			t.Errorf("%v: err = %v, want a usage error", args, err)
 		}
 	}
-	sameSnapshot(t, before, snapshot(t, db, dir))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db, dir))
 }
 
 func TestOutliers(t *testing.T) {
@@ -152,13 +152,13 @@ func TestRm(t *testing.T) {
 	db, _ := makeDupStore(t)
 	// build the index first, so that rm has one to update
 	mustRun(t, "--db", db, "similar", "a1", "-k", "2")
-	before := snapshot(t, db, db+".hnsw")
+	before := testfix.Snapshot(t, db, db+".hnsw")
 	_, err := run(t, "--db", db, "rm", "a3", "nosuch", "gone")
 	if !errors.Is(err, app.ErrNotFound) || !strings.Contains(err.Error(), `"nosuch"`) || !strings.Contains(err.Error(), `"gone"`) ||
 		!strings.Contains(err.Error(), "nothing deleted") {
 		t.Fatalf("rm with unknown ids: %v", err)
 	}
-	sameSnapshot(t, before, snapshot(t, db, db+".hnsw"))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db, db+".hnsw"))
 	if _, err := run(t, "--db", db, "rm"); !errors.Is(err, ErrUsage) {
 		t.Errorf("rm without ids: %v", err)
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -40,11 +41,11 @@ func TestEscapeText(t *testing.T) {
 
 // The bad-file list of an ingest escapes paths and lists a named pipe.
 func TestIngestListsOddFilesEscaped(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 2, 3)
+	testfix.NoisePNGs(t, imgs, 2, 3)
 	if err := syscall.Mkfifo(filepath.Join(imgs, "pipe\x1b[31m.jpg"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func TestIngestListsOddFilesEscaped(t *testing.T) {
 // to ingest (as a JPEG) is reported with facts about it, never with its
 // bytes, and what is printed is one clean line (issue 21).
 func TestBadFilesNotQuoted(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	r := rand.New(rand.NewPCG(7, 9))
 	junk := make([]byte, 4096)
@@ -98,7 +99,7 @@ func TestBadFilesNotQuoted(t *testing.T) {
 	db := filepath.Join(dir, "db")
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 1, 1)
+	testfix.NoisePNGs(t, imgs, 1, 1)
 	bad := filepath.Join(imgs, "bad.jpg")
 	if err := os.WriteFile(bad, junk, 0o644); err != nil {
 		t.Fatal(err)

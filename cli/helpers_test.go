@@ -4,14 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/vecimg/vecimg/embed"
-	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // testWeights is the tiny VGG16-shaped fixture (32× narrower, same keys)
@@ -23,18 +19,6 @@ var (
 	testWeights, _       = filepath.Abs("../embed/vgg/testdata/vgg16_w32_zip.pth")
 	testLegacyWeights, _ = filepath.Abs("../embed/vgg/testdata/vgg16_w32_legacy.pth")
 )
-
-// needRuntime skips tests that run the model when ONNX Runtime is missing,
-// unless VECIMG_REQUIRE_ORT is set (make test), which makes them fail.
-func needRuntime(t testing.TB) {
-	t.Helper()
-	if _, err := embed.LoadRuntime(""); err != nil {
-		if os.Getenv("VECIMG_REQUIRE_ORT") != "" {
-			t.Fatalf("ONNX Runtime is required (VECIMG_REQUIRE_ORT is set): %v", err)
-		}
-		t.Skipf("ONNX Runtime not available (run `make ort`): %v", err)
-	}
-}
 
 // run runs the app in-process and returns what it wrote to stdout.
 func run(t testing.TB, args ...string) (string, error) {
@@ -64,21 +48,7 @@ func decodeJSON[T any](t testing.TB, s string) T {
 	return v
 }
 
-// writeNoisePNGs writes n distinct seeded images named 0.png .. n-1.png.
-func writeNoisePNGs(t testing.TB, dir string, n int, seed uint64) {
-	t.Helper()
-	testfix.NoisePNGs(t, dir, n, seed)
-}
-
 func itoa(i int) string { return strconv.Itoa(i) }
-
-// writeTestNPZ writes an .npz of ids and seeded vectors (dim values each,
-// around `groups` well-separated centres) as `vecimg export` does, and
-// returns its path.
-func writeTestNPZ(t testing.TB, dir, name string, ids []string, dim, groups int) string {
-	t.Helper()
-	return testfix.NPZ(t, dir, name, ids, dim, groups)
-}
 
 // hasRow reports whether text holds a line whose fields are exactly cells.
 func hasRow(text string, cells ...string) bool {
@@ -88,20 +58,6 @@ func hasRow(text string, cells ...string) bool {
 		}
 	}
 	return false
-}
-
-// snapshot hashes every file under the given paths (files or folders);
-// missing paths are recorded as missing.
-func snapshot(t testing.TB, paths ...string) map[string]string {
-	t.Helper()
-	return testfix.Snapshot(t, paths...)
-}
-
-// sameSnapshot fails the test for every file that changed, appeared or
-// vanished between two snapshots.
-func sameSnapshot(t testing.TB, before, after map[string]string) {
-	t.Helper()
-	testfix.SameSnapshot(t, before, after)
 }
 
 // runBoth runs the app in-process and returns stdout and stderr.

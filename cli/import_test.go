@@ -85,7 +85,7 @@ func TestImportBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "v.db")
 	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", "testdata/npz/good.npz")
-	before := snapshot(t, db, db+".hnsw")
+	before := testfix.Snapshot(t, db, db+".hnsw")
 	trunc := filepath.Join(dir, "truncated.npz")
 	full, _ := os.ReadFile("testdata/npz/good.npz")
 	os.WriteFile(trunc, full[:len(full)*2/3], 0o644)
@@ -131,5 +131,5 @@ func TestImportBadFiles(t *testing.T) {
 	if _, err := run(t, "--db", db, "import", "--model-name", "m", "vectors.csv"); !errors.Is(err, ErrUsage) {
 		t.Fatalf("import of a missing file: %v", err)
 	}
-	sameSnapshot(t, before, snapshot(t, db, db+".hnsw"))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db, db+".hnsw"))
 }

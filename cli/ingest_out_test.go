@@ -25,7 +25,7 @@ func TestIngestOutRefusals(t *testing.T) {
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
 	os.WriteFile(filepath.Join(other, "keep.txt"), []byte("mine"), 0o644)
-	before := snapshot(t, other)
+	before := testfix.Snapshot(t, other)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -44,7 +44,7 @@ func TestIngestOutRefusals(t *testing.T) {
 			t.Fatalf("refused ingest %v created the store", c.args)
 		}
 	}
-	sameSnapshot(t, before, snapshot(t, other))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, other))
 	if _, err := os.Stat(filepath.Join(dir, "x")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatal("a refused ingest created its --out folder")
 	}
@@ -55,7 +55,7 @@ func TestIngestOutRefusals(t *testing.T) {
 // outputs together hold every image exactly once, each in its own shard,
 // with the vectors of the stores (and of a whole ingest) bit for bit.
 func TestIngestShardOut(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "test")
 	var ids []string
@@ -116,7 +116,7 @@ func TestIngestShardOut(t *testing.T) {
 	}
 
 	// Another shard's output folder is refused before any work.
-	before := snapshot(t, outs[0])
+	before := testfix.Snapshot(t, outs[0])
 	db1 := filepath.Join(dir, "s1.db")
 	_, err := run(t, "--db", db1, "ingest", "--weights", testWeights, "--shard", "1/2", "--out", outs[0], imgs)
 	if !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "shard 0/2") || !strings.Contains(err.Error(), "its own --out") {
@@ -126,7 +126,7 @@ func TestIngestShardOut(t *testing.T) {
 	if _, err := run(t, "--db", db1, "export", "--format", "parquet", "--out", outs[0]); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "shard 0/2") {
 		t.Fatalf("export into shard 0's --out: %v", err)
 	}
-	sameSnapshot(t, before, snapshot(t, outs[0]))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, outs[0]))
 
 	// Without --shard, --out holds the whole store; together the shard
 	// outputs equal it, vectors bit for bit.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // importStore makes a store of n imported 512-d vectors (stored in the value
@@ -19,7 +20,7 @@ func importStore(t *testing.T, dir, name string, n int) string {
 		ids[i] = "img" + itoa(i)
 	}
 	db := filepath.Join(dir, name+".db")
-	npz := writeTestNPZ(t, dir, name+".npz", ids, 512, 3)
+	npz := testfix.NPZ(t, dir, name+".npz", ids, 512, 3)
 	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", npz)
 	return db
 }
@@ -46,12 +47,12 @@ func TestCheckDamage(t *testing.T) {
 	if err := os.WriteFile(vlog, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshot(t, dir)
+	before := testfix.Snapshot(t, dir)
 	out, err := run(t, "--db", db, "check")
 	if !errors.Is(err, ErrCheck) || !strings.Contains(out, `store record "img`) || !strings.Contains(out, "value-log entry damaged") {
 		t.Fatalf("check of a flipped value-log byte: %v\n%s", err, out)
 	}
-	sameSnapshot(t, before, snapshot(t, dir))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, dir))
 	// The damaged record is not exported as good.
 	if _, err := run(t, "--db", db, "export", "--out", filepath.Join(dir, "x.npz")); err == nil {
 		t.Errorf("export of a store with a damaged record succeeded")
@@ -83,13 +84,13 @@ func TestCheckDamage(t *testing.T) {
 	for i := range ids {
 		ids[i] = "more" + itoa(i)
 	}
-	mustRun(t, "--db", db2, "import", "-q", "--model-name", "m", writeTestNPZ(t, dir, "more.npz", ids, 512, 3))
+	mustRun(t, "--db", db2, "import", "-q", "--model-name", "m", testfix.NPZ(t, dir, "more.npz", ids, 512, 3))
 	man := filepath.Join(db2, "MANIFEST")
 	fi, _ := os.Stat(man)
 	if err := os.Truncate(man, fi.Size()-12); err != nil {
 		t.Fatal(err)
 	}
-	before = snapshot(t, db2)
+	before = testfix.Snapshot(t, db2)
 	for _, args := range [][]string{{"info"}, {"export", "--out", filepath.Join(dir, "y.npz")}, {"rm", "img1"}, {"check", "--repair"}} {
 		_, err := run(t, append([]string{"--db", db2}, args...)...)
 		if !errors.Is(err, app.ErrRollback) || !strings.Contains(err.Error(), "lost: 1 committed batch(es), 100 records") || !strings.Contains(err.Error(), "--accept-rollback") {
@@ -100,7 +101,7 @@ func TestCheckDamage(t *testing.T) {
 	if !errors.Is(err, ErrCheck) || !strings.Contains(out, "went back in time") || !strings.Contains(out, ".sst are not listed") {
 		t.Errorf("check of a rolled-back store: %v\n%s", err, out)
 	}
-	sameSnapshot(t, before, snapshot(t, db2))
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db2))
 	// Accepted: the store is used as it is now.
 	mustRun(t, "--db", db2, "--accept-rollback", "rm", "img1")
 	out = mustRun(t, "--db", db2, "info")

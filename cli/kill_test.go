@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 // reruns it to the end: every image ends up stored exactly once, with the
 // same vector a clean run gives, and the store opens and checks cleanly.
 func TestKilledIngest(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	if testing.Short() {
 		t.Skip("subprocess test")
 	}
@@ -47,7 +48,7 @@ func TestKilledIngest(t *testing.T) {
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
 	const n = 60
-	writeNoisePNGs(t, imgs, n, 7)
+	testfix.NoisePNGs(t, imgs, n, 7)
 
 	clean := filepath.Join(dir, "clean.db")
 	mustRun(t, "--db", clean, "ingest", "-q", "--batch", "4", "--weights", testWeights, imgs)

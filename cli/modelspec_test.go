@@ -16,7 +16,7 @@ import (
 // answers a new image with that model (found where it was), asks for it by
 // name when it moved, takes it back with --model, and refuses another file.
 func TestONNXStoreNewImage(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	dir := t.TempDir()
 	onnx := filepath.Join(dir, "my.onnx")
@@ -74,7 +74,7 @@ func TestONNXStoreNewImage(t *testing.T) {
 // rebuilt from the weights file the store recorded, at the recorded
 // precision (it used to look for the published VGG16 weights at fp32).
 func TestPrecisionStoreAfterCacheCleared(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	t.Setenv("VECIMG_WEIGHTS", "")
 	dir := t.TempDir()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // TestOutputs reads the text and JSON output of every store command on a
@@ -20,7 +21,7 @@ func TestOutputs(t *testing.T) {
 	for i := range 30 {
 		ids = append(ids, itoa(i))
 	}
-	npzFile := writeTestNPZ(t, dir, "v.npz", ids, 12, 3)
+	npzFile := testfix.NPZ(t, dir, "v.npz", ids, 12, 3)
 
 	// import: text summary on stdout, progress lines on the error writer.
 	out, errOut, err := runBoth(t, "--db", db, "import", npzFile, "--model-name", "seeded")

@@ -143,22 +143,12 @@ func TestParquetRefusals(t *testing.T) {
 	}
 }
 
-// putStore makes a store of recs (made by testRecord-like content).
-func putStore(t *testing.T, path string, m store.Manifest, recs ...store.Record) {
-	t.Helper()
-	testfix.PutStore(t, path, m, recs...)
-}
-
-func mergeRec(id string, seed int) store.Record {
-	return testfix.Record(id, seed)
-}
-
 func TestMergeCommand(t *testing.T) {
 	dir := t.TempDir()
 	m := store.Manifest{Model: "mm", Preset: "blitz", Dim: 4, InputSize: 448}
 	a, b := filepath.Join(dir, "a.db"), filepath.Join(dir, "b.db")
-	putStore(t, a, m, mergeRec("1", 1), mergeRec("2", 2))
-	putStore(t, b, m, mergeRec("2", 3), mergeRec("3", 4))
+	testfix.PutStore(t, a, m, testfix.Record("1", 1), testfix.Record("2", 2))
+	testfix.PutStore(t, b, m, testfix.Record("2", 3), testfix.Record("3", 4))
 	out := filepath.Join(dir, "out.db")
 	_, err := run(t, "--db", out, "merge", a, b)
 	if !errors.Is(err, ErrUsage) || !errors.Is(err, merge.ErrConflict) || !strings.Contains(err.Error(), `"2"`) || !strings.Contains(err.Error(), "--on-conflict rename") {
@@ -178,7 +168,7 @@ func TestMergeCommand(t *testing.T) {
 	m2 := m
 	m2.Preset = "recipe"
 	c := filepath.Join(dir, "c.db")
-	putStore(t, c, m2, mergeRec("9", 9))
+	testfix.PutStore(t, c, m2, testfix.Record("9", 9))
 	if _, err := run(t, "--db", filepath.Join(dir, "o2.db"), "merge", a, c); !errors.Is(err, store.ErrManifestMismatch) || !strings.Contains(err.Error(), "preset") {
 		t.Fatalf("manifest mismatch: %v", err)
 	}
@@ -205,7 +195,7 @@ func TestIngestShardFlags(t *testing.T) {
 // TestShardedIngestMerge ingests four shards into four stores, merges them
 // and compares with one ingest of the whole folder.
 func TestShardedIngestMerge(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "test")
 	for i, n := range []string{"1.png", "2.png", "3.png", "4.jpg"} {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // TestRecallTarget: --recall-target reaches the tuning of every command
@@ -19,7 +20,7 @@ func TestRecallTarget(t *testing.T) {
 	for i := range 30 {
 		ids = append(ids, itoa(i))
 	}
-	npzFile := writeTestNPZ(t, dir, "v.npz", ids, 12, 3)
+	npzFile := testfix.NPZ(t, dir, "v.npz", ids, 12, 3)
 	tuned := func(db string) float64 {
 		t.Helper()
 		info := decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json"))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
@@ -24,7 +25,7 @@ func importedThirty(t *testing.T) (dir, db string) {
 	for i := range ids {
 		ids[i] = itoa(i)
 	}
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 3), "--model-name", "m", "-q")
+	mustRun(t, "--db", db, "import", testfix.NPZ(t, dir, "v.npz", ids, 8, 3), "--model-name", "m", "-q")
 	return dir, db
 }
 
@@ -106,7 +107,7 @@ func TestReadsWhileAnotherProcessWrites(t *testing.T) {
 	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
 		t.Errorf("export while serve holds the store: %v", err)
 	}
-	_, err := run(t, "--db", db, "import", writeTestNPZ(t, dir, "w.npz", []string{"new"}, 8, 1), "--model-name", "m")
+	_, err := run(t, "--db", db, "import", testfix.NPZ(t, dir, "w.npz", []string{"new"}, 8, 1), "--model-name", "m")
 	if !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), "vecimg serve") {
 		t.Errorf("a second writer: %v, want a refusal naming the server", err)
 	}
@@ -117,12 +118,12 @@ func TestReadsWhileAnotherProcessWrites(t *testing.T) {
 func TestWriterWaitsForReaders(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "s.db")
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", []string{"a", "b", "c"}, 8, 1), "--model-name", "m", "-q")
+	mustRun(t, "--db", db, "import", testfix.NPZ(t, dir, "v.npz", []string{"a", "b", "c"}, 8, 1), "--model-name", "m", "-q")
 	reader, err := store.Open(db, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	more := writeTestNPZ(t, dir, "w.npz", []string{"d", "e"}, 8, 1)
+	more := testfix.NPZ(t, dir, "w.npz", []string{"d", "e"}, 8, 1)
 	cmd, lines := startChild(t, "--db", db, "import", more, "--model-name", "m", "-q")
 	waitLine(t, lines, "is being read by another vecimg process; waiting")
 	reader.Close()

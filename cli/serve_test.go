@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 type lockedBuffer struct {
@@ -40,11 +41,11 @@ func (l *lockedBuffer) String() string {
 // server), and stops cleanly when its context ends (SIGINT in main),
 // leaving the index file current and no lock file.
 func TestServe(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 5, 11)
+	testfix.NoisePNGs(t, imgs, 5, 11)
 	db := filepath.Join(dir, "s.db")
 
 	ctx, cancel := context.WithCancel(context.Background())

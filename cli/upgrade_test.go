@@ -26,7 +26,7 @@ func TestPreviousReleaseStore(t *testing.T) {
 	dir := t.TempDir()
 	untarGz(t, "testdata/schema1-store.tar.gz", dir)
 	db := filepath.Join(dir, "prev.db")
-	before := snapshot(t, db)
+	before := testfix.Snapshot(t, db)
 	info := decodeJSON[app.InfoResult](t, mustRun(t, "--db", db, "info", "--json"))
 	if info.Schema != 1 || info.Count != 4 || info.Dim != 128 || info.Cluster == nil || info.Cluster.K != 2 || info.ModelSpec == nil ||
 		info.ModelSpec.Kind != store.ModelVGG16 || info.ModelSpec.SHA256 != "90f50dcb53db899c" || info.ModelSpec.InputSize != 448 || info.ModelSpec.Precision != "fp32" {
@@ -40,7 +40,7 @@ func TestPreviousReleaseStore(t *testing.T) {
 		t.Fatalf("similar on the schema-1 store: %+v", out)
 	}
 	mustRun(t, "--db", db, "check")
-	sameSnapshot(t, before, snapshot(t, db)) // readers leave it as it was
+	testfix.SameSnapshot(t, before, testfix.Snapshot(t, db)) // readers leave it as it was
 	labels := storedLabels(t, db)
 
 	// A writing command upgrades it, keeping everything.
@@ -82,7 +82,7 @@ func storedLabels(t *testing.T, db string) []string {
 // cache: a clear error naming what is needed; the wrong weights are refused
 // before anything is built; the right ones answer.
 func TestPreviousReleaseStoreNewImage(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // no cached model
 	t.Setenv("VECIMG_WEIGHTS", "")
 	dir := t.TempDir()

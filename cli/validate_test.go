@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 )
 
 // TestValidateFirst: every refused command leaves the store and its index
@@ -16,7 +17,7 @@ import (
 func TestValidateFirst(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "v.db")
-	npzFile := writeTestNPZ(t, dir, "v.npz", []string{"1", "2", "3", "4", "5", "6", "7", "8"}, 8, 2)
+	npzFile := testfix.NPZ(t, dir, "v.npz", []string{"1", "2", "3", "4", "5", "6", "7", "8"}, 8, 2)
 	mustRun(t, "--db", db, "import", "-q", "--model-name", "m", npzFile)
 	mustRun(t, "--db", db, "cluster", "--k", "2")
 	goodTpl := filepath.Join(dir, "good.csv")
@@ -31,12 +32,12 @@ func TestValidateFirst(t *testing.T) {
 	sheets := filepath.Join(dir, "sheets")
 	check := func(t *testing.T, args []string, want error, words string) {
 		t.Helper()
-		before := snapshot(t, db, db+".hnsw", csv, sheets)
+		before := testfix.Snapshot(t, db, db+".hnsw", csv, sheets)
 		_, err := run(t, append([]string{"--db", db}, args...)...)
 		if err == nil || (want != nil && !errors.Is(err, want)) || !strings.Contains(err.Error(), words) {
 			t.Errorf("%v: err = %v, want %v saying %q", args, err, want, words)
 		}
-		sameSnapshot(t, before, snapshot(t, db, db+".hnsw", csv, sheets))
+		testfix.SameSnapshot(t, before, testfix.Snapshot(t, db, db+".hnsw", csv, sheets))
 	}
 	for _, tc := range []struct {
 		args  []string

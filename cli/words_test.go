@@ -11,17 +11,18 @@ import (
 	"time"
 
 	"github.com/vecimg/vecimg/internal/app"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/store"
 )
 
 // An interrupted ingest with --json still prints its counts (what was kept),
 // and the error reads as a sentence, without Go's "context canceled" (21.1).
 func TestInterruptedIngestJSON(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 6, 3)
+	testfix.NoisePNGs(t, imgs, 6, 3)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	a := App()
@@ -41,11 +42,11 @@ func TestInterruptedIngestJSON(t *testing.T) {
 // fill it) and, with --watch, model options the store cannot take, at
 // start instead of retrying every rescan (21.5, 21.6).
 func TestServeRefusesAtStart(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 2, 5)
+	testfix.NoisePNGs(t, imgs, 2, 5)
 	db := filepath.Join(dir, "s.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
 	serve := func(args ...string) error {
@@ -78,7 +79,7 @@ func TestServeRefusesAtStart(t *testing.T) {
 func TestExportFlagsNotIgnored(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "s.db")
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", []string{"a", "b", "c"}, 8, 1), "--model-name", "m", "-q")
+	mustRun(t, "--db", db, "import", testfix.NPZ(t, dir, "v.npz", []string{"a", "b", "c"}, 8, 1), "--model-name", "m", "-q")
 	os.MkdirAll(filepath.Join(dir, "pq"), 0o755)
 	for _, c := range []struct {
 		args []string
@@ -102,16 +103,16 @@ func TestExportFlagsNotIgnored(t *testing.T) {
 // A file argument with an extension is that file unless it is the stored
 // one, and the answer says how the query was resolved (21.13).
 func TestSimilarSaysWhatTheQueryIs(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 4, 21) // 0.png … 3.png
+	testfix.NoisePNGs(t, imgs, 4, 21) // 0.png … 3.png
 	db := filepath.Join(dir, "s.db")
 	mustRun(t, "--db", db, "ingest", "-q", "--weights", testWeights, imgs)
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
-	writeNoisePNGs(t, other, 2, 99) // a different 1.png
+	testfix.NoisePNGs(t, other, 2, 99) // a different 1.png
 	t.Chdir(other)
 	res := decodeJSON[app.SimilarResult](t, mustRun(t, "--db", db, "similar", "--json", "-k", "2", "1.png"))
 	if res.QueryKind != "file" || res.QueryFile != "1.png" || res.QueryID != "" {
@@ -136,7 +137,7 @@ func TestImportRestoresVecimgExport(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "s.db")
 	ids := []string{"a", "b", "c", "d", "e", "f"}
-	mustRun(t, "--db", db, "import", writeTestNPZ(t, dir, "v.npz", ids, 8, 2), "--model-name", "seeded", "-q")
+	mustRun(t, "--db", db, "import", testfix.NPZ(t, dir, "v.npz", ids, 8, 2), "--model-name", "seeded", "-q")
 	mustRun(t, "--db", db, "cluster", "--k", "2", "-q")
 	pq := filepath.Join(dir, "exp")
 	mustRun(t, "--db", db, "export", "--format", "parquet", "--out", pq, "-q")
@@ -174,7 +175,7 @@ func TestImportRestoresVecimgExport(t *testing.T) {
 // so plainly; --weights FILE.onnx points to --model; the summary names the
 // store and the device line is short.
 func TestIngestFirstUse(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
 	os.MkdirAll(empty, 0o755)
@@ -188,7 +189,7 @@ func TestIngestFirstUse(t *testing.T) {
 	}
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 1, 4)
+	testfix.NoisePNGs(t, imgs, 1, 4)
 	if _, err := run(t, "--db", db, "ingest", "--weights", filepath.Join(dir, "fc6.onnx"), imgs); !errors.Is(err, ErrUsage) || !strings.Contains(err.Error(), "--model") {
 		t.Errorf("--weights fc6.onnx: %v", err)
 	}
@@ -225,11 +226,11 @@ func TestDupsOutliersQuietAndNeighbours(t *testing.T) {
 // JSON conventions (issue 21, polish): lists are [] not null, numbers are
 // numbers, the store is "store" in every command's answer.
 func TestJSONConventions(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
-	writeNoisePNGs(t, imgs, 3, 8)
+	testfix.NoisePNGs(t, imgs, 3, 8)
 	db := filepath.Join(dir, "s.db")
 	out := mustRun(t, "--db", db, "ingest", "--json", "--weights", testWeights, imgs)
 	if strings.Contains(out, "null") || !strings.Contains(out, `"bad": []`) || !strings.Contains(out, `"store": "`+db+`"`) {

@@ -62,6 +62,7 @@ type IngestResult = types.IngestResult
 // before anything else).
 func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error) {
 	p := a.progress(o.Progress)
+	sh := shard.Spec(o.Shard)
 	res := IngestResult{Dir: o.Dir, Store: a.cfg.DB}
 	if fi, err := os.Stat(o.Dir); err != nil || !fi.IsDir() {
 		return res, invalidf("%s is not a folder: pass the folder that holds the images", o.Dir)
@@ -75,8 +76,8 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	var vt parquetio.VectorType
 	if o.Out != "" {
 		name := ""
-		if shard.Spec(o.Shard).Enabled() {
-			name = shard.Spec(o.Shard).String()
+		if sh.Enabled() {
+			name = sh.String()
 		}
 		var err error
 		if vt, err = checkParquetOut(o.Out, o.RowsPerFile, o.VectorType, name); err != nil {
@@ -123,8 +124,8 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	} else {
 		p.Note(fmt.Sprintf("device: %s", sess.Device)) // the reason: the verbose or JSON output, or vecimg info
 	}
-	if shard.Spec(o.Shard).Enabled() {
-		res.Shard, res.ShardFrom = shard.Spec(o.Shard).String(), o.Shard.Source
+	if sh.Enabled() {
+		res.Shard, res.ShardFrom = sh.String(), o.Shard.Source
 		p.Note("shard " + res.Shard + " (" + res.ShardFrom + ")")
 	}
 	if sess.Dim() == 0 {
@@ -158,7 +159,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		Batch:       o.Batch,
 		Workers:     o.Workers,
 		Prep:        cm.prep,
-		Keep:        shardKeep(shard.Spec(o.Shard)),
+		Keep:        shardKeep(sh),
 		FollowLinks: o.FollowLinks,
 		Hashes:      true,
 		Progress:    prog,
@@ -202,14 +203,14 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	default:
 	}
 	total := int64(-1) // a shard's share of the store is known only after the scan
-	if !shard.Spec(o.Shard).Enabled() {
+	if !sh.Enabled() {
 		n, err := st.Count()
 		if err != nil {
 			return res, err
 		}
 		total = int64(n)
 	}
-	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, shard.Spec(o.Shard), total, true, p)
+	out, err := writeParquet(ctx, st, ExportParquetOptions{Out: o.Out, RowsPerFile: o.RowsPerFile}, vt, sh, total, true, p)
 	if err != nil {
 		return res, fmt.Errorf("the images are stored, but writing the Parquet output %s failed: %w; run the same command again (it skips what is stored and writes %s)", o.Out, err, o.Out)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/vecimg/vecimg/embed"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
@@ -59,12 +60,7 @@ func int8Models(t *testing.T, cache string) []string {
 // int8 model from the weights and the recorded ranges, byte for byte; later
 // ingests keep the model, and calibration or another precision is refused.
 func TestInt8StoreModelRebuilt(t *testing.T) {
-	if _, err := embed.LoadRuntime(""); err != nil { // before the cache moves
-		if os.Getenv("VECIMG_REQUIRE_ORT") != "" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
+	testfix.NeedRuntime(t) // before the cache moves
 	ctx := context.Background()
 	dir := t.TempDir()
 	imgs, more := filepath.Join(dir, "imgs"), filepath.Join(dir, "more")

@@ -132,12 +132,12 @@ func wrap(err error) error {
 		return nil
 	}
 	var pe *ParamError
-	if errors.As(err, &pe) { // the API's wording: k=99 is …
-		name := apiName(pe.Param) + "="
-		if name != pe.Param+"=" {
-			name = apiName(pe.Param) + " "
+	if errors.As(err, &pe) { // the API's wording: k=99 is …, or the server's batch setting -1 is …
+		name, sep := apiName(pe.Param), " "
+		if name == pe.Param {
+			sep = "="
 		}
-		err = &apiWording{msg: name + pe.Value + " " + pe.Problem, err: err}
+		err = &apiWording{msg: name + sep + pe.Value + " " + pe.Problem, err: err}
 	}
 	var oe *OptionError
 	if errors.As(err, &oe) { // the API's wording: threshold=…, or the server's setting
@@ -292,7 +292,7 @@ func (b *ServeBackend) checkK(ctx context.Context, k, self int) error {
 		if self > 0 {
 			other = " other"
 		}
-		return wrap(&ParamError{Param: "k", Value: fmt.Sprint(k), Problem: fmt.Sprintf("is more than the %d%s stored images", n, other)})
+		return wrap(paramErr("k", k, "is more than the %d%s stored images", n, other))
 	}
 	return nil
 }

@@ -18,10 +18,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/npz"
 	"github.com/vecimg/vecimg/internal/server"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
@@ -310,16 +310,6 @@ func TestBusyNamesTheServer(t *testing.T) {
 	}
 }
 
-func needRuntime(t *testing.T) {
-	t.Helper()
-	if _, err := embed.LoadRuntime(""); err != nil {
-		if os.Getenv("VECIMG_REQUIRE_ORT") != "" {
-			t.Fatalf("ONNX Runtime is required (VECIMG_REQUIRE_ORT is set): %v", err)
-		}
-		t.Skipf("ONNX Runtime not available (run `make ort`): %v", err)
-	}
-}
-
 func writePNGs(t *testing.T, dir string, n int) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(3, 4))
@@ -342,7 +332,7 @@ func writePNGs(t *testing.T, dir string, n int) {
 // batches in flight be committed instead of dropped; what the ingest
 // reports stored is in the store, and the next run does the rest.
 func TestIngestStopCommitsInFlight(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)
@@ -382,7 +372,7 @@ func TestIngestStopCommitsInFlight(t *testing.T) {
 // Queries are answered while an ingest adds batches to the live index, and
 // every new image is searchable at the end (run with -race).
 func TestQueriesDuringIngest(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	first, second := filepath.Join(dir, "first"), filepath.Join(dir, "second")
 	os.MkdirAll(first, 0o755)

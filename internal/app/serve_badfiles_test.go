@@ -10,6 +10,7 @@ import (
 
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/server"
+	"github.com/vecimg/vecimg/internal/testfix"
 	"github.com/vecimg/vecimg/internal/types"
 )
 
@@ -17,7 +18,7 @@ import (
 // and without reading message text (issue 17.1; run with -race: several
 // decode workers find bad files at once).
 func TestIngestCountsBadFiles(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	imgs := filepath.Join(dir, "imgs")
 	os.MkdirAll(imgs, 0o755)

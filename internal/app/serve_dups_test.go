@@ -39,7 +39,7 @@ func memberIDs(ms []types.DupMember) []string {
 // request is answered from the cache, and a change of the store computes
 // the groups again.
 func TestDupsOnAStore(t *testing.T) {
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	dir := t.TempDir()
 	photos := filepath.Join(dir, "photos")
 	entries, err := os.ReadDir("../server/testdata/photos")

@@ -22,7 +22,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/vecimg/vecimg/embed"
 	"github.com/vecimg/vecimg/internal/app"
 	"github.com/vecimg/vecimg/internal/server"
 	"github.com/vecimg/vecimg/internal/testfix"
@@ -575,25 +574,13 @@ func TestBrowserDupsPaging(t *testing.T) {
 	}
 }
 
-// needRuntime skips a test that runs the model when ONNX Runtime is
-// missing, unless VECIMG_REQUIRE_ORT is set (make test).
-func needRuntime(t *testing.T) {
-	t.Helper()
-	if _, err := embed.LoadRuntime(""); err != nil {
-		if os.Getenv("VECIMG_REQUIRE_ORT") != "" {
-			t.Fatalf("ONNX Runtime is required (VECIMG_REQUIRE_ORT is set): %v", err)
-		}
-		t.Skipf("ONNX Runtime not available (run `make ort`): %v", err)
-	}
-}
-
 // TestBrowser serves a real store: the 18 photos of testdata/photos (six
 // source photos, three variants each), ingested by --watch with the tiny
 // width-32 VGG16 fixture, and drives the page against it. Then a new photo
 // dropped into the watched folder becomes searchable.
 func TestBrowser(t *testing.T) {
 	needBrowser(t)
-	needRuntime(t)
+	testfix.NeedRuntime(t)
 	photos := filepath.Join(t.TempDir(), "photos")
 	entries, err := os.ReadDir("testdata/photos")
 	if err != nil {

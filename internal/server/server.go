@@ -22,7 +22,7 @@ var connState func(net.Conn, http.ConnState)
 const (
 	DefaultAddr      = types.DefaultAddr
 	DefaultMaxUpload = 32 << 20
-	DefaultMaxPixels = 100_000_000
+	DefaultMaxPixels = types.DefaultMaxPixels
 	DefaultRescan    = types.DefaultRescan
 	DefaultThumbSize = 256
 	// DrainTimeout bounds how long a stopping server waits for requests in
