@@ -13,7 +13,6 @@ import (
 	"github.com/vecimg/vecimg/internal/parquetio"
 
 	"github.com/vecimg/vecimg/index"
-	"github.com/vecimg/vecimg/internal/server"
 	"github.com/vecimg/vecimg/internal/types"
 	"github.com/vecimg/vecimg/store"
 )
@@ -28,8 +27,6 @@ func TestTypesPinned(t *testing.T) {
 		{"NoLabel", types.NoLabel, store.NoLabel},
 		{"MaxIDLen", types.MaxIDLen, store.MaxIDLen},
 		{"MaxIDLen (index)", types.MaxIDLen, index.MaxIDLen},
-		{"DefaultAddr", types.DefaultAddr, server.DefaultAddr},
-		{"DefaultRescan", types.DefaultRescan, server.DefaultRescan},
 		{"ORTVersion", types.ORTVersion, embed.ORTVersion},
 		{"ORTLibraryEnv", types.ORTLibraryEnv, embed.LibraryEnv},
 		{"VGG16WeightsFile", types.VGG16WeightsFile, embed.VGG16WeightsFile},
