@@ -132,11 +132,8 @@ func (s *Store) check(c *checker) (err error) {
 		c.addProblem(err)
 	}
 	for _, t := range s.tableFiles() {
-		if slices.Contains(s.files.orphans, filepath.Base(t)) {
-			continue
-		}
 		c.prog.at("table file", nil, "", t)
-		if err := probeTable(t, true); err != nil {
+		if err := probeTable(t, true); err != nil && !s.tableGone(t, err) {
 			c.addProblem(&FileError{Path: t, Reason: "damaged table: " + err.Error()})
 		}
 	}

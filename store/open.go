@@ -33,6 +33,9 @@ type storeFiles struct {
 	unclean bool
 	// noManifest: the directory holds no MANIFEST (a store being created).
 	noManifest bool
+	// listed are the tables the MANIFEST named at the open, including any
+	// badger then skipped as damaged.
+	listed []uint64
 }
 
 func (f storeFiles) dirty() bool { return len(f.orphans) > 0 || f.unclean }
@@ -71,6 +74,9 @@ func inspectDir(path string) (storeFiles, error) {
 		return sf, &FileError{Path: filepath.Join(path, badger.ManifestFilename), Reason: "damaged: " + err.Error()}
 	}
 	for id, name := range tables {
+		if _, ok := m.Tables[id]; ok {
+			sf.listed = append(sf.listed, id)
+		}
 		if _, ok := m.Tables[id]; !ok {
 			sf.orphans = append(sf.orphans, name)
 			continue

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	badger "github.com/dgraph-io/badger/v4"
 	"github.com/dgraph-io/badger/v4/options"
+	"github.com/dgraph-io/badger/v4/table"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
 )
@@ -541,10 +543,37 @@ func (s *Store) noSchemaKey() error {
 	return &NotStoreError{Path: s.path, Problem: NotStoreOtherBadger}
 }
 
-// tableFiles lists the store's table files.
+// tableFiles lists the store's tables: those its MANIFEST named at the open
+// (badger leaves out of its levels one whose checksum fails, and Check must
+// still see it) and those the open database holds now. A table a flush or
+// compaction is still writing is neither, and is not listed: it is empty or
+// partial until badger adds it to the MANIFEST.
 func (s *Store) tableFiles() []string {
-	m, _ := filepath.Glob(filepath.Join(s.path, "*.sst"))
-	return m
+	ids := slices.Clone(s.files.listed)
+	for _, ti := range s.db.Tables() {
+		ids = append(ids, ti.ID)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = table.NewFilename(id, s.path)
+	}
+	return out
+}
+
+// tableGone reports whether the table file t has been removed since the
+// open because a compaction replaced it: it is missing and no longer live.
+func (s *Store) tableGone(t string, err error) bool {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	for _, ti := range s.db.Tables() {
+		if table.NewFilename(ti.ID, s.path) == t {
+			return false
+		}
+	}
+	return true
 }
 
 // isEmpty reports whether the database holds no keys at all.
