@@ -54,8 +54,71 @@ type vlogDamage struct {
 	file   string
 	off    int
 	after  int64 // bytes after the damaged entry that a read-write open would cut
-	framed bool  // the entry's lengths are intact (only its content changed)
+	framed bool  // the entry's lengths are intact (only its content changed), or header mends them
 	crcAt  int
+	header []byte // when not nil: the entry's header with its lengths mended, written at off
+}
+
+// reframeWindow bounds how far past a damaged entry reframe looks for the
+// entry after it: more than any vecimg value (a 4096-d vector with its
+// record is about 16 KiB).
+const reframeWindow = 4 << 20
+
+// reframe mends an entry at off whose key or value length was damaged: it
+// finds where the next entry starts (the first offset from which every
+// entry to the end parses and passes its checksum), and rewrites one of the
+// two lengths so that the entry ends there, keeping the other and the size
+// of every field. It returns the mended header and the entry's end.
+func reframe(b []byte, off int) (header []byte, end int, ok bool) {
+	rest := b[off:]
+	if len(rest) < 2 {
+		return nil, 0, false
+	}
+	var lens [3]uint64
+	var sizes [3]int
+	i := 2
+	for j := range lens {
+		v, k := binary.Uvarint(rest[i:])
+		if k <= 0 {
+			return nil, 0, false
+		}
+		lens[j], sizes[j], i = v, k, i+k
+	}
+	hlen := i
+	for e := off + hlen + 1 + 4; e < len(b) && e <= off+reframeWindow; e++ {
+		if _, _, _, ok := vlogEntry(b, e); !ok || !vlogIntactFrom(b, e) {
+			continue
+		}
+		body := uint64(e - off - hlen - 4) // key + value bytes
+		for j := range 2 { // mend the value length, else the key length
+			other := lens[1-j]
+			if other > body || (j == 1 && body-other == 0) {
+				continue
+			}
+			fixed := lens
+			fixed[j] = body - other
+			if fixed[0] == 0 || fixed[0] > 1<<16 {
+				continue
+			}
+			h := append([]byte(nil), rest[:2]...)
+			for f := range fixed {
+				h = binary.AppendUvarint(h, fixed[f])
+			}
+			if len(h) != hlen {
+				continue // a length of another size cannot be written in place
+			}
+			for f := range fixed {
+				if len(binary.AppendUvarint(nil, fixed[f])) != sizes[f] {
+					h = nil
+				}
+			}
+			if h != nil {
+				return h, e, true
+			}
+		}
+		return nil, 0, false
+	}
+	return nil, 0, false
 }
 
 // lastVlogDamage checks the newest value-log file of a cleanly closed store
@@ -85,11 +148,36 @@ func lastVlogDamage(dir string) (*vlogDamage, error) {
 			if len(bytes.Trim(b[off:], "\x00")) == 0 {
 				return nil, nil // zeros: preallocated space
 			}
-			return &vlogDamage{file: last, off: off, after: int64(len(b) - off), framed: framed, crcAt: crcAt}, nil
+			// Lengths that parse are intact only if every entry after
+			// this one then parses and passes its checksum: a flipped
+			// length byte can still parse, and patching a checksum at the
+			// place it names would damage a good entry and lose every
+			// entry after it.
+			d := &vlogDamage{file: last, off: off, after: int64(len(b) - off), framed: framed, crcAt: crcAt}
+			if framed && !vlogIntactFrom(b, off+n) {
+				d.framed = false
+				if h, end, ok := reframe(b, off); ok {
+					d.framed, d.header, d.crcAt = true, h, end-4
+				}
+			}
+			return d, nil
 		}
 		off += n
 	}
 	return nil, nil
+}
+
+// vlogIntactFrom reports whether the entries of b from off to its end (or
+// to trailing zeros) all parse and pass their checksums.
+func vlogIntactFrom(b []byte, off int) bool {
+	for off < len(b) {
+		n, _, _, ok := vlogEntry(b, off)
+		if !ok {
+			return len(bytes.Trim(b[off:], "\x00")) == 0
+		}
+		off += n
+	}
+	return true
 }
 
 func (d *vlogDamage) Error() string {
@@ -103,6 +191,12 @@ func (d *vlogDamage) patchCRC() error {
 	f, err := os.OpenFile(d.file, os.O_RDWR, 0)
 	if err != nil {
 		return err
+	}
+	if d.header != nil {
+		if _, err := f.WriteAt(d.header, int64(d.off)); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	entry := make([]byte, d.crcAt-d.off)
 	if _, err := f.ReadAt(entry, int64(d.off)); err != nil {
