@@ -90,7 +90,8 @@ func reframe(b []byte, off int) (header []byte, end int, ok bool) {
 			continue
 		}
 		body := uint64(e - off - hlen - 4) // key + value bytes
-		for j := range 2 {                 // mend the value length, else the key length
+		// Mend the value length, else the key length.
+		for j := range 2 {
 			other := lens[1-j]
 			if other > body || (j == 1 && body-other == 0) {
 				continue
