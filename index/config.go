@@ -51,8 +51,9 @@ type Config struct {
 	// distance and stops as soon as the next bound is above the k-th exact
 	// distance found (see the package documentation), which on image sets
 	// takes far fewer; the cap only guards against a pathological walk, and
-	// a search it stops says so (SearchStats.Capped). Exact searches are
-	// never capped. Default 512.
+	// a search it stops says so (SearchStats.Capped). A search's cap is
+	// never below its ef (unless SearchOptions.Rerank says so), and exact
+	// searches are never capped. Default 512.
 	Rerank int
 	// TrainSample is the largest number of vectors the codebook (mean and
 	// principal directions) is trained on. Default 10000.

@@ -165,6 +165,15 @@ func TestRerankCapCounted(t *testing.T) {
 	if !st.Capped || st.Read != 10 {
 		t.Fatalf("rerank cap 10 in a tight group: stats %+v, want capped after 10 reads", st)
 	}
+	// A configured cap below the search's ef is raised to it: at 1M a tuned
+	// ef of 768 was cut by the default cap of 512.
+	y := build(t, sourceOf(base), len(base[0]), Config{ExactBelow: -1, EfConstruction: 48, Rerank: 10})
+	if _, err := y.SearchWith(qs[0], SearchOptions{K: 10, Ef: 200, Stats: &st}); err != nil {
+		t.Fatal(err)
+	}
+	if st.Capped || st.Read <= 10 {
+		t.Fatalf("Config.Rerank 10 below ef 200 in a tight group: stats %+v, want more than 10 reads and no cap", st)
+	}
 }
 
 // The query-side bound holds for every stored vector, with room to spare

@@ -268,6 +268,11 @@ func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Re
 			ef = x.efLocked()
 		}
 		ef = max(ef, opt.K+len(excl))
+		if opt.Rerank <= 0 {
+			// The configured cap never stops a search short of its own
+			// breadth: a tuned ef above it would be candidates never read.
+			limit = max(limit, ef+len(excl))
+		}
 		c.q.hide = opt.hide
 		c.w = append(c.w[:0], x.descend(&c.q, 0))
 		x.searchLayer(c, &c.q, c.w, ef, 0)
