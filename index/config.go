@@ -11,7 +11,7 @@ import (
 type Config struct {
 	// M is the number of neighbours a node keeps on the upper layers; the
 	// bottom layer keeps up to 2*M. Larger M raises recall and memory use and
-	// slows building. Default 16; allowed 2..128.
+	// slows building. Default 32; allowed 2..128.
 	M int
 	// EfConstruction is the candidate-list size used while inserting. Larger
 	// values build a better graph, more slowly. Default 200; at least M.
@@ -62,7 +62,7 @@ type Config struct {
 
 // Defaults. See Config for what each one means.
 const (
-	DefaultM              = 16
+	DefaultM              = 32
 	DefaultEfConstruction = 200
 	DefaultEfSearch       = 0 // automatic, see Config.EfSearch
 	DefaultExactBelow     = 2000
