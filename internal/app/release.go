@@ -13,6 +13,13 @@ import (
 // two mapped.Release calls (a variable so that tests can make it small).
 var releaseBytes = 64 << 20
 
+// releaseRandomBytes is the same for random reads (re-ranking, duplicate
+// checks). It is larger: a release drops every mapped value-log page, and
+// the vectors later queries read again then fault in anew. At 64 MiB (about
+// 22 queries of 1M × 4096 at ef 384) warm queries through the app took 5.5
+// ms against 3.3 ms for the index alone, 9% of it in the release's madvise.
+var releaseRandomBytes = 1 << 30
+
 // pageReleaser drops the store's scanned value-log pages from this
 // process's RSS every releaseBytes of vectors (package mapped), so a full
 // scan of a 16 GB store does not show as 16 GB resident. Only safe while no
@@ -45,7 +52,7 @@ func (r *pageReleaser) release() error {
 
 // releasingStore is the store as an index source whose full scans release
 // their pages as they go (index builds, exact search), and whose random
-// reads (re-ranking, duplicate checks) do too, every releaseBytes of
+// reads (re-ranking, duplicate checks) do too, every releaseRandomBytes of
 // vectors read in all. Use it only where a pageReleaser is safe (see above).
 type releasingStore struct {
 	*store.Store
@@ -61,7 +68,7 @@ func (s releasingStore) Vectors(ids []string, dst [][]float32) error {
 	if err := s.Store.Vectors(ids, dst); err != nil {
 		return err
 	}
-	every := int64(max(releaseBytes/(4*max(s.dim, 1)), 1))
+	every := int64(max(releaseRandomBytes/(4*max(s.dim, 1)), 1))
 	n := s.fetched.Add(int64(len(ids)))
 	if n/every != (n-int64(len(ids)))/every {
 		return newPageReleaser(s.Store, s.dim).release()

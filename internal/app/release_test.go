@@ -11,8 +11,8 @@ import (
 // Reads through a releasingStore give what the store gives, also across
 // the releases of the value log's pages between them.
 func TestReleasingStoreVectors(t *testing.T) {
-	defer func(b int) { releaseBytes = b }(releaseBytes)
-	releaseBytes = 16 * 4 * 100 // a release every 100 vectors of 16 floats
+	defer func(b int) { releaseRandomBytes = b }(releaseRandomBytes)
+	releaseRandomBytes = 16 * 4 * 100 // a release every 100 vectors of 16 floats
 	dir := t.TempDir()
 	ctx := context.Background()
 	db := filepath.Join(dir, "v.db")

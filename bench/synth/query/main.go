@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -52,6 +53,7 @@ func run() error {
 	rounds := flag.Int("rounds", 3, "timed passes over the queries per ef")
 	threads := flag.Int("threads", 1, "GOMAXPROCS while timing")
 	exactN := flag.Int("exact", 0, "also time exact search (SimilarOptions.Exact, all cores) on the first N queries")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed passes to this file")
 	flag.Parse()
 	if *db == "" || *qpath == "" || *tpath == "" {
 		return fmt.Errorf("-db, -queries and -truth are required")
@@ -105,6 +107,16 @@ func run() error {
 		return err
 	}
 	emit(map[string]any{"open_ms": ms(open), "first_query_ms": ms(time.Since(t1)), "queries": nq, "n": truth.N, "threads": *threads})
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, f := range strings.Split(*efs, ",") {
 		ef, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {

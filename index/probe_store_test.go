@@ -1,0 +1,164 @@
+package index
+
+import (
+	"cmp"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vecimg/vecimg/store"
+)
+
+// TestProbeStore compares graphs on an existing store, as docs/index.md's
+// "Why M = 32" table was made: it builds an index with the given M and
+// EfConstruction into PROBE_OUT (unless PROBE_OUT already exists), then
+// for each ef measures recall@10 on held-out query vectors against exact
+// truth from bench/scale_truth.py, sorts each miss by cause (the walk never
+// reached the neighbour although its code distance beat the farthest kept
+// candidate; or the codes ranked it out; or the re-rank did not read it),
+// times warm searches on one thread, and measures the tuning sample's
+// recall at the same breadths:
+//
+//	PROBE_DB=store.db PROBE_OUT=m32.hnsw PROBE_M=32 PROBE_EFC=200 \
+//	  PROBE_Q=q.f32 PROBE_TRUTH=truth.json PROBE_EFS=192,256,384,512 \
+//	  GOMAXPROCS=2 go test -run TestProbeStore -v -timeout 60m ./index/
+//
+// Skipped unless PROBE_DB is set.
+func TestProbeStore(t *testing.T) {
+	db, out := os.Getenv("PROBE_DB"), os.Getenv("PROBE_OUT")
+	if db == "" || out == "" {
+		t.Skip("set PROBE_DB, PROBE_OUT, PROBE_Q and PROBE_TRUTH")
+	}
+	st, err := store.Open(db, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	man, _, err := st.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, _ := st.Generation()
+	cfg := DefaultConfig()
+	cfg.M = envInt(t, "PROBE_M", cfg.M)
+	cfg.EfConstruction = envInt(t, "PROBE_EFC", cfg.EfConstruction)
+	_, statErr := os.Stat(out)
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	t0 := time.Now()
+	x, _, err := Open(context.Background(), out, st, OpenOptions{Dim: man.Dim, Generation: gen, Rebuild: statErr != nil, Config: cfg, RecallTarget: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if statErr != nil {
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+		cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+		t.Logf("build M %d EfConstruction %d: %v wall, %v CPU", x.cfg.M, x.cfg.EfConstruction, time.Since(t0).Round(time.Second), cpu.Round(time.Second))
+	}
+	var truth struct {
+		IDs [][]string `json:"ids"`
+	}
+	b, err := os.ReadFile(os.Getenv("PROBE_TRUTH"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(os.Getenv("PROBE_Q"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dim := man.Dim
+	if len(raw) != 4*dim*len(truth.IDs) {
+		t.Fatalf("%d bytes of queries for %d truth rows of dimension %d", len(raw), len(truth.IDs), dim)
+	}
+	qs := make([][]float32, len(truth.IDs))
+	for i := range qs {
+		qs[i] = make([]float32, dim)
+		for j := range qs[i] {
+			qs[i][j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(i*dim+j):]))
+		}
+	}
+	sample := tuneIDs(x.IDs(), TuneQueries)
+	want, _, err := x.truthIDs(sample, tuneK, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range strings.Split(cmp.Or(os.Getenv("PROBE_EFS"), "128,256,384,512"), ",") {
+		ef, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hit, unreached, ranked, unread := 0, 0, 0, 0
+		for i, q := range qs {
+			got := map[string]bool{}
+			res, err := x.SearchWith(q, SearchOptions{K: 10, Ef: ef})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				got[r.ID] = true
+			}
+			// The walk again, to see where each miss fell.
+			c := x.getCtx()
+			c.unit = grow(c.unit, dim)
+			normalise(c.unit, q, dim)
+			x.prepareQuery(c, c.unit)
+			c.w = append(c.w[:0], x.descend(&c.q, 0))
+			x.searchLayer(c, &c.q, c.w, ef, 0)
+			c.w = c.res.drainSorted(c.w[:0])
+			worst := c.w[len(c.w)-1].d
+			kept := map[uint32]bool{}
+			for _, e := range c.w {
+				kept[e.s] = true
+			}
+			for _, id := range truth.IDs[i][:10] {
+				s, ok := x.lookup(id)
+				switch {
+				case got[id]:
+					hit++
+				case ok && kept[s]:
+					unread++
+				case ok && x.dist(&c.q, s) <= worst:
+					unreached++
+				default:
+					ranked++
+				}
+			}
+			x.putCtx(c)
+		}
+		// Warm timing: one thread, three passes, the best.
+		best := time.Duration(math.MaxInt64)
+		for range 3 {
+			t1 := time.Now()
+			for _, q := range qs {
+				x.SearchWith(q, SearchOptions{K: 10, Ef: ef})
+			}
+			best = min(best, time.Since(t1))
+		}
+		found, _, _, err := x.searchIDs(sample, SearchOptions{K: tuneK, Ef: ef, Method: Graph, heldOut: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("ef %d: held-out recall@10 %.4f (misses: %d never reached by the walk, %d ranked out by the codes, %d not read); tuning sample %.4f; %.2f ms/query",
+			ef, float64(hit)/float64(10*len(qs)), unreached, ranked, unread, overlap(want, found), float64(best.Microseconds())/1000/float64(len(qs)))
+	}
+	in := make([]int, x.slots())
+	for s := range x.slots() {
+		for _, u := range x.links(uint32(s), 0) {
+			in[u]++
+		}
+	}
+	slices.Sort(in)
+	t.Logf("bottom-layer in-degree: min %d, 1%% %d, median %d, max %d", in[0], in[len(in)/100], in[len(in)/2], in[len(in)-1])
+}
