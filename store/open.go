@@ -74,13 +74,11 @@ func inspectDir(path string) (storeFiles, error) {
 		return sf, &FileError{Path: filepath.Join(path, badger.ManifestFilename), Reason: "damaged: " + err.Error()}
 	}
 	for id, name := range tables {
-		if _, ok := m.Tables[id]; ok {
-			sf.listed = append(sf.listed, id)
-		}
 		if _, ok := m.Tables[id]; !ok {
 			sf.orphans = append(sf.orphans, name)
 			continue
 		}
+		sf.listed = append(sf.listed, id)
 		if tm := m.Tables[id]; tm.Compression != options.None || tm.KeyID != 0 {
 			continue // not written by vecimg (compressed or encrypted): init says so
 		}

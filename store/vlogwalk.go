@@ -27,17 +27,9 @@ const vlogHeaderLen = 20
 // checksum is stored.
 func vlogEntry(b []byte, off int) (n, crcAt int, framed, ok bool) {
 	rest := b[off:]
-	if len(rest) < 2 {
+	lens, _, i, ok := vlogHeader(rest)
+	if !ok {
 		return 0, 0, false, false
-	}
-	i := 2
-	var lens [3]uint64
-	for j := range lens {
-		v, k := binary.Uvarint(rest[i:])
-		if k <= 0 {
-			return 0, 0, false, false
-		}
-		lens[j], i = v, i+k
 	}
 	klen, vlen := lens[0], lens[1]
 	if klen == 0 || klen > 1<<16 || vlen > uint64(len(rest)) || uint64(i)+klen+vlen+4 > uint64(len(rest)) {
@@ -46,6 +38,41 @@ func vlogEntry(b []byte, off int) (n, crcAt int, framed, ok bool) {
 	end := i + int(klen+vlen)
 	sum := crc32.Checksum(rest[:end], castagnoliTable)
 	return end + 4, off + end, true, binary.BigEndian.Uint32(rest[end:]) == sum
+}
+
+// vlogHeader reads an entry header's three uvarint lengths (key, value,
+// expiry) after its two meta bytes: their values, their sizes in bytes,
+// and the header's length.
+func vlogHeader(rest []byte) (lens [3]uint64, sizes [3]int, hlen int, ok bool) {
+	if len(rest) < 2 {
+		return lens, sizes, 0, false
+	}
+	hlen = 2
+	for j := range lens {
+		v, k := binary.Uvarint(rest[hlen:])
+		if k <= 0 {
+			return lens, sizes, 0, false
+		}
+		lens[j], sizes[j], hlen = v, k, hlen+k
+	}
+	return lens, sizes, hlen, true
+}
+
+// vlogFirstBad walks the entries of b from off and returns the offset of
+// the first that does not parse or fails its checksum, or -1 when all do
+// up to the end of b or to trailing zeros (preallocated space).
+func vlogFirstBad(b []byte, off int) int {
+	for off < len(b) {
+		n, _, _, ok := vlogEntry(b, off)
+		if !ok {
+			if len(bytes.Trim(b[off:], "\x00")) == 0 {
+				return -1
+			}
+			return off
+		}
+		off += n
+	}
+	return -1
 }
 
 // vlogDamage is an entry of the newest value-log file whose checksum fails
@@ -71,49 +98,35 @@ const reframeWindow = 4 << 20
 // of every field. It returns the mended header and the entry's end.
 func reframe(b []byte, off int) (header []byte, end int, ok bool) {
 	rest := b[off:]
-	if len(rest) < 2 {
+	lens, sizes, hlen, ok := vlogHeader(rest)
+	if !ok {
 		return nil, 0, false
 	}
-	var lens [3]uint64
-	var sizes [3]int
-	i := 2
-	for j := range lens {
-		v, k := binary.Uvarint(rest[i:])
-		if k <= 0 {
-			return nil, 0, false
-		}
-		lens[j], sizes[j], i = v, k, i+k
-	}
-	hlen := i
 	for e := off + hlen + 1 + 4; e < len(b) && e <= off+reframeWindow; e++ {
-		if _, _, _, ok := vlogEntry(b, e); !ok || !vlogIntactFrom(b, e) {
+		if n, _, _, ok := vlogEntry(b, e); !ok || vlogFirstBad(b, e+n) >= 0 {
 			continue
 		}
 		body := uint64(e - off - hlen - 4) // key + value bytes
-		// Mend the value length, else the key length.
+		// Mend the key length, else the value length (never to an empty
+		// value), keeping each field's size so that the header is
+		// rewritten in place.
 		for j := range 2 {
-			other := lens[1-j]
-			if other > body || (j == 1 && body-other == 0) {
+			if lens[1-j] > body {
 				continue
 			}
 			fixed := lens
-			fixed[j] = body - other
-			if fixed[0] == 0 || fixed[0] > 1<<16 {
+			fixed[j] = body - lens[1-j]
+			if fixed[0] == 0 || fixed[0] > 1<<16 || (j == 1 && fixed[1] == 0) {
 				continue
 			}
 			h := append([]byte(nil), rest[:2]...)
+			same := true
 			for f := range fixed {
+				n := len(h)
 				h = binary.AppendUvarint(h, fixed[f])
+				same = same && len(h)-n == sizes[f]
 			}
-			if len(h) != hlen {
-				continue // a length of another size cannot be written in place
-			}
-			for f := range fixed {
-				if len(binary.AppendUvarint(nil, fixed[f])) != sizes[f] {
-					h = nil
-				}
-			}
-			if h != nil {
+			if same {
 				return h, e, true
 			}
 		}
@@ -142,43 +155,23 @@ func lastVlogDamage(dir string) (*vlogDamage, error) {
 	if err != nil {
 		return nil, err
 	}
-	off := vlogHeaderLen
-	for off < len(b) {
-		n, crcAt, framed, ok := vlogEntry(b, off)
-		if !ok {
-			if len(bytes.Trim(b[off:], "\x00")) == 0 {
-				return nil, nil // zeros: preallocated space
-			}
-			// Lengths that parse are intact only if every entry after
-			// this one then parses and passes its checksum: a flipped
-			// length byte can still parse, and patching a checksum at the
-			// place it names would damage a good entry and lose every
-			// entry after it.
-			d := &vlogDamage{file: last, off: off, after: int64(len(b) - off), framed: framed, crcAt: crcAt}
-			if framed && !vlogIntactFrom(b, off+n) {
-				d.framed = false
-				if h, end, ok := reframe(b, off); ok {
-					d.framed, d.header, d.crcAt = true, h, end-4
-				}
-			}
-			return d, nil
-		}
-		off += n
+	off := vlogFirstBad(b, vlogHeaderLen)
+	if off < 0 {
+		return nil, nil
 	}
-	return nil, nil
-}
-
-// vlogIntactFrom reports whether the entries of b from off to its end (or
-// to trailing zeros) all parse and pass their checksums.
-func vlogIntactFrom(b []byte, off int) bool {
-	for off < len(b) {
-		n, _, _, ok := vlogEntry(b, off)
-		if !ok {
-			return len(bytes.Trim(b[off:], "\x00")) == 0
+	n, crcAt, framed, _ := vlogEntry(b, off)
+	d := &vlogDamage{file: last, off: off, after: int64(len(b) - off), framed: framed, crcAt: crcAt}
+	// Lengths that parse are intact only if every entry after this one then
+	// parses and passes its checksum: a flipped length byte can still parse,
+	// and patching a checksum at the place it names would damage a good
+	// entry and lose every entry after it.
+	if framed && vlogFirstBad(b, off+n) >= 0 {
+		d.framed = false
+		if h, end, ok := reframe(b, off); ok {
+			d.framed, d.header, d.crcAt = true, h, end-4
 		}
-		off += n
 	}
-	return true
+	return d, nil
 }
 
 func (d *vlogDamage) Error() string {
