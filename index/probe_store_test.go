@@ -110,16 +110,10 @@ func TestProbeStore(t *testing.T) {
 				got[r.ID] = true
 			}
 			// The walk again, to see where each miss fell.
-			c := x.getCtx()
-			c.unit = grow(c.unit, dim)
-			normalise(c.unit, q, dim)
-			x.prepareQuery(c, c.unit)
-			c.w = append(c.w[:0], x.descend(&c.q, 0))
-			x.searchLayer(c, &c.q, c.w, ef, 0)
-			c.w = c.res.drainSorted(c.w[:0])
-			worst := c.w[len(c.w)-1].d
+			c, w := walkOf(x, q, ef)
+			worst := w[len(w)-1].d
 			kept := map[uint32]bool{}
-			for _, e := range c.w {
+			for _, e := range w {
 				kept[e.s] = true
 			}
 			for _, id := range truth.IDs[i][:10] {
@@ -135,7 +129,6 @@ func TestProbeStore(t *testing.T) {
 					ranked++
 				}
 			}
-			x.putCtx(c)
 		}
 		// Warm timing: one thread, three passes, the best.
 		best := time.Duration(math.MaxInt64)

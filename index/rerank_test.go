@@ -59,9 +59,10 @@ func testSets() []testSet {
 	return []testSet{{"dense", dense, dq, true}, {"isotropic", iso, iq, false}, {"duplicates", dup, uq, false}}
 }
 
-// candidatesOf repeats the graph walk of a search for q with breadth ef and
-// returns its candidates (excluded ids left out).
-func candidatesOf(x *Index, q []float32, ef int, excl []string) []uint32 {
+// walkOf repeats the graph walk of a search for q with breadth ef: it
+// returns the context (c.q is the prepared query) and the candidates,
+// nearest code first.
+func walkOf(x *Index, q []float32, ef int) (*searchCtx, []cand) {
 	c := &searchCtx{}
 	c.unit = make([]float32, x.dim)
 	normalise(c.unit, q, x.dim)
@@ -70,8 +71,15 @@ func candidatesOf(x *Index, q []float32, ef int, excl []string) []uint32 {
 	x.prepareQuery(c, c.unit)
 	c.w = append(c.w[:0], x.descend(&c.q, 0))
 	x.searchLayer(c, &c.q, c.w, ef, 0)
+	return c, c.res.drainSorted(nil)
+}
+
+// candidatesOf repeats the graph walk of a search for q with breadth ef and
+// returns its candidates (excluded ids left out).
+func candidatesOf(x *Index, q []float32, ef int, excl []string) []uint32 {
+	_, w := walkOf(x, q, ef)
 	var out []uint32
-	for _, e := range c.res.drainSorted(nil) {
+	for _, e := range w {
 		if !slices.Contains(excl, x.idOf(e.s)) {
 			out = append(out, e.s)
 		}
