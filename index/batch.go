@@ -233,13 +233,22 @@ func (x *Index) link(slots []uint32, progress func(done, total int)) {
 	if progress != nil && len(slots) > 0 {
 		progress(0, len(slots))
 	}
+	x.linkDistStart()
+	defer x.linkDistEnd()
 	for start := 0; start < len(slots); start += batchChunk {
 		x.insertChunk(slots[start:min(start+batchChunk, len(slots))])
+		if afterChunk != nil {
+			afterChunk(x)
+		}
 		if progress != nil {
 			progress(min(start+batchChunk, len(slots)), len(slots))
 		}
 	}
 }
+
+// afterChunk, when set (by tests), is called after each chunk that link
+// inserts, with the write lock held.
+var afterChunk func(x *Index)
 
 // insertChunk links the slots (code, bias and id set) as described at
 // AddBatch. The caller holds the write lock.
@@ -255,6 +264,7 @@ func (x *Index) insertChunk(slots []uint32) {
 		x.inserted++
 		x.setLevel(s, level)
 		clear(x.block(s, 0))
+		x.linkDistEmpty(s)
 		nodes[k] = node{s: s, level: level}
 	}
 	// Searches against the graph before this chunk: read-only, parallel.
@@ -308,7 +318,7 @@ func (x *Index) insertChunk(slots []uint32) {
 			}
 			slices.SortFunc(cands, cmpCand)
 			c.nb = x.selectNeighbours(c, c.nb[:0], cands, x.cfg.M)
-			x.writeLinks(nd.s, lc, c.nb)
+			x.writeLinks(nd.s, lc, c.nb, c.kept0)
 			for i, n := range c.nb {
 				edges[k] = append(edges[k], edge{n.s, nd.s, lc, k, i, n.d})
 			}

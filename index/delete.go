@@ -157,7 +157,7 @@ func (x *Index) relink(c *searchCtx, s uint32, lc int) {
 		c.w = c.w[:min(len(c.w), x.cfg.EfConstruction)]
 	}
 	c.nb = x.selectNeighbours(c, c.nb[:0], c.w, x.cfg.M)
-	x.writeLinks(s, lc, c.nb)
+	x.writeLinks(s, lc, c.nb, c.kept0)
 	for _, e := range c.nb {
 		if !slices.Contains(x.links(e.s, lc), s) {
 			x.addLink(c, e.s, s, e.d, lc)

@@ -20,7 +20,6 @@ type searchCtx struct {
 	batch  []uint32 // unvisited neighbours of the node being expanded
 	tmp    []cand   // candidates for shrinking or repairing a link list
 	pruned []cand   // candidates the heuristic discarded
-	kept   []query  // the heuristic's kept nodes as queries
 	q      query    // the walk's query
 	nq     query    // a node's query (neighbour selection)
 	unit   []float32
@@ -28,6 +27,9 @@ type searchCtx struct {
 	ids    []string
 	vecs   [][]float32
 	b      []bcand // candidates with lower bounds (re-ranking)
+	kept0  int     // selectNeighbours: candidates its heuristic kept, -1 if it did not run
+	rs     []lcand // reselect's list
+	fresh  []cand  // reselect: members kept now that were not before
 }
 
 // visitReset starts a new walk over n slots.
@@ -129,6 +131,16 @@ func (x *Index) prefetch(s uint32) {
 	prefetchLines(unsafe.Pointer(&x.bias[s]), 1)
 }
 
+// prefetchLinks asks for slot s's link block on layer lc ahead of time.
+func (x *Index) prefetchLinks(s uint32, lc int) {
+	if lc == 0 {
+		st := x.cfg.m0() + 1
+		if i := int(s) * st; i < len(x.l0) {
+			prefetchLines(unsafe.Pointer(&x.l0[i]), (st*4+63)/64)
+		}
+	}
+}
+
 // searchLayer is the paper's algorithm 2: a best-first walk of layer lc from
 // the entry points eps, keeping the ef nearest nodes found in c.res. It stops
 // when the nearest unexpanded candidate is farther than the farthest kept
@@ -160,6 +172,9 @@ func (x *Index) searchLayer(c *searchCtx, q *query, eps []cand, ef, lc int) {
 		cur := c.cand.pop()
 		if c.res.len() > 0 && cur.d > c.res.top().d {
 			break
+		}
+		if c.cand.len() > 0 {
+			x.prefetchLinks(c.cand.top().s, lc) // likely the next one expanded
 		}
 		// Every unvisited neighbour's code is requested before the first
 		// distance, so that the misses overlap instead of following one
@@ -227,40 +242,27 @@ func (x *Index) candidates(c *searchCtx, q *query, level int, out [][]cand) [][]
 // candidate already kept, which spreads the links over directions instead of
 // spending them all on one tight cluster; then, unlike hnswlib, the list is
 // filled up to m with the nearest discarded candidates (see keepPruned).
-// When there are only m or fewer candidates, all are kept.
+// When there are only m or fewer candidates, all are kept. c.kept0 is set
+// to the number of candidates the heuristic kept (the front of the
+// result), or -1 when it did not run.
 func (x *Index) selectNeighbours(c *searchCtx, dst, cands []cand, m int) []cand {
+	c.kept0 = -1
 	if len(cands) <= m {
 		return append(dst, cands...)
 	}
 	base := len(dst)
 	pruned := c.pruned[:0]
-	// c.kept[j] is the j-th kept candidate prepared as a query: each kept
-	// node is prepared once, not every candidate it is compared with.
-	nk := 0
 	for _, e := range cands {
 		if len(dst)-base >= m {
 			break
 		}
-		keep := true
-		for j := range nk {
-			if x.dist(&c.kept[j], e.s) < e.d {
-				keep = false
-				break
-			}
-		}
-		if keep {
+		if !x.dominated(c, e, dst[base:]) {
 			dst = append(dst, e)
-			if len(dst)-base < m {
-				if nk == len(c.kept) {
-					c.kept = append(c.kept, query{})
-				}
-				x.linkQuery(&c.kept[nk], e.s)
-				nk++
-			}
 		} else if keepPruned {
 			pruned = append(pruned, e)
 		}
 	}
+	c.kept0 = len(dst) - base
 	for _, e := range pruned {
 		if len(dst)-base >= m {
 			break
@@ -269,6 +271,22 @@ func (x *Index) selectNeighbours(c *searchCtx, dst, cands []cand, m int) []cand 
 	}
 	c.pruned = pruned
 	return dst
+}
+
+// dominated is the heuristic's test: whether a member of kept is nearer to
+// e than e is to the list's owner (e.d), each distance taken from e's
+// integer query (prepared into c.nq).
+func (x *Index) dominated(c *searchCtx, e cand, kept []cand) bool {
+	if len(kept) == 0 {
+		return false
+	}
+	x.linkQuery(&c.nq, e.s)
+	for _, k := range kept {
+		if x.dist(&c.nq, k.s) < e.d {
+			return true
+		}
+	}
+	return false
 }
 
 // keepPruned fills a link list that the heuristic left short with the
@@ -291,13 +309,13 @@ func (x *Index) addLink(c *searchCtx, n, s uint32, d float32, lc int) {
 	if cnt < x.maxLinks(lc) {
 		b[1+cnt] = s
 		b[0]++
+		x.linkDistAppend(n, lc, cnt, d)
 		return
 	}
-	x.linkQuery(&c.nq, n)
-	c.tmp = c.tmp[:0]
-	for _, o := range b[1 : 1+cnt] {
-		c.tmp = append(c.tmp, cand{x.dist(&c.nq, o), o})
+	if x.reselect(c, n, lc, s, d) {
+		return
 	}
+	c.tmp = x.linkDists(c, c.tmp[:0], n, lc, b[1:1+cnt])
 	c.tmp = append(c.tmp, cand{d, s})
 	x.setLinks(c, n, lc, c.tmp)
 }
@@ -307,17 +325,20 @@ func (x *Index) addLink(c *searchCtx, n, s uint32, d float32, lc int) {
 func (x *Index) setLinks(c *searchCtx, n uint32, lc int, cands []cand) {
 	slices.SortFunc(cands, cmpCand)
 	sel := x.selectNeighbours(c, c.sel[:0], cands, x.maxLinks(lc))
-	x.writeLinks(n, lc, sel)
+	x.writeLinks(n, lc, sel, c.kept0)
 	c.sel = sel
 }
 
-// writeLinks stores the slots of nb, in order, as n's links on layer lc.
-func (x *Index) writeLinks(n uint32, lc int, nb []cand) {
+// writeLinks stores the slots of nb, in order, as n's links on layer lc;
+// kept is the number at its front that the heuristic kept, the others
+// being the ones it discarded, or -1 if it did not choose them.
+func (x *Index) writeLinks(n uint32, lc int, nb []cand, kept int) {
 	b := x.block(n, lc)
 	b[0] = uint32(len(nb))
 	for i, e := range nb {
 		b[1+i] = e.s
 	}
+	x.linkDistSet(n, lc, nb, kept)
 }
 
 // cmpCand orders candidates by distance, then slot.

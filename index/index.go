@@ -73,6 +73,13 @@ type Index struct {
 
 	ctxPool sync.Pool // *searchCtx
 	wctx    *searchCtx
+
+	// While link runs: the distance from slot s to each of its bottom-layer
+	// neighbours (l0d[s*m0+i] for the i-th), valid where l0dOK[s], so that
+	// re-selecting a full list recomputes little (linkdist.go).
+	l0d   []float32
+	l0f   []uint8 // the heuristic's decision on each of those links
+	l0dOK []bool
 }
 
 const tomb = math.MaxUint32
