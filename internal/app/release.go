@@ -13,12 +13,26 @@ import (
 // two mapped.Release calls (a variable so that tests can make it small).
 var releaseBytes = 64 << 20
 
-// releaseRandomBytes is the same for random reads (re-ranking, duplicate
-// checks). It is larger: a release drops every mapped value-log page, and
-// the vectors later queries read again then fault in anew. At 64 MiB (about
-// 22 queries of 1M × 4096 at ef 384) warm queries through the app took 5.5
-// ms against 3.3 ms for the index alone, 9% of it in the release's madvise.
+// releaseRandomBytes is the resident memory that random reads (re-ranking,
+// tuning, duplicate checks) may map between two releases. A random read
+// maps more than its vector: the kernel maps the page-cache pages around a
+// faulting address too (fault-around, 64 KiB by default on Linux), so each
+// read is counted as its vector plus faultAround. Counting vector bytes
+// alone let a 1M × 4096 build's tuning reach 4.8 GB resident. Releases are
+// not free either: a release drops every mapped value-log page, and the
+// vectors later queries read again then fault in anew (at a release every
+// 64 MiB of vectors, about 22 queries of 1M × 4096 at ef 384, warm queries
+// through the app took 5.5 ms against 3.3 ms for the index alone).
 var releaseRandomBytes = 1 << 30
+
+// faultAround is what a random read is counted to map beyond its vector.
+const faultAround = 64 << 10
+
+// randomReadsPerRelease is how many vectors of dim float32s random reads
+// fetch between two releases.
+func randomReadsPerRelease(dim int) int64 {
+	return int64(max(releaseRandomBytes/(4*max(dim, 1)+faultAround), 1))
+}
 
 // pageReleaser drops the store's scanned value-log pages from this
 // process's RSS every releaseBytes of vectors (package mapped), so a full
@@ -52,7 +66,7 @@ func (r *pageReleaser) release() error {
 
 // releasingStore is the store as an index source whose full scans release
 // their pages as they go (index builds, exact search), and whose random
-// reads (re-ranking, duplicate checks) do too, every releaseRandomBytes of
+// reads (re-ranking, duplicate checks) do too, every randomReadsPerRelease
 // vectors read in all. Use it only where a pageReleaser is safe (see above).
 type releasingStore struct {
 	*store.Store
@@ -68,7 +82,7 @@ func (s releasingStore) Vectors(ids []string, dst [][]float32) error {
 	if err := s.Store.Vectors(ids, dst); err != nil {
 		return err
 	}
-	every := int64(max(releaseRandomBytes/(4*max(s.dim, 1)), 1))
+	every := randomReadsPerRelease(s.dim)
 	n := s.fetched.Add(int64(len(ids)))
 	if n/every != (n-int64(len(ids)))/every {
 		return newPageReleaser(s.Store, s.dim).release()

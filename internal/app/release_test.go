@@ -12,7 +12,10 @@ import (
 // the releases of the value log's pages between them.
 func TestReleasingStoreVectors(t *testing.T) {
 	defer func(b int) { releaseRandomBytes = b }(releaseRandomBytes)
-	releaseRandomBytes = 16 * 4 * 100 // a release every 100 vectors of 16 floats
+	releaseRandomBytes = (16*4 + faultAround) * 100 // a release every 100 vectors of 16 floats
+	if n := randomReadsPerRelease(16); n != 100 {
+		t.Fatalf("a release every %d random reads, want 100 (each counted as its vector and a fault-around window)", n)
+	}
 	dir := t.TempDir()
 	ctx := context.Background()
 	db := filepath.Join(dir, "v.db")
