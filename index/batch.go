@@ -230,7 +230,10 @@ func (x *Index) apply(items []encoded, del []string, progress func(done, total i
 // link links the allocated, encoded slots into the graph in chunks,
 // reporting progress. The caller holds the write lock.
 func (x *Index) link(slots []uint32, progress func(done, total int)) {
-	if progress != nil && len(slots) > 0 {
+	if len(slots) == 0 {
+		return
+	}
+	if progress != nil {
 		progress(0, len(slots))
 	}
 	x.linkDistStart()
