@@ -326,3 +326,29 @@ func TestKilledClusterWriteBack(t *testing.T) {
 		t.Logf("round %d: killed after %d steps; clustering %d in place", round, want, c)
 	}
 }
+
+// A writer killed just as it created a memtable log leaves an empty .mem
+// file; a read-only open skips it (badger's own would fail sizing it) and
+// reads the store, leaving the file as it was.
+func TestReadOnlyEmptyMemtableLog(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db")
+	s := openTestStoreAt(t, path, 8)
+	mustPut(t, s, testRecords(5, 1, 8))
+	s.Close()
+	empty := filepath.Join(path, "00099.mem")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open with an empty memtable log: %v", err)
+	}
+	n, err := ro.Count()
+	ro.Close()
+	if err != nil || n != 5 {
+		t.Fatalf("count %d, %v; want 5", n, err)
+	}
+	if fi, err := os.Stat(empty); err != nil || fi.Size() != 0 {
+		t.Fatalf("the empty memtable log changed: %v, %v", fi, err)
+	}
+}

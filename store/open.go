@@ -152,6 +152,12 @@ func openShadow(path string, opts Options, skip []string) (db *badger.DB, sh *sh
 		}
 		src, dst := filepath.Join(abs, name), filepath.Join(sh.dir, name)
 		if filepath.Ext(name) == ".mem" {
+			// A writer killed as it created a memtable log leaves it
+			// empty: it holds nothing, and badger's read-only open fails on
+			// it (it would size the file first).
+			if fi, ierr := e.Info(); ierr == nil && fi.Size() == 0 {
+				continue
+			}
 			err = copyFile(src, dst)
 		} else {
 			err = os.Symlink(src, dst)
