@@ -141,10 +141,10 @@ cp "$db".hnsw "$run/index-keep"
 rm -f "$db".hnsw
 timed exact-noindex "$NEW" --db "$db" similar --exact "$ex_id"
 mv "$run/index-keep" "$db".hnsw
+# the answer from the codes must be the streamed one (same query id):
+# the rows (rank, id, distance), whatever lines each binary prints first
+rows() { awk '$1 ~ /^[0-9]+$/ {print $2, $3}' "$1"; }
 for f in exact-noindex exact-base; do
-	# the answer from the codes must be the streamed one (same query id):
-	# the rows (rank, id, distance), whatever lines each binary prints first
-	rows() { awk '$1 ~ /^[0-9]+$/ {print $2, $3}' "$1"; }
 	if ! diff -q <(rows "$run/$f.out") <(rows "$run/exact-1.out") >/dev/null || [ -z "$(rows "$run/$f.out")" ]; then
 		printf '{"step":"note","text":"exact from the codes differs from %s"}\n' "$f" >>"$results"
 	fi

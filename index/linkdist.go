@@ -17,8 +17,9 @@ import "slices"
 // it kept; so a re-selection needs to test few members again (see
 // reselect): usually the newcomer against the kept members before it, and
 // the kept members after it against the newcomer. The list it writes is
-// the one the heuristic run from scratch with the same distances writes. Lists written before link started (an
-// update of an existing graph) are re-selected from scratch once.
+// the one the heuristic run from scratch with the same distances writes.
+// Lists written before link started (an update of an existing graph) are
+// re-selected from scratch once.
 //
 // A member's kept distance is the one its link was made with: the owner's
 // own query for the links it chose, the newcomer's query for a reverse link
