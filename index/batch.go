@@ -270,27 +270,24 @@ func (x *Index) insertChunk(slots []uint32) {
 		x.linkDistEmpty(s)
 		nodes[k] = node{s: s, level: level}
 	}
-	// Searches against the graph before this chunk: read-only, parallel.
-	if x.entry != noSlot {
-		parallelFor(len(nodes), func(k int) {
-			c := x.getCtx()
-			x.linkQuery(&c.q, nodes[k].s)
-			nodes[k].layers = x.candidates(c, &c.q, nodes[k].level, nil)
-			x.putCtx(c)
-		})
-	}
-	// Linking. Each node's own links are chosen from its candidates plus
-	// the chunk's earlier nodes (reading codes only), all nodes in
-	// parallel; then the reverse links are added, grouped by the (node,
-	// layer) list they change and applied in node order within a group,
-	// groups in parallel. No list is changed by two goroutines, and every
-	// list sees the same changes in the same order as linking the nodes one
-	// by one would make: the graph is the same.
+	// Each node searches the graph as it was before this chunk, then
+	// chooses its own links from those candidates plus the chunk's earlier
+	// nodes (reading codes only), all nodes in parallel: one pass, so a
+	// node's candidates are chosen while their codes are still in the
+	// core's cache. No search reaches a node of the chunk (nothing links to
+	// one yet, and the entry point changes only at the end), so the lists
+	// written here are never read by the searches running beside them.
+	// Then the reverse links are added, grouped by the (node, layer) list
+	// they change and applied in node order within a group, groups in
+	// parallel. No list is changed by two goroutines, and every list sees
+	// the same changes in the same order as linking the nodes one by one
+	// would make: the graph is the same.
 	first := 0
 	if x.entry == noSlot {
 		x.entry, x.top = nodes[0].s, nodes[0].level
 		first = 1
 	}
+	search := first == 0
 	type edge struct {
 		to, from uint32
 		lc       int
@@ -300,20 +297,22 @@ func (x *Index) insertChunk(slots []uint32) {
 	edges := make([][]edge, len(nodes))
 	parallelFor(len(nodes)-first, func(k int) {
 		k += first
-		nd := nodes[k]
+		nd := &nodes[k]
 		c := x.getCtx()
 		defer x.putCtx(c)
-		var q query
-		x.linkQuery(&q, nd.s)
+		x.linkQuery(&c.q, nd.s)
+		if search {
+			nd.layers = x.candidates(c, &c.q, nd.level, nil)
+		}
 		var cands []cand
 		for lc := nd.level; lc >= 0; lc-- {
 			cands = cands[:0]
 			if lc < len(nd.layers) {
 				cands = append(cands, nd.layers[lc]...)
 			}
-			for _, p := range nodes[:k] {
-				if p.level >= lc {
-					cands = append(cands, cand{x.dist(&q, p.s), p.s})
+			for j := range nodes[:k] {
+				if p := &nodes[j]; p.level >= lc { // not p.layers: written beside
+					cands = append(cands, cand{x.dist(&c.q, p.s), p.s})
 				}
 			}
 			if len(cands) == 0 {
