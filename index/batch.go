@@ -257,9 +257,8 @@ var afterChunk func(x *Index)
 // AddBatch. The caller holds the write lock.
 func (x *Index) insertChunk(slots []uint32) {
 	type node struct {
-		s      uint32
-		level  int
-		layers [][]cand
+		s     uint32
+		level int
 	}
 	nodes := make([]node, len(slots))
 	for k, s := range slots {
@@ -297,21 +296,22 @@ func (x *Index) insertChunk(slots []uint32) {
 	edges := make([][]edge, len(nodes))
 	parallelFor(len(nodes)-first, func(k int) {
 		k += first
-		nd := &nodes[k]
+		nd := nodes[k]
 		c := x.getCtx()
 		defer x.putCtx(c)
 		x.linkQuery(&c.q, nd.s)
+		c.layers = c.layers[:0]
 		if search {
-			nd.layers = x.candidates(c, &c.q, nd.level, nil)
+			c.layers = x.candidates(c, &c.q, nd.level, c.layers)
 		}
 		var cands []cand
 		for lc := nd.level; lc >= 0; lc-- {
 			cands = cands[:0]
-			if lc < len(nd.layers) {
-				cands = append(cands, nd.layers[lc]...)
+			if lc < len(c.layers) {
+				cands = append(cands, c.layers[lc]...)
 			}
-			for j := range nodes[:k] {
-				if p := &nodes[j]; p.level >= lc { // not p.layers: written beside
+			for _, p := range nodes[:k] {
+				if p.level >= lc {
 					cands = append(cands, cand{x.dist(&c.q, p.s), p.s})
 				}
 			}

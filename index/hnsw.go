@@ -221,12 +221,14 @@ func (x *Index) descend(q *query, stop int) cand {
 // layer level: a greedy descent to layer level, then an
 // EfConstruction-bounded search on each layer min(level, top)..0, each
 // seeded with the previous layer's results. out[lc] receives layer lc's
-// candidates, nearest first; out is reused. The graph must not be empty.
+// candidates, nearest first; out and its lists are reused, and the result
+// has min(level, top)+1 lists. The graph must not be empty.
 func (x *Index) candidates(c *searchCtx, q *query, level int, out [][]cand) [][]cand {
 	low := min(level, x.top)
 	for len(out) <= low {
 		out = append(out, nil)
 	}
+	out = out[:low+1]
 	c.w = append(c.w[:0], x.descend(q, level))
 	for lc := low; lc >= 0; lc-- {
 		x.searchLayer(c, q, c.w, x.cfg.EfConstruction, lc)
