@@ -215,14 +215,10 @@ func (a *App) Dups(ctx context.Context, o DupsOptions) (DupsResult, error) {
 		if _, _, _, err := a.nonEmptyStore(); err != nil {
 			return res, err
 		}
-		wst, err := a.writable(false)
-		if err != nil {
-			return res, err
-		}
-		rr, err := rehash(ctx, wst, "", p)
+		rr, err := a.rehashLocked(ctx, p)
 		res.Rehash = &rr
 		if err != nil {
-			return res, fmt.Errorf("rehash: %w", err)
+			return res, err
 		}
 	}
 	st, man, n, err := a.nonEmptyStore()
@@ -565,3 +561,19 @@ func MatchingWords(res DupsResult) string {
 // sheetTiles is how many images a contact sheet shows at most (the
 // default grid of sheet.Options).
 const sheetTiles = sheet.DefaultCols * sheet.DefaultRows
+
+// rehashLocked is dups --rehash: rehash under a.writeMu, as every write of
+// the process.
+func (a *App) rehashLocked(ctx context.Context, p Progress) (RehashResult, error) {
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
+	wst, err := a.writable(false)
+	if err != nil {
+		return RehashResult{}, err
+	}
+	rr, err := rehash(ctx, wst, "", p)
+	if err != nil {
+		return rr, fmt.Errorf("rehash: %w", err)
+	}
+	return rr, nil
+}

@@ -26,12 +26,18 @@ type BadImage = types.BadImage
 // rehashBatch is how many records' hashes are written per SetHashes call.
 const rehashBatch = 256
 
+// rehashHook, when set (by tests), is called once rehash has found
+// records to hash, before it writes any.
+var rehashHook func()
+
 // rehash computes the perceptual hashes of every record of st that has
 // none or lacks the centre pHash (hashed before it was added), from its recorded source file, when that file still holds the
 // stored content (its SHA-256 is checked first); under, when not empty,
 // limits it to the files under that folder. Files that are gone, changed or
 // undecodable are listed, not fatal. Hashes are written in batches as they
-// come (SetHashes), so an interrupted run keeps what it did.
+// come (SetHashes), so an interrupted run keeps what it did. The caller
+// holds a.writeMu: these are writes, and another operation of the process
+// may be releasing value-log pages on the promise that none happens.
 func rehash(ctx context.Context, st *store.Store, under string, p Progress) (RehashResult, error) {
 	var res RehashResult
 	var ids []string
@@ -61,6 +67,9 @@ func rehash(ctx context.Context, st *store.Store, under string, p Progress) (Reh
 	res.Missing = len(heads)
 	if len(heads) == 0 {
 		return res, nil
+	}
+	if rehashHook != nil {
+		rehashHook()
 	}
 	p.Start("rehash", "img", int64(len(heads)))
 	defer p.Done()

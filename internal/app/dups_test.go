@@ -310,3 +310,34 @@ func bruteOutliers(t *testing.T, a *App, k int) []scored {
 	slices.SortStableFunc(out, func(x, y scored) int { return cmp.Compare(y.score, x.score) })
 	return out
 }
+
+// dups --rehash writes hashes, so it holds the process's write lock as
+// every writing operation does (a scan elsewhere in the process may be
+// releasing value-log pages on the promise that nothing writes).
+func TestDupsRehashHoldsWriteLock(t *testing.T) {
+	db, _ := testfix.DupStore(t)
+	a := openApp(t, db)
+	calls, held := 0, false
+	rehashHook = func() {
+		calls++
+		held = !a.writeMu.TryLock()
+		if !held {
+			a.writeMu.Unlock()
+		}
+	}
+	t.Cleanup(func() { rehashHook = nil })
+	res, err := a.Dups(context.Background(), DupsOptions{Threshold: 0.05, Rehash: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || !held {
+		t.Fatalf("rehash ran %d times, write lock held: %v", calls, held)
+	}
+	if res.Rehash == nil || res.Rehash.Missing != 14 {
+		t.Fatalf("rehash result %+v, want all 14 records missing hashes", res.Rehash)
+	}
+	if !a.writeMu.TryLock() {
+		t.Fatal("the write lock is still held after dups")
+	}
+	a.writeMu.Unlock()
+}

@@ -47,8 +47,36 @@ type readResponse struct {
 
 // errorKinds are the sentinels whose kind crosses the socket, so that the
 // reading process maps the error as if it had run the operation itself.
-var errorKinds = map[string]error{"invalid": ErrInvalid, "notfound": ErrNotFound, "nostore": ErrNoStore,
-	"nomodel": ErrNoModel, "check": ErrCheckFailed, "mismatch": store.ErrManifestMismatch}
+// An error that wraps several takes the first of this list, whatever the
+// run: the order is part of the answer.
+var errorKinds = []struct {
+	name string
+	err  error
+}{
+	{"mismatch", store.ErrManifestMismatch}, {"check", ErrCheckFailed}, {"nostore", ErrNoStore},
+	{"nomodel", ErrNoModel}, {"notfound", ErrNotFound}, {"invalid", ErrInvalid},
+}
+
+// errorKindOf is the name in errorKinds of the first sentinel err wraps,
+// "" when it wraps none.
+func errorKindOf(err error) string {
+	for _, k := range errorKinds {
+		if errors.Is(err, k.err) {
+			return k.name
+		}
+	}
+	return ""
+}
+
+// errorKindNamed is the sentinel errorKinds names name, nil for none.
+func errorKindNamed(name string) error {
+	for _, k := range errorKinds {
+		if k.name == name {
+			return k.err
+		}
+	}
+	return nil
+}
 
 // readServer answers read requests for an App.
 type readServer struct {
@@ -132,11 +160,7 @@ func (a *App) answerRead(c net.Conn) {
 	}
 	if err != nil {
 		resp.Error = err.Error()
-		for k, s := range errorKinds {
-			if errors.Is(err, s) {
-				resp.Kind = k
-			}
-		}
+		resp.Kind = errorKindOf(err)
 	}
 	json.NewEncoder(c).Encode(resp)
 }
@@ -175,7 +199,7 @@ func RemoteRead(ctx context.Context, db, op string, opts any, res any) (pid int,
 		}
 	}
 	if resp.Error != "" {
-		kind := errorKinds[resp.Kind]
+		kind := errorKindNamed(resp.Kind)
 		if kind == nil {
 			return resp.PID, true, errors.New(resp.Error)
 		}
