@@ -51,10 +51,24 @@ func (s *Store) updateMeta(op string, ids []string, edit func(i int, m *Meta)) e
 	if err := s.mustHave(ids); err != nil {
 		return s.wrapf(err, op)
 	}
+	if err := s.ensureSpace(metaRewriteBytes(ids)); err != nil {
+		return s.wrapf(err, op)
+	}
 	if err := s.rewriteMeta(ids, edit); err != nil {
 		return s.wrapf(err, op)
 	}
 	return nil
+}
+
+// metaRewriteBytes is about what rewriting the metadata of ids writes: per
+// record its key and a metadata value with hashes (under 128 bytes unless
+// the record carries large extra fields).
+func metaRewriteBytes(ids []string) int64 {
+	var n int64
+	for _, id := range ids {
+		n += int64(len(id)) + 128
+	}
+	return n
 }
 
 // mustHave returns an error matching ErrNotFound listing the ids that have

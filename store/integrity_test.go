@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -355,6 +356,30 @@ func TestFullDiskRefused(t *testing.T) {
 	}
 	if err := setTestLabels(s, []LabelUpdate{{ID: crashID(0), Label: 0}}); err != nil {
 		t.Errorf("a small write with room for it: %v", err)
+	}
+
+	// Every other write checks too: image hashes and the duplicate
+	// calibration, refused with nothing written once the disk has less
+	// than a memtable to spare.
+	freeSpace = func(string) (int64, error) { return 1 << 20, nil }
+	h := Hashes{Present: true, PHash: 1, DHash: 2}
+	if err := s.SetHashes([]HashUpdate{{ID: crashID(0), Hashes: h}}); !errors.As(err, &ns) {
+		t.Errorf("SetHashes on a full disk = %v", err)
+	}
+	if err := s.SetDupCalibration(DupCalibration{Vector: 0.05}); !errors.As(err, &ns) {
+		t.Errorf("SetDupCalibration on a full disk = %v", err)
+	}
+	err = s.ScanHashes(context.Background(), func(id string, got Hashes) error {
+		if got.Present {
+			t.Errorf("record %s has hashes after the refused write", id)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _, _ := s.Manifest(); m.Dups != nil {
+		t.Errorf("calibration %+v written on a full disk", m.Dups)
 	}
 }
 

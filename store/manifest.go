@@ -119,6 +119,9 @@ func (s *Store) SetDupCalibration(c DupCalibration) error {
 	if err != nil {
 		return s.wrapf(err, "encode manifest")
 	}
+	if err := s.ensureSpace(int64(len(b))); err != nil {
+		return s.wrapf(err, "write calibration")
+	}
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyManifest, b) }); err != nil {
 		return s.wrapf(err, "write calibration")
 	}
@@ -174,6 +177,9 @@ func (s *Store) EnsureManifest(want Manifest) error {
 	b, err := json.Marshal(want)
 	if err != nil {
 		return s.wrapf(err, "encode manifest")
+	}
+	if err := s.ensureSpace(int64(len(b))); err != nil {
+		return s.wrapf(err, "write manifest")
 	}
 	if err := s.db.Update(func(txn *badger.Txn) error { return txn.Set(keyManifest, b) }); err != nil {
 		return s.wrapf(err, "write manifest")
