@@ -184,15 +184,19 @@ func (a *App) moveDuplicates(ctx context.Context, st *store.Store, moves []Move,
 	return res, nil
 }
 
+// linkFile is os.Link (a variable so that tests can play a file system
+// without hard links).
+var linkFile = os.Link
+
 // moveFile moves src to dst, creating dst's folder, never replacing an
 // existing dst: a hard link then removing src on one file system, else a
-// copy to a temporary name, synced, linked into place, then src removed.
-// Until it returns nil, src is where it was.
+// copy to a temporary name, synced, put in place (placeNoReplace), then src
+// removed. Until it returns nil, src is where it was.
 func moveFile(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	if err := os.Link(src, dst); err == nil {
+	if err := linkFile(src, dst); err == nil {
 		return os.Remove(src)
 	} else if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%s exists (nothing is ever overwritten)", dst)
@@ -219,8 +223,29 @@ func moveFile(src, dst string) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Link(tmp.Name(), dst); err != nil {
+	if err := placeNoReplace(tmp.Name(), dst); err != nil {
 		return err
 	}
 	return os.Remove(src)
+}
+
+// placeNoReplace gives the complete file tmp the name dst, failing (with
+// an error matching fs.ErrExist) when dst exists: a hard link, or where the
+// file system has none (FAT, exFAT, some network shares) a rename that
+// refuses to replace (renameNoReplace). tmp may be left behind.
+func placeNoReplace(tmp, dst string) error {
+	err := linkFile(tmp, dst)
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s exists (nothing is ever overwritten)", dst)
+	}
+	if rerr := renameNoReplace(tmp, dst); rerr != nil {
+		if errors.Is(rerr, fs.ErrExist) {
+			return fmt.Errorf("%s exists (nothing is ever overwritten)", dst)
+		}
+		return fmt.Errorf("%w (and a rename that cannot replace a file: %v)", err, rerr)
+	}
+	return nil
 }

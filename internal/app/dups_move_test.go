@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/vecimg/vecimg/internal/testfix"
@@ -158,4 +160,50 @@ func TestMoveRefused(t *testing.T) {
 		t.Errorf("changed source, missing kept image: %v", err)
 	}
 	whereabouts(t, st, moves[:2], "", 0) // sub/1 and sub/2: untouched
+}
+
+// On a file system without hard links (FAT, exFAT, some network shares)
+// a move copies and then renames the copy into place, still never
+// replacing a file that is there, and leaves no temporary file behind.
+func TestMoveWithoutHardLinks(t *testing.T) {
+	saved := linkFile
+	t.Cleanup(func() { linkFile = saved })
+	links := 0
+	linkFile = func(oldname, newname string) error {
+		links++
+		return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: syscall.EPERM}
+	}
+	dir := t.TempDir()
+	src, dst := filepath.Join(dir, "a.jpg"), filepath.Join(dir, "out", "a.jpg")
+	os.WriteFile(src, []byte("image bytes"), 0o644)
+	if err := moveFile(src, dst); err != nil {
+		t.Fatalf("move without hard links: %v", err)
+	}
+	if links != 2 {
+		t.Errorf("%d links tried, want 2 (the file, then its copy)", links)
+	}
+	if b, err := os.ReadFile(dst); err != nil || string(b) != "image bytes" {
+		t.Errorf("moved file: %q, %v", b, err)
+	}
+	if _, err := os.Stat(src); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("source still there after the move: %v", err)
+	}
+
+	// An existing destination stays as it was, and so does the source.
+	src2 := filepath.Join(dir, "b.jpg")
+	os.WriteFile(src2, []byte("other bytes"), 0o644)
+	err := moveFile(src2, dst)
+	if err == nil || !strings.Contains(err.Error(), "exists (nothing is ever overwritten)") {
+		t.Fatalf("move onto an existing file = %v", err)
+	}
+	if b, _ := os.ReadFile(dst); string(b) != "image bytes" {
+		t.Errorf("existing destination overwritten: %q", b)
+	}
+	if b, _ := os.ReadFile(src2); string(b) != "other bytes" {
+		t.Errorf("source after the refused move: %q", b)
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, "out", ".vecimg-move-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
 }
