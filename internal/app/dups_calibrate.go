@@ -3,13 +3,10 @@ package app
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"image"
 	"image/draw"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"time"
 
@@ -190,13 +187,9 @@ func calSample(ctx context.Context, st *store.Store, n int, rng *rand.Rand, p Pr
 		if err != nil {
 			return nil, nil, err
 		}
-		data, err := os.ReadFile(r.Path)
+		data, err := readStored(r.Path, r.SHA256)
 		if err != nil {
 			bad = append(bad, BadImage{Path: r.Path, Reason: err.Error()})
-			continue
-		}
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != r.SHA256 {
-			bad = append(bad, BadImage{Path: r.Path, Reason: errChanged.Error()})
 			continue
 		}
 		img, _, err := preprocess.Decode(data, r.Path, preprocess.Limits{})

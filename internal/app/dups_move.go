@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -84,17 +82,11 @@ func planMoves(groups []DupGroup, dir string) ([]Move, error) {
 
 // sameContent checks that the file at path still has the stored SHA-256.
 func sameContent(path, sha string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("%s: %s", path, errText(err))
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return fmt.Errorf("%s: %s", path, errText(err))
-	}
-	if sha != "" && hex.EncodeToString(h.Sum(nil)) != sha {
+	switch err := checkStored(path, sha); {
+	case errors.Is(err, errChanged):
 		return fmt.Errorf("%s changed since it was stored (run `vecimg ingest` on its folder first)", path)
+	case err != nil:
+		return fmt.Errorf("%s: %s", path, errText(err))
 	}
 	return nil
 }

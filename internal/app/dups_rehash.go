@@ -2,12 +2,9 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sync"
 
@@ -140,18 +137,12 @@ func rehash(ctx context.Context, st *store.Store, under string, p Progress) (Reh
 	return res, ctx.Err()
 }
 
-var errChanged = errors.New("the file's content changed since it was stored")
-
 // hashSource reads a record's source file and hashes it, refusing a file
 // whose content is no longer the stored one.
 func hashSource(h store.Head) (phash.Hashes, error) {
-	data, err := os.ReadFile(h.Path)
+	data, err := readStored(h.Path, h.SHA256)
 	if err != nil {
 		return phash.Hashes{}, err
-	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != h.SHA256 {
-		return phash.Hashes{}, errChanged
 	}
 	ph, err := embed.HashFile(h.Path, data, 0)
 	if err != nil {
