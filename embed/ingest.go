@@ -98,6 +98,10 @@ type IngestOptions struct {
 	// FollowLinks follows symbolic links that lead out of the folder (see
 	// Walk); by default they are reported as bad files.
 	FollowLinks bool
+	// Listed, when set, is the folder's listing already made by Walk(root,
+	// FollowLinks) (a caller that looked before it created anything), so
+	// Ingest does not walk the folder a second time.
+	Listed *Listing
 }
 
 // StageIngest is the stage an ingest reports to IngestOptions.Progress.
@@ -138,8 +142,12 @@ func Ingest(ctx context.Context, root string, sess Runner, sink Sink, o IngestOp
 	if o.Prep.Size() != sess.InputSize() {
 		return IngestStats{}, fmt.Errorf("%w: preset feeds %d×%d but the model takes %d×%d", ErrModel, o.Prep.Size(), o.Prep.Size(), sess.InputSize(), sess.InputSize())
 	}
-	files, bad, err := Walk(root, o.FollowLinks)
-	if err != nil {
+	var files []FileEntry
+	var bad []BadFile
+	var err error
+	if o.Listed != nil {
+		files, bad = o.Listed.Files, o.Listed.Bad
+	} else if files, bad, err = Walk(root, o.FollowLinks); err != nil {
 		return IngestStats{}, err
 	}
 	files, bad = KeepFiles(root, files, bad, o.Keep)

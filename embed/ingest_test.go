@@ -200,6 +200,37 @@ func TestIngestPipeline(t *testing.T) {
 	}
 }
 
+// A listing the caller already made (Walk, before anything was created)
+// is used as it is: the folder is not walked again, so a file that
+// appeared since waits for the next run.
+func TestIngestListed(t *testing.T) {
+	dir := t.TempDir()
+	for i := range 5 {
+		writePNG(t, filepath.Join(dir, fmt.Sprintf("%d.png", i)), uint8(i*10))
+	}
+	files, bad, err := Walk(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePNG(t, filepath.Join(dir, "late.png"), 200)
+	sink := newMemSink()
+	o := IngestOptions{Batch: 4, Workers: 2, Prep: fakePrep{2}, Listed: &Listing{Files: files, Bad: bad}}
+	st, err := Ingest(context.Background(), dir, &fakeRunner{size: 2}, sink, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Total != 5 || st.Stored != 5 || len(sink.recs) != 5 {
+		t.Fatalf("ingest of a 5-file listing: %+v, %d stored", st, len(sink.recs))
+	}
+	if _, ok := sink.recs["late"]; ok {
+		t.Fatal("a file missing from the listing was ingested: the folder was walked again")
+	}
+	o.Listed = nil
+	if st, err = Ingest(context.Background(), dir, &fakeRunner{size: 2}, sink, o); err != nil || st.Stored != 1 || st.Present != 5 {
+		t.Fatalf("the next run (walking): %+v, %v", st, err)
+	}
+}
+
 func TestIngestStopsOnSinkError(t *testing.T) {
 	dir := t.TempDir()
 	for i := 0; i < 20; i++ {

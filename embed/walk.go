@@ -56,6 +56,13 @@ func isImageName(name string) bool {
 	return false
 }
 
+// Listing is what Walk returned for a folder: its image files and the
+// files it could not take.
+type Listing struct {
+	Files []FileEntry
+	Bad   []BadFile
+}
+
 // Walk lists the image files under root in lexical order, never entering a
 // folder twice (a directory loop is reported as a BadFile). Unreadable
 // folders and files are reported, not fatal. Two files that map to the same

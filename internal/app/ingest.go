@@ -95,13 +95,16 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 	if err := a.CheckModel(o.Model); err != nil {
 		return res, err
 	}
+	var listed *embed.Listing
 	if man == nil {
 		// Nothing is created for a folder without images (a new store
-		// would only hold an empty index).
+		// would only hold an empty index). The listing is kept: the
+		// ingest below does not walk the folder again.
 		files, bad, err := embed.Walk(o.Dir, o.FollowLinks)
 		if err != nil {
 			return res, err
 		}
+		listed = &embed.Listing{Files: files, Bad: bad}
 		if len(files)+len(bad) == 0 {
 			return res, &msgError{kind: ErrNoImages, msg: fmt.Sprintf("no JPEG, PNG or GIF under %s: nothing to ingest (no store was created)", o.Dir)}
 		}
@@ -161,6 +164,7 @@ func (a *App) Ingest(ctx context.Context, o IngestOptions) (IngestResult, error)
 		Prep:        cm.prep,
 		Keep:        shardKeep(sh),
 		FollowLinks: o.FollowLinks,
+		Listed:      listed,
 		Hashes:      true,
 		Progress:    prog,
 		OnBad: func(b embed.BadFile) {
