@@ -26,6 +26,14 @@
 // SetHashes fills them in later, ScanHashes lists them without reading a
 // vector.
 //
+// Vector positions (positions.go): WritePositions records where each
+// record's data value lies in badger's value log; on a read-only store,
+// UsePositions lets Vectors, Paths and Heads read a value with one pread
+// instead of an LSM lookup and a mapped read, checking the entry's key,
+// version and checksum and falling back to badger for anything that does
+// not check out. A positions file is used only for the store and
+// generation it was made for.
+//
 // Guarantees:
 //   - Put commits one batch atomically and durably: a process killed at any
 //     moment leaves every batch whose Put returned and none of the batch in

@@ -54,6 +54,10 @@ var (
 
 	// ErrReadOnly: a write on a store opened with Options.ReadOnly.
 	ErrReadOnly = errors.New("store is open read-only")
+
+	// ErrPositionsStale: UsePositions was given a positions file made for
+	// another store, another state of this one, or damaged beyond use.
+	ErrPositionsStale = errors.New("vector positions made for another state of the store")
 )
 
 // LockedError reports that the store directory is locked by another user.

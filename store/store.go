@@ -124,6 +124,12 @@ type Store struct {
 	// stuck is set when a Check gave up on its scan (a stall, a
 	// cancellation); the channel is closed when the scan has ended.
 	stuck atomic.Pointer[chan struct{}]
+	// pos, when set (UsePositions, read-only stores only), lets Vectors
+	// read a vector with one pread (positions.go).
+	pos atomic.Pointer[positions]
+	// retired are positions replaced by a later UsePositions, closed with
+	// the store (guarded by mu).
+	retired []*positions
 }
 
 // Open opens the store at path, creating it (and its parent directories) when
@@ -614,6 +620,13 @@ func (s *Store) Close() error {
 			return fmt.Errorf("close store %q: %w: a check's read has not returned; the database was left open", s.path, ErrStalled)
 		}
 	}
+	if p := s.pos.Swap(nil); p != nil {
+		p.close()
+	}
+	for _, p := range s.retired {
+		p.close()
+	}
+	s.retired = nil
 	err := closeDB(s.db)
 	s.shadow.remove()
 	if err != nil {

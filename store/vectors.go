@@ -13,7 +13,8 @@ import (
 // the vector of ids[i] (reusing dst[i]'s capacity), or an empty slice when
 // the store has no such record. len(dst) must be at least len(ids). It is
 // the index's seam for re-ranking with exact vectors, so it decodes nothing
-// but the vector.
+// but the vector. With positions loaded (UsePositions) each value is read
+// with one pread where its position checks out, through badger otherwise.
 func (s *Store) Vectors(ids []string, dst [][]float32) error {
 	if len(dst) < len(ids) {
 		return s.wrapf(errors.New("vectors: dst shorter than ids"), "vectors")
@@ -25,6 +26,29 @@ func (s *Store) Vectors(ids []string, dst [][]float32) error {
 // calls fn(i, head) for those stored; for the others (and malformed ids)
 // it calls missing(i). The head aliases the value: fn must copy what it keeps.
 func (s *Store) eachHead(op string, ids []string, fn func(i int, h dataHeader), missing func(i int)) error {
+	p := s.pos.Load()
+	if p == nil {
+		return s.eachHeadLSM(op, ids, fn, missing)
+	}
+	var rest []int
+	for i, id := range ids {
+		if !p.head(id, i, fn) {
+			rest = append(rest, i)
+		}
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	left := make([]string, len(rest))
+	for j, i := range rest {
+		left[j] = ids[i]
+	}
+	return s.eachHeadLSM(op, left, func(j int, h dataHeader) { fn(rest[j], h) }, func(j int) { missing(rest[j]) })
+}
+
+// eachHeadLSM is eachHead through badger: a lookup of each key in the LSM
+// tree, then its value.
+func (s *Store) eachHeadLSM(op string, ids []string, fn func(i int, h dataHeader), missing func(i int)) error {
 	return s.view(op, func(txn *badger.Txn) error {
 		for i, id := range ids {
 			if checkID(id) != nil {

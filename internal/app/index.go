@@ -132,6 +132,15 @@ func (a *App) currentIndexWith(ctx context.Context, st *store.Store, p Progress,
 	if info.SaveErr == nil {
 		s.saved = gen
 	}
+	switch {
+	case !writing:
+		a.usePositions(ctx, st, p)
+	case a.cfg.LateWrite:
+		// A CLI command that wrote: the positions of the new state are
+		// written now, so that the next query need not (a server, which
+		// writes often and reads through its writable store, skips them).
+		a.writePositions(ctx, st, p)
+	}
 	return x, nil
 }
 

@@ -79,12 +79,19 @@ func newReleasingStore(st *store.Store, dim int) releasingStore {
 }
 
 func (s releasingStore) Vectors(ids []string, dst [][]float32) error {
+	hits := s.PositionHits()
 	if err := s.Store.Vectors(ids, dst); err != nil {
 		return err
 	}
+	// Values read by position (store.UsePositions) map nothing: only the
+	// others count towards a release.
+	mapped := int64(len(ids)) - (s.PositionHits() - hits)
+	if mapped <= 0 {
+		return nil
+	}
 	every := randomReadsPerRelease(s.dim)
-	n := s.fetched.Add(int64(len(ids)))
-	if n/every != (n-int64(len(ids)))/every {
+	n := s.fetched.Add(mapped)
+	if n/every != (n-mapped)/every {
 		return newPageReleaser(s.Store, s.dim).release()
 	}
 	return nil
