@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -99,6 +100,39 @@ func TestPositions(t *testing.T) {
 	read("through badger", "", 0)
 	read("by position", pos, 290)
 
+	// Concurrent readers (exact search and tuning read from several
+	// goroutines) share the positions' files and buffers.
+	ro, err := Open(db, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ro.UsePositions(pos); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := range 4 {
+		wg.Go(func() {
+			dst := make([][]float32, 1)
+			for i := g; i < len(ids); i += 4 {
+				if err := ro.Vectors(ids[i:i+1], dst); err != nil {
+					errs <- err
+					return
+				}
+				if !slices.Equal(dst[0], want[ids[i]]) {
+					errs <- fmt.Errorf("concurrent read of %s: wrong vector", ids[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	ro.Close()
+
 	// A damaged entry (the offset of the first record's value) falls back.
 	b, err := os.ReadFile(pos)
 	if err != nil {
@@ -119,7 +153,7 @@ func TestPositions(t *testing.T) {
 	read("two swapped positions", bad, 288)
 
 	// Damage anywhere past the header: never a panic, never a wrong value.
-	ro, err := Open(db, Options{ReadOnly: true})
+	ro, err = Open(db, Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
