@@ -2,7 +2,6 @@ package store
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -16,8 +15,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	badger "github.com/dgraph-io/badger/v4"
 
 	"github.com/vecimg/vecimg/internal/fsutil"
 )
@@ -80,10 +77,10 @@ type positions struct {
 }
 
 // posHash is 64-bit FNV-1a of id.
-func posHash(id []byte) uint64 {
+func posHash(id string) uint64 {
 	h := uint64(14695981039346656037)
-	for _, c := range id {
-		h ^= uint64(c)
+	for i := range len(id) {
+		h ^= uint64(id[i])
 		h *= 1099511628211
 	}
 	return h
@@ -111,12 +108,10 @@ func (s *Store) WritePositions(ctx context.Context, path string, progress func(d
 	}
 	var ids []string
 	var vers []uint64
-	err = s.view("write positions", func(txn *badger.Txn) error {
-		return eachDataKey(ctx, txn, func(id string, _ []byte, item *badger.Item) error {
-			ids = append(ids, id)
-			vers = append(vers, item.Version())
-			return nil
-		})
+	err = s.ScanVersions(ctx, func(id string, version uint64) error {
+		ids = append(ids, id)
+		vers = append(vers, version)
+		return nil
 	})
 	if err != nil {
 		return info, err
@@ -136,12 +131,8 @@ func (s *Store) WritePositions(ctx context.Context, path string, progress func(d
 			return info, err
 		}
 		err := walkVlogKeys(filepath.Join(s.path, f.name), func(off, n uint32, key []byte) {
-			if len(key) < 8 {
-				return
-			}
-			ts := math.MaxUint64 - binary.BigEndian.Uint64(key[len(key)-8:])
-			id, suffix, ok := parseRecordKey(key[:len(key)-8])
-			if !ok || suffix != suffixData {
+			id, ts, ok := vlogDataKey(key)
+			if !ok {
 				return
 			}
 			if i, ok := idx[string(id)]; ok && vers[i] == ts {
@@ -169,7 +160,7 @@ func (s *Store) WritePositions(ctx context.Context, path string, progress func(d
 		return info, s.wrapf(errors.New("ids too long for a positions file"), "write positions")
 	}
 	for i, id := range ids {
-		for h := posHash([]byte(id)) & mask; ; h = (h + 1) & mask {
+		for h := posHash(id) & mask; ; h = (h + 1) & mask {
 			if table[h] == 0 {
 				table[h] = uint32(i + 1)
 				break
@@ -218,11 +209,31 @@ func (s *Store) WritePositions(ctx context.Context, path string, progress func(d
 	if err != nil {
 		return info, s.wrapf(err, "write positions")
 	}
-	info.Bytes = int64(posHeaderLen + (len(ids)+1)*posEntryLen + idsLen + pad4(idsLen) + 4*len(table))
+	info.Bytes = int64(posFileSize(uint64(len(ids)), uint64(bits), uint64(idsLen)))
 	return info, nil
 }
 
 func pad4(n int) int { return (4 - n%4) % 4 }
+
+// posFileSize is the length of a positions file of count records whose ids
+// take idsLen bytes, with a table of 1<<bits slots.
+func posFileSize(count, bits, idsLen uint64) uint64 {
+	return posHeaderLen + (count+1)*posEntryLen + idsLen + uint64(pad4(int(idsLen))) + 4<<bits
+}
+
+// vlogDataKey splits a value-log entry's key, a record's data key followed
+// by badger's version (big-endian, inverted), into the record id and the
+// version; ok is false for any other key.
+func vlogDataKey(key []byte) (id []byte, version uint64, ok bool) {
+	if len(key) < 8 {
+		return nil, 0, false
+	}
+	id, suffix, ok := parseRecordKey(key[:len(key)-8])
+	if !ok || suffix != suffixData {
+		return nil, 0, false
+	}
+	return id, math.MaxUint64 - binary.BigEndian.Uint64(key[len(key)-8:]), true
+}
 
 type vlogFile struct {
 	name string
@@ -358,19 +369,18 @@ func parsePositions(data []byte, dir string) (*positions, error) {
 	if bits > 40 || count >= 1<<bits || count > 1<<40 || idsLen > math.MaxUint32 {
 		return nil, fmt.Errorf("%w: damaged header", ErrPositionsStale)
 	}
+	if size := posFileSize(count, bits, idsLen); size != uint64(len(data)) {
+		return nil, fmt.Errorf("%w: %d bytes, the header says %d", ErrPositionsStale, len(data), size)
+	}
 	eEnd := posHeaderLen + (count+1)*posEntryLen
 	iEnd := eEnd + idsLen
-	tEnd := iEnd + uint64(pad4(int(idsLen))) + 4<<bits
-	if tEnd != uint64(len(data)) {
-		return nil, fmt.Errorf("%w: %d bytes, the header says %d", ErrPositionsStale, len(data), tEnd)
-	}
 	return &positions{dir: dir, entries: data[posHeaderLen:eEnd], ids: data[eEnd:iEnd], count: int(count),
 		table: data[iEnd+uint64(pad4(int(idsLen))):], mask: 1<<bits - 1, files: map[uint32]*os.File{}}, nil
 }
 
 // lookup returns the entry index of id, or -1.
 func (p *positions) lookup(id string) int {
-	h := posHash([]byte(id)) & p.mask
+	h := posHash(id) & p.mask
 	for probes := uint64(0); probes <= p.mask; probes, h = probes+1, (h+1)&p.mask { // a damaged table may have no empty slot
 		v := binary.LittleEndian.Uint32(p.table[4*h:])
 		if v == 0 || int(v) > p.count {
@@ -430,10 +440,7 @@ func (p *positions) head(id string, i int, fn func(i int, h dataHeader)) bool {
 	if !ok || uint64(hlen)+lens[0]+lens[1]+4 != uint64(n) {
 		return false
 	}
-	key := b[hlen : hlen+int(lens[0])]
-	kl := len(prefixRecord) + len(id) + 2
-	if len(key) != kl+8 || !bytes.Equal(key[:len(prefixRecord)], prefixRecord) || string(key[len(prefixRecord):kl-2]) != id ||
-		key[kl-2] != sep || key[kl-1] != suffixData || math.MaxUint64-binary.BigEndian.Uint64(key[kl:]) != ver {
+	if kid, ts, ok := vlogDataKey(b[hlen : hlen+int(lens[0])]); !ok || string(kid) != id || ts != ver {
 		return false
 	}
 	h, err := decodeData(b[hlen+int(lens[0]) : hlen+int(lens[0])+int(lens[1])])

@@ -76,8 +76,12 @@ func TestPositions(t *testing.T) {
 			}
 		}
 		dst := make([][]float32, len(ids))
-		if err := ro.Vectors(ids, dst); err != nil {
+		looked, err := ro.VectorsMapped(ids, dst)
+		if err != nil {
 			t.Fatalf("%s: %v", what, err)
+		}
+		if want := len(ids) - int(wantHits); looked != want {
+			t.Errorf("%s: %d ids looked up through badger, want %d", what, looked, want)
 		}
 		for i, id := range ids {
 			if !slices.Equal(dst[i], want[id]) {

@@ -16,19 +16,30 @@ import (
 // but the vector. With positions loaded (UsePositions) each value is read
 // with one pread where its position checks out, through badger otherwise.
 func (s *Store) Vectors(ids []string, dst [][]float32) error {
+	_, err := s.VectorsMapped(ids, dst)
+	return err
+}
+
+// VectorsMapped is Vectors, also returning how many of ids it looked up
+// through badger, whose values are read from the memory-mapped value log
+// (the others were read by position): what a caller that releases the
+// mapped pages counts.
+func (s *Store) VectorsMapped(ids []string, dst [][]float32) (int, error) {
 	if len(dst) < len(ids) {
-		return s.wrapf(errors.New("vectors: dst shorter than ids"), "vectors")
+		return 0, s.wrapf(errors.New("vectors: dst shorter than ids"), "vectors")
 	}
 	return s.eachHead("vectors", ids, func(i int, h dataHeader) { dst[i] = decodeVector(dst[i][:0], h.vec) }, func(i int) { dst[i] = dst[i][:0] })
 }
 
 // eachHead reads the data value of each of ids in one read transaction and
 // calls fn(i, head) for those stored; for the others (and malformed ids)
-// it calls missing(i). The head aliases the value: fn must copy what it keeps.
-func (s *Store) eachHead(op string, ids []string, fn func(i int, h dataHeader), missing func(i int)) error {
+// it calls missing(i). The head aliases the value: fn must copy what it
+// keeps. It returns how many of ids it looked up through badger (all of
+// them without positions).
+func (s *Store) eachHead(op string, ids []string, fn func(i int, h dataHeader), missing func(i int)) (int, error) {
 	p := s.pos.Load()
 	if p == nil {
-		return s.eachHeadLSM(op, ids, fn, missing)
+		return len(ids), s.eachHeadLSM(op, ids, fn, missing)
 	}
 	var rest []int
 	for i, id := range ids {
@@ -37,13 +48,13 @@ func (s *Store) eachHead(op string, ids []string, fn func(i int, h dataHeader), 
 		}
 	}
 	if len(rest) == 0 {
-		return nil
+		return 0, nil
 	}
 	left := make([]string, len(rest))
 	for j, i := range rest {
 		left[j] = ids[i]
 	}
-	return s.eachHeadLSM(op, left, func(j int, h dataHeader) { fn(rest[j], h) }, func(j int) { missing(rest[j]) })
+	return len(rest), s.eachHeadLSM(op, left, func(j int, h dataHeader) { fn(rest[j], h) }, func(j int) { missing(rest[j]) })
 }
 
 // eachHeadLSM is eachHead through badger: a lookup of each key in the LSM
@@ -101,7 +112,7 @@ func (s *Store) ScanVersions(ctx context.Context, fn func(id string, version uin
 // head of each record, not its vector: what a query's results need.
 func (s *Store) Paths(ids []string) ([]string, error) {
 	out := make([]string, len(ids))
-	err := s.eachHead("paths", ids, func(i int, h dataHeader) { out[i] = string(h.path) }, func(int) {})
+	_, err := s.eachHead("paths", ids, func(i int, h dataHeader) { out[i] = string(h.path) }, func(int) {})
 	return out, err
 }
 
@@ -110,7 +121,7 @@ func (s *Store) Paths(ids []string) ([]string, error) {
 // vectors.
 func (s *Store) Heads(ids []string) ([]Head, error) {
 	out := make([]Head, len(ids))
-	err := s.eachHead("heads", ids, func(i int, h dataHeader) { out[i] = headOf(ids[i], h) }, func(int) {})
+	_, err := s.eachHead("heads", ids, func(i int, h dataHeader) { out[i] = headOf(ids[i], h) }, func(int) {})
 	return out, err
 }
 

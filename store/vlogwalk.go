@@ -7,8 +7,6 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 )
 
 // A read-write badger open reads the newest value-log file from the start
@@ -139,18 +137,11 @@ func reframe(b []byte, off int) (header []byte, end int, ok bool) {
 // (whose file badger truncated to its last entry): every entry must pass its
 // checksum up to the end of the file.
 func lastVlogDamage(dir string) (*vlogDamage, error) {
-	last := ""
-	lastID := -1
-	m, _ := filepath.Glob(filepath.Join(dir, "*.vlog"))
-	for _, p := range m {
-		id, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(p), ".vlog"))
-		if err == nil && id > lastID {
-			last, lastID = p, id
-		}
+	files, err := vlogFiles(dir)
+	if err != nil || len(files) == 0 {
+		return nil, err
 	}
-	if last == "" {
-		return nil, nil
-	}
+	last := filepath.Join(dir, files[len(files)-1].name)
 	b, err := os.ReadFile(last)
 	if err != nil {
 		return nil, err

@@ -52,7 +52,7 @@ func planMoves(groups []DupGroup, dir string) ([]Move, error) {
 			}
 			to[dst] = m.Path
 			if _, err := os.Lstat(dst); err == nil {
-				problems = append(problems, fmt.Sprintf("%s exists (nothing is ever overwritten)", dst))
+				problems = append(problems, (&existsError{dst}).Error())
 			}
 			if err := sameContent(m.Path, m.SHA256); err != nil {
 				problems = append(problems, err.Error())
@@ -191,7 +191,7 @@ func moveFile(src, dst string) error {
 	if err := linkFile(src, dst); err == nil {
 		return os.Remove(src)
 	} else if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s exists (nothing is ever overwritten)", dst)
+		return &existsError{dst}
 	}
 	// Another file system (or no hard links): copy, then link the copy in.
 	in, err := os.Open(src)
@@ -221,6 +221,13 @@ func moveFile(src, dst string) error {
 	return os.Remove(src)
 }
 
+// existsError refuses a move onto an existing file; it matches
+// fs.ErrExist.
+type existsError struct{ path string }
+
+func (e *existsError) Error() string { return e.path + " exists (nothing is ever overwritten)" }
+func (e *existsError) Unwrap() error { return fs.ErrExist }
+
 // placeNoReplace gives the complete file tmp the name dst, failing (with
 // an error matching fs.ErrExist) when dst exists: a hard link, or where the
 // file system has none (FAT, exFAT, some network shares) a rename that
@@ -231,11 +238,11 @@ func placeNoReplace(tmp, dst string) error {
 		return nil
 	}
 	if errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("%s exists (nothing is ever overwritten)", dst)
+		return &existsError{dst}
 	}
 	if rerr := renameNoReplace(tmp, dst); rerr != nil {
 		if errors.Is(rerr, fs.ErrExist) {
-			return fmt.Errorf("%s exists (nothing is ever overwritten)", dst)
+			return &existsError{dst}
 		}
 		return fmt.Errorf("%w (and a rename that cannot replace a file: %v)", err, rerr)
 	}

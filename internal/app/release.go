@@ -79,16 +79,13 @@ func newReleasingStore(st *store.Store, dim int) releasingStore {
 }
 
 func (s releasingStore) Vectors(ids []string, dst [][]float32) error {
-	hits := s.PositionHits()
-	if err := s.Store.Vectors(ids, dst); err != nil {
-		return err
-	}
 	// Values read by position (store.UsePositions) map nothing: only the
 	// others count towards a release.
-	mapped := int64(len(ids)) - (s.PositionHits() - hits)
-	if mapped <= 0 {
-		return nil
+	looked, err := s.Store.VectorsMapped(ids, dst)
+	if err != nil || looked == 0 {
+		return err
 	}
+	mapped := int64(looked)
 	every := randomReadsPerRelease(s.dim)
 	n := s.fetched.Add(mapped)
 	if n/every != (n-mapped)/every {
