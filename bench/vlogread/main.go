@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/vecimg/vecimg/internal/mapped"
@@ -130,6 +131,37 @@ func run() error {
 		return time.Since(t0), nil
 	}
 
+	// The same reads through this process's own read-only mappings of the
+	// value-log files: what a positions read by mapping would cost, with
+	// its pages released every -release-every reads (each read faults its
+	// pages in) or kept.
+	maps := map[*os.File][]byte{}
+	for _, s := range spans {
+		m, err := syscall.Mmap(int(s.f.Fd()), 0, int(s.off)+size, syscall.PROT_READ, syscall.MAP_SHARED)
+		if err != nil {
+			return err
+		}
+		defer syscall.Munmap(m)
+		maps[s.f] = m
+	}
+	byMap := func(release int) (time.Duration, error) {
+		t0 := time.Now()
+		for i := range *reads {
+			if release > 0 && i%release == 0 {
+				for _, m := range maps {
+					if err := syscall.Madvise(m, syscall.MADV_DONTNEED); err != nil {
+						return 0, err
+					}
+				}
+			}
+			s := at[r.IntN(len(at))]
+			b := maps[s.f][s.off : s.off+int64(size)]
+			sum += crc32.Checksum(b, tab)
+			copy(buf, b)
+		}
+		return time.Since(t0), nil
+	}
+
 	ways := []struct {
 		name string
 		fn   func() (time.Duration, error)
@@ -137,6 +169,9 @@ func run() error {
 		{fmt.Sprintf("store, pages released every %d reads", *releaseEvery), func() (time.Duration, error) { return byStore(*releaseEvery) }},
 		{"store, pages kept mapped", func() (time.Duration, error) { return byStore(0) }},
 		{"pread + CRC-32C", byPread},
+		{fmt.Sprintf("own mapping, released every %d reads, + CRC", *releaseEvery), func() (time.Duration, error) { return byMap(*releaseEvery) }},
+		{"own mapping kept + CRC", func() (time.Duration, error) { return byMap(0) }},
+		{"own mapping released before each read + CRC", func() (time.Duration, error) { return byMap(1) }},
 	}
 	for _, w := range ways {
 		var us []float64
