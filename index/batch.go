@@ -21,6 +21,8 @@ type encoded struct {
 	code   []int8
 	bias   float32
 	errs   [2]float32 // residual and quantisation error norms (codeErrors)
+	fine   []int8     // fine code (refine)
+	ferr   float32    // the error norm the fine code leaves
 	yy, zz float64    // |y|², |z|² (drift statistics)
 }
 
@@ -50,7 +52,7 @@ func (x *Index) Train(sample [][]float32) error {
 // write lock and has called own.
 func (x *Index) resetTrained(cb *codebook) {
 	x.cb = cb
-	x.codes, x.bias, x.errs, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil, nil
+	x.codes, x.fine, x.errs, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil, nil
 	x.idRef, x.idBlob, x.vers, x.htab, x.hfill, x.free, x.live = nil, nil, nil, nil, 0, nil, 0
 	x.entry, x.top, x.inserted = noSlot, 0, 0
 	x.driftN, x.driftYY, x.driftZ = 0, 0, 0
@@ -171,9 +173,12 @@ func (x *Index) encodeAll(norm [][]float32, id func(int) string, items []encoded
 			cb.projectBlock(xs, ys, zs, bias, yy, zz)
 			for j := range xs {
 				i := b*projBlock + j
-				code := make([]int8, cb.cdim)
+				codes := make([]int8, 2*cb.cdim)
+				code, fine := codes[:cb.cdim:cb.cdim], codes[cb.cdim:]
 				cb.quantise(zs[j], code)
-				items[i] = encoded{id: id(i), code: code, bias: bias[j], errs: cb.codeErrors(zs[j], code, yy[j], zz[j]), yy: yy[j], zz: zz[j]}
+				ferr := cb.refine(zs[j], code, fine)
+				items[i] = encoded{id: id(i), code: code, bias: bias[j], errs: cb.codeErrors(zs[j], code, yy[j], zz[j]),
+					fine: fine, ferr: ferr, yy: yy[j], zz: zz[j]}
 			}
 		}
 	})
@@ -196,7 +201,10 @@ func (x *Index) apply(items []encoded, del []string, progress func(done, total i
 	todo := items[:0:0]
 	for _, it := range items {
 		if s, ok := x.lookup(it.id); ok {
-			if x.bias[s] == it.bias && slices.Equal(x.code(s), it.code) {
+			// The same encoding in every part (code, bias, fine code and
+			// error norms): the stored bounds hold for the new vector.
+			if x.bias(s) == it.bias && slices.Equal(x.code(s), it.code) && slices.Equal(x.fineCode(s), it.fine) &&
+				x.fineErr(s) == it.ferr && x.errs[2*s] == it.errs[0] && x.errs[2*s+1] == it.errs[1] {
 				x.vers[s] = it.ver
 				continue
 			}
@@ -219,7 +227,9 @@ func (x *Index) apply(items []encoded, del []string, progress func(done, total i
 			return fmt.Errorf("%q: %w", it.id, err)
 		}
 		copy(x.code(sl), it.code)
-		x.bias[sl] = it.bias
+		x.setBias(sl, it.bias)
+		copy(x.fineCode(sl), it.fine)
+		x.setFineErr(sl, it.ferr)
 		x.errs[2*sl], x.errs[2*sl+1] = it.errs[0], it.errs[1]
 		slots[i] = sl
 	}

@@ -109,8 +109,9 @@ type query struct {
 	v  []float32 // cdim
 	c0 float32
 	// Error terms of a query prepared from an exact vector (queryNorms):
-	// |z|, the norm of what the projection drops, the rounding slack.
-	zn, rn, slack float32
+	// |z|, the norm of what the projection drops, the rounding slack
+	// (fslack: the same with a fine code's terms, see fineLB).
+	zn, rn, slack, fslack float32
 	// hide is slot+1 of a node the walk must not visit (0: none): a
 	// stored vector searched as if it were not in the graph (tuning).
 	hide uint32
@@ -137,7 +138,7 @@ func (cb *codebook) prepareCode(q *query, c []int8, b float32) {
 	q.v = grow(q.v, cb.cdim)
 	scaleCode(q.v, cb.step2, c)
 	q.c0 = cb.mu2 + b
-	q.zn, q.rn, q.slack = 0, 0, 0
+	q.zn, q.rn, q.slack, q.fslack = 0, 0, 0, 0
 	q.iv = q.iv[:0]
 }
 
@@ -156,7 +157,7 @@ func (cb *codebook) prepareLink(q *query, c []int8, b float32) {
 	quantQuery(q.iv, cb.linkW, c)
 	q.is = cb.linkS
 	q.c0 = cb.mu2 + b
-	q.zn, q.rn, q.slack = 0, 0, 0
+	q.zn, q.rn, q.slack, q.fslack = 0, 0, 0, 0
 }
 
 // linkQMax is the largest |iv[k]| a link query may hold for codes of
@@ -328,6 +329,31 @@ func (cb *codebook) codeErrors(z []float32, code []int8, yy, zz float64) [2]floa
 	}
 	up := func(v float64) float32 { return float32(v*(1+1e-5) + 1e-7) }
 	return [2]float32{up(res), up(math.Sqrt(qe))}
+}
+
+// fineDiv divides a component's quantisation step into the step of its
+// fine code: a coarse code's error in a component lies within ±step/2
+// unless the component was clipped, so the fine code's int8 covers it.
+const fineDiv = 254
+
+// refine writes the fine code of z, whose coarse code is code: the
+// quantisation error z − step∘code quantised again with steps of
+// step/fineDiv. It returns the norm of what is left, |z − step∘(code +
+// fine/fineDiv)|, rounded up like codeErrors's. A clipped component's
+// error saturates the fine code and stays in that norm, so the bound that
+// uses it holds either way.
+func (cb *codebook) refine(z []float32, code, fine []int8) float32 {
+	fine = fine[:len(z)]
+	var qe float64
+	for k, v := range z {
+		st := float64(cb.step[k])
+		d := float64(v) - st*float64(code[k])
+		f := max(-127, min(127, math.Round(d/st*fineDiv)))
+		fine[k] = int8(f)
+		d -= st * f / fineDiv
+		qe += d * d
+	}
+	return float32(math.Sqrt(qe)*(1+1e-5) + 1e-7)
 }
 
 // codeNorm returns |step∘code|, the norm of a code's reconstruction.

@@ -41,7 +41,8 @@ type Config struct {
 	// CodeDim is the number of principal components kept in each vector's
 	// code (one int8 each). It is capped at the vector dimension; equal to
 	// it, codes are the whole centred vector quantised to int8 (no
-	// projection). Default 0 = automatic: the 256 leading components when
+	// projection). Default 0 = automatic: for vectors of more than 256
+	// dimensions, the 252 leading components when
 	// they carry at least 90% of the training sample's variance (fc6
 	// features: 97-99%), the whole vector otherwise (flat spectra, such
 	// as isotropic mixtures, where a projection would lose the neighbours).
@@ -67,8 +68,9 @@ const (
 	DefaultEfSearch       = 0 // automatic, see Config.EfSearch
 	DefaultExactBelow     = 2000
 	// DefaultCodeDim is the number of principal components an automatic
-	// code dimension keeps.
-	DefaultCodeDim     = 256
+	// code dimension keeps: 252 int8 and the float32 bias make a row of
+	// 256 bytes, four cache lines (see rowLen).
+	DefaultCodeDim     = 252
 	DefaultRerank      = 512
 	DefaultTrainSample = 10000
 
@@ -119,10 +121,15 @@ func (c Config) m0() int { return 2 * c.M }
 func (c Config) levelMult() float64 { return 1 / math.Log(float64(c.M)) }
 
 // codeDim returns the code dimension to train for vectors of dimension dim
-// and whether it is automatic.
+// and whether it is automatic. An automatic code keeps the whole vector up
+// to 256 dimensions, where projecting would drop a few components to save
+// as few bytes.
 func (c Config) codeDim(dim int) (int, bool) {
 	if c.CodeDim == 0 {
-		return min(dim, DefaultCodeDim), true
+		if dim <= 256 {
+			return dim, true
+		}
+		return DefaultCodeDim, true
 	}
 	return min(dim, c.CodeDim), false
 }

@@ -14,13 +14,13 @@ import (
 	"github.com/vecimg/vecimg/internal/fsutil"
 )
 
-// Index file format, version 4. All integers are little-endian. The file is
+// Index file format, version 5. All integers are little-endian. The file is
 // memory-mapped: every array is a section, stored exactly as it lies in
 // memory and 64-byte aligned, so opening parses only the header and the
 // codebook, and a query reads only the pages it visits.
 //
 //	header (512 bytes)
-//	  0  magic "VECIMGIX", u32 version (3), u32 metric (0 = cosine)
+//	  0  magic "VECIMGIX", u32 version (5), u32 metric (0 = cosine)
 //	 16  u32 dim, u32 code dim, u32 slots, u32 live vectors
 //	 32  u64 store generation
 //	 40  u32 M, EfConstruction, EfSearch, i32 ExactBelow, u32 Rerank,
@@ -37,8 +37,10 @@ import (
 //	            f32 |μ|², u32 1 if the projection is the identity,
 //	            dim × f32 mean, cdim × f32 step, cdim × f32 variance,
 //	            cdim × dim × f32 basis (absent for the identity)
-//	  codes     slots × cdim × i8
-//	  bias      slots × f32
+//	  codes     slots × rows of rowLen(cdim) bytes: cdim × i8, zero
+//	            padding to a multiple of 4, f32 bias μ·(x − μ)
+//	  fine      slots × rows of rowLen(cdim) bytes: cdim × i8 fine code,
+//	            zero padding, f32 norm of the error it leaves
 //	  errs      slots × 2 × f32: residual norm, quantisation error norm
 //	  levels    slots × u8
 //	  l0        slots × (2M+1) × u32: count, then neighbour slots
@@ -50,7 +52,9 @@ import (
 //	  htab      table size × u32: 0 empty, 0xFFFFFFFF deleted, slot+1
 //	  free      free slots × u32
 //
-// Version 4 added the tuning; files of version 3 are rebuilt.
+// Version 4 added the tuning; version 5 moved the bias, a section of its
+// own before, into each code's row, and added the fine codes. Files of
+// earlier versions are rebuilt.
 //
 // Open checks the header's checksum, every section's bounds and size, and
 // the codebook's checksum. The other sections are checked by Verify (which
@@ -59,7 +63,7 @@ import (
 // is bounds-checked where it is used.
 const (
 	fileMagic   = "VECIMGIX"
-	fileVersion = 4
+	fileVersion = 5
 	headerLen   = 512
 	headerCRCAt = 508
 	tuneAt      = 444
@@ -71,7 +75,7 @@ const (
 const (
 	secCodebook = iota
 	secCodes
-	secBias
+	secFine
 	secErrs
 	secLevels
 	secL0
@@ -84,7 +88,7 @@ const (
 	secFree
 )
 
-var sectionNames = [nSections]string{"codebook", "codes", "bias", "errs", "levels", "l0", "upoff", "uplinks", "idref", "idblob", "vers", "htab", "free"}
+var sectionNames = [nSections]string{"codebook", "codes", "fine", "errs", "levels", "l0", "upoff", "uplinks", "idref", "idblob", "vers", "htab", "free"}
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
@@ -167,7 +171,7 @@ func (x *Index) writeLocked(w io.Writer, gen uint64) error {
 		return fmt.Errorf("%w: the index has no codebook yet (add vectors first)", ErrNoSource)
 	}
 	secs := [nSections][]byte{
-		x.cb.bytes(), bytesOf(x.codes), bytesOf(x.bias), bytesOf(x.errs), x.levels, bytesOf(x.l0), bytesOf(x.upOff),
+		x.cb.bytes(), bytesOf(x.codes), bytesOf(x.fine), bytesOf(x.errs), x.levels, bytesOf(x.l0), bytesOf(x.upOff),
 		bytesOf(x.upLinks), bytesOf(x.idRef), x.idBlob, bytesOf(x.vers), bytesOf(x.htab), bytesOf(x.free),
 	}
 	var h [headerLen]byte
@@ -353,7 +357,7 @@ func parseHeader(b []byte, size int64) (*header, error) {
 	}
 	n := uint64(h.slots)
 	want := [nSections]uint64{
-		secCodes: n * uint64(h.cdim), secBias: 4 * n, secErrs: 8 * n, secLevels: n, secL0: 4 * n * uint64(h.cfg.m0()+1),
+		secCodes: n * uint64(rowLen(h.cdim)), secFine: n * uint64(rowLen(h.cdim)), secErrs: 8 * n, secLevels: n, secL0: 4 * n * uint64(h.cfg.m0()+1),
 		secUpOff: 4 * n, secIDRef: 8 * n, secVers: 8 * n, secHtab: 4 * uint64(h.htab), secFree: 4 * uint64(h.free),
 	}
 	next := uint64(headerLen)
@@ -475,7 +479,7 @@ func fromMapping(mm []byte, size int64) (*Index, error) {
 	}
 	x := &Index{
 		dim: h.dim, cfg: h.cfg, ml: h.cfg.levelMult(), cb: cb,
-		codes: sliceOf[int8](sec(secCodes)), bias: sliceOf[float32](sec(secBias)), errs: sliceOf[float32](sec(secErrs)),
+		codes: sliceOf[int8](sec(secCodes)), fine: sliceOf[int8](sec(secFine)), errs: sliceOf[float32](sec(secErrs)),
 		levels: sec(secLevels), l0: sliceOf[uint32](sec(secL0)), upOff: sliceOf[uint32](sec(secUpOff)),
 		upLinks: sliceOf[uint32](sec(secUpLinks)), idRef: sliceOf[uint64](sec(secIDRef)),
 		idBlob: sec(secIDBlob), vers: sliceOf[uint64](sec(secVers)), htab: sliceOf[uint32](sec(secHtab)),
@@ -506,7 +510,7 @@ func (x *Index) Close() error {
 		return nil
 	}
 	x.mm = nil
-	x.codes, x.bias, x.errs, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil, nil
+	x.codes, x.fine, x.errs, x.levels, x.l0, x.upOff, x.upLinks = nil, nil, nil, nil, nil, nil, nil
 	x.idRef, x.idBlob, x.vers, x.htab, x.free, x.live, x.cb = nil, nil, nil, nil, nil, 0, nil
 	x.entry = noSlot
 	return x.mref.release()

@@ -92,18 +92,18 @@ func (x *Index) maxLinks(lc int) int {
 // slot s.
 func (x *Index) dist(q *query, s uint32) float32 {
 	if len(q.iv) != 0 {
-		return 1 - (q.c0 + x.bias[s] + q.is*float32(dotCode16(q.iv, x.code(s))))
+		return 1 - (q.c0 + x.bias(s) + q.is*float32(dotCode16(q.iv, x.code(s))))
 	}
-	return 1 - (q.c0 + x.bias[s] + dotCode(q.v, x.code(s)))
+	return 1 - (q.c0 + x.bias(s) + dotCode(q.v, x.code(s)))
 }
 
 // nodeQuery prepares slot s as a query into q (float32 form: searches and
 // range queries, whose error bounds assume it).
-func (x *Index) nodeQuery(q *query, s uint32) { x.cb.prepareCode(q, x.code(s), x.bias[s]) }
+func (x *Index) nodeQuery(q *query, s uint32) { x.cb.prepareCode(q, x.code(s), x.bias(s)) }
 
 // linkQuery prepares slot s as a query into q in the integer form that
 // building and repairing the graph use (see prepareLink).
-func (x *Index) linkQuery(q *query, s uint32) { x.cb.prepareLink(q, x.code(s), x.bias[s]) }
+func (x *Index) linkQuery(q *query, s uint32) { x.cb.prepareLink(q, x.code(s), x.bias(s)) }
 
 // greedy walks layer lc from ep towards q, moving to the nearest neighbour
 // until none is nearer (a search with ef = 1).
@@ -123,12 +123,12 @@ func (x *Index) greedy(q *query, ep cand, lc int) cand {
 	return ep
 }
 
-// prefetch asks for slot s's code and bias ahead of time: the walk jumps
-// around the arrays, so the hardware prefetcher cannot guess the address.
+// prefetch asks for slot s's row (code and bias) ahead of time: the walk
+// jumps around the array, so the hardware prefetcher cannot guess the
+// address.
 func (x *Index) prefetch(s uint32) {
-	c := x.cb.cdim
-	prefetchLines(unsafe.Pointer(&x.codes[int(s)*c]), (c+63)/64)
-	prefetchLines(unsafe.Pointer(&x.bias[s]), 1)
+	r := rowLen(x.cb.cdim)
+	prefetchLines(unsafe.Pointer(&x.codes[int(s)*r]), (r+63)/64)
 }
 
 // prefetchLinks asks for slot s's link block on layer lc ahead of time.

@@ -102,8 +102,8 @@ func TestRecallFC6(t *testing.T) {
 	base, qs := fc6Data(4000, 100)
 	src := sourceOf(base)
 	x := build(t, src, g.Dim, Config{ExactBelow: -1})
-	if x.CodeDim() != 256 {
-		t.Fatalf("code dim %d, want 256 (projection)", x.CodeDim())
+	if x.CodeDim() != DefaultCodeDim {
+		t.Fatalf("code dim %d, want %d (projection)", x.CodeDim(), DefaultCodeDim)
 	}
 	truth, err := ExactSearch(context.Background(), src, qs, 10, nil)
 	if err != nil {
@@ -282,7 +282,7 @@ func TestFileRoundTrip(t *testing.T) {
 		t.Error("mapped index answers differently")
 	}
 	fi, err := Stat(path)
-	if err != nil || fi.Vectors != 2000 || fi.Generation != 42 || fi.CodeDim != 256 {
+	if err != nil || fi.Vectors != 2000 || fi.Generation != 42 || fi.CodeDim != DefaultCodeDim {
 		t.Errorf("Stat: %+v, %v", fi, err)
 	}
 	// Changing a mapped index copies it to the heap first.

@@ -185,12 +185,13 @@ func TestRerankCapCounted(t *testing.T) {
 }
 
 // The query-side bound holds for every stored vector, with room to spare
-// beyond the rounding slack.
+// beyond the rounding slack, and so does the fine codes' tighter one.
 func TestQueryBoundHolds(t *testing.T) {
 	for _, set := range testSets() {
 		t.Run(set.name, func(t *testing.T) {
 			x := build(t, sourceOf(set.base), len(set.base[0]), fastCfg)
-			worst := 0.0
+			worst, worstFine := 0.0, 0.0
+			var sumWidth, sumFine float64
 			for _, q := range set.qs[:10] {
 				c := &searchCtx{unit: make([]float32, x.dim)}
 				normalise(c.unit, q, x.dim)
@@ -205,11 +206,27 @@ func TestQueryBoundHolds(t *testing.T) {
 						t.Fatalf("slot %d: |exact − code| = %.3g above the bound %.3g", s, gap, b)
 					}
 					worst = max(worst, gap/float64(b-c.q.slack))
+					d := x.dist(&c.q, s)
+					lb := x.fineLB(&c.q, s, d)
+					fb := x.q2fineBound(&c.q, s)
+					est := lb + fb // the fine estimate
+					if g := math.Abs(float64(exact - est)); g > float64(fb)*(1+1e-6) || exact < lb {
+						t.Fatalf("slot %d: exact %.7f below the fine lower bound %.7f (fine estimate %.7f, bound %.3g)", s, exact, lb, est, fb)
+					} else {
+						worstFine = max(worstFine, g/float64(fb-c.q.fslack))
+					}
+					sumWidth += float64(b)
+					sumFine += float64(fb)
 				}
 			}
-			t.Logf("largest gap / bound without the rounding slack: %.3f", worst)
+			t.Logf("largest gap / bound without the rounding slack: %.3f (fine: %.3f); mean bound %.5f, fine %.5f", worst, worstFine, sumWidth/float64(10*x.slots()), sumFine/float64(10*x.slots()))
+			// (The fine bound's residual term alone can be nearly reached:
+			// near-identical vectors have nearly parallel residuals.)
 			if worst > 1 {
 				t.Errorf("the bound holds only thanks to the rounding slack (ratio %.3f)", worst)
+			}
+			if sumFine > sumWidth {
+				t.Errorf("the fine bound (mean %.5f) is no tighter than the coarse one (%.5f)", sumFine/float64(10*x.slots()), sumWidth/float64(10*x.slots()))
 			}
 		})
 	}
@@ -440,4 +457,9 @@ func TestHeldOutWalk(t *testing.T) {
 			t.Fatalf("held-out SearchID(%s): %v, %v", id, rs, err)
 		}
 	}
+}
+
+// q2fineBound is the fine bound fineLB subtracts, for tests.
+func (x *Index) q2fineBound(q *query, s uint32) float32 {
+	return q.zn*x.fineErr(s) + q.rn*x.errs[2*s] + q.fslack
 }

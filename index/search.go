@@ -293,7 +293,10 @@ func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Re
 	}
 	c.b = c.b[:0]
 	for _, e := range c.w {
-		c.b = append(c.b, bcand{e.d - x.bound(&c.q, e.s), e.s})
+		x.prefetchFine(e.s)
+	}
+	for _, e := range c.w {
+		c.b = append(c.b, bcand{x.fineLB(&c.q, e.s, e.d), e.s})
 	}
 	slices.SortFunc(c.b, cmpBcand)
 	return x.rerankBounded(c, c.b, opt.K, limit-len(excl), opt.Stats)

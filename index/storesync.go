@@ -378,7 +378,8 @@ func (x *Index) encodeStream(ctx context.Context, src VectorSource, report func(
 					x.cb.projectBlock(xs, ys, zs, bias, yy, zz)
 					for j, s := range b.slots[lo:hi] {
 						x.cb.quantise(zs[j], x.code(s))
-						x.bias[s] = bias[j]
+						x.setBias(s, bias[j])
+						x.setFineErr(s, x.cb.refine(zs[j], x.code(s), x.fineCode(s)))
 						e := x.cb.codeErrors(zs[j], x.code(s), yy[j], zz[j])
 						x.errs[2*s], x.errs[2*s+1] = e[0], e[1]
 						r.yy += yy[j]

@@ -42,6 +42,9 @@ func (s *Store) eachHead(op string, ids []string, fn func(i int, h dataHeader), 
 		return len(ids), s.eachHeadLSM(op, ids, fn, missing)
 	}
 	var rest []int
+	if len(ids) > 1 {
+		p.touch(ids)
+	}
 	for i, id := range ids {
 		if !p.head(id, i, fn) {
 			rest = append(rest, i)
