@@ -63,19 +63,27 @@ func TestCheckDamage(t *testing.T) {
 	}
 	mustRun(t, "--db", db, "check")
 
-	// Failure 8: a temporary file of a killed index save is reported, and
-	// removed by --repair (and by the next save: fsutil's test).
+	// Failure 8: temporary files of a killed index save and of a killed
+	// vector-positions write are reported, and removed by --repair (and by
+	// the next save: fsutil's test).
 	tmp := filepath.Join(dir, ".a.db.hnsw.tmp-4242")
 	if err := os.WriteFile(tmp, []byte("half an index"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	tmpPos := filepath.Join(dir, ".a.db.vpos.tmp-4243")
+	if err := os.WriteFile(tmpPos, []byte("positions"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, err = run(t, "--db", db, "check")
-	if !errors.Is(err, ErrCheck) || !strings.Contains(out, "temporary file of an interrupted index save (13 bytes)") {
-		t.Errorf("check with a stale temporary file: %v\n%s", err, out)
+	if !errors.Is(err, ErrCheck) || !strings.Contains(out, "temporary file of an interrupted index save (13 bytes)") ||
+		!strings.Contains(out, "temporary file of an interrupted vector-positions write (9 bytes)") {
+		t.Errorf("check with stale temporary files: %v\n%s", err, out)
 	}
 	mustRun(t, "--db", db, "check", "--repair")
-	if _, err := os.Stat(tmp); err == nil {
-		t.Errorf("check --repair left %s", tmp)
+	for _, p := range []string{tmp, tmpPos} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("check --repair left %s", p)
+		}
 	}
 
 	// A rollback: the second import's records are lost from the MANIFEST.

@@ -7,19 +7,23 @@
 //
 //   - a codebook trained on a sample (codebook.go, pca.go): vectors are
 //     normalised, centred on the sample mean μ, projected on the sample's
-//     256 leading principal directions (randomised subspace iteration) and
-//     quantised to int8 per component; the exact μ·(x − μ) is kept beside
-//     each code, so an approximate dot product is one int8 × float32 kernel
-//     (AVX2, kernel_amd64.s) plus two scalars. When those directions carry
-//     less than 90% of the variance (flat spectra) the code is the whole
-//     centred vector in int8 instead;
+//     252 leading principal directions (randomised subspace iteration) and
+//     quantised to int8 per component; the exact μ·(x − μ) ends each code's
+//     row (256 bytes: four cache lines per distance), so an approximate dot
+//     product is one int8 × float32 kernel (AVX2, kernel_amd64.s) plus two
+//     scalars. When those directions carry less than 90% of the variance
+//     (flat spectra), or vectors have 256 dimensions or fewer, the code is
+//     the whole centred vector in int8 instead. A fine code (the
+//     quantisation error quantised again) is kept in rows of its own, read
+//     only for a search's candidates;
 //   - an HNSW graph (Malkov & Yashunin, 2016/2018) walked on the codes:
 //     layered graph, heuristic neighbour selection (their algorithm 4),
 //     ef-bounded best-first search, parallel but deterministic bulk insert,
 //     batch deletes that relink the affected neighbourhoods in one pass;
 //   - bounded re-ranking (rerank.go): every code carries the norms of its
-//     projection residual and quantisation error, which bound how far a
-//     code distance can be from the exact one; a search reads the exact
+//     projection residual and quantisation error (and its fine code the
+//     norm of the error it leaves), which bound how far a code distance
+//     can be from the exact one; a search reads the exact
 //     vectors of its candidates through a VectorFetcher (the store) in the
 //     order of those lower bounds and stops when the next bound is above
 //     the k-th exact distance found, so its answer is exactly the top k of

@@ -63,10 +63,24 @@ func (x *Index) fineLB(q *query, s uint32, d float32) float32 {
 	return d - (q.zn*x.fineErr(s) + q.rn*x.errs[2*s] + q.fslack)
 }
 
-// prefetchFine asks for the fine row of slot s ahead of time.
-func (x *Index) prefetchFine(s uint32) {
+// fineAhead is how many candidates ahead refineAll requests fine rows.
+const fineAhead = 16
+
+// refineAll sets the lower bound of each candidate in b to the one its
+// fine code gives (fineLB), d(i) being b[i]'s code distance. The fine rows
+// are requested fineAhead candidates ahead, so that their misses overlap.
+func (x *Index) refineAll(q *query, b []bcand, d func(i int) float32) {
 	r := rowLen(x.cb.cdim)
-	prefetchLines(unsafe.Pointer(&x.fine[int(s)*r]), (r+63)/64)
+	ahead := func(s uint32) { prefetchLines(unsafe.Pointer(&x.fine[int(s)*r]), (r+63)/64) }
+	for i := range min(fineAhead, len(b)) {
+		ahead(b[i].s)
+	}
+	for i := range b {
+		if j := i + fineAhead; j < len(b) {
+			ahead(b[j].s)
+		}
+		b[i].lb = x.fineLB(q, b[i].s, d(i))
+	}
 }
 
 // rerankBatch is the number of vectors fetched at once after the first k:
@@ -250,12 +264,7 @@ func (x *Index) exactFromCodes(c *searchCtx, excl []uint32, k int, st *SearchSta
 	}
 	// The fine codes tighten the bounds of what is left (the code
 	// distance is computed again: adding the bound back to lb could round).
-	for _, e := range b {
-		x.prefetchFine(e.s)
-	}
-	for i, e := range b {
-		b[i].lb = x.fineLB(q, e.s, x.dist(q, e.s))
-	}
+	x.refineAll(q, b, func(i int) float32 { return x.dist(q, b[i].s) })
 	slices.SortFunc(b, cmpBcand)
 	c.b = b
 	return x.rerankBounded(c, b, k, len(b), st)

@@ -293,11 +293,9 @@ func (x *Index) searchLocked(c *searchCtx, opt SearchOptions, rerank bool) ([]Re
 	}
 	c.b = c.b[:0]
 	for _, e := range c.w {
-		x.prefetchFine(e.s)
+		c.b = append(c.b, bcand{s: e.s})
 	}
-	for _, e := range c.w {
-		c.b = append(c.b, bcand{x.fineLB(&c.q, e.s, e.d), e.s})
-	}
+	x.refineAll(&c.q, c.b, func(i int) float32 { return c.w[i].d })
 	slices.SortFunc(c.b, cmpBcand)
 	return x.rerankBounded(c, c.b, opt.K, limit-len(excl), opt.Stats)
 }

@@ -28,7 +28,8 @@ type CheckResult = types.CheckResult
 // Check verifies the store (every checksum badger keeps, the records, hash
 // and path indexes, labels, counters and manifest, the state file; see
 // store.Check) and the index file beside it (header, checksums, dimension,
-// generation) and lists stale temporary files of interrupted index saves.
+// generation) and lists stale temporary files of interrupted index saves
+// and vector-positions writes.
 // Without Repair it changes no byte of any file. With Repair it drops the
 // damaged records and index entries (store.Repair), deletes a damaged index
 // file (the next query rebuilds it) and the stale temporary files, then
@@ -110,6 +111,10 @@ func (a *App) check(ctx context.Context) (CheckResult, error) {
 	for _, t := range fsutil.StaleTemps(IndexPath(st.Path())) {
 		res.Problems = append(res.Problems, Problem{Where: "index", Key: t.Path,
 			Reason: fmt.Sprintf("temporary file of an interrupted index save (%d bytes); the next save removes it", t.Size)})
+	}
+	for _, t := range fsutil.StaleTemps(PositionsPath(st.Path())) {
+		res.Problems = append(res.Problems, Problem{Where: "index", Key: t.Path,
+			Reason: fmt.Sprintf("temporary file of an interrupted vector-positions write (%d bytes); the next write removes it", t.Size)})
 	}
 	res.OK = len(res.Problems) == 0
 	if !res.OK {

@@ -2,7 +2,7 @@ package types
 
 // Problem is one thing Check found wrong.
 type Problem struct {
-	Where  string `json:"where"`         // "store" or "index"
+	Where  string `json:"where"`         // "store" or "index" (the index file, the vector positions, their temporary files)
 	Key    string `json:"key,omitempty"` // the store key or file, or the index file path
 	ID     string `json:"id,omitempty"`  // the record it concerns, when known
 	Reason string `json:"reason"`
