@@ -321,7 +321,7 @@ func BenchmarkCrossover(b *testing.B) {
 // with the portable loop, at code dimensions 256 and 4096.
 func BenchmarkDotCode(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, n := range []int{256, 4096} {
+	for _, n := range []int{252, 256, 4096} {
 		q := gauss(rng, n, 1)
 		c := make([]int8, n)
 		for i := range c {
@@ -349,7 +349,7 @@ func BenchmarkDotCode(b *testing.B) {
 // building, and the portable loop, at code dimensions 256 and 4096.
 func BenchmarkDotCode16(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, n := range []int{256, 4096} {
+	for _, n := range []int{252, 256, 4096} {
 		w, c := linkCase(rng, n)
 		q := make([]int16, n)
 		quantQuery(q, w, c)

@@ -34,6 +34,7 @@ type codebook struct {
 	// int16 query while building (linkQuery); derived, not saved.
 	linkW    []float32
 	linkS    float32
+	klen     int // kernLen(cdim): the length of a query's v and iv (derived)
 	variance []float32 // cdim: variance of each component on the sample
 	// Training statistics.
 	trainN   int     // vectors in the sample
@@ -106,7 +107,7 @@ func (cb *codebook) quantise(z []float32, code []int8) {
 // query is the prepared form of a query for approximate distances:
 // approxDot(s) = c0 + bias[s] + Σ v_k code_s[k].
 type query struct {
-	v  []float32 // cdim
+	v  []float32 // klen: cdim components, then zeros (see kernLen)
 	c0 float32
 	// Error terms of a query prepared from an exact vector (queryNorms):
 	// |z|, the norm of what the projection drops, the rounding slack
@@ -117,17 +118,18 @@ type query struct {
 	hide uint32
 	// iv, when not empty, is the integer form of a node's query
 	// (prepareLink): the approximate dot product is c0 + bias + is·Σ iv·c.
-	iv []int16
+	iv []int16 // klen, zeros beyond cdim
 	is float32
 }
 
 // prepare fills q from the unit vector x; y and z are scratch (dim, cdim).
 func (cb *codebook) prepare(q *query, x, y, z []float32) {
 	b, _, _ := cb.project(x, y, z)
-	q.v = grow(q.v, cb.cdim)
-	for k := range q.v {
+	q.v = grow(q.v, cb.klen)
+	for k := range cb.cdim {
 		q.v[k] = z[k] * cb.step[k]
 	}
+	clear(q.v[cb.cdim:])
 	q.c0 = cb.mu2 + b
 	q.iv = q.iv[:0]
 }
@@ -135,8 +137,9 @@ func (cb *codebook) prepare(q *query, x, y, z []float32) {
 // prepareCode fills q for the stored node with code c and bias b (the
 // symmetric form used while building: both sides quantised).
 func (cb *codebook) prepareCode(q *query, c []int8, b float32) {
-	q.v = grow(q.v, cb.cdim)
-	scaleCode(q.v, cb.step2, c)
+	q.v = grow(q.v, cb.klen)
+	scaleCode(q.v[:cb.cdim], cb.step2, c)
+	clear(q.v[cb.cdim:])
 	q.c0 = cb.mu2 + b
 	q.zn, q.rn, q.slack, q.fslack = 0, 0, 0, 0
 	q.iv = q.iv[:0]
@@ -150,11 +153,12 @@ func (cb *codebook) prepareCode(q *query, c []int8, b float32) {
 // below the codes' own quantisation error. Searches that bound their
 // error (queries, Near) keep the float32 form.
 func (cb *codebook) prepareLink(q *query, c []int8, b float32) {
-	if cap(q.iv) < cb.cdim {
-		q.iv = make([]int16, cb.cdim)
+	if cap(q.iv) < cb.klen {
+		q.iv = make([]int16, cb.klen)
 	}
-	q.iv = q.iv[:cb.cdim]
-	quantQuery(q.iv, cb.linkW, c)
+	q.iv = q.iv[:cb.klen]
+	quantQuery(q.iv[:cb.cdim], cb.linkW, c)
+	clear(q.iv[cb.cdim:])
 	q.is = cb.linkS
 	q.c0 = cb.mu2 + b
 	q.zn, q.rn, q.slack, q.fslack = 0, 0, 0, 0
@@ -169,6 +173,7 @@ func linkQMax(cdim int) int {
 
 // derive fills the fields computed from the saved ones.
 func (cb *codebook) derive() {
+	cb.klen = kernLen(cb.cdim)
 	cb.step2 = make([]float32, len(cb.step))
 	var w2 float32
 	for k, s := range cb.step {

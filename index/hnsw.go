@@ -92,9 +92,9 @@ func (x *Index) maxLinks(lc int) int {
 // slot s.
 func (x *Index) dist(q *query, s uint32) float32 {
 	if len(q.iv) != 0 {
-		return 1 - (q.c0 + x.bias(s) + q.is*float32(dotCode16(q.iv, x.code(s))))
+		return 1 - (q.c0 + x.bias(s) + q.is*float32(dotCode16(q.iv, x.kcode(s))))
 	}
-	return 1 - (q.c0 + x.bias(s) + dotCode(q.v, x.code(s)))
+	return 1 - (q.c0 + x.bias(s) + dotCode(q.v, x.kcode(s)))
 }
 
 // nodeQuery prepares slot s as a query into q (float32 form: searches and

@@ -138,3 +138,50 @@ func TestProjectRows(t *testing.T) {
 		}
 	}
 }
+
+// TestKernLen: the kernels read whole blocks of the row where the row has
+// room for them, never past it.
+func TestKernLen(t *testing.T) {
+	for _, c := range []struct{ cdim, want int }{{252, 256}, {256, 256}, {4096, 4096}, {100, 104}, {5, 8}, {30, 32}, {1, 8}} {
+		if got := kernLen(c.cdim); got != c.want || got > rowLen(c.cdim) || got < c.cdim {
+			t.Errorf("kernLen(%d) = %d, want %d (row %d)", c.cdim, got, c.want, c.cdim)
+		}
+	}
+}
+
+// TestPaddedKernels: distances computed over the padded rows (the code's
+// padding and the float32 at the row's end, times the query's zeros) equal
+// those over the code alone: exactly for the integer form that builds the
+// graph, within float32 rounding for the query form.
+func TestPaddedKernels(t *testing.T) {
+	base, qs := fc6Data(600, 8)
+	x := build(t, sourceOf(base), len(base[0]), fastCfg)
+	if x.cb.cdim != DefaultCodeDim || x.cb.klen != 256 {
+		t.Fatalf("code dim %d, kernel length %d: want %d and 256", x.cb.cdim, x.cb.klen, DefaultCodeDim)
+	}
+	var lq query
+	for a := range uint32(20) {
+		x.linkQuery(&lq, a)
+		for s := range uint32(x.slots()) {
+			want := 1 - (lq.c0 + x.bias(s) + lq.is*float32(dotCode16Go(lq.iv[:x.cb.cdim], x.code(s))))
+			if got := x.dist(&lq, s); got != want {
+				t.Fatalf("link distance %d → %d: %v over the row, %v over the code", a, s, got, want)
+			}
+		}
+	}
+	for _, q := range qs {
+		c := &searchCtx{unit: make([]float32, x.dim)}
+		normalise(c.unit, q, x.dim)
+		x.prepareQuery(c, c.unit)
+		for s := range uint32(x.slots()) {
+			want := 1 - (c.q.c0 + x.bias(s) + dotCodeGo(c.q.v[:x.cb.cdim], x.code(s)))
+			if got := x.dist(&c.q, s); math.Abs(float64(got-want)) > 1e-5 {
+				t.Fatalf("query distance to %d: %v over the row, %v over the code", s, got, want)
+			}
+			fw := dotCodeGo(c.q.v[:x.cb.cdim], x.fineCode(s))
+			if fg := dotCode(c.q.v, x.kfine(s)); math.Abs(float64(fg-fw)) > 1e-5*(1+math.Abs(float64(fw))) {
+				t.Fatalf("fine dot product of %d: %v over the row, %v over the code", s, fg, fw)
+			}
+		}
+	}
+}

@@ -59,7 +59,7 @@ func cmpBcand(a, b bcand) int {
 // from an exact vector) to slot s, whose code distance is d, that the
 // fine code of s gives.
 func (x *Index) fineLB(q *query, s uint32, d float32) float32 {
-	d -= dotCode(q.v, x.fineCode(s)) * (1.0 / fineDiv)
+	d -= dotCode(q.v, x.kfine(s)) * (1.0 / fineDiv)
 	return d - (q.zn*x.fineErr(s) + q.rn*x.errs[2*s] + q.fslack)
 }
 
