@@ -34,7 +34,7 @@ type codebook struct {
 	// int16 query while building (linkQuery); derived, not saved.
 	linkW    []float32
 	linkS    float32
-	klen     int // kernLen(cdim): the length of a query's v and iv (derived)
+	klen     int       // kernLen(cdim): the length of a query's v and iv (derived)
 	variance []float32 // cdim: variance of each component on the sample
 	// Training statistics.
 	trainN   int     // vectors in the sample

@@ -155,3 +155,64 @@ func TestProbeStore(t *testing.T) {
 	slices.Sort(in)
 	t.Logf("bottom-layer in-degree: min %d, 1%% %d, median %d, max %d", in[0], in[len(in)/100], in[len(in)/2], in[len(in)-1])
 }
+
+// TestProbeWalk times the graph walk alone (no re-rank) of the held-out
+// queries on an existing index over PROBE_ROUNDS rounds at breadth
+// PROBE_EF, one thread, after one pass that warms the pages: a measure of
+// the walk's own code (run two builds of this test in turn to compare):
+//
+//	PROBE_DB=store.db PROBE_OUT=store.db.hnsw PROBE_Q=q.f32 PROBE_EF=384 \
+//	  go test -run TestProbeWalk -v ./index/
+func TestProbeWalk(t *testing.T) {
+	db, out := os.Getenv("PROBE_DB"), os.Getenv("PROBE_OUT")
+	if db == "" || out == "" {
+		t.Skip("set PROBE_DB, PROBE_OUT and PROBE_Q")
+	}
+	st, err := store.Open(db, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	man, _, err := st.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, _ := st.Generation()
+	x, _, err := Open(context.Background(), out, st, OpenOptions{Dim: man.Dim, Generation: gen, RecallTarget: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	raw, err := os.ReadFile(os.Getenv("PROBE_Q"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dim := man.Dim
+	qs := make([][]float32, len(raw)/(4*dim))
+	for i := range qs {
+		qs[i] = make([]float32, dim)
+		for j := range qs[i] {
+			qs[i][j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(i*dim+j):]))
+		}
+	}
+	ef := envInt(t, "PROBE_EF", 384)
+	c := &searchCtx{unit: make([]float32, dim)}
+	walk := func(q []float32) { // walkOf with one reused context
+		normalise(c.unit, q, dim)
+		x.prepareQuery(c, c.unit)
+		c.w = append(c.w[:0], x.descend(&c.q, 0))
+		x.searchLayer(c, &c.q, c.w, ef, 0)
+	}
+	for _, q := range qs {
+		walk(q)
+	}
+	var times []time.Duration
+	for range envInt(t, "PROBE_ROUNDS", 3) {
+		t0 := time.Now()
+		for _, q := range qs {
+			walk(q)
+		}
+		times = append(times, time.Since(t0)/time.Duration(len(qs)))
+	}
+	t.Logf("walk at ef %d, per query by round: %v", ef, times)
+}

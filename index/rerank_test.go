@@ -463,3 +463,33 @@ func TestHeldOutWalk(t *testing.T) {
 func (x *Index) q2fineBound(q *query, s uint32) float32 {
 	return q.zn*x.fineErr(s) + q.rn*x.errs[2*s] + q.fslack
 }
+
+// TestVisitStampWrap: one context reused for more walks than its one-byte
+// visit stamps can tell apart walks the same as a fresh context (the
+// stamps wrap every 255 walks and the array is cleared then). Between the
+// compared walks, 254 walks that visit nothing move the stamp round, so
+// that a stale stamp of the last compared walk would hide its own nodes.
+func TestVisitStampWrap(t *testing.T) {
+	base, qs := fc6Data(800, 4)
+	x := build(t, sourceOf(base), len(base[0]), fastCfg)
+	reused := &searchCtx{unit: make([]float32, x.dim)}
+	walk := func(c *searchCtx, q []float32) []cand {
+		normalise(c.unit, q, x.dim)
+		x.prepareQuery(c, c.unit)
+		c.w = append(c.w[:0], x.descend(&c.q, 0))
+		x.searchLayer(c, &c.q, c.w, 32, 0)
+		return c.res.drainSorted(nil)
+	}
+	for round := range 4 {
+		for i, q := range [][]float32{qs[round], base[round]} {
+			got := walk(reused, q)
+			want := walk(&searchCtx{unit: make([]float32, x.dim)}, q)
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Fatalf("round %d, walk %d (stamp %d): %d candidates with a reused context, %d with a fresh one, or in another order", round, i, reused.stamp, len(got), len(want))
+			}
+		}
+		for range 253 {
+			reused.visitReset(x.slots())
+		}
+	}
+}
