@@ -33,6 +33,7 @@ type searchCtx struct {
 	b      []bcand // candidates with lower bounds (re-ranking)
 	kept0  int     // selectNeighbours: candidates its heuristic kept, -1 if it did not run
 	rs     []lcand // reselect's list
+	rsTmp  []lcand // sortRuns' scratch
 	fresh  []cand  // reselect: members kept now that were not before
 }
 

@@ -122,7 +122,7 @@ func (x *Index) reselect(c *searchCtx, n uint32, lc int, s uint32, d float32) bo
 		rs = append(rs, lcand{x.l0d[row+i], o, x.l0f[row+i]})
 	}
 	rs = append(rs, lcand{d, s, linkUndecided})
-	slices.SortFunc(rs, func(a, b lcand) int { return cmpCand(cand{a.d, a.s}, cand{b.d, b.s}) })
+	rs, c.rsTmp = sortRuns(rs, c.rsTmp)
 	c.rs = rs
 	// The heuristic over rs, kept members moved to the front of rs in
 	// order, discarded ones to c.pruned. A member the last selection kept
@@ -167,4 +167,56 @@ func (x *Index) reselect(c *searchCtx, n uint32, lc int, s uint32, d float32) bo
 	c.sel = nb
 	x.writeLinks(n, 0, nb, kept)
 	return true
+}
+
+// before orders link candidates as cand.before does: by distance, then slot.
+func (a lcand) before(b lcand) bool {
+	return a.d < b.d || (a.d == b.d && a.s < b.s)
+}
+
+// sortRuns sorts rs by (distance, slot) with a natural merge sort, tmp
+// being scratch; it returns the sorted slice (rs or tmp) and the other.
+// A re-selected list is two runs already in order (its kept members, then
+// the fill) and the newcomer, so this costs a few linear passes where a
+// general sort compared about m·log m pairs (6% of a 1M build's CPU).
+func sortRuns(rs, tmp []lcand) ([]lcand, []lcand) {
+	n := len(rs)
+	tmp = slices.Grow(tmp[:0], n)[:n]
+	for {
+		// One pass: merge each pair of adjacent runs of rs into tmp.
+		runs, i := 0, 0
+		for i < n {
+			a := i + 1
+			for a < n && !rs[a].before(rs[a-1]) {
+				a++
+			}
+			b := a
+			if b < n {
+				b++
+				for b < n && !rs[b].before(rs[b-1]) {
+					b++
+				}
+			}
+			// merge rs[i:a] and rs[a:b] into tmp[i:b]
+			l, r, k := i, a, i
+			for l < a && r < b {
+				if rs[r].before(rs[l]) {
+					tmp[k] = rs[r]
+					r++
+				} else {
+					tmp[k] = rs[l]
+					l++
+				}
+				k++
+			}
+			k += copy(tmp[k:], rs[l:a])
+			copy(tmp[k:], rs[r:b])
+			runs++
+			i = b
+		}
+		rs, tmp = tmp, rs
+		if runs <= 1 {
+			return rs, tmp
+		}
+	}
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -158,4 +159,64 @@ func linkTestIndex(t *testing.T) (*Index, []string, [][]float32) {
 		ids[i] = idOf(i)
 	}
 	return mustNew(t, len(base[0]), Config{EfConstruction: 32, M: 4}), ids, base
+}
+
+// TestSortRuns: the natural merge sort orders link candidates as a general
+// sort does, whatever runs they come in (reselect's two runs and a
+// newcomer, random order, already sorted, reversed, ties of distance).
+func TestSortRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var buf, tmp []lcand
+	for trial := range 2000 {
+		n := 1 + rng.IntN(70)
+		rs := make([]lcand, n)
+		for i := range rs {
+			rs[i] = lcand{float32(rng.IntN(40)) / 8, uint32(rng.IntN(1000)), uint8(i % 3)}
+		}
+		switch trial % 4 {
+		case 0: // two sorted runs and one more
+			k := rng.IntN(n)
+			slices.SortFunc(rs[:k], cmpL)
+			slices.SortFunc(rs[k:n-1], cmpL)
+		case 1:
+			slices.SortFunc(rs, cmpL)
+		case 2:
+			slices.SortFunc(rs, cmpL)
+			slices.Reverse(rs)
+		}
+		want := slices.Clone(rs)
+		buf = append(buf[:0], rs...)
+		var got []lcand
+		got, tmp = sortRuns(buf, tmp)
+		buf = got
+		for i := 1; i < len(got); i++ {
+			if got[i].before(got[i-1]) {
+				t.Fatalf("trial %d: not in order at %d: %v", trial, i, got)
+			}
+		}
+		if !sameMultiset(got, want) {
+			t.Fatalf("trial %d: %v is not a permutation of %v", trial, got, rs)
+		}
+	}
+}
+
+func cmpL(a, b lcand) int { return cmpCand(cand{a.d, a.s}, cand{b.d, b.s}) }
+
+func sameMultiset(a, b []lcand) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	count := map[lcand]int{}
+	for _, e := range a {
+		count[e]++
+	}
+	for _, e := range b {
+		count[e]--
+	}
+	for _, v := range count {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
