@@ -124,6 +124,14 @@ func (x *Index) reselect(c *searchCtx, n uint32, lc int, s uint32, d float32) bo
 	rs = append(rs, lcand{d, s, linkUndecided})
 	rs, c.rsTmp = sortRuns(rs, c.rsTmp)
 	c.rs = rs
+	// The heuristic below reads the codes of the members it may keep (the
+	// newcomer and those kept before), which are cold: requesting them all
+	// first lets their misses overlap.
+	for _, e := range rs {
+		if e.f != linkDiscarded {
+			x.prefetch(e.s)
+		}
+	}
 	// The heuristic over rs, kept members moved to the front of rs in
 	// order, discarded ones to c.pruned. A member the last selection kept
 	// was nearer to n than to every member kept before it then; of those,
