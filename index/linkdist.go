@@ -178,9 +178,7 @@ func (x *Index) reselect(c *searchCtx, n uint32, lc int, s uint32, d float32) bo
 }
 
 // before orders link candidates as cand.before does: by distance, then slot.
-func (a lcand) before(b lcand) bool {
-	return a.d < b.d || (a.d == b.d && a.s < b.s)
-}
+func (a lcand) before(b lcand) bool { return cand{a.d, a.s}.before(cand{b.d, b.s}) }
 
 // sortRuns sorts rs by (distance, slot) with a natural merge sort, tmp
 // being scratch; it returns the sorted slice (rs or tmp) and the other.

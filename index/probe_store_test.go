@@ -37,16 +37,7 @@ func TestProbeStore(t *testing.T) {
 	if db == "" || out == "" {
 		t.Skip("set PROBE_DB, PROBE_OUT, PROBE_Q and PROBE_TRUTH")
 	}
-	st, err := store.Open(db, store.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	man, _, err := st.Manifest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	gen, _ := st.Generation()
+	st, dim, gen := openProbeStore(t, db)
 	cfg := DefaultConfig()
 	cfg.M = envInt(t, "PROBE_M", cfg.M)
 	cfg.EfConstruction = envInt(t, "PROBE_EFC", cfg.EfConstruction)
@@ -54,7 +45,7 @@ func TestProbeStore(t *testing.T) {
 	var ru0, ru1 syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	t0 := time.Now()
-	x, _, err := Open(context.Background(), out, st, OpenOptions{Dim: man.Dim, Generation: gen, Rebuild: statErr != nil, Config: cfg, RecallTarget: -1})
+	x, _, err := Open(context.Background(), out, st, OpenOptions{Dim: dim, Generation: gen, Rebuild: statErr != nil, Config: cfg, RecallTarget: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,20 +65,9 @@ func TestProbeStore(t *testing.T) {
 	if err := json.Unmarshal(b, &truth); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(os.Getenv("PROBE_Q"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dim := man.Dim
-	if len(raw) != 4*dim*len(truth.IDs) {
-		t.Fatalf("%d bytes of queries for %d truth rows of dimension %d", len(raw), len(truth.IDs), dim)
-	}
-	qs := make([][]float32, len(truth.IDs))
-	for i := range qs {
-		qs[i] = make([]float32, dim)
-		for j := range qs[i] {
-			qs[i][j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(i*dim+j):]))
-		}
+	qs := readProbeQueries(t, os.Getenv("PROBE_Q"), dim)
+	if len(qs) != len(truth.IDs) {
+		t.Fatalf("%d queries for %d truth rows", len(qs), len(truth.IDs))
 	}
 	sample := tuneIDs(x.IDs(), TuneQueries)
 	want, _, err := x.truthIDs(sample, tuneK, nil)
@@ -168,26 +148,55 @@ func TestProbeWalk(t *testing.T) {
 	if db == "" || out == "" {
 		t.Skip("set PROBE_DB, PROBE_OUT and PROBE_Q")
 	}
+	st, dim, gen := openProbeStore(t, db)
+	x, _, err := Open(context.Background(), out, st, OpenOptions{Dim: dim, Generation: gen, RecallTarget: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	qs := readProbeQueries(t, os.Getenv("PROBE_Q"), dim)
+	ef := envInt(t, "PROBE_EF", 384)
+	c := &searchCtx{}
+	for _, q := range qs {
+		walkWith(x, c, q, ef)
+	}
+	var times []time.Duration
+	for range envInt(t, "PROBE_ROUNDS", 3) {
+		t0 := time.Now()
+		for _, q := range qs {
+			walkWith(x, c, q, ef)
+		}
+		times = append(times, time.Since(t0)/time.Duration(len(qs)))
+	}
+	t.Logf("walk at ef %d, per query by round: %v", ef, times)
+}
+
+// openProbeStore opens the store at db read-only for the probes (closed at
+// the end of the test) and returns it with its dimension and generation.
+func openProbeStore(t *testing.T, db string) (*store.Store, int, uint64) {
 	st, err := store.Open(db, store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	man, _, err := st.Manifest()
 	if err != nil {
 		t.Fatal(err)
 	}
 	gen, _ := st.Generation()
-	x, _, err := Open(context.Background(), out, st, OpenOptions{Dim: man.Dim, Generation: gen, RecallTarget: -1})
+	return st, man.Dim, gen
+}
+
+// readProbeQueries reads query vectors of dimension dim, raw little-endian
+// float32 rows (bench/scale_truth.py --queries-f32).
+func readProbeQueries(t *testing.T, path string, dim int) [][]float32 {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer x.Close()
-	raw, err := os.ReadFile(os.Getenv("PROBE_Q"))
-	if err != nil {
-		t.Fatal(err)
+	if len(raw)%(4*dim) != 0 {
+		t.Fatalf("%s: %d bytes is not a whole number of rows of dimension %d", path, len(raw), dim)
 	}
-	dim := man.Dim
 	qs := make([][]float32, len(raw)/(4*dim))
 	for i := range qs {
 		qs[i] = make([]float32, dim)
@@ -195,24 +204,5 @@ func TestProbeWalk(t *testing.T) {
 			qs[i][j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*(i*dim+j):]))
 		}
 	}
-	ef := envInt(t, "PROBE_EF", 384)
-	c := &searchCtx{unit: make([]float32, dim)}
-	walk := func(q []float32) { // walkOf with one reused context
-		normalise(c.unit, q, dim)
-		x.prepareQuery(c, c.unit)
-		c.w = append(c.w[:0], x.descend(&c.q, 0))
-		x.searchLayer(c, &c.q, c.w, ef, 0)
-	}
-	for _, q := range qs {
-		walk(q)
-	}
-	var times []time.Duration
-	for range envInt(t, "PROBE_ROUNDS", 3) {
-		t0 := time.Now()
-		for _, q := range qs {
-			walk(q)
-		}
-		times = append(times, time.Since(t0)/time.Duration(len(qs)))
-	}
-	t.Logf("walk at ef %d, per query by round: %v", ef, times)
+	return qs
 }

@@ -64,14 +64,20 @@ func testSets() []testSet {
 // nearest code first.
 func walkOf(x *Index, q []float32, ef int) (*searchCtx, []cand) {
 	c := &searchCtx{}
-	c.unit = make([]float32, x.dim)
+	return c, walkWith(x, c, q, ef)
+}
+
+// walkWith is walkOf in the context c, which it reuses (c.q is the
+// prepared query afterwards).
+func walkWith(x *Index, c *searchCtx, q []float32, ef int) []cand {
+	c.unit = grow(c.unit, x.dim)
 	normalise(c.unit, q, x.dim)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	x.prepareQuery(c, c.unit)
 	c.w = append(c.w[:0], x.descend(&c.q, 0))
 	x.searchLayer(c, &c.q, c.w, ef, 0)
-	return c, c.res.drainSorted(nil)
+	return c.res.drainSorted(nil)
 }
 
 // candidatesOf repeats the graph walk of a search for q with breadth ef and
@@ -472,18 +478,11 @@ func (x *Index) q2fineBound(q *query, s uint32) float32 {
 func TestVisitStampWrap(t *testing.T) {
 	base, qs := fc6Data(800, 4)
 	x := build(t, sourceOf(base), len(base[0]), fastCfg)
-	reused := &searchCtx{unit: make([]float32, x.dim)}
-	walk := func(c *searchCtx, q []float32) []cand {
-		normalise(c.unit, q, x.dim)
-		x.prepareQuery(c, c.unit)
-		c.w = append(c.w[:0], x.descend(&c.q, 0))
-		x.searchLayer(c, &c.q, c.w, 32, 0)
-		return c.res.drainSorted(nil)
-	}
+	reused := &searchCtx{}
 	for round := range 4 {
 		for i, q := range [][]float32{qs[round], base[round]} {
-			got := walk(reused, q)
-			want := walk(&searchCtx{unit: make([]float32, x.dim)}, q)
+			got := walkWith(x, reused, q, 32)
+			_, want := walkOf(x, q, 32)
 			if len(want) == 0 || !slices.Equal(got, want) {
 				t.Fatalf("round %d, walk %d (stamp %d): %d candidates with a reused context, %d with a fresh one, or in another order", round, i, reused.stamp, len(got), len(want))
 			}

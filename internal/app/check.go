@@ -108,13 +108,14 @@ func (a *App) check(ctx context.Context) (CheckResult, error) {
 		res.Index, probs = checkIndexFile(st.Path(), man, res.Generation, res.Records)
 		res.Problems = append(res.Problems, probs...)
 	}
-	for _, t := range fsutil.StaleTemps(IndexPath(st.Path())) {
-		res.Problems = append(res.Problems, Problem{Where: "index", Key: t.Path,
-			Reason: fmt.Sprintf("temporary file of an interrupted index save (%d bytes); the next save removes it", t.Size)})
-	}
-	for _, t := range fsutil.StaleTemps(PositionsPath(st.Path())) {
-		res.Problems = append(res.Problems, Problem{Where: "index", Key: t.Path,
-			Reason: fmt.Sprintf("temporary file of an interrupted vector-positions write (%d bytes); the next write removes it", t.Size)})
+	for _, f := range []struct{ path, what, next string }{
+		{IndexPath(st.Path()), "index save", "save"},
+		{PositionsPath(st.Path()), "vector-positions write", "write"},
+	} {
+		for _, t := range fsutil.StaleTemps(f.path) {
+			res.Problems = append(res.Problems, Problem{Where: "index", Key: t.Path,
+				Reason: fmt.Sprintf("temporary file of an interrupted %s (%d bytes); the next %s removes it", f.what, t.Size, f.next)})
+		}
 	}
 	res.OK = len(res.Problems) == 0
 	if !res.OK {
