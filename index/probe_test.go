@@ -1,6 +1,8 @@
 package index
 
 import (
+	"encoding/binary"
+	"hash/fnv"
 	"io"
 	"os"
 	"testing"
@@ -105,4 +107,29 @@ func TestProbeScale(t *testing.T) {
 		}
 		keepPruned = true
 	}
+}
+
+// TestProbeBuild times Build on the first PROBE_N vectors of PROBE_BASE
+// and hashes the links it made: two builds that should make the same graph
+// (a change meant to alter speed only) must print the same hash.
+func TestProbeBuild(t *testing.T) {
+	base := os.Getenv("PROBE_BASE")
+	if base == "" {
+		t.Skip("set PROBE_BASE to an .npz file")
+	}
+	ids, b := readNPZ(t, base, envInt(t, "PROBE_N", 100000))
+	src := newMemSource()
+	for i, v := range b {
+		src.vecs[ids[i]] = v
+		src.vers[ids[i]] = 1
+	}
+	dim := len(b[0])
+	b = nil
+	t0 := time.Now()
+	x := build(t, src, dim, Config{})
+	wall := time.Since(t0)
+	h := fnv.New64a()
+	binary.Write(h, binary.LittleEndian, x.l0)
+	binary.Write(h, binary.LittleEndian, x.upLinks)
+	t.Logf("build %.1f s; links hash %016x", wall.Seconds(), h.Sum64())
 }
