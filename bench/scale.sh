@@ -218,7 +218,7 @@ if [ "$REUSE_STORE" = 1 ] && [ -d "$db" ]; then
 	rm -f "$db".hnsw*
 	note "REUSE_STORE=1: the store imported by an earlier run was kept (its import figures are in that run); the index is built from scratch"
 else
-	rm -rf "$db" "$db".hnsw*
+	rm -rf "$db" "$db".hnsw* "$db".vpos*
 	first_id=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0,"bench"); from scale_common import npz_member; ids=npz_member(sys.argv[1],"ids"); print("\n".join(str(ids[i]) for i in range(0, len(ids), max(1, len(ids)//97))[:40]))' "$base")
 fi
 mapfile -t ids <<<"$first_id"
@@ -288,7 +288,7 @@ if [ "$index_ok" = 1 ] && has export && want export; then
 	rm -f "$run_dir/export.npz"
 fi
 if [ "$KEEP" != 1 ]; then
-	rm -rf "$db" "$db".hnsw*
+	rm -rf "$db" "$db".hnsw* "$db".vpos*
 fi
 
 # ---- 8. anchors on prefixes of the same vectors
@@ -315,7 +315,7 @@ if [ "$ISO_N" -gt 0 ] && has import && want iso; then
 	it=$DIR/iso-truth-$ISO_N-s$SEED.json
 	[ -s "$it" ] || timed iso-truth /usr/bin/python3 bench/scale_truth.py "$ib" "$iq" --out "$it" --queries-f32 "$DIR/iso-queries-$ISO_N-s$SEED.f32"
 	idb=$run_dir/iso.db
-	rm -rf "$idb" "$idb".hnsw*
+	rm -rf "$idb" "$idb".hnsw* "$idb".vpos*
 	timed iso-import "$VECIMG" --db "$idb" import --model-name synth-iso --no-index -q "$ib"
 	if has index; then
 		timed iso-build "$VECIMG" --db "$idb" index
@@ -337,7 +337,7 @@ if [ "$ISO_N" -gt 0 ] && has import && want iso; then
 			rm -f "$run_dir/iso-hnswlib.bin"
 		fi
 	fi
-	[ "$KEEP" = 1 ] || rm -rf "$idb" "$idb".hnsw*
+	[ "$KEEP" = 1 ] || rm -rf "$idb" "$idb".hnsw* "$idb".vpos*
 fi
 
 # ---- 10. table

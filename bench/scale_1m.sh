@@ -95,8 +95,8 @@ fi
 want warm && timed warm "$DIR/query" -db "$db" -queries "$DIR/q.f32" -truth "$DIR/truth.json" -efs 0,128,256,384 -rounds 3 -exact 3
 want dups && timed dups "$NEW" --db "$db" dups --json
 if want importfull; then
-	rm -rf "$run/store2.db" "$run/store2.db".hnsw*
+	rm -rf "$run/store2.db" "$run/store2.db".hnsw* "$run/store2.db".vpos*
 	timed import-new "$NEW" --db "$run/store2.db" import --model-name synth-fc6 "$base"
-	rm -rf "$run/store2.db" "$run/store2.db".hnsw*
+	rm -rf "$run/store2.db" "$run/store2.db".hnsw* "$run/store2.db".vpos*
 fi
 log "done: $results"

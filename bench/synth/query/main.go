@@ -7,7 +7,10 @@
 //	go run ./bench/synth/query -db STORE -queries Q.f32 -truth TRUTH.json [-efs 0,32,64] [-rounds 3] [-exact 5]
 //
 // Output: JSON lines. The first query (which opens or updates the index) is
-// reported apart; latency is the median over rounds of the mean ms/query,
+// reported apart; then one untimed pass over all queries at the default
+// ef maps the index pages and store positions they touch (a fresh process
+// otherwise pays those faults in the first timed rounds; -warmup=false
+// leaves it out). Latency is the median over rounds of the mean ms/query,
 // one query at a time (GOMAXPROCS -threads, default 1), with the process's
 // CPU time per query beside it. ef 0 is the index's default setting.
 package main
@@ -54,6 +57,7 @@ func run() error {
 	threads := flag.Int("threads", 1, "GOMAXPROCS while timing")
 	exactN := flag.Int("exact", 0, "also time exact search (SimilarOptions.Exact, all cores) on the first N queries")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the timed passes to this file")
+	warmup := flag.Bool("warmup", true, "one untimed pass over the queries at the default ef before timing")
 	flag.Parse()
 	if *db == "" || *qpath == "" || *tpath == "" {
 		return fmt.Errorf("-db, -queries and -truth are required")
@@ -107,6 +111,15 @@ func run() error {
 		return err
 	}
 	emit(map[string]any{"open_ms": ms(open), "first_query_ms": ms(time.Since(t1)), "queries": nq, "n": truth.N, "threads": *threads})
+	if *warmup {
+		t := time.Now()
+		for _, q := range qs {
+			if _, err := search(q, 0, false); err != nil {
+				return err
+			}
+		}
+		emit(map[string]any{"warmup_ms_per_query": round3(ms(time.Since(t)) / float64(nq))})
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
