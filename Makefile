@@ -37,11 +37,14 @@ vet:
 # quiet 2-core machine and over 10 minutes on a busy one (`make race-index`).
 RACE_PKGS := ./embed ./cluster ./store ./internal/app ./internal/dedup ./internal/merge ./internal/sheet \
 	./internal/parquetio ./internal/server/... ./cli
+# The index's tests of its concurrent paths do run under it.
+INDEX_RACE := ^(TestConcurrentSearchWhileAdding|TestExactSearchParts|TestParallelLinkDeterministic)$$
 
 # VECIMG_REQUIRE_ORT makes the tests that need ONNX Runtime fail instead of skip.
 test: ort
 	$(GO) vet ./...
 	VECIMG_REQUIRE_ORT=1 $(GO) test -race $(RACE_PKGS)
+	$(GO) test -race -run '$(INDEX_RACE)' ./index
 	VECIMG_REQUIRE_ORT=1 $(GO) test $(filter-out $(shell $(GO) list $(RACE_PKGS)),$(shell $(GO) list ./...))
 
 # A release archive that needs no toolchain (scripts/dist.sh), checked by

@@ -42,7 +42,8 @@
 //     the range are dropped without reading their vectors;
 //   - exact search that streams from a VectorSource (ExactSearch), with no
 //     index at all, when there is no index file, and as the reference of
-//     the tests;
+//     the tests; a source that also scans in parts at once (PartedSource,
+//     the store) is read by every core;
 //   - the index file (file.go): versioned, with per-section CRC-32C
 //     checksums and the store generation, memory-mapped by OpenFile so that
 //     opening costs the same for any number of vectors; Verify checks all

@@ -46,11 +46,14 @@ func ExactSearch(ctx context.Context, src VectorSource, queries [][]float32, k i
 		}
 		return nil
 	}
+	workers := runtime.GOMAXPROCS(0)
+	if ps, ok := src.(PartedSource); ok && workers > 1 {
+		return exactParts(ctx, ps, qs, k, workers, excl)
+	}
 	type block struct {
 		ids  []string
 		vecs []float32 // len(ids) × dim
 	}
-	workers := runtime.GOMAXPROCS(0)
 	pool := make(chan *block, exactQueue+workers+1)
 	for range exactQueue + workers + 1 {
 		pool <- &block{vecs: make([]float32, 0, exactBlock*dim)}
@@ -67,22 +70,7 @@ func ExactSearch(ctx context.Context, src VectorSource, queries [][]float32, k i
 		wg.Go(func() {
 			for b := range work {
 				for j, id := range b.ids {
-					v := b.vecs[j*dim : (j+1)*dim]
-					inv, ok := invNorm(v)
-					if !ok {
-						continue
-					}
-					for i, q := range qs {
-						d := cosDist(dot(q, v) * inv)
-						t := &tops[i]
-						if len(t.a) == k && !t.better(d, id) {
-							continue
-						}
-						if slices.Contains(excl(i), id) {
-							continue
-						}
-						t.offer(Result{id, d})
-					}
+					offerAll(tops, qs, id, b.vecs[j*dim:(j+1)*dim], excl)
 				}
 				b.ids, b.vecs = b.ids[:0], b.vecs[:0]
 				pool <- b
@@ -110,8 +98,59 @@ func ExactSearch(ctx context.Context, src VectorSource, queries [][]float32, k i
 	if err != nil {
 		return nil, fmt.Errorf("exact search: reading vectors: %w", err)
 	}
-	out := make([][]Result, len(qs))
-	for i := range qs {
+	return mergeTops(parts, len(qs), k), nil
+}
+
+// exactParts is ExactSearch over a source that scans in parts at once:
+// each part compares its own vectors with every query and keeps its own
+// top k, so reading the vectors (for the store: the value log's checksums
+// and decoding, most of a scan's time) is shared by the cores too.
+func exactParts(ctx context.Context, src PartedSource, qs [][]float32, k, workers int, excl func(int) []string) ([][]Result, error) {
+	dim := len(qs[0])
+	parts := make([][]exactTop, workers)
+	for w := range parts {
+		parts[w] = make([]exactTop, len(qs))
+		for i := range parts[w] {
+			parts[w][i].k = k
+		}
+	}
+	err := src.ScanVectorsParts(ctx, workers, func(w int, id string, v []float32) error {
+		if len(v) == dim {
+			offerAll(parts[w], qs, id, v, excl)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("exact search: reading vectors: %w", err)
+	}
+	return mergeTops(parts, len(qs), k), nil
+}
+
+// offerAll offers the stored vector (id, v) to each query's top (tops[i]
+// for qs[i]) at its exact cosine distance, unless the query leaves id out.
+// A vector without a direction is skipped.
+func offerAll(tops []exactTop, qs [][]float32, id string, v []float32, excl func(int) []string) {
+	inv, ok := invNorm(v)
+	if !ok {
+		return
+	}
+	for i, q := range qs {
+		d := cosDist(dot(q, v) * inv)
+		t := &tops[i]
+		if len(t.a) == t.k && !t.better(d, id) {
+			continue
+		}
+		if slices.Contains(excl(i), id) {
+			continue
+		}
+		t.offer(Result{id, d})
+	}
+}
+
+// mergeTops merges the workers' tops of each query into its k best.
+func mergeTops(parts [][]exactTop, nq, k int) [][]Result {
+	out := make([][]Result, nq)
+	for i := range nq {
 		var all []Result
 		for _, p := range parts {
 			all = append(all, p[i].a...)
@@ -119,7 +158,7 @@ func ExactSearch(ctx context.Context, src VectorSource, queries [][]float32, k i
 		sortResults(all)
 		out[i] = all[:min(k, len(all))]
 	}
-	return out, nil
+	return out
 }
 
 // exactTop keeps the k best results seen, ordered by (distance, id), in a

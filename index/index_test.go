@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -655,5 +656,75 @@ func TestRetrainOnDrift(t *testing.T) {
 	defer z.Close()
 	if !info.Rebuilt || !strings.Contains(info.Reason, "variance") {
 		t.Errorf("drifted data: %+v", info)
+	}
+}
+
+// partedMem is a memSource that also scans in parts, each part's range of
+// ids on its own goroutine.
+type partedMem struct{ *memSource }
+
+func (m partedMem) ScanVectorsParts(ctx context.Context, parts int, fn func(int, string, []float32) error) error {
+	m.mu.Lock()
+	ids := m.sorted()
+	m.mu.Unlock()
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			for _, id := range ids[p*len(ids)/parts : (p+1)*len(ids)/parts] {
+				m.mu.Lock()
+				v := slices.Clone(m.vecs[id])
+				m.mu.Unlock()
+				if err := ctx.Err(); err != nil {
+					errs[p] = err
+					return
+				}
+				if err := fn(p, id, v); err != nil {
+					errs[p] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// TestExactSearchParts: exact search over a source that scans in parts
+// returns what the streaming scan returns, ties between exact copies and
+// left-out ids included, with 2 and 3 workers.
+func TestExactSearchParts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	src := newMemSource()
+	for i := range 900 {
+		v := gauss(rng, 64, 1)
+		if i%9 == 5 { // exact copies of an earlier vector: ties by id
+			v = slices.Clone(src.vecs[idOf(i-5)])
+		}
+		src.put(idOf(i), v)
+	}
+	qs := [][]float32{gauss(rng, 64, 1), src.vecs[idOf(0)], src.vecs[idOf(9)]}
+	excl := [][]string{nil, {idOf(0)}, {idOf(9), idOf(14)}}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	want, err := ExactSearch(context.Background(), src, qs, 12, excl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int{2, 3} {
+		runtime.GOMAXPROCS(w)
+		got, err := ExactSearch(context.Background(), partedMem{src}, qs, 12, excl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range qs {
+			if !slices.Equal(got[i], want[i]) {
+				t.Errorf("%d workers, query %d: %v, want %v", w, i, got[i], want[i])
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ExactSearch(ctx, partedMem{src}, qs, 3, nil); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -20,6 +20,15 @@ type VectorSource interface {
 	ScanVectors(ctx context.Context, fn func(id string, v []float32) error) error
 }
 
+// PartedSource is a VectorSource that can also scan in parts at once: fn
+// is called concurrently, with the part (0 to parts-1) that read the
+// record; one part's calls follow one another; every record is passed
+// once. The store's ScanVectorsParts implements it. Exact search uses it
+// when it is there.
+type PartedSource interface {
+	ScanVectorsParts(ctx context.Context, parts int, fn func(part int, id string, v []float32) error) error
+}
+
 // VectorFetcher reads vectors by id: it sets dst[i] to the vector of ids[i]
 // (reusing dst[i]'s capacity), or to an empty slice when there is no such
 // id. The store's Vectors implements it. It is the seam through which

@@ -26,6 +26,10 @@
 // SetHashes fills them in later, ScanHashes lists them without reading a
 // vector.
 //
+// ScanVectorsParts splits ScanVectors into ranges of ids read at once, one
+// goroutine each, from one snapshot: the checksums and decoding of a full
+// scan then use every core.
+//
 // Vector positions (positions.go): WritePositions records where each
 // record's data value lies in badger's value log; on a read-only store,
 // UsePositions lets Vectors, Paths and Heads read a value with one pread

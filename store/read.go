@@ -1,9 +1,11 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	badger "github.com/dgraph-io/badger/v4"
 )
@@ -267,9 +269,57 @@ func scanRecords(ctx context.Context, txn *badger.Txn, run uint64, fn func(r *Re
 	return callbackErr(ctx.Err())
 }
 
+// ScanVectorsParts is ScanVectors split into parts ranges of ids, each read
+// by its own goroutine at once from one snapshot: fn is called concurrently,
+// with the number of the part (0 to parts-1) that read the record; one
+// part's calls follow one another, in id order. Every record is passed
+// once. v is reused for that part's next record. The first error of fn, of
+// a read or of ctx stops every part and is returned. The ranges come from
+// a listing of the ids first (keys only); parts ≤ 1 is ScanVectors.
+func (s *Store) ScanVectorsParts(ctx context.Context, parts int, fn func(part int, id string, v []float32) error) error {
+	if parts <= 1 {
+		return s.ScanVectors(ctx, func(id string, v []float32) error { return fn(0, id, v) })
+	}
+	return s.view("scan vectors", func(txn *badger.Txn) error {
+		ids, err := listRecordIDs(txn)
+		if err != nil {
+			return err
+		}
+		parts = max(min(parts, len(ids)), 1)
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		var (
+			wg    sync.WaitGroup
+			once  sync.Once
+			first error
+		)
+		for p := range parts {
+			from := recordKey(ids[p*len(ids)/parts], suffixData)
+			var to []byte
+			if p+1 < parts {
+				to = recordKey(ids[(p+1)*len(ids)/parts], suffixData)
+			}
+			wg.Go(func() {
+				err := scanVectorsIn(ctx, txn, from, to, func(id string, v []float32) error { return fn(p, id, v) })
+				if err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			})
+		}
+		wg.Wait()
+		return first
+	})
+}
+
 func scanVectors(ctx context.Context, txn *badger.Txn, fn func(id string, v []float32) error) error {
+	return scanVectorsIn(ctx, txn, prefixRecord, nil, fn)
+}
+
+// scanVectorsIn is scanVectors over the record keys from from up to, not
+// including, to (nil: to the end).
+func scanVectorsIn(ctx context.Context, txn *badger.Txn, from, to []byte, fn func(id string, v []float32) error) error {
 	var vec []float32
-	return eachDataKey(ctx, txn, func(id string, k []byte, item *badger.Item) error {
+	return eachRecordKeyIn(ctx, txn, suffixData, from, to, func(id string, k []byte, item *badger.Item) error {
 		err := item.Value(func(v []byte) error {
 			h, err := decodeData(v)
 			if err != nil {
@@ -298,12 +348,21 @@ func eachDataKey(ctx context.Context, txn *badger.Txn, step func(id string, k []
 
 // eachRecordKey is eachDataKey for the keys with the given suffix.
 func eachRecordKey(ctx context.Context, txn *badger.Txn, want byte, step func(id string, k []byte, item *badger.Item) error) error {
+	return eachRecordKeyIn(ctx, txn, want, prefixRecord, nil, step)
+}
+
+// eachRecordKeyIn is eachRecordKey over the record keys from from up to,
+// not including, to (nil: to the end).
+func eachRecordKeyIn(ctx context.Context, txn *badger.Txn, want byte, from, to []byte, step func(id string, k []byte, item *badger.Item) error) error {
 	it := scanIterator(txn)
 	defer it.Close()
 	n := 0
-	for it.Seek(prefixRecord); it.ValidForPrefix(prefixRecord); it.Next() {
+	for it.Seek(from); it.ValidForPrefix(prefixRecord); it.Next() {
 		item := it.Item()
 		k := item.Key()
+		if to != nil && bytes.Compare(k, to) >= 0 {
+			break
+		}
 		id, suffix, ok := parseRecordKey(k)
 		if !ok {
 			return &CorruptError{Key: printableKey(k), Reason: "malformed record key"}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -792,5 +793,63 @@ func wantNotStore(t *testing.T, err error, path string, problem NotStoreProblem)
 	}
 	if msg := err.Error(); !strings.Contains(msg, strconv.Quote(path)) || strings.Contains(msg, "--") {
 		t.Errorf("Open(%s): message %q", path, msg)
+	}
+}
+
+// TestScanVectorsParts: every record once, with its vector, whatever the
+// number of parts (more parts than records included); each part in id
+// order; an error of fn stops the scan and comes back as it was.
+func TestScanVectorsParts(t *testing.T) {
+	s := openTestStore(t)
+	var recs []Record
+	for i := range 37 {
+		recs = append(recs, testRecord(fmt.Sprintf("r%03d", i), 1, testDim))
+	}
+	mustPut(t, s, recs)
+	ctx := context.Background()
+	for _, parts := range []int{1, 2, 3, 7, 64} {
+		var mu sync.Mutex
+		seen := map[string]int{}
+		last := map[int]string{}
+		err := s.ScanVectorsParts(ctx, parts, func(p int, id string, v []float32) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if p < 0 || p >= parts {
+				t.Errorf("parts %d: part %d", parts, p)
+			}
+			if id <= last[p] {
+				t.Errorf("parts %d: part %d gave %q after %q", parts, p, id, last[p])
+			}
+			last[p] = id
+			seen[id]++
+			if !slices.Equal(v, recs[slices.IndexFunc(recs, func(r Record) bool { return r.ID == id })].Vector) {
+				t.Errorf("parts %d: %s: vector differs", parts, id)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("parts %d: %v", parts, err)
+		}
+		if len(seen) != len(recs) {
+			t.Errorf("parts %d: %d records, want %d", parts, len(seen), len(recs))
+		}
+		for id, n := range seen {
+			if n != 1 {
+				t.Errorf("parts %d: %s passed %d times", parts, id, n)
+			}
+		}
+		if parts > 1 && parts <= len(recs) && len(last) != parts {
+			t.Errorf("parts %d: %d parts called fn", parts, len(last))
+		}
+	}
+	stop := errors.New("stop")
+	err := s.ScanVectorsParts(ctx, 3, func(p int, id string, _ []float32) error {
+		if id == "r020" {
+			return stop
+		}
+		return nil
+	})
+	if err != stop {
+		t.Errorf("fn's error: got %v, want it unchanged", err)
 	}
 }

@@ -39,19 +39,20 @@ func randomReadsPerRelease(dim int) int64 {
 // scan of a 16 GB store does not show as 16 GB resident. Only safe while no
 // write can remap the value log: under a.writeMu, or on a read-only store
 // (the store's lock keeps writers in other processes out).
+// Its tick may be called from several goroutines at once (a scan in parts).
 type pageReleaser struct {
-	dir      string
-	every, n int
+	dir   string
+	every int64
+	n     atomic.Int64
 }
 
 func newPageReleaser(st *store.Store, dim int) *pageReleaser {
-	return &pageReleaser{dir: st.Path(), every: max(releaseBytes/(4*max(dim, 1)), 1)}
+	return &pageReleaser{dir: st.Path(), every: int64(max(releaseBytes/(4*max(dim, 1)), 1))}
 }
 
 // tick counts one scanned vector and releases every r.every of them.
 func (r *pageReleaser) tick() error {
-	r.n++
-	if r.n%r.every != 0 {
+	if r.n.Add(1)%r.every != 0 {
 		return nil
 	}
 	return r.release()
@@ -92,6 +93,23 @@ func (s releasingStore) Vectors(ids []string, dst [][]float32) error {
 		return newPageReleaser(s.Store, s.dim).release()
 	}
 	return nil
+}
+
+// ScanVectorsParts is the store's scan in parts (exact search reads with
+// it), releasing pages as ScanVectors does; a release drops pages the other
+// parts may still read, which they then fault in again from the page cache.
+func (s releasingStore) ScanVectorsParts(ctx context.Context, parts int, fn func(part int, id string, v []float32) error) error {
+	r := newPageReleaser(s.Store, s.dim)
+	err := s.Store.ScanVectorsParts(ctx, parts, func(p int, id string, v []float32) error {
+		if err := fn(p, id, v); err != nil {
+			return err
+		}
+		return r.tick()
+	})
+	if err == nil {
+		err = r.release()
+	}
+	return err
 }
 
 func (s releasingStore) ScanVectors(ctx context.Context, fn func(id string, v []float32) error) error {
