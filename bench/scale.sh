@@ -86,6 +86,7 @@ rss_sampler() {
 		sleep 1
 	done 2>/dev/null
 }
+. bench/store.sh
 log() { echo "== $(date -u +%H:%M:%S) $*" >&2; }
 want() { [[ $STEPS == all || ,$STEPS, == *,$1,* ]]; }
 note() { printf '{"step":"note","text":%s}\n' "$(printf '%s' "$*" | /usr/bin/python3 -c 'import json,sys;print(json.dumps(sys.stdin.read()))')" >>"$results"; log "NOTE: $*"; }
@@ -218,7 +219,7 @@ if [ "$REUSE_STORE" = 1 ] && [ -d "$db" ]; then
 	rm -f "$db".hnsw*
 	note "REUSE_STORE=1: the store imported by an earlier run was kept (its import figures are in that run); the index is built from scratch"
 else
-	rm -rf "$db" "$db".hnsw* "$db".vpos*
+	rm_store "$db"
 	first_id=$(/usr/bin/python3 -c 'import sys; sys.path.insert(0,"bench"); from scale_common import npz_member; ids=npz_member(sys.argv[1],"ids"); print("\n".join(str(ids[i]) for i in range(0, len(ids), max(1, len(ids)//97))[:40]))' "$base")
 fi
 mapfile -t ids <<<"$first_id"
@@ -288,7 +289,7 @@ if [ "$index_ok" = 1 ] && has export && want export; then
 	rm -f "$run_dir/export.npz"
 fi
 if [ "$KEEP" != 1 ]; then
-	rm -rf "$db" "$db".hnsw* "$db".vpos*
+	rm_store "$db"
 fi
 
 # ---- 8. anchors on prefixes of the same vectors
@@ -315,7 +316,7 @@ if [ "$ISO_N" -gt 0 ] && has import && want iso; then
 	it=$DIR/iso-truth-$ISO_N-s$SEED.json
 	[ -s "$it" ] || timed iso-truth /usr/bin/python3 bench/scale_truth.py "$ib" "$iq" --out "$it" --queries-f32 "$DIR/iso-queries-$ISO_N-s$SEED.f32"
 	idb=$run_dir/iso.db
-	rm -rf "$idb" "$idb".hnsw* "$idb".vpos*
+	rm_store "$idb"
 	timed iso-import "$VECIMG" --db "$idb" import --model-name synth-iso --no-index -q "$ib"
 	if has index; then
 		timed iso-build "$VECIMG" --db "$idb" index
@@ -337,7 +338,7 @@ if [ "$ISO_N" -gt 0 ] && has import && want iso; then
 			rm -f "$run_dir/iso-hnswlib.bin"
 		fi
 	fi
-	[ "$KEEP" = 1 ] || rm -rf "$idb" "$idb".hnsw* "$idb".vpos*
+	[ "$KEEP" = 1 ] || rm_store "$idb"
 fi
 
 # ---- 10. table

@@ -42,6 +42,7 @@ results=$run/results.jsonl
 db=$run/store.db
 want() { [[ ,$STEPS, == *,$1,* ]]; }
 . bench/timed.sh
+. bench/store.sh
 
 NEW=$DIR/vecimg-new
 BASE=$(realpath -m "$DIR/vecimg-base")
@@ -95,8 +96,8 @@ fi
 want warm && timed warm "$DIR/query" -db "$db" -queries "$DIR/q.f32" -truth "$DIR/truth.json" -efs 0,128,256,384 -rounds 3 -exact 3
 want dups && timed dups "$NEW" --db "$db" dups --json
 if want importfull; then
-	rm -rf "$run/store2.db" "$run/store2.db".hnsw* "$run/store2.db".vpos*
+	rm_store "$run/store2.db"
 	timed import-new "$NEW" --db "$run/store2.db" import --model-name synth-fc6 "$base"
-	rm -rf "$run/store2.db" "$run/store2.db".hnsw* "$run/store2.db".vpos*
+	rm_store "$run/store2.db"
 fi
 log "done: $results"

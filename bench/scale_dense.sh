@@ -52,6 +52,7 @@ results=$run/results.jsonl
 : >"$results"
 
 . bench/timed.sh
+. bench/store.sh
 # jsonout STEP: copy the JSON lines of $run/STEP.out into results, tagged.
 jsonout() {
 	/usr/bin/python3 -c '
@@ -99,7 +100,7 @@ mapfile -t ids < <(/usr/bin/python3 -c 'import json,sys; t=json.load(open(sys.ar
 for b in base new; do
 	bin=$BASE
 	[ "$b" = new ] && bin=$NEW
-	rm -rf "$run/$b.db" "$run/$b.db".hnsw* "$run/$b.db".vpos*
+	rm_store "$run/$b.db"
 	timed "import-$b" "$bin" --db "$run/$b.db" import --model-name synth-dense "$dp-base.npz"
 done
 db=$run/new.db
@@ -119,7 +120,7 @@ ex_id=${ids[$((41 % ${#ids[@]}))]}
 timed exact-base "$BASE" --db "$bdb" similar --exact "$ex_id"
 rm -f "$bdb".hnsw*
 timed build-new-same "$NEW" --db "$bdb" similar "${ids[0]}"
-rm -rf "$bdb" "$bdb".hnsw* "$bdb".vpos*
+rm_store "$bdb"
 rm -f "$db".hnsw*
 timed build-new "$NEW" --db "$db" similar "${ids[0]}"
 { grep -h -E '^ef [0-9]+ gives' "$run/build-new.err" || true; } | tail -1 | /usr/bin/python3 -c 'import json,sys; print(json.dumps({"step":"tuning","line":sys.stdin.read().strip()}))' >>"$results"
@@ -159,17 +160,18 @@ if [ "$ISO_N" -gt 0 ]; then
 	data iso "$ISO_N" iso
 	ip=$DIR/iso-$ISO_N-s$SEED
 	idb=$run/iso.db
-	rm -rf "$idb" "$idb".hnsw* "$idb".vpos*
+	rm_store "$idb"
 	timed iso-import "$NEW" --db "$idb" import --model-name synth-iso "$ip-base.npz"
 	{ grep -h -E '^ef [0-9]+ gives' "$run/iso-import.err" || true; } | tail -1 | /usr/bin/python3 -c 'import json,sys; print(json.dumps({"step":"iso-tuning","line":sys.stdin.read().strip()}))' >>"$results"
 	timed iso-check "$NEW" --db "$idb" similar --check --queries 200 --json
 	jsonout iso-check
 	timed iso-warm "$DIR/query" -db "$idb" -queries "$ip-queries.f32" -truth "$ip-truth.json" -efs 0 -rounds 2 -exact 5
 	jsonout iso-warm
-	[ "$KEEP" = 1 ] || rm -rf "$idb" "$idb".hnsw* "$idb".vpos*
+	[ "$KEEP" = 1 ] || rm_store "$idb"
 fi
 
 /usr/bin/python3 bench/scale_dense_report.py "$results" | tee "$DIR/table-dense-$N.md"
 if [ "$KEEP" != 1 ]; then
-	rm -rf "$db" "$db".hnsw* "$db".vpos* "$dp-base.npz" "$DIR/iso-$ISO_N-s$SEED-base.npz"
+	rm_store "$db"
+	rm -f "$dp-base.npz" "$DIR/iso-$ISO_N-s$SEED-base.npz"
 fi

@@ -62,10 +62,7 @@ func ExactSearch(ctx context.Context, src VectorSource, queries [][]float32, k i
 	parts := make([][]exactTop, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		tops := make([]exactTop, len(qs))
-		for i := range tops {
-			tops[i].k = k
-		}
+		tops := newTops(len(qs), k)
 		parts[w] = tops
 		wg.Go(func() {
 			for b := range work {
@@ -109,10 +106,7 @@ func exactParts(ctx context.Context, src PartedSource, qs [][]float32, k, worker
 	dim := len(qs[0])
 	parts := make([][]exactTop, workers)
 	for w := range parts {
-		parts[w] = make([]exactTop, len(qs))
-		for i := range parts[w] {
-			parts[w][i].k = k
-		}
+		parts[w] = newTops(len(qs), k)
 	}
 	err := src.ScanVectorsParts(ctx, workers, func(w int, id string, v []float32) error {
 		if len(v) == dim {
@@ -124,6 +118,15 @@ func exactParts(ctx context.Context, src PartedSource, qs [][]float32, k, worker
 		return nil, fmt.Errorf("exact search: reading vectors: %w", err)
 	}
 	return mergeTops(parts, len(qs), k), nil
+}
+
+// newTops returns an empty top k for each of nq queries.
+func newTops(nq, k int) []exactTop {
+	tops := make([]exactTop, nq)
+	for i := range tops {
+		tops[i].k = k
+	}
+	return tops
 }
 
 // offerAll offers the stored vector (id, v) to each query's top (tops[i]

@@ -96,8 +96,9 @@ func (s releasingStore) Vectors(ids []string, dst [][]float32) error {
 }
 
 // ScanVectorsParts is the store's scan in parts (exact search reads with
-// it), releasing pages as ScanVectors does; a release drops pages the other
-// parts may still read, which they then fault in again from the page cache.
+// it), releasing the scanned value-log pages every releaseBytes of vectors
+// and at the end (pageReleaser); a release drops pages the other parts may
+// still read, which they then fault in again from the page cache.
 func (s releasingStore) ScanVectorsParts(ctx context.Context, parts int, fn func(part int, id string, v []float32) error) error {
 	r := newPageReleaser(s.Store, s.dim)
 	err := s.Store.ScanVectorsParts(ctx, parts, func(p int, id string, v []float32) error {
@@ -112,16 +113,7 @@ func (s releasingStore) ScanVectorsParts(ctx context.Context, parts int, fn func
 	return err
 }
 
+// ScanVectors is ScanVectorsParts in one part (the store's ScanVectors).
 func (s releasingStore) ScanVectors(ctx context.Context, fn func(id string, v []float32) error) error {
-	r := newPageReleaser(s.Store, s.dim)
-	err := s.Store.ScanVectors(ctx, func(id string, v []float32) error {
-		if err := fn(id, v); err != nil {
-			return err
-		}
-		return r.tick()
-	})
-	if err == nil {
-		err = r.release()
-	}
-	return err
+	return s.ScanVectorsParts(ctx, 1, func(_ int, id string, v []float32) error { return fn(id, v) })
 }
